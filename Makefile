@@ -1,0 +1,56 @@
+# Vigil — build, test, demo.
+#
+#   make test   installs what is missing (Debian packages), builds, runs every test:
+#               unit tests, and — as root — the keepalived compatibility corpus.
+#   make check-examples  runs `vigil check` on etc/.
+
+SWIFT      ?= swift
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping
+VIGIL      := .build/debug/vigil
+
+.PHONY: all build release test unit-test compat-test deps check-examples bench-check fuzz clean
+
+all: build
+
+# Installs only the Debian packages that are missing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: build unit-test compat-test check-examples
+
+unit-test:
+	$(SWIFT) test
+
+# keepalived -t beside vigil check --host on the corpus (root: runs in a network namespace).
+compat-test: build
+	@if [ "$$(id -u)" = 0 ]; then Tests/Compat/run.sh $(VIGIL); \
+	else echo "==> compat-test skipped: needs root for a network namespace"; fi
+
+check-examples: build
+	@for f in etc/*.conf; do \
+	  printf '==> %s: ' $$f; $(VIGIL) check -f $$f | tail -1 || exit 1; \
+	done
+
+bench-check: release
+	VIGIL=.build/release/vigil Benchmarks/check-scale.sh
+
+# libFuzzer on the lexer + parser; FUZZ_SECONDS=600 by default.
+fuzz:
+	Fuzz/run.sh $${FUZZ_SECONDS:-600}
+
+clean:
+	rm -rf .build

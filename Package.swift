@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilConfig", targets: ["VigilConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libnl-3 / libnl-route-3 / libnl-genl-3 (Debian: libnl-3-dev libnl-route-3-dev libnl-genl-3-dev).
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev", "libnl-genl-3-dev"])]
+        ),
+        // keepalived.conf language: lexer, preprocessor, parser, typed model, validator.
+        .target(name: "VigilConfig"),
+        // VRRP protocol core: sans-IO, no syscalls.
+        .target(name: "VRRP"),
+        // Linux edge: netlink, raw sockets, ARP. Every syscall lives here.
+        .target(name: "VigilLinux", dependencies: ["CNetlink"]),
+        // Health checks of real servers.
+        .target(name: "HealthCheck", dependencies: ["VigilConfig"]),
+        // Wiring: loads configuration, consults the host, runs the services.
+        .target(name: "VigilDaemon", dependencies: ["VigilConfig", "VRRP", "VigilLinux", "HealthCheck"]),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilDaemon", "VigilConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
+        .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux"]),
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "VigilConfig"]),
+    ]
+)

@@ -1,0 +1,52 @@
+/// The one entry point from a file name to a validated `Configuration`: preprocess, parse,
+/// build the typed model, validate. `vigil check` and `vigil run` both go through it, so
+/// they report the same diagnostics.
+public enum ConfigurationLoader {
+    public struct Options {
+        /// `--config-id`: selects `@ID` lines.
+        public var configID: String?
+        /// Facts about this machine (interfaces); nil skips host checks.
+        public var host: HostFacts?
+        /// `--host`: a missing interface is an error, not a warning.
+        public var strictHost: Bool
+
+        public init(configID: String? = nil, host: HostFacts? = nil, strictHost: Bool = false) {
+            self.configID = configID
+            self.host = host
+            self.strictHost = strictHost
+        }
+    }
+
+    public struct Result {
+        public var configuration: Configuration
+        /// In file order.
+        public var diagnostics: [Diagnostic]
+        /// Every file read, the main file first.
+        public var files: [String]
+
+        public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+        public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+        public var isValid: Bool { errorCount == 0 }
+    }
+
+    /// Throws `SourceReadError` only when the main file cannot be read (an I/O error, exit
+    /// code 2); every problem inside the configuration is a diagnostic.
+    public static func load(path: String, reader: SourceReader = FileSystemSourceReader(),
+                            options: Options = Options()) throws -> Result {
+        let diagnostics = DiagnosticEngine()
+        var preprocessor = Preprocessor(reader: reader, diagnostics: diagnostics, configID: options.configID)
+        try preprocessor.run(mainFile: path)
+        let statements = Parser.parse(preprocessor.tokens, diagnostics: diagnostics)
+        let configuration = ModelBuilder(diagnostics: diagnostics).build(statements)
+        Validator(config: configuration, diagnostics: diagnostics, host: options.host,
+                  strictHost: options.strictHost).run()
+        return Result(configuration: configuration, diagnostics: diagnostics.sorted, files: preprocessor.files)
+    }
+
+    /// Reads configuration text held in memory (tests, fuzzing, `--dump` round trips).
+    public static func load(text: String, path: String = "vigil.conf", options: Options = Options()) -> Result {
+        // The in-memory reader always has the main file, so this cannot throw.
+        (try? load(path: path, reader: InMemorySourceReader([path: text]), options: options))
+            ?? Result(configuration: Configuration(), diagnostics: [], files: [])
+    }
+}

@@ -1,0 +1,333 @@
+/// Writes a `Configuration` back as keepalived.conf in one canonical layout: includes and
+/// definitions expanded, conditionals resolved, one keyword per line, four-space indents.
+/// Reading the output again yields an equal `Configuration` (tests prove it on every
+/// fixture), so `vigil check --dump` shows exactly what Vigil will run.
+public enum Dumper {
+    public static func dump(_ c: Configuration) -> String {
+        let w = Writer()
+        w.block("global_defs") { w.globalDefs(c.globalDefs) }
+        if !c.staticAddresses.isEmpty {
+            w.block("static_ipaddress") { for a in c.staticAddresses { w.line(Writer.vip(a)) } }
+        }
+        for s in c.vrrpScripts { w.vrrpScript(s) }
+        for t in c.trackFiles { w.trackFile(t) }
+        for v in c.vrrpInstances { w.instance(v) }
+        for g in c.syncGroups { w.syncGroup(g) }
+        for g in c.virtualServerGroups { w.virtualServerGroup(g) }
+        for v in c.virtualServers { w.virtualServer(v) }
+        w.raw(c.unsupported)
+        return w.text
+    }
+}
+
+/// A class, so that nested `block { }` closures can write to the same text.
+private final class Writer {
+    var text = ""
+    var depth = 0
+
+    func line(_ s: String) {
+        text += String(repeating: "    ", count: depth) + s + "\n"
+    }
+
+    func block(_ header: String, _ body: () -> Void) {
+        line(header + " {")
+        depth += 1
+        body()
+        depth -= 1
+        line("}")
+    }
+
+    func opt<T>(_ keyword: String, _ value: T?) {
+        if let value { line("\(keyword) \(value)") }
+    }
+
+    func seconds(_ keyword: String, _ value: Microseconds?) {
+        if let value { line("\(keyword) \(formatSeconds(value))") }
+    }
+
+    func flag(_ keyword: String, _ on: Bool) {
+        if on { line(keyword) }
+    }
+
+    /// Quotes a word that would not survive re-reading as a single word.
+    static func word(_ s: String) -> String {
+        if s.isEmpty { return "\"\"" }
+        let special = s.contains { " \t{}#!\"\\".contains($0) } || s.hasPrefix("@") || s.hasPrefix("~")
+            || s.hasPrefix("$") || s == "include"
+        return special ? "\"" + s + "\"" : s
+    }
+
+    func script(_ keyword: String, _ command: String?) {
+        guard let command else { return }
+        // Commands are stored as written; a single word is re-quoted if it has blanks.
+        line("\(keyword) \(command.contains("\"") ? command : Writer.word(command))")
+    }
+
+    func raw(_ statements: [Statement]) {
+        for s in statements {
+            let words = ([s.keyword] + s.arguments).map { $0.quoted ? "\"\($0.text)\"" : $0.text }.joined(separator: " ")
+            if let children = s.block {
+                block(words) { raw(children) }
+            } else {
+                line(words)
+            }
+        }
+    }
+
+    func globalDefs(_ g: GlobalDefs) {
+        opt("router_id", g.routerID.map(Writer.word))
+        opt("vrrp_version", g.vrrpVersion)
+        flag("vrrp_strict", g.vrrpStrict)
+        flag("vrrp_skip_check_adv_addr", g.skipCheckAdvertAddresses)
+        flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSource)
+        opt("vrrp_mcast_group4", g.vrrpMulticastGroup4)
+        opt("vrrp_mcast_group6", g.vrrpMulticastGroup6)
+        seconds("vrrp_garp_interval", g.garpInterval)
+        seconds("vrrp_gna_interval", g.gnaInterval)
+        garp(g.garp, prefix: "vrrp_garp_")
+        flag("enable_script_security", g.enableScriptSecurity)
+        opt("script_user", g.scriptUser.map(Writer.user))
+        opt("notify_fifo", g.notifyFIFO.map(Writer.word))
+        script("notify_fifo_script", g.notifyFIFOScript)
+        opt("vrrp_notify_fifo", g.vrrpNotifyFIFO.map(Writer.word))
+        script("vrrp_notify_fifo_script", g.vrrpNotifyFIFOScript)
+        opt("lvs_notify_fifo", g.lvsNotifyFIFO.map(Writer.word))
+        script("lvs_notify_fifo_script", g.lvsNotifyFIFOScript)
+        opt("metrics_listen", g.metricsListen)
+        raw(g.unsupported)
+    }
+
+    func garp(_ g: GratuitousARPSettings, prefix: String) {
+        seconds(prefix + "master_delay", g.masterDelay)
+        opt(prefix + "master_repeat", g.masterRepeat)
+        seconds(prefix + "master_refresh", g.masterRefresh)
+        opt(prefix + "master_refresh_repeat", g.masterRefreshRepeat)
+        seconds(prefix + "lower_prio_delay", g.lowerPriorityDelay)
+        opt(prefix + "lower_prio_repeat", g.lowerPriorityRepeat)
+    }
+
+    static func user(_ u: ScriptUser) -> String {
+        [u.user, u.group].compactMap { $0.map(word) }.joined(separator: " ")
+    }
+
+    static func vip(_ a: VirtualIPAddress) -> String {
+        var words = [a.prefix.description]
+        if let b = a.broadcast { words += ["brd", b.description] }
+        if let d = a.device { words += ["dev", word(d)] }
+        if let s = a.scope { words += ["scope", s.description] }
+        if let l = a.label { words += ["label", word(l)] }
+        if let p = a.peer { words += ["peer", p.description] }
+        words += a.flags.map(word)
+        return words.joined(separator: " ")
+    }
+
+    static func track(_ r: TrackReference) -> String {
+        var words = [word(r.name)]
+        if let w = r.weight { words += ["weight", String(w)] }
+        if r.reverse { words.append("reverse") }
+        return words.joined(separator: " ")
+    }
+
+    func trackLists(scripts: [TrackReference], interfaces: [TrackReference], files: [TrackReference]) {
+        for (keyword, list) in [("track_script", scripts), ("track_interface", interfaces), ("track_file", files)] where !list.isEmpty {
+            block(keyword) { for r in list { line(Writer.track(r)) } }
+        }
+    }
+
+    func notify(_ n: NotifyScripts) {
+        script("notify_master", n.master)
+        script("notify_backup", n.backup)
+        script("notify_fault", n.fault)
+        script("notify_stop", n.stop)
+        script("notify", n.any)
+        script("notify_master_rx_lower_pri", n.masterRXLowerPriority)
+    }
+
+    func instance(_ v: VRRPInstance) {
+        block("vrrp_instance \(Writer.word(v.name))") {
+            opt("state", v.initialState?.rawValue)
+            opt("interface", v.interface.map(Writer.word))
+            opt("virtual_router_id", v.virtualRouterID)
+            opt("priority", v.priority)
+            seconds("advert_int", v.advertInterval)
+            opt("version", v.version)
+            if case let .password(pass)? = v.authentication {
+                block("authentication") {
+                    line("auth_type PASS")
+                    line("auth_pass \(Writer.word(pass))")
+                }
+            }
+            if !v.virtualIPAddresses.isEmpty {
+                block("virtual_ipaddress") { for a in v.virtualIPAddresses { line(Writer.vip(a)) } }
+            }
+            if !v.excludedVirtualIPAddresses.isEmpty {
+                block("virtual_ipaddress_excluded") { for a in v.excludedVirtualIPAddresses { line(Writer.vip(a)) } }
+            }
+            flag("nopreempt", !v.preempt)
+            seconds("preempt_delay", v.preemptDelay)
+            opt("unicast_src_ip", v.unicastSourceIP)
+            opt("mcast_src_ip", v.multicastSourceIP)
+            if !v.unicastPeers.isEmpty {
+                block("unicast_peer") { for p in v.unicastPeers { line(p.description) } }
+            }
+            trackLists(scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles)
+            notify(v.notify)
+            garp(v.garp, prefix: "garp_")
+            if let vmac = v.useVMAC { line(vmac.isEmpty ? "use_vmac" : "use_vmac \(Writer.word(vmac))") }
+            flag("vmac_xmit_base", v.vmacTransmitBase)
+            if let accept = v.accept { line(accept ? "accept" : "no_accept") }
+            flag("dont_track_primary", v.dontTrackPrimary)
+            flag("skip_check_adv_addr", v.skipCheckAdvertAddresses == true)
+            if let strict = v.strictMode { line("strict_mode \(strict ? "on" : "off")") }
+            raw(v.unsupported)
+        }
+    }
+
+    func syncGroup(_ g: SyncGroup) {
+        block("vrrp_sync_group \(Writer.word(g.name))") {
+            block("group") { for m in g.members { line(Writer.word(m.name)) } }
+            notify(g.notify)
+            trackLists(scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles)
+            raw(g.unsupported)
+        }
+    }
+
+    func vrrpScript(_ s: VRRPScript) {
+        block("vrrp_script \(Writer.word(s.name))") {
+            script("script", s.script)
+            seconds("interval", s.interval)
+            seconds("timeout", s.timeout)
+            if let w = s.weight { line("weight \(w)\(s.weightReverse ? " reverse" : "")") }
+            opt("rise", s.rise)
+            opt("fall", s.fall)
+            opt("user", s.user.map(Writer.user))
+            flag("init_fail", s.initFail)
+            raw(s.unsupported)
+        }
+    }
+
+    func trackFile(_ t: TrackFile) {
+        block("track_file \(Writer.word(t.name))") {
+            opt("file", t.file.map(Writer.word))
+            if let w = t.weight { line("weight \(w)\(t.weightReverse ? " reverse" : "")") }
+            if let i = t.initFile { line((["init_file"] + i.map(Writer.word)).joined(separator: " ")) }
+            raw(t.unsupported)
+        }
+    }
+
+    func virtualServerGroup(_ g: VirtualServerGroup) {
+        block("virtual_server_group \(Writer.word(g.name))") {
+            for m in g.members {
+                switch m {
+                case let .endpoint(address, rangeEnd, port):
+                    let end = rangeEnd.map { address.family == .inet6 ? "-" + String($0, radix: 16) : "-\($0)" } ?? ""
+                    line("\(address)\(end) \(port)")
+                case let .firewallMark(mark):
+                    line("fwmark \(mark)")
+                }
+            }
+        }
+    }
+
+    func checkerOptions(_ o: CheckerOptions) {
+        opt("connect_ip", o.connectIP)
+        opt("connect_port", o.connectPort)
+        opt("bindto", o.bindTo)
+        opt("bind_port", o.bindPort)
+        opt("bind_if", o.bindInterface.map(Writer.word))
+        seconds("connect_timeout", o.connectTimeout)
+        opt("retry", o.retry)
+        seconds("delay_before_retry", o.delayBeforeRetry)
+        seconds("warmup", o.warmup)
+        seconds("delay_loop", o.delayLoop)
+        if o.alpha == true { line("alpha") }
+    }
+
+    func virtualServer(_ v: VirtualServer) {
+        let key: String
+        switch v.key {
+        case let .endpoint(address, port): key = "\(address) \(port)"
+        case let .firewallMark(mark): key = "fwmark \(mark)"
+        case let .group(name): key = "group \(Writer.word(name))"
+        }
+        block("virtual_server \(key)") {
+            seconds("delay_loop", v.delayLoop)
+            opt("lb_algo", v.scheduler?.rawValue)
+            for f in v.schedulerFlags { line(f) }
+            opt("lb_kind", v.forwardingMethod?.rawValue)
+            opt("protocol", v.serviceProtocol?.rawValue)
+            opt("persistence_timeout", v.persistenceTimeout)
+            opt("persistence_granularity", v.persistenceGranularity)
+            opt("virtualhost", v.virtualhost.map(Writer.word))
+            opt("sorry_server", v.sorryServer)
+            flag("sorry_server_inhibit", v.sorryServerInhibit)
+            opt("sorry_server_lvs_method", v.sorryServerForwardingMethod?.rawValue)
+            opt("quorum", v.quorum)
+            opt("hysteresis", v.hysteresis)
+            script("quorum_up", v.quorumUp)
+            script("quorum_down", v.quorumDown)
+            flag("alpha", v.alpha)
+            flag("omega", v.omega)
+            flag("inhibit_on_failure", v.inhibitOnFailure)
+            flag("ha_suspend", v.haSuspend)
+            checkerOptions(v.checkerDefaults)
+            raw(v.unsupported)
+            for r in v.realServers { realServer(r) }
+        }
+    }
+
+    func realServer(_ r: RealServer) {
+        block("real_server \(r.endpoint)") {
+            opt("weight", r.weight)
+            opt("lvs_method", r.forwardingMethod?.rawValue)
+            if r.inhibitOnFailure == true { line("inhibit_on_failure") }
+            script("notify_up", r.notifyUp)
+            script("notify_down", r.notifyDown)
+            opt("uthreshold", r.upperThreshold)
+            opt("lthreshold", r.lowerThreshold)
+            checkerOptions(r.checkerDefaults)
+            raw(r.unsupported)
+            for c in r.checkers { checker(c) }
+        }
+    }
+
+    func checker(_ c: HealthChecker) {
+        switch c {
+        case let .tcp(t):
+            block("TCP_CHECK") {
+                checkerOptions(t.options)
+                raw(t.unsupported)
+            }
+        case let .http(h):
+            block(h.tls ? "SSL_GET" : "HTTP_GET") {
+                for u in h.urls {
+                    block("url") {
+                        opt("path", u.path.map(Writer.word))
+                        opt("digest", u.digest)
+                        if !u.statusCodes.isEmpty {
+                            line("status_code " + u.statusCodes.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: " "))
+                        }
+                        opt("virtualhost", u.virtualhost.map(Writer.word))
+                        raw(u.unsupported)
+                    }
+                }
+                opt("virtualhost", h.virtualhost.map(Writer.word))
+                opt("http_protocol", h.httpProtocol)
+                flag("fast_recovery", h.fastRecovery)
+                checkerOptions(h.options)
+                raw(h.unsupported)
+            }
+        case let .misc(m):
+            block("MISC_CHECK") {
+                script("misc_path", m.path)
+                seconds("misc_timeout", m.timeout)
+                flag("misc_dynamic", m.dynamic)
+                opt("user", m.user.map(Writer.user))
+                checkerOptions(m.options)
+                raw(m.unsupported)
+            }
+        case let .unsupported(s):
+            raw([s])
+        }
+    }
+}

@@ -1,0 +1,60 @@
+extension ModelBuilder {
+    func readGlobalDefs(_ block: [Statement], into g: inout GlobalDefs) {
+        var unsupported = g.unsupported
+        each(block, in: .globalDefs, path: "global_defs", unsupported: &unsupported) { s in
+            switch s.name {
+            case "router_id": g.routerID = word(s, "a name")
+            case "vrrp_version": g.vrrpVersion = integer(s, 2...3)
+            case "vrrp_strict": g.vrrpStrict = flag(s)
+            case "vrrp_skip_check_adv_addr": g.skipCheckAdvertAddresses = flag(s)
+            case "vrrp_check_unicast_src": g.vrrpCheckUnicastSource = flag(s)
+            case "vrrp_mcast_group4", "vrrp_mcast_group6":
+                guard let args = arguments(s, 1...1, "a multicast address"),
+                      let address = address(args[0], what: s.name) else { break }
+                let wanted: IPAddress.Family = s.name.hasSuffix("4") ? .inet : .inet6
+                guard address.family == wanted, address.isMulticast else {
+                    diagnostics.error("bad-address", at: args[0].location, "\(s.name) '\(args[0].text)' is not an \(wanted.rawValue) multicast address")
+                    break
+                }
+                if wanted == .inet { g.vrrpMulticastGroup4 = address } else { g.vrrpMulticastGroup6 = address }
+            case "vrrp_garp_interval": g.garpInterval = seconds(s, 0...1)
+            case "vrrp_gna_interval": g.gnaInterval = seconds(s, 0...1)
+            case "vrrp_garp_master_delay": g.garp.masterDelay = seconds(s, 0...1000)
+            case "vrrp_garp_master_repeat": g.garp.masterRepeat = integer(s, 0...65535)
+            case "vrrp_garp_master_refresh": g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
+            case "vrrp_garp_master_refresh_repeat": g.garp.masterRefreshRepeat = integer(s, 0...65535)
+            case "vrrp_garp_lower_prio_delay": g.garp.lowerPriorityDelay = seconds(s, 0...1000)
+            case "vrrp_garp_lower_prio_repeat": g.garp.lowerPriorityRepeat = integer(s, 0...65535)
+            case "enable_script_security": g.enableScriptSecurity = flag(s)
+            case "script_user": g.scriptUser = scriptUser(s)
+            case "notify_fifo": g.notifyFIFO = word(s, "a FIFO path")
+            case "notify_fifo_script": g.notifyFIFOScript = command(s)
+            case "vrrp_notify_fifo": g.vrrpNotifyFIFO = word(s, "a FIFO path")
+            case "vrrp_notify_fifo_script": g.vrrpNotifyFIFOScript = command(s)
+            case "lvs_notify_fifo": g.lvsNotifyFIFO = word(s, "a FIFO path")
+            case "lvs_notify_fifo_script": g.lvsNotifyFIFOScript = command(s)
+            case "metrics_listen":
+                guard let text = word(s, "ADDRESS:PORT") else { break }
+                if Self.parseListenAddress(text) == nil {
+                    diagnostics.error("bad-address", at: s.arguments[0].location, "metrics_listen '\(text)' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)")
+                } else {
+                    g.metricsListen = text
+                }
+            default:
+                return false
+            }
+            return true
+        }
+        g.unsupported = unsupported
+    }
+
+    /// `192.0.2.1:9650` or `[2001:db8::1]:9650`.
+    static func parseListenAddress(_ text: String) -> (IPAddress, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port) else { return nil }
+        var host = text[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard let address = IPAddress(String(host)) else { return nil }
+        return (address, port)
+    }
+}

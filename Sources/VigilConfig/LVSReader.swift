@@ -1,0 +1,311 @@
+extension ModelBuilder {
+    /// `virtual_server ADDR PORT`, `virtual_server fwmark N`, `virtual_server group NAME`.
+    func readVirtualServer(_ s: Statement) -> VirtualServer? {
+        guard let key = readServiceKey(s), let block = blockExpected(s) else { return nil }
+        var v = VirtualServer(key: key, origin: Origin(s.location))
+        let path = "virtual_server \(key)"
+        var unsupported: [Statement] = []
+        each(block, in: .virtualServer, path: path, unsupported: &unsupported) { s in
+            switch s.name {
+            case "lb_algo", "lvs_sched":
+                guard let word = word(s, "a scheduler") else { break }
+                v.scheduler = Scheduler(rawValue: word)
+                if v.scheduler == nil {
+                    diagnostics.error("bad-scheduler", at: s.arguments[0].location,
+                                      "\(s.name) '\(word)' is not an IPVS scheduler (\(Scheduler.allCases.map(\.rawValue).joined(separator: " ")))")
+                }
+            case "lb_kind", "lvs_method":
+                v.forwardingMethod = readForwardingMethod(s)
+            case "protocol":
+                guard let word = word(s, "TCP, UDP or SCTP") else { break }
+                v.serviceProtocol = ServiceProtocol(rawValue: word.uppercased())
+                if v.serviceProtocol == nil {
+                    diagnostics.error("bad-value", at: s.arguments[0].location, "protocol '\(word)' is not TCP, UDP or SCTP")
+                }
+            case "persistence_timeout":
+                v.persistenceTimeout = s.arguments.isEmpty ? 360 : integer(s, 1...Int(UInt32.max))
+            case "persistence_granularity":
+                if let args = arguments(s, 1...1, "a netmask") { v.persistenceGranularity = address(args[0], what: "persistence_granularity") }
+            case "virtualhost": v.virtualhost = word(s, "a host name")
+            case "sorry_server":
+                guard let args = arguments(s, 1...2, "an address and a port"),
+                      let address = address(args[0], what: "sorry_server") else { break }
+                v.sorryServer = RealServerAddress(address: address, port: args.count > 1 ? port(args[1]) : nil)
+            case "sorry_server_inhibit": v.sorryServerInhibit = flag(s)
+            case "sorry_server_lvs_method": v.sorryServerForwardingMethod = readForwardingMethod(s)
+            case "quorum": v.quorum = integer(s, 1...Int(UInt32.max))
+            case "hysteresis": v.hysteresis = integer(s, 0...Int(UInt32.max))
+            case "quorum_up": v.quorumUp = command(s)
+            case "quorum_down": v.quorumDown = command(s)
+            case "alpha": v.alpha = flag(s)
+            case "omega": v.omega = flag(s)
+            case "inhibit_on_failure": v.inhibitOnFailure = flag(s)
+            case "ha_suspend": v.haSuspend = flag(s)
+            case "sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2", "flag-3":
+                if flag(s) { v.schedulerFlags.append(s.name) }
+            case "real_server":
+                if let server = readRealServer(s, in: path) { v.realServers.append(server) }
+            default:
+                return readCheckerOption(s, into: &v.checkerDefaults)
+            }
+            return true
+        }
+        v.unsupported = unsupported
+        return v
+    }
+
+    func readServiceKey(_ s: Statement) -> VirtualServiceKey? {
+        let args = s.arguments
+        guard let first = args.first else {
+            diagnostics.error("missing-argument", at: s.location, "'\(s.name)' needs ADDRESS PORT, 'fwmark N' or 'group NAME'")
+            return nil
+        }
+        switch first.text {
+        case "fwmark":
+            guard args.count >= 2 else {
+                diagnostics.error("missing-argument", at: first.location, "'fwmark' needs a mark number")
+                return nil
+            }
+            guard let mark = UInt32(args[1].text), mark > 0 else {
+                diagnostics.error("out-of-range", at: args[1].location, "fwmark '\(args[1].text)' is not a number from 1 to \(UInt32.max)")
+                return nil
+            }
+            return .firewallMark(mark)
+        case "group":
+            guard args.count >= 2 else {
+                diagnostics.error("missing-argument", at: first.location, "'group' needs a virtual_server_group name")
+                return nil
+            }
+            return .group(args[1].text)
+        default:
+            guard let address = address(first, what: "virtual server address") else { return nil }
+            guard args.count >= 2 else {
+                diagnostics.error("missing-argument", at: first.location, "virtual server \(first.text) needs a port (or use 'fwmark N')")
+                return nil
+            }
+            guard let port = port(args[1]) else { return nil }
+            return .endpoint(address, port: port)
+        }
+    }
+
+    func readForwardingMethod(_ s: Statement) -> ForwardingMethod? {
+        guard let word = word(s, "NAT, DR or TUN") else { return nil }
+        guard let method = ForwardingMethod(rawValue: word.uppercased()) else {
+            diagnostics.error("bad-lb-kind", at: s.arguments[0].location, "\(s.name) '\(word)' is not NAT, DR or TUN")
+            return nil
+        }
+        return method
+    }
+
+    /// Options every checker shares; a virtual or real server may set them as defaults.
+    func readCheckerOption(_ s: Statement, into o: inout CheckerOptions) -> Bool {
+        switch s.name {
+        case "connect_ip":
+            if let args = arguments(s, 1...1, "an address") { o.connectIP = address(args[0], what: "connect_ip") }
+        case "connect_port":
+            if let args = arguments(s, 1...1, "a port") { o.connectPort = port(args[0]) }
+        case "bindto":
+            if let args = arguments(s, 1...1, "an address") { o.bindTo = address(args[0], what: "bindto") }
+        case "bind_port":
+            if let args = arguments(s, 1...1, "a port") { o.bindPort = port(args[0]) }
+        case "bind_if": o.bindInterface = word(s, "an interface name")
+        case "connect_timeout": o.connectTimeout = seconds(s, 0.000001...Double(UInt32.max))
+        case "retry", "nb_get_retry", "nb_sget_retry": o.retry = integer(s, 0...Int(UInt32.max))
+        case "delay_before_retry": o.delayBeforeRetry = seconds(s, 0...Double(UInt32.max))
+        case "warmup": o.warmup = seconds(s, 0...Double(UInt32.max))
+        case "delay_loop": o.delayLoop = seconds(s, 0.000001...Double(UInt32.max))
+        case "alpha": o.alpha = flag(s)
+        default: return false
+        }
+        return true
+    }
+
+    func readRealServer(_ s: Statement, in parent: String) -> RealServer? {
+        guard let first = s.arguments.first else {
+            diagnostics.error("missing-argument", at: s.location, "'real_server' needs an address and a port")
+            return nil
+        }
+        guard let address = address(first, what: "real server address") else { return nil }
+        var port: Int?
+        if s.arguments.count > 1 {
+            guard let p = self.port(s.arguments[1]) else { return nil }
+            port = p
+        }
+        let endpoint = RealServerAddress(address: address, port: port)
+        var r = RealServer(endpoint: endpoint, origin: Origin(s.location))
+        let path = "\(parent) > real_server \(endpoint)"
+        var unsupported: [Statement] = []
+        each(s.block ?? [], in: .realServer, path: path, unsupported: &unsupported) { s in
+            switch s.name {
+            case "weight": r.weight = integer(s, 0...65535)
+            case "lvs_method", "lb_kind": r.forwardingMethod = readForwardingMethod(s)
+            case "inhibit_on_failure": r.inhibitOnFailure = flag(s)
+            case "notify_up": r.notifyUp = command(s)
+            case "notify_down": r.notifyDown = command(s)
+            case "uthreshold": r.upperThreshold = integer(s, 0...Int(UInt32.max))
+            case "lthreshold": r.lowerThreshold = integer(s, 0...Int(UInt32.max))
+            case "TCP_CHECK":
+                var check = TCPCheck(origin: Origin(s.location))
+                var options = CheckerOptions()
+                var ignored: [Statement] = []
+                each(s.block ?? [], in: .tcpCheck, path: "\(path) > TCP_CHECK", unsupported: &ignored) {
+                    readCheckerOption($0, into: &options)
+                }
+                check.options = options
+                check.unsupported = ignored
+                r.checkers.append(.tcp(check))
+            case "HTTP_GET", "SSL_GET":
+                r.checkers.append(.http(readHTTPGet(s, path: "\(path) > \(s.name)")))
+            case "MISC_CHECK":
+                r.checkers.append(.misc(readMiscCheck(s, path: "\(path) > MISC_CHECK")))
+            case "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "ICMP_CHECK", "FILE_CHECK", "BFD_CHECK":
+                diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
+                let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
+                    if case let .block(kind) = entry.shape { return kind }
+                    return nil
+                }
+                if let kind {
+                    // Still check its keywords so that typos are reported.
+                    var ignored: [Statement] = []
+                    checkKeywords(s.block ?? [], in: kind, path: "\(path) > \(s.name)", unsupported: &ignored)
+                }
+                r.checkers.append(.unsupported(s))
+            default:
+                return readCheckerOption(s, into: &r.checkerDefaults)
+            }
+            return true
+        }
+        r.unsupported = unsupported
+        return r
+    }
+
+    /// Reports unknown keywords in a block Vigil does not implement, recursing into sub-blocks.
+    func checkKeywords(_ block: [Statement], in kind: BlockKind, path: String, unsupported: inout [Statement]) {
+        for s in block {
+            guard let entry = KeywordCatalog.entry(s.name, in: kind) else {
+                unrecognised(s, in: kind, path: path, unsupported: &unsupported)
+                continue
+            }
+            if case let .block(child) = entry.shape, let inner = s.block {
+                checkKeywords(inner, in: child, path: "\(path) > \(s.name)", unsupported: &unsupported)
+            }
+        }
+    }
+
+    func readHTTPGet(_ s: Statement, path: String) -> HTTPGetCheck {
+        var h = HTTPGetCheck(origin: Origin(s.location), tls: s.name == "SSL_GET")
+        var unsupported: [Statement] = []
+        each(s.block ?? [], in: .httpGetCheck, path: path, unsupported: &unsupported) { s in
+            switch s.name {
+            case "url":
+                h.urls.append(readURL(s, path: "\(path) > url"))
+            case "virtualhost": h.virtualhost = word(s, "a host name")
+            case "http_protocol":
+                guard let word = word(s, "1.0, 1.0C, 1.1 or 0.9") else { break }
+                if ["1.0", "1.0C", "1.1", "0.9"].contains(word) { h.httpProtocol = word } else {
+                    diagnostics.error("bad-value", at: s.arguments[0].location, "http_protocol '\(word)' is not 1.0, 1.0C, 1.1 or 0.9")
+                }
+            case "fast_recovery": h.fastRecovery = flag(s)
+            default:
+                return readCheckerOption(s, into: &h.options)
+            }
+            return true
+        }
+        h.unsupported = unsupported
+        return h
+    }
+
+    func readURL(_ s: Statement, path: String) -> URLCheck {
+        var u = URLCheck(origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        each(s.block ?? [], in: .url, path: path, unsupported: &unsupported) { s in
+            switch s.name {
+            case "path": u.path = word(s, "a URL path")
+            case "digest":
+                guard let word = word(s, "an MD5 digest (32 hex digits)") else { break }
+                let lowered = word.lowercased()
+                if lowered.utf8.count == 32, lowered.allSatisfy({ $0.isHexDigit }) { u.digest = lowered } else {
+                    diagnostics.error("bad-digest", at: s.arguments[0].location, "digest '\(word)' is not an MD5 digest of 32 hex digits")
+                }
+            case "status_code":
+                guard let args = arguments(s, 1...Int.max, "a status code or range such as 200-299") else { break }
+                for token in args { if let range = readStatusCodes(token) { u.statusCodes.append(range) } }
+            case "virtualhost": u.virtualhost = word(s, "a host name")
+            default: return false
+            }
+            return true
+        }
+        u.unsupported = unsupported
+        return u
+    }
+
+    func readStatusCodes(_ token: Token) -> ClosedRange<Int>? {
+        let parts = token.text.split(separator: "-", omittingEmptySubsequences: false)
+        let bounds = parts.map { Int($0) }
+        guard (1...2).contains(parts.count), bounds.allSatisfy({ $0.map { (100...599).contains($0) } ?? false }),
+              let low = bounds.first!, let high = bounds.last!, low <= high else {
+            diagnostics.error("bad-status-code", at: token.location, "status_code '\(token.text)' is not a code from 100 to 599 or a range such as 200-299")
+            return nil
+        }
+        return low...high
+    }
+
+    func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {
+        var m = MiscCheck(origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        each(s.block ?? [], in: .miscCheck, path: path, unsupported: &unsupported) { s in
+            switch s.name {
+            case "misc_path": m.path = command(s)
+            case "misc_timeout": m.timeout = seconds(s, 0.000001...Double(UInt32.max))
+            case "misc_dynamic": m.dynamic = flag(s)
+            case "user": m.user = scriptUser(s)
+            default: return readCheckerOption(s, into: &m.options)
+            }
+            return true
+        }
+        m.unsupported = unsupported
+        if m.path == nil {
+            diagnostics.error("missing-misc-path", at: s.location, "MISC_CHECK has no 'misc_path'")
+        }
+        return m
+    }
+
+    func readVirtualServerGroup(_ s: Statement) -> VirtualServerGroup? {
+        guard let name = blockName(s), let block = blockExpected(s) else { return nil }
+        var g = VirtualServerGroup(name: name, origin: Origin(s.location))
+        for line in block {
+            if line.name == "fwmark" {
+                guard let mark = line.arguments.first.flatMap({ UInt32($0.text) }), mark > 0 else {
+                    diagnostics.error("out-of-range", at: line.location, "fwmark needs a mark number from 1 to \(UInt32.max)")
+                    continue
+                }
+                g.members.append(.firewallMark(mark))
+                continue
+            }
+            // ADDR PORT, or a range ADDR-LAST PORT
+            var addressText = line.name
+            var rangeEnd: Int?
+            if let dash = addressText.lastIndex(of: "-") {
+                let tail = addressText[addressText.index(after: dash)...]
+                let isV6 = addressText.contains(":")
+                guard let end = Int(tail, radix: isV6 ? 16 : 10), end >= 0, end <= (isV6 ? 0xffff : 255) else {
+                    diagnostics.error("bad-address", at: line.location, "address range '\(line.name)' does not end in a number")
+                    continue
+                }
+                rangeEnd = end
+                addressText = String(addressText[..<dash])
+            }
+            guard let address = IPAddress(addressText) else {
+                diagnostics.error("bad-address", at: line.location, "virtual_server_group member '\(line.name)' is not an address, a range or 'fwmark N'")
+                continue
+            }
+            guard let portToken = line.arguments.first else {
+                diagnostics.error("missing-argument", at: line.location, "virtual_server_group member \(line.name) needs a port")
+                continue
+            }
+            guard let port = port(portToken) else { continue }
+            g.members.append(.endpoint(address, rangeEnd: rangeEnd, port: port))
+        }
+        return g
+    }
+}

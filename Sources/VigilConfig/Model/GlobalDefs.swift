@@ -1,0 +1,71 @@
+/// `global_defs { }`: settings shared by every instance.
+public struct GlobalDefs: Hashable, Sendable {
+    public var routerID: String?
+    /// `vrrp_version`: 2 (RFC 3768, keepalived's default) or 3 (RFC 5798).
+    public var vrrpVersion: Int?
+    public var vrrpStrict = false
+    /// `vrrp_skip_check_adv_addr`: do not compare an advert's address list with ours.
+    public var skipCheckAdvertAddresses = false
+    public var vrrpCheckUnicastSource = false
+    public var vrrpMulticastGroup4: IPAddress?
+    public var vrrpMulticastGroup6: IPAddress?
+    public var garp = GratuitousARPSettings()
+    /// `vrrp_garp_interval` / `vrrp_gna_interval` (microseconds between each ARP / NA).
+    public var garpInterval: Microseconds?
+    public var gnaInterval: Microseconds?
+    public var enableScriptSecurity = false
+    /// `script_user USER [GROUP]`
+    public var scriptUser: ScriptUser?
+    public var notifyFIFO: String?
+    public var notifyFIFOScript: String?
+    public var vrrpNotifyFIFO: String?
+    public var vrrpNotifyFIFOScript: String?
+    public var lvsNotifyFIFO: String?
+    public var lvsNotifyFIFOScript: String?
+    /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
+    public var metricsListen: String?
+    /// Recognised keywords Vigil does not implement yet, as written.
+    public var unsupported: [Statement] = []
+
+    public init() {}
+}
+
+/// Time in microseconds, the unit of keepalived's timers and of VRRP's formulas.
+public typealias Microseconds = Int64
+
+/// Gratuitous ARP timing of keepalived, used globally (`vrrp_garp_master_*`) and per
+/// instance (`garp_master_*`).
+public struct GratuitousARPSettings: Hashable, Sendable {
+    /// Delay before the second burst after becoming master (default 5 s).
+    public var masterDelay: Microseconds?
+    /// Gratuitous ARPs per burst (default 5).
+    public var masterRepeat: Int?
+    /// Period of refresh bursts while master (default 0: none).
+    public var masterRefresh: Microseconds?
+    public var masterRefreshRepeat: Int?
+    /// `vrrp_garp_lower_prio_delay` / `garp_lower_prio_delay`
+    public var lowerPriorityDelay: Microseconds?
+    public var lowerPriorityRepeat: Int?
+
+    public init() {}
+}
+
+public struct ScriptUser: Hashable, Sendable {
+    public var user: String
+    public var group: String?
+    public init(user: String, group: String?) {
+        self.user = user
+        self.group = group
+    }
+}
+
+/// Microseconds written back as keepalived writes seconds: `1`, `0.01`, `2.5`.
+public func formatSeconds(_ micro: Microseconds) -> String {
+    let sign = micro < 0 ? "-" : ""
+    let magnitude = micro.magnitude
+    if magnitude % 1_000_000 == 0 { return sign + String(magnitude / 1_000_000) }
+    var fraction = String(magnitude % 1_000_000)
+    fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+    while fraction.hasSuffix("0") { fraction.removeLast() }
+    return "\(sign)\(magnitude / 1_000_000).\(fraction)"
+}

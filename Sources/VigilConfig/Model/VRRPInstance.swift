@@ -1,0 +1,126 @@
+/// `vrrp_instance NAME { }`: one virtual router.
+public struct VRRPInstance: Hashable, Sendable {
+    public enum InitialState: String, Hashable, Sendable { case master = "MASTER", backup = "BACKUP" }
+
+    public enum Authentication: Hashable, Sendable {
+        /// `auth_type PASS` with `auth_pass` (at most 8 characters go on the wire).
+        case password(String)
+    }
+
+    public var name: String
+    public var origin: Origin
+    public var initialState: InitialState?
+    public var interface: String?
+    public var virtualRouterID: Int?
+    /// 1…255; keepalived's default is 100.
+    public var priority: Int?
+    /// `advert_int` in microseconds (keepalived's default 1 s).
+    public var advertInterval: Microseconds?
+    public var version: Int?
+    public var authentication: Authentication?
+    public var virtualIPAddresses: [VirtualIPAddress] = []
+    /// Installed with the VIPs but not put in adverts.
+    public var excludedVirtualIPAddresses: [VirtualIPAddress] = []
+    /// `nopreempt` clears this; preemption is keepalived's default.
+    public var preempt = true
+    public var preemptDelay: Microseconds?
+    public var unicastSourceIP: IPAddress?
+    public var unicastPeers: [IPAddress] = []
+    public var multicastSourceIP: IPAddress?
+    public var trackScripts: [TrackReference] = []
+    public var trackInterfaces: [TrackReference] = []
+    public var trackFiles: [TrackReference] = []
+    public var notify = NotifyScripts()
+    public var garp = GratuitousARPSettings()
+    /// `use_vmac [NAME]`: the name, or "" for keepalived's default vrrp.VRID.
+    public var useVMAC: String?
+    public var vmacTransmitBase = false
+    /// `accept` / `no_accept` (strict mode defaults to no_accept).
+    public var accept: Bool?
+    public var dontTrackPrimary = false
+    public var skipCheckAdvertAddresses: Bool?
+    public var strictMode: Bool?
+    public var unsupported: [Statement] = []
+
+    public init(name: String, origin: Origin) {
+        self.name = name
+        self.origin = origin
+    }
+}
+
+/// A `track_script`, `track_interface` or `track_file` line: a name and an optional weight
+/// overriding the tracked object's own (`weight 0` means "go to Fault when it fails").
+public struct TrackReference: Hashable, Sendable {
+    public var name: String
+    public var weight: Int?
+    /// `weight N reverse`
+    public var reverse = false
+    public var origin: Origin
+
+    public init(name: String, weight: Int? = nil, reverse: Bool = false, origin: Origin) {
+        self.name = name
+        self.weight = weight
+        self.reverse = reverse
+        self.origin = origin
+    }
+}
+
+/// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`, `notify`.
+public struct NotifyScripts: Hashable, Sendable {
+    public var master: String?
+    public var backup: String?
+    public var fault: String?
+    public var stop: String?
+    public var any: String?
+    public var masterRXLowerPriority: String?
+
+    public init() {}
+}
+
+/// One line of `virtual_ipaddress { }` (or `static_ipaddress`):
+/// `ADDR[/PREFIX] [brd ADDR] [dev IFNAME] [scope SCOPE] [label LABEL] …`
+public struct VirtualIPAddress: Hashable, Sendable {
+    public var prefix: IPPrefix
+    public var broadcast: IPAddress?
+    public var device: String?
+    public var scope: Scope?
+    public var label: String?
+    public var peer: IPAddress?
+    /// Flags written after the address (home, -nodad, noprefixroute, autojoin, no_track).
+    public var flags: [String] = []
+    public var origin: Origin
+
+    public enum Scope: Hashable, Sendable, CustomStringConvertible {
+        case site, link, host, nowhere, global
+        case numeric(Int)
+
+        public init?(_ text: String) {
+            switch text {
+            case "site": self = .site
+            case "link": self = .link
+            case "host": self = .host
+            case "nowhere": self = .nowhere
+            case "global": self = .global
+            default:
+                guard let n = Int(text), (0...255).contains(n) else { return nil }
+                self = .numeric(n)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .site: return "site"
+            case .link: return "link"
+            case .host: return "host"
+            case .nowhere: return "nowhere"
+            case .global: return "global"
+            case let .numeric(n): return String(n)
+            }
+        }
+    }
+
+    public init(prefix: IPPrefix, origin: Origin) {
+        self.prefix = prefix
+        self.origin = origin
+    }
+}

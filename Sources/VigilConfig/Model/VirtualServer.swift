@@ -1,0 +1,115 @@
+/// How a virtual service is named: `virtual_server ADDR PORT`, `virtual_server fwmark N`,
+/// or `virtual_server group NAME`.
+public enum VirtualServiceKey: Hashable, Sendable, CustomStringConvertible {
+    case endpoint(IPAddress, port: Int)
+    case firewallMark(UInt32)
+    case group(String)
+
+    public var description: String {
+        switch self {
+        case let .endpoint(address, port):
+            return address.family == .inet6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        case let .firewallMark(mark): return "fwmark \(mark)"
+        case let .group(name): return "group \(name)"
+        }
+    }
+}
+
+/// IPVS schedulers keepalived accepts in `lb_algo`.
+public enum Scheduler: String, Hashable, Sendable, CaseIterable {
+    case rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh
+}
+
+/// IPVS forwarding methods (`lb_kind` / `lvs_method`).
+public enum ForwardingMethod: String, Hashable, Sendable, CaseIterable {
+    case nat = "NAT", dr = "DR", tun = "TUN"
+}
+
+public enum ServiceProtocol: String, Hashable, Sendable, CaseIterable {
+    case tcp = "TCP", udp = "UDP", sctp = "SCTP"
+}
+
+/// `virtual_server … { }`: an IPVS service and its pool.
+public struct VirtualServer: Hashable, Sendable {
+    public var key: VirtualServiceKey
+    public var origin: Origin
+    public var delayLoop: Microseconds?
+    public var scheduler: Scheduler?
+    /// Scheduler flags: `sh-port`, `sh-fallback`, `mh-port`, `mh-fallback`, `flag-1`…
+    public var schedulerFlags: [String] = []
+    public var forwardingMethod: ForwardingMethod?
+    public var serviceProtocol: ServiceProtocol?
+    public var persistenceTimeout: Int?
+    public var persistenceGranularity: IPAddress?
+    public var virtualhost: String?
+    public var sorryServer: RealServerAddress?
+    public var sorryServerInhibit = false
+    public var sorryServerForwardingMethod: ForwardingMethod?
+    public var quorum: Int?
+    public var hysteresis: Int?
+    public var quorumUp: String?
+    public var quorumDown: String?
+    public var alpha = false
+    public var omega = false
+    public var inhibitOnFailure = false
+    public var haSuspend = false
+    public var checkerDefaults = CheckerOptions()
+    public var realServers: [RealServer] = []
+    public var unsupported: [Statement] = []
+
+    public init(key: VirtualServiceKey, origin: Origin) {
+        self.key = key
+        self.origin = origin
+    }
+}
+
+public struct RealServerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    public var port: Int?
+
+    public init(address: IPAddress, port: Int?) {
+        self.address = address
+        self.port = port
+    }
+
+    public var description: String { port.map { "\(address) \($0)" } ?? address.description }
+}
+
+/// `real_server ADDR [PORT] { }`
+public struct RealServer: Hashable, Sendable {
+    public var endpoint: RealServerAddress
+    public var origin: Origin
+    public var weight: Int?
+    public var forwardingMethod: ForwardingMethod?
+    public var inhibitOnFailure: Bool?
+    public var notifyUp: String?
+    public var notifyDown: String?
+    public var upperThreshold: Int?
+    public var lowerThreshold: Int?
+    public var checkerDefaults = CheckerOptions()
+    public var checkers: [HealthChecker] = []
+    public var unsupported: [Statement] = []
+
+    public init(endpoint: RealServerAddress, origin: Origin) {
+        self.endpoint = endpoint
+        self.origin = origin
+    }
+}
+
+/// `virtual_server_group NAME { ADDR PORT | ADDR-RANGE PORT | fwmark N }`
+public struct VirtualServerGroup: Hashable, Sendable {
+    public enum Member: Hashable, Sendable {
+        /// `ADDR PORT`, or a range `192.0.2.10-20 PORT` (last octet / hex group).
+        case endpoint(IPAddress, rangeEnd: Int?, port: Int)
+        case firewallMark(UInt32)
+    }
+
+    public var name: String
+    public var origin: Origin
+    public var members: [Member] = []
+
+    public init(name: String, origin: Origin) {
+        self.name = name
+        self.origin = origin
+    }
+}

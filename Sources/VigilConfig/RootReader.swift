@@ -1,0 +1,44 @@
+extension ModelBuilder {
+    /// Reads the top level of keepalived.conf.
+    func build(_ statements: [Statement]) -> Configuration {
+        var config = Configuration()
+        var unsupported: [Statement] = []
+        each(statements, in: .root, path: "the top level", unsupported: &unsupported) { s in
+            switch s.name {
+            case "global_defs":
+                if let block = blockExpected(s) { readGlobalDefs(block, into: &config.globalDefs) }
+            case "vrrp_instance":
+                if let instance = readInstance(s) { config.vrrpInstances.append(instance) }
+            case "vrrp_sync_group":
+                if let group = readSyncGroup(s) { config.syncGroups.append(group) }
+            case "vrrp_script":
+                if let script = readVRRPScript(s) { config.vrrpScripts.append(script) }
+            case "track_file", "vrrp_track_file":
+                if let file = readTrackFile(s) { config.trackFiles.append(file) }
+            case "virtual_server":
+                if let server = readVirtualServer(s) { config.virtualServers.append(server) }
+            case "virtual_server_group":
+                if let group = readVirtualServerGroup(s) { config.virtualServerGroups.append(group) }
+            case "static_ipaddress":
+                if let block = blockExpected(s) { config.staticAddresses += block.compactMap(readVirtualIPAddress) }
+            default:
+                return false
+            }
+            return true
+        }
+        config.unsupported = unsupported
+        return config
+    }
+
+    /// The name after a block keyword (`vrrp_instance VI_1 {`), reported when missing.
+    func blockName(_ s: Statement) -> String? {
+        guard let first = s.arguments.first else {
+            diagnostics.error("missing-name", at: s.location, "'\(s.name)' needs a name")
+            return nil
+        }
+        if s.arguments.count > 1 {
+            diagnostics.warning("extra-argument", at: s.arguments[1].location, "extra words after '\(s.name) \(first.text)' are ignored")
+        }
+        return first.text
+    }
+}

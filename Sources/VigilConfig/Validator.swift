@@ -1,0 +1,234 @@
+/// Rules that need the whole configuration: cross-references, uniqueness, and the
+/// combinations keepalived either rejects or quietly rewrites.
+///
+/// The policy: an error when the configuration cannot run as written (keepalived would
+/// drop, clamp or rewrite it), a warning when it runs but is probably not what was meant.
+struct Validator {
+    let config: Configuration
+    let diagnostics: DiagnosticEngine
+    let host: HostFacts?
+    /// `--host`: a missing interface is an error.
+    let strictHost: Bool
+
+    func run() {
+        checkInstances()
+        checkSyncGroups()
+        checkScripts()
+        checkVirtualServers()
+    }
+
+    private func error(_ id: String, _ origin: Origin, _ message: String) {
+        diagnostics.error(id, at: origin.location, message)
+    }
+
+    private func warning(_ id: String, _ origin: Origin, _ message: String) {
+        diagnostics.warning(id, at: origin.location, message)
+    }
+
+    private func checkInterface(_ name: String, _ origin: Origin, _ what: String) {
+        guard let host, host.addresses(ofInterface: name) == nil else { return }
+        let message = "\(what) '\(name)' does not exist on this host"
+        if strictHost {
+            error("no-such-interface", origin, message)
+        } else {
+            warning("no-such-interface", origin, message + " (an error with --host)")
+        }
+    }
+
+    // MARK: - vrrp_instance
+
+    private func checkInstances() {
+        var names: [String: Origin] = [:]
+        var vrids: [String: String] = [:]
+        let scripts = Set(config.vrrpScripts.map(\.name))
+        let files = Set(config.trackFiles.map(\.name))
+        for v in config.vrrpInstances {
+            let path = "vrrp_instance \(v.name)"
+            if let first = names[v.name] {
+                error("duplicate-instance", v.origin, "\(path) is already defined at \(first.location)")
+            } else {
+                names[v.name] = v.origin
+            }
+            if v.interface == nil && v.unicastSourceIP == nil {
+                error("missing-interface", v.origin, "\(path) has no 'interface'")
+            }
+            if let interface = v.interface { checkInterface(interface, v.origin, "\(path): interface") }
+            guard let vrid = v.virtualRouterID else {
+                error("missing-vrid", v.origin, "\(path) has no 'virtual_router_id'")
+                continue
+            }
+
+            let version = v.version ?? config.globalDefs.vrrpVersion ?? 2
+            let families = Set(v.virtualIPAddresses.map(\.prefix.address.family))
+            if families.count > 1 {
+                error("mixed-families", v.origin, "\(path) mixes IPv4 and IPv6 virtual addresses; use one instance per family (or virtual_ipaddress_excluded)")
+            }
+            let family = families.first ?? .inet
+            if family == .inet6 && version == 2 {
+                error("ipv6-with-v2", v.origin, "\(path) has IPv6 virtual addresses, which VRRP version 2 cannot carry; set 'version 3'")
+            }
+            if let interface = v.interface {
+                let key = "\(interface)/\(family.rawValue)/\(vrid)"
+                if let other = vrids[key] {
+                    error("duplicate-vrid", v.origin, "\(path) uses virtual_router_id \(vrid) on \(interface) (\(family.rawValue)), as vrrp_instance \(other) does")
+                } else {
+                    vrids[key] = v.name
+                }
+            }
+            if v.virtualIPAddresses.isEmpty {
+                warning("no-vip", v.origin, "\(path) has no virtual_ipaddress")
+            }
+            checkAdvertInterval(v, version: version, path: path)
+            checkPriority(v, path: path)
+            if case .password = v.authentication, version == 3 {
+                warning("auth-with-v3", v.origin, "\(path): VRRP version 3 has no authentication; keepalived ignores auth_pass with version 3, and so does vigil")
+            }
+            if v.initialState == .master && !v.preempt {
+                warning("nopreempt-master", v.origin, "\(path): nopreempt has no effect with 'state MASTER' (keepalived clears it); use 'state BACKUP'")
+            }
+            if v.preemptDelay != nil && !v.preempt {
+                warning("preempt-delay-nopreempt", v.origin, "\(path): preempt_delay has no effect with nopreempt")
+            }
+            for vip in v.virtualIPAddresses + v.excludedVirtualIPAddresses {
+                if let device = vip.device { checkInterface(device, vip.origin, "virtual address \(vip.prefix): dev") }
+            }
+            for ref in v.trackInterfaces { checkInterface(ref.name, ref.origin, "\(path): track_interface") }
+            for ref in v.trackScripts where !scripts.contains(ref.name) {
+                error("undefined-script", ref.origin, "\(path): track_script '\(ref.name)' is not defined by any vrrp_script")
+            }
+            for ref in v.trackFiles where !files.contains(ref.name) {
+                error("undefined-track-file", ref.origin, "\(path): track_file '\(ref.name)' is not defined by any track_file block")
+            }
+            for peer in v.unicastPeers where peer.family != family {
+                error("family-mismatch", v.origin, "\(path): unicast peer \(peer) is not \(family.rawValue) like the virtual addresses")
+            }
+        }
+    }
+
+    private func checkAdvertInterval(_ v: VRRPInstance, version: Int, path: String) {
+        guard let interval = v.advertInterval else { return }
+        if version == 2 {
+            if interval % 1_000_000 != 0 || interval < 1_000_000 || interval > 255_000_000 {
+                error("advert-int-v2", v.origin, "\(path): advert_int \(Self.seconds(interval)) s is not a whole number of seconds from 1 to 255, as VRRP version 2 requires (use 'version 3' for sub-second adverts)")
+            }
+        } else if interval % 10_000 != 0 || interval < 10_000 || interval > 40_950_000 {
+            error("advert-int-v3", v.origin, "\(path): advert_int \(Self.seconds(interval)) s is not a multiple of 0.01 s from 0.01 to 40.95, as VRRP version 3 requires")
+        }
+    }
+
+    private func checkPriority(_ v: VRRPInstance, path: String) {
+        guard v.priority == 255 else { return }
+        if !v.preempt {
+            warning("owner-nopreempt", v.origin, "\(path): an address owner (priority 255) always preempts; nopreempt is ignored")
+        }
+        guard let interface = v.interface, let addresses = host?.addresses(ofInterface: interface) else { return }
+        let own = Set(addresses)
+        if !v.virtualIPAddresses.contains(where: { own.contains($0.prefix.address) }) {
+            warning("priority-255-not-owner", v.origin, "\(path): priority 255 is reserved for the address owner, but no virtual address is an address of \(interface)")
+        }
+    }
+
+    static func seconds(_ micro: Microseconds) -> String { formatSeconds(micro) }
+
+    // MARK: - vrrp_sync_group
+
+    private func checkSyncGroups() {
+        let instances = Set(config.vrrpInstances.map(\.name))
+        let scripts = Set(config.vrrpScripts.map(\.name))
+        var owner: [String: String] = [:]
+        var names: [String: Origin] = [:]
+        for g in config.syncGroups {
+            let path = "vrrp_sync_group \(g.name)"
+            if let first = names[g.name] {
+                error("duplicate-sync-group", g.origin, "\(path) is already defined at \(first.location)")
+            }
+            names[g.name] = g.origin
+            if g.members.isEmpty {
+                error("empty-sync-group", g.origin, "\(path) has no members (group { … })")
+            }
+            for member in g.members {
+                if !instances.contains(member.name) {
+                    error("undefined-instance", member.origin, "\(path): member '\(member.name)' is not a vrrp_instance")
+                } else if let other = owner[member.name], other != g.name {
+                    error("instance-in-two-groups", member.origin, "\(path): vrrp_instance \(member.name) is already a member of vrrp_sync_group \(other)")
+                } else {
+                    owner[member.name] = g.name
+                }
+            }
+            if g.members.count == 1 {
+                warning("single-member-group", g.origin, "\(path) has a single member; a sync group only matters with two or more")
+            }
+            for ref in g.trackScripts where !scripts.contains(ref.name) {
+                error("undefined-script", ref.origin, "\(path): track_script '\(ref.name)' is not defined by any vrrp_script")
+            }
+            for ref in g.trackInterfaces { checkInterface(ref.name, ref.origin, "\(path): track_interface") }
+        }
+    }
+
+    // MARK: - vrrp_script, track_file
+
+    private func checkScripts() {
+        var names: [String: Origin] = [:]
+        var used = Set<String>()
+        for v in config.vrrpInstances { used.formUnion(v.trackScripts.map(\.name)) }
+        for g in config.syncGroups { used.formUnion(g.trackScripts.map(\.name)) }
+        for s in config.vrrpScripts {
+            if let first = names[s.name] {
+                error("duplicate-script", s.origin, "vrrp_script \(s.name) is already defined at \(first.location)")
+            }
+            names[s.name] = s.origin
+            if !used.contains(s.name) {
+                warning("unused-script", s.origin, "vrrp_script \(s.name) is not used by any track_script")
+            }
+        }
+        var files: [String: Origin] = [:]
+        for t in config.trackFiles {
+            if let first = files[t.name] {
+                error("duplicate-track-file", t.origin, "track_file \(t.name) is already defined at \(first.location)")
+            }
+            files[t.name] = t.origin
+        }
+    }
+
+    // MARK: - virtual_server
+
+    private func checkVirtualServers() {
+        var groups: [String: Origin] = [:]
+        for g in config.virtualServerGroups {
+            if let first = groups[g.name] {
+                error("duplicate-group", g.origin, "virtual_server_group \(g.name) is already defined at \(first.location)")
+            }
+            groups[g.name] = g.origin
+            if g.members.isEmpty { warning("empty-group", g.origin, "virtual_server_group \(g.name) has no members") }
+        }
+        var seen: [String: Origin] = [:]
+        for vs in config.virtualServers {
+            let path = "virtual_server \(vs.key)"
+            let key = "\(vs.key)/\(vs.serviceProtocol ?? .tcp)"
+            if let first = seen[key] {
+                error("duplicate-virtual-server", vs.origin, "\(path) (\((vs.serviceProtocol ?? .tcp).rawValue)) is already defined at \(first.location)")
+            }
+            seen[key] = vs.origin
+            if case let .group(name) = vs.key, groups[name] == nil {
+                error("undefined-group", vs.origin, "\(path): virtual_server_group '\(name)' is not defined")
+            }
+            var realServers: [RealServerAddress: Origin] = [:]
+            for rs in vs.realServers {
+                if let first = realServers[rs.endpoint] {
+                    error("duplicate-real-server", rs.origin, "real_server \(rs.endpoint) is already in \(path) at \(first.location)")
+                }
+                realServers[rs.endpoint] = rs.origin
+                let method = rs.forwardingMethod ?? vs.forwardingMethod ?? .nat
+                if method != .nat, case let .endpoint(_, port) = vs.key, let rsPort = rs.endpoint.port, rsPort != port {
+                    error("port-mapping", rs.origin, "real_server \(rs.endpoint) in \(path): lb_kind \(method.rawValue) cannot map port \(port) to \(rsPort) (only NAT rewrites ports); use port \(port) or lb_kind NAT")
+                }
+                if case .endpoint = vs.key, rs.endpoint.port == nil {
+                    error("missing-port", rs.origin, "real_server \(rs.endpoint.address) in \(path) needs a port")
+                }
+            }
+            if let quorum = vs.quorum, let hysteresis = vs.hysteresis, hysteresis >= quorum {
+                warning("hysteresis", vs.origin, "\(path): hysteresis \(hysteresis) is not below quorum \(quorum), so the quorum can never be lost")
+            }
+        }
+    }
+}

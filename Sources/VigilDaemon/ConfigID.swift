@@ -1,0 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// keepalived's default `--config-id`: the host name up to its first dot, so that `@lb1`
+/// lines apply on the box called lb1 without any flag.
+public func defaultConfigID() -> String? {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
+    let name = String(cString: buffer)
+    return name.split(separator: ".").first.map(String.init)
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "A keepalived-compatible high-availability daemon: VRRP failover and IPVS health checks.",
+        subcommands: [Check.self]
+    )
+
+    /// Usage errors exit with 2, the code `vigil check` documents (ArgumentParser's is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandleStderr.write(fullMessage(for: error) + "\n")
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import VigilConfig
+
+@Suite struct PreprocessorTests {
+    @Test func includeWithGlobIsRelativeToTheIncludingFile() {
+        let result = load("include conf.d/*.conf\n", files: [
+            "/cfg/conf.d/a.conf": instance("priority 100", name: "VI_A"),
+            "/cfg/conf.d/b.conf": instance("priority 90", name: "VI_B").replacingOccurrences(of: "51", with: "52"),
+            "/cfg/conf.d/c.txt": "this is not included",
+        ])
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        #expect(result.configuration.vrrpInstances.map(\.name) == ["VI_A", "VI_B"])
+        #expect(result.files == ["/cfg/keepalived.conf", "/cfg/conf.d/a.conf", "/cfg/conf.d/b.conf"])
+        // Locations point into the included file.
+        #expect(result.configuration.vrrpInstances[1].origin.location.file == "/cfg/conf.d/b.conf")
+    }
+
+    @Test func missingIncludeIsALocatedError() {
+        let result = load("global_defs {\n}\ninclude missing.conf\n")
+        #expect(result.has("include-not-found", line: 3, .error))
+        #expect(result.diagnostics.first?.location.column == 9)
+    }
+
+    @Test func globMatchingNothingIsOnlyAWarning() {
+        let result = load("include conf.d/*.conf\n")
+        #expect(result.has("include-no-match", line: 1, .warning))
+        #expect(result.errors.isEmpty)
+    }
+
+    @Test func includeLoopIsDetected() {
+        let result = load("include a.conf\n", files: ["/cfg/a.conf": "include b.conf\n", "/cfg/b.conf": "include a.conf\n"])
+        #expect(result.diagnostics.contains { $0.id == "include-loop" && $0.location.file == "/cfg/b.conf" })
+    }
+
+    @Test func definitionsExpandAsWordsAndInsideWords() {
+        let result = load("""
+        $VIP=192.0.2.100/24 dev eth0
+        $PRIO=100
+        vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            priority $PRIO
+            virtual_ipaddress {
+                $VIP
+                192.0.2.${PRIO}
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let v = result.configuration.vrrpInstances[0]
+        #expect(v.priority == 100)
+        #expect(v.virtualIPAddresses.map(\.prefix.description) == ["192.0.2.100/24", "192.0.2.100"])
+        #expect(v.virtualIPAddresses[0].device == "eth0")
+        // The expanded words carry the location of the macro's use.
+        #expect(v.virtualIPAddresses[0].origin.location.line == 8)
+    }
+
+    @Test func multilineDefinitionExpandsToSeveralLines() {
+        let result = load("""
+        $ADDRS=192.0.2.100 \\
+               192.0.2.101
+        \(instance("").replacingOccurrences(of: "192.0.2.100/24", with: "$ADDRS"))
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        #expect(result.configuration.vrrpInstances[0].virtualIPAddresses.map(\.prefix.description) == ["192.0.2.100", "192.0.2.101"])
+    }
+
+    @Test func undefinedNamesStayAsWritten() {
+        let result = load("vrrp_script chk {\n script \"/bin/sh -c 'test -n $HOME'\"\n}\n")
+        #expect(result.configuration.vrrpScripts[0].script == "/bin/sh -c 'test -n $HOME'")
+    }
+
+    @Test func conditionalLinesFollowTheConfigID() {
+        let text = instance("""
+            @lb1 priority 100
+            @lb2 priority 90
+            @^lb1 state BACKUP
+        """)
+        let lb1 = load(text, configID: "lb1").configuration.vrrpInstances[0]
+        #expect(lb1.priority == 100)
+        #expect(lb1.initialState == nil)
+        let lb2 = load(text, configID: "lb2").configuration.vrrpInstances[0]
+        #expect(lb2.priority == 90)
+        #expect(lb2.initialState == .backup)
+        let none = load(text, configID: nil).configuration.vrrpInstances[0]
+        #expect(none.priority == nil)
+    }
+
+    @Test func sequenceRepeatsALine() {
+        let result = load("""
+        vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            virtual_ipaddress {
+                ~SEQ(n, 10, 2, 16) 198.18.0.$n/32
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        #expect(result.configuration.vrrpInstances[0].virtualIPAddresses.map(\.prefix.description)
+                == ["198.18.0.10/32", "198.18.0.12/32", "198.18.0.14/32", "198.18.0.16/32"])
+    }
+
+    @Test func sequenceOfWholeBlocksAndBadSequences() {
+        let result = load("~SEQ(i, 3) vrrp_script chk_$i { script /bin/true }\n~SEQ(i, 1, -1, 5) x\n")
+        #expect(result.configuration.vrrpScripts.map(\.name) == ["chk_1", "chk_2", "chk_3"])
+        #expect(result.has("seq-values", line: 2, .error))
+    }
+
+    @Test func definitionThatUsesItselfDoesNotHang() {
+        let result = load("$A=$A $A\npriority $A\n")
+        #expect(result.diagnostics.contains { $0.id == "macro-recursion" })
+    }
+}
