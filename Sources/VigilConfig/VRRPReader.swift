@@ -13,7 +13,9 @@ extension ModelBuilder {
                     break
                 }
                 v.initialState = state
-            case "interface": v.interface = word(s, "an interface name")
+            case "interface":
+                v.interface = word(s, "an interface name")
+                v.interfaceOrigin = Origin(s.location)
             case "virtual_router_id": v.virtualRouterID = integer(s, 1...255)
             case "priority": v.priority = integer(s, 1...255)
             case "advert_int": v.advertInterval = seconds(s, 0.01...255)

@@ -52,7 +52,7 @@ struct Validator {
             if v.interface == nil && v.unicastSourceIP == nil {
                 error("missing-interface", v.origin, "\(path) has no 'interface'")
             }
-            if let interface = v.interface { checkInterface(interface, v.origin, "\(path): interface") }
+            if let interface = v.interface { checkInterface(interface, v.interfaceOrigin ?? v.origin, "\(path): interface") }
             guard let vrid = v.virtualRouterID else {
                 error("missing-vrid", v.origin, "\(path) has no 'virtual_router_id'")
                 continue
@@ -210,7 +210,8 @@ struct Validator {
             }
             seen[key] = vs.origin
             if case let .group(name) = vs.key, groups[name] == nil {
-                error("undefined-group", vs.origin, "\(path): virtual_server_group '\(name)' is not defined")
+                // keepalived runs without this virtual server and says nothing: warn.
+                warning("undefined-group", vs.origin, "\(path): virtual_server_group '\(name)' is not defined; this virtual server is ignored")
             }
             var realServers: [RealServerAddress: Origin] = [:]
             for rs in vs.realServers {

@@ -103,7 +103,7 @@ import Testing
         """)
         #expect(result.has("undefined-script", line: 8, .error))
         #expect(result.has("undefined-instance", line: 14, .error))
-        #expect(result.has("undefined-group", line: 17, .error))
+        #expect(result.has("undefined-group", line: 17, .warning))
     }
 
     @Test func duplicateDefinitions() {
@@ -127,6 +127,13 @@ import Testing
         #expect(result.has("duplicate-virtual-server", line: 27, .error))
     }
 
+    @Test func zeroGarpIntervalRunsButIsWarned() {
+        let result = load("global_defs {\n vrrp_garp_interval 0\n vrrp_gna_interval 0.001\n}\n")
+        #expect(result.found == ["2:zero-interval"])
+        #expect(result.errors.isEmpty)
+        #expect(result.configuration.globalDefs.garpInterval == 0)
+    }
+
     @Test func instanceWithoutInterfaceOrVRID() {
         let result = load("vrrp_instance VI_1 {\n priority 100\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n")
         #expect(result.has("missing-interface", line: 1, .error))
@@ -135,8 +142,8 @@ import Testing
 
     @Test func missingInterfaceIsAWarningUnlessHost() {
         let text = instance("").replacingOccurrences(of: "eth0", with: "eth7")
-        #expect(load(text, host: host).has("no-such-interface", line: 1, .warning))
-        #expect(load(text, host: host, strictHost: true).has("no-such-interface", line: 1, .error))
+        #expect(load(text, host: host).has("no-such-interface", line: 2, .warning))
+        #expect(load(text, host: host, strictHost: true).has("no-such-interface", line: 2, .error))
         #expect(load(text, host: nil, strictHost: true).errors.isEmpty)
     }
 

@@ -11,6 +11,8 @@ public struct VRRPInstance: Hashable, Sendable {
     public var origin: Origin
     public var initialState: InitialState?
     public var interface: String?
+    /// Where `interface` was written (diagnostics about the interface point there).
+    public var interfaceOrigin: Origin?
     public var virtualRouterID: Int?
     /// 1…255; keepalived's default is 100.
     public var priority: Int?
