@@ -2,7 +2,7 @@
 #
 #   make test   installs what is missing (Debian packages), builds, runs every test:
 #               unit tests, and — as root — the keepalived compatibility corpus.
-#   make check-examples  runs `vigil check` on etc/.
+#   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
