@@ -10,6 +10,11 @@
 /// The table was derived from the order of keepalived's `install_keyword_root`,
 /// `install_keyword` and `install_sublevel` calls (facts, not code); the catalog says
 /// nothing about what arguments mean: that is the model builder's job.
+///
+/// Not keywords, and so not listed: `$NAME=value` definitions, `~SEQ(...)`/`~LST(...)` lines
+/// and `@id`/`@^id` line prefixes, which keepalived's line reader handles before keyword lookup.
+/// The `include` family is listed under `.root`, although keepalived's line reader accepts it
+/// on any line at any nesting level.
 
 /// A kind of block: the context in which a keyword is looked up.
 public enum BlockKind: String, Sendable, CaseIterable {
@@ -71,16 +76,32 @@ public enum KeywordCatalog {
 
     /// Every keyword of a block kind, for "did you mean" suggestions.
     public static func names(in kind: BlockKind) -> [String] {
-        blocks[kind]?.map(\.name) ?? []
+        nameLists[kind] ?? []
     }
 
+    /// Keyword lookup per block kind, built once on first use (a static let is initialised lazily).
     private static let index: [BlockKind: [String: KeywordEntry]] = blocks.mapValues { entries in
         Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The keywords of each block kind (generated from keepalived 2.2.7's install_keyword calls).
+    /// The keyword names per block kind, in installation order, built once on first use.
+    private static let nameLists: [BlockKind: [String]] = blocks.mapValues { entries in
+        entries.map(\.name)
+    }
+
+    /// The keywords of each block kind, in the order keepalived 2.2.7 installs them.
+    /// Keywords compiled only under a configure option are included; the option is named in a comment.
     public static let blocks: [BlockKind: [KeywordEntry]] = [
         .root: [
+            // lib/parser.c: include lines are read by the line reader (at any nesting level, not only here)
+            KeywordEntry("include"),
+            KeywordEntry("includer"),
+            KeywordEntry("includem"),
+            KeywordEntry("includew"),
+            KeywordEntry("includeb"),
+            KeywordEntry("includea"),
+            // core/global_parser.c init_global_keywords
+            // _WITH_LINKBEAT_
             KeywordEntry("linkbeat_use_polling"),
             KeywordEntry("net_namespace"),
             KeywordEntry("net_namespace_ipvs"),
@@ -89,30 +110,40 @@ public enum KeywordCatalog {
             KeywordEntry("instance"),
             KeywordEntry("child_wait_time"),
             KeywordEntry("global_defs", .block(.globalDefs)),
+            // vrrp/vrrp_parser.c init_vrrp_keywords
             KeywordEntry("track_group", .block(.trackGroup)),
             KeywordEntry("static_ipaddress", .list),
             KeywordEntry("static_routes", .list),
             KeywordEntry("static_rules", .list),
             KeywordEntry("vrrp_sync_group", .block(.vrrpSyncGroup)),
             KeywordEntry("garp_group", .block(.garpGroup)),
+            // _WITH_LINKBEAT_
             KeywordEntry("linkbeat_interfaces", .list),
             KeywordEntry("vrrp_instance", .block(.vrrpInstance)),
             KeywordEntry("vrrp_script", .block(.vrrpScript)),
+            // _WITH_TRACK_PROCESS_
             KeywordEntry("vrrp_track_process", .block(.trackProcess)),
             KeywordEntry("interface_up_down_delays", .list),
+            // check/check_parser.c init_check_keywords (_WITH_LVS_)
             KeywordEntry("SSL", .block(.ssl)),
             KeywordEntry("virtual_server_group", .list),
             KeywordEntry("virtual_server", .block(.virtualServer)),
-            KeywordEntry("bfd_instance"),
+            // bfd/bfd_parser.c init_bfd_keywords (_WITH_BFD_)
+            KeywordEntry("bfd_instance", .block(.bfdInstance)),
+            // trackers/track_file.c add_track_file_keywords
             KeywordEntry("track_file", .block(.trackFile)),
             KeywordEntry("vrrp_track_file", .block(.trackFile), replacement: "track_file"),
         ],
         .globalDefs: [
+            // core/global_parser.c init_global_keywords
             KeywordEntry("process_names"),
             KeywordEntry("process_name"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_process_name"),
+            // _WITH_LVS_
             KeywordEntry("checker_process_name"),
-            KeywordEntry("lvs_process_name"),
+            KeywordEntry("lvs_process_name", replacement: "checker_process_name"),
+            // _WITH_BFD_
             KeywordEntry("bfd_process_name"),
             KeywordEntry("router_id"),
             KeywordEntry("notification_email_from"),
@@ -127,18 +158,25 @@ public enum KeywordCatalog {
             KeywordEntry("shutdown_script_timeout"),
             KeywordEntry("max_auto_priority"),
             KeywordEntry("min_auto_priority_delay"),
+            // _WITH_VRRP_
             KeywordEntry("smtp_alert_vrrp"),
+            // _WITH_LVS_
             KeywordEntry("smtp_alert_checker"),
             KeywordEntry("checker_log_all_failures"),
+            // _WITH_VRRP_
             KeywordEntry("dynamic_interfaces"),
             KeywordEntry("no_email_faults"),
             KeywordEntry("default_interface"),
             KeywordEntry("disable_local_igmp"),
+            // _WITH_LVS_
             KeywordEntry("lvs_timeouts"),
             KeywordEntry("lvs_flush"),
             KeywordEntry("lvs_flush_on_stop"),
-            KeywordEntry("lvs_flush_onstop"),
+            // deprecated after v2.1.5 (source comment only; keepalived does not log it)
+            KeywordEntry("lvs_flush_onstop", replacement: "lvs_flush_on_stop"),
+            // _WITH_LVS_ && _WITH_VRRP_
             KeywordEntry("lvs_sync_daemon"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_mcast_group4"),
             KeywordEntry("vrrp_mcast_group6"),
             KeywordEntry("vrrp_garp_master_delay"),
@@ -151,20 +189,27 @@ public enum KeywordCatalog {
             KeywordEntry("vrrp_garp_interval"),
             KeywordEntry("vrrp_gna_interval"),
             KeywordEntry("vrrp_min_garp"),
+            // _HAVE_VRRP_VMAC_
             KeywordEntry("vrrp_garp_extra_if"),
-            KeywordEntry("vrrp_vmac_garp_intvl"),
+            KeywordEntry("vrrp_vmac_garp_intvl", replacement: "vrrp_garp_extra_if"),
             KeywordEntry("vrrp_lower_prio_no_advert"),
             KeywordEntry("vrrp_higher_prio_send_advert"),
             KeywordEntry("vrrp_version"),
+            // _WITH_IPTABLES_ || _WITH_NFTABLES_
             KeywordEntry("vrrp_iptables"),
+            // _HAVE_LIBIPSET_
             KeywordEntry("vrrp_ipsets"),
+            // _WITH_NFTABLES_ && _WITH_VRRP_
             KeywordEntry("nftables"),
             KeywordEntry("nftables_priority"),
             KeywordEntry("nftables_ifindex"),
+            // _WITH_NFTABLES_ && _WITH_LVS_
             KeywordEntry("nftables_ipvs"),
             KeywordEntry("nftables_ipvs_priority"),
             KeywordEntry("nftables_ipvs_start_fwmark"),
+            // _WITH_NFTABLES_
             KeywordEntry("nftables_counters"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_check_unicast_src"),
             KeywordEntry("vrrp_skip_check_adv_addr"),
             KeywordEntry("vrrp_strict"),
@@ -173,13 +218,15 @@ public enum KeywordCatalog {
             KeywordEntry("vrrp_rt_priority"),
             KeywordEntry("vrrp_cpu_affinity"),
             KeywordEntry("vrrp_rlimit_rttime"),
-            KeywordEntry("vrrp_rlimit_rtime"),
+            KeywordEntry("vrrp_rlimit_rtime", replacement: "vrrp_rlimit_rttime"),
             KeywordEntry("notify_fifo"),
             KeywordEntry("notify_fifo_script"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_notify_fifo"),
             KeywordEntry("vrrp_notify_fifo_script"),
             KeywordEntry("vrrp_notify_priority_changes"),
             KeywordEntry("fifo_write_vrrp_states_on_reload"),
+            // _WITH_LVS_
             KeywordEntry("lvs_notify_fifo"),
             KeywordEntry("lvs_notify_fifo_script"),
             KeywordEntry("checker_priority"),
@@ -187,45 +234,57 @@ public enum KeywordCatalog {
             KeywordEntry("checker_rt_priority"),
             KeywordEntry("checker_cpu_affinity"),
             KeywordEntry("checker_rlimit_rttime"),
-            KeywordEntry("checker_rlimit_rtime"),
+            KeywordEntry("checker_rlimit_rtime", replacement: "checker_rlimit_rttime"),
+            // _WITH_BFD_
             KeywordEntry("bfd_priority"),
             KeywordEntry("bfd_no_swap"),
             KeywordEntry("bfd_rt_priority"),
             KeywordEntry("bfd_cpu_affinity"),
             KeywordEntry("bfd_rlimit_rttime"),
-            KeywordEntry("bfd_rlimit_rtime"),
+            KeywordEntry("bfd_rlimit_rtime", replacement: "bfd_rlimit_rttime"),
+            // _WITH_SNMP_
             KeywordEntry("snmp_socket"),
             KeywordEntry("enable_traps"),
+            // _WITH_SNMP_VRRP_ (enable_snmp_keepalived: deprecated v2.0.0, source comment only; keepalived does not log it)
             KeywordEntry("enable_snmp_vrrp"),
-            KeywordEntry("enable_snmp_keepalived"),
+            KeywordEntry("enable_snmp_keepalived", replacement: "enable_snmp_vrrp"),
+            // _WITH_SNMP_RFC_ / _WITH_SNMP_RFCV2_ / _WITH_SNMP_RFCV3_
             KeywordEntry("enable_snmp_rfc"),
             KeywordEntry("enable_snmp_rfcv2"),
             KeywordEntry("enable_snmp_rfcv3"),
+            // _WITH_SNMP_CHECKER_
             KeywordEntry("enable_snmp_checker"),
+            // _WITH_DBUS_
             KeywordEntry("enable_dbus"),
             KeywordEntry("dbus_service_name"),
             KeywordEntry("script_user"),
             KeywordEntry("enable_script_security"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_netlink_cmd_rcv_bufs"),
             KeywordEntry("vrrp_netlink_cmd_rcv_bufs_force"),
             KeywordEntry("vrrp_netlink_monitor_rcv_bufs"),
             KeywordEntry("vrrp_netlink_monitor_rcv_bufs_force"),
+            // _WITH_VRRP_ && _WITH_TRACK_PROCESS_
             KeywordEntry("process_monitor_rcv_bufs"),
             KeywordEntry("process_monitor_rcv_bufs_force"),
+            // _WITH_LVS_
             KeywordEntry("lvs_netlink_cmd_rcv_bufs"),
             KeywordEntry("lvs_netlink_cmd_rcv_bufs_force"),
             KeywordEntry("lvs_netlink_monitor_rcv_bufs"),
             KeywordEntry("lvs_netlink_monitor_rcv_bufs_force"),
             KeywordEntry("rs_init_notifies"),
             KeywordEntry("no_checker_emails"),
+            // _WITH_VRRP_
             KeywordEntry("vrrp_rx_bufs_policy"),
             KeywordEntry("vrrp_rx_bufs_multiplier"),
             KeywordEntry("vrrp_startup_delay"),
             KeywordEntry("log_unknown_vrids"),
+            // _WITH_VRRP_ && _HAVE_VRRP_VMAC_
             KeywordEntry("vmac_prefix"),
             KeywordEntry("vmac_addr_prefix"),
             KeywordEntry("umask"),
             KeywordEntry("random_seed"),
+            // not _ONE_PROCESS_DEBUG_
             KeywordEntry("reload_check_config"),
             KeywordEntry("reload_time_file"),
             KeywordEntry("reload_repeat"),
@@ -236,14 +295,18 @@ public enum KeywordCatalog {
             KeywordEntry("data_use_instance"),
         ],
         .trackGroup: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (track_group)
             KeywordEntry("group", .list),
         ],
         .vrrpSyncGroup: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_sync_group)
             KeywordEntry("group", .list),
             KeywordEntry("track_interface", .list),
             KeywordEntry("track_script", .list),
             KeywordEntry("track_file", .list),
+            // _WITH_TRACK_PROCESS_
             KeywordEntry("track_process", .list),
+            // _WITH_BFD_
             KeywordEntry("track_bfd", .list),
             KeywordEntry("notify_backup"),
             KeywordEntry("notify_master"),
@@ -251,34 +314,43 @@ public enum KeywordCatalog {
             KeywordEntry("notify_stop"),
             KeywordEntry("notify"),
             KeywordEntry("smtp_alert"),
-            KeywordEntry("global_tracking"),
+            // global_tracking: logged as deprecated, sets the same flag as sync_group_tracking_weight
+            KeywordEntry("global_tracking", replacement: "sync_group_tracking_weight"),
             KeywordEntry("sync_group_tracking_weight"),
             KeywordEntry("notify_priority_changes"),
         ],
         .garpGroup: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (garp_group)
             KeywordEntry("garp_interval"),
             KeywordEntry("gna_interval"),
             KeywordEntry("interface"),
             KeywordEntry("interfaces", .list),
         ],
         .vrrpInstance: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance)
+            // _HAVE_VRRP_VMAC_
             KeywordEntry("use_vmac"),
             KeywordEntry("use_vmac_addr"),
             KeywordEntry("vmac_xmit_base"),
+            // _HAVE_VRRP_IPVLAN_
             KeywordEntry("use_ipvlan"),
             KeywordEntry("unicast_peer", .list),
             KeywordEntry("unicast_fault_no_peer"),
             KeywordEntry("check_unicast_src"),
+            // _WITH_UNICAST_CHKSUM_COMPAT_
             KeywordEntry("old_unicast_checksum"),
             KeywordEntry("native_ipv6"),
             KeywordEntry("state"),
             KeywordEntry("interface"),
+            // _HAVE_VRF_
             KeywordEntry("vrf"),
             KeywordEntry("dont_track_primary"),
             KeywordEntry("track_interface", .list),
             KeywordEntry("track_script", .list),
-            KeywordEntry("track_file"),
+            KeywordEntry("track_file", .list),
+            // _WITH_TRACK_PROCESS_
             KeywordEntry("track_process", .list),
+            // _WITH_BFD_
             KeywordEntry("track_bfd", .list),
             KeywordEntry("mcast_src_ip"),
             KeywordEntry("unicast_src_ip"),
@@ -292,10 +364,12 @@ public enum KeywordCatalog {
             KeywordEntry("virtual_ipaddress", .list),
             KeywordEntry("virtual_ipaddress_excluded", .list),
             KeywordEntry("promote_secondaries"),
+            // _WITH_LINKBEAT_; logged as deprecated (use the linkbeat_interfaces block)
             KeywordEntry("linkbeat_use_polling"),
             KeywordEntry("virtual_routes", .list),
             KeywordEntry("virtual_rules", .list),
             KeywordEntry("accept"),
+            // _WITH_FIREWALL_
             KeywordEntry("no_accept"),
             KeywordEntry("skip_check_adv_addr"),
             KeywordEntry("strict_mode"),
@@ -312,6 +386,7 @@ public enum KeywordCatalog {
             KeywordEntry("notify_master_rx_lower_pri"),
             KeywordEntry("smtp_alert"),
             KeywordEntry("notify_priority_changes"),
+            // _WITH_LVS_; logged as deprecated (use global_defs lvs_sync_daemon)
             KeywordEntry("lvs_sync_daemon_interface"),
             KeywordEntry("garp_master_delay"),
             KeywordEntry("garp_master_refresh"),
@@ -320,18 +395,22 @@ public enum KeywordCatalog {
             KeywordEntry("garp_lower_prio_delay"),
             KeywordEntry("garp_lower_prio_repeat"),
             KeywordEntry("down_timer_adverts"),
+            // _HAVE_VRRP_VMAC_
             KeywordEntry("garp_extra_if"),
-            KeywordEntry("vmac_garp_intvl"),
+            KeywordEntry("vmac_garp_intvl", replacement: "garp_extra_if"),
             KeywordEntry("lower_prio_no_advert"),
             KeywordEntry("higher_prio_send_advert"),
             KeywordEntry("kernel_rx_buf_size"),
+            // _WITH_VRRP_AUTH_
             KeywordEntry("authentication", .block(.authentication)),
         ],
         .authentication: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance > authentication, _WITH_VRRP_AUTH_)
             KeywordEntry("auth_type"),
             KeywordEntry("auth_pass"),
         ],
         .vrrpScript: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_script)
             KeywordEntry("script"),
             KeywordEntry("interval"),
             KeywordEntry("timeout"),
@@ -342,6 +421,7 @@ public enum KeywordCatalog {
             KeywordEntry("init_fail"),
         ],
         .trackProcess: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_track_process, _WITH_TRACK_PROCESS_)
             KeywordEntry("process"),
             KeywordEntry("param_match"),
             KeywordEntry("weight"),
@@ -353,12 +433,14 @@ public enum KeywordCatalog {
             KeywordEntry("full_command"),
         ],
         .ssl: [
+            // check/check_parser.c init_check_keywords (SSL)
             KeywordEntry("password"),
             KeywordEntry("ca"),
             KeywordEntry("certificate"),
             KeywordEntry("key"),
         ],
         .virtualServer: [
+            // check/check_parser.c init_check_keywords (virtual_server)
             KeywordEntry("ip_family"),
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
@@ -370,6 +452,7 @@ public enum KeywordCatalog {
             KeywordEntry("lvs_sched"),
             KeywordEntry("hashed"),
             KeywordEntry("ops"),
+            // IP_VS_SVC_F_SCHED1
             KeywordEntry("flag-1"),
             KeywordEntry("flag-2"),
             KeywordEntry("flag-3"),
@@ -386,6 +469,7 @@ public enum KeywordCatalog {
             KeywordEntry("ha_suspend"),
             KeywordEntry("smtp_alert"),
             KeywordEntry("virtualhost"),
+            // _WITH_SNMP_CHECKER_
             KeywordEntry("snmp_name"),
             KeywordEntry("alpha"),
             KeywordEntry("omega"),
@@ -400,6 +484,7 @@ public enum KeywordCatalog {
             KeywordEntry("real_server", .block(.realServer)),
         ],
         .realServer: [
+            // check/check_parser.c init_check_keywords (virtual_server > real_server)
             KeywordEntry("weight"),
             KeywordEntry("lvs_method"),
             KeywordEntry("uthreshold"),
@@ -415,7 +500,9 @@ public enum KeywordCatalog {
             KeywordEntry("delay_loop"),
             KeywordEntry("smtp_alert"),
             KeywordEntry("virtualhost"),
+            // _WITH_SNMP_CHECKER_
             KeywordEntry("snmp_name"),
+            // check/check_api.c install_checkers_keyword
             KeywordEntry("MISC_CHECK", .block(.miscCheck)),
             KeywordEntry("SMTP_CHECK", .block(.smtpCheck)),
             KeywordEntry("TCP_CHECK", .block(.tcpCheck)),
@@ -425,52 +512,58 @@ public enum KeywordCatalog {
             KeywordEntry("SSL_GET", .block(.httpGetCheck)),
             KeywordEntry("DNS_CHECK", .block(.dnsCheck)),
             KeywordEntry("FILE_CHECK", .block(.fileCheck)),
+            // _WITH_BFD_
             KeywordEntry("BFD_CHECK", .block(.bfdCheck)),
         ],
         .miscCheck: [
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            KeywordEntry("fwmark"),
+            // check/check_misc.c install_misc_check_keyword (common keywords without the connection ones)
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
             KeywordEntry("delay_loop"),
             KeywordEntry("alpha"),
             KeywordEntry("log_all_failures"),
+            // check/check_misc.c
             KeywordEntry("misc_path"),
             KeywordEntry("misc_timeout"),
             KeywordEntry("misc_dynamic"),
             KeywordEntry("user"),
         ],
         .smtpCheck: [
+            // check/check_smtp.c install_smtp_check_keyword
             KeywordEntry("helo_name"),
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
             KeywordEntry("delay_loop"),
             KeywordEntry("alpha"),
             KeywordEntry("log_all_failures"),
+            // check/check_smtp.c WITH_HOST_ENTRIES (always defined in 2.2.7; the host block is logged as deprecated)
             KeywordEntry("host", .block(.smtpHost)),
         ],
         .smtpHost: [
+            // check/check_smtp.c install_smtp_check_keyword (SMTP_CHECK > host)
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
@@ -479,13 +572,17 @@ public enum KeywordCatalog {
             KeywordEntry("log_all_failures"),
         ],
         .tcpCheck: [
+            // check/check_tcp.c install_tcp_check_keyword
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
@@ -494,13 +591,17 @@ public enum KeywordCatalog {
             KeywordEntry("log_all_failures"),
         ],
         .pingCheck: [
+            // check/check_ping.c install_ping_check_keyword
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
@@ -509,83 +610,105 @@ public enum KeywordCatalog {
             KeywordEntry("log_all_failures"),
         ],
         .udpCheck: [
+            // check/check_udp.c install_udp_check_keyword
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
             KeywordEntry("delay_loop"),
             KeywordEntry("alpha"),
             KeywordEntry("log_all_failures"),
+            // check/check_udp.c
             KeywordEntry("payload"),
             KeywordEntry("require_reply"),
             KeywordEntry("min_reply_length"),
             KeywordEntry("max_reply_length"),
         ],
         .httpGetCheck: [
+            // check/check_http.c install_http_ssl_check_keyword (HTTP_GET and SSL_GET)
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
             KeywordEntry("delay_loop"),
             KeywordEntry("alpha"),
             KeywordEntry("log_all_failures"),
+            // check/check_http.c
             KeywordEntry("nb_get_retry", replacement: "retry"),
             KeywordEntry("virtualhost"),
             KeywordEntry("http_protocol"),
+            // _HAVE_SSL_SET_TLSEXT_HOST_NAME_
             KeywordEntry("enable_sni"),
             KeywordEntry("fast_recovery"),
             KeywordEntry("url", .block(.url)),
         ],
         .url: [
+            // check/check_http.c install_http_ssl_check_keyword (HTTP_GET/SSL_GET > url)
             KeywordEntry("path"),
             KeywordEntry("digest"),
             KeywordEntry("status_code"),
             KeywordEntry("virtualhost"),
+            // _WITH_REGEX_CHECK_
             KeywordEntry("regex"),
             KeywordEntry("regex_no_match"),
             KeywordEntry("regex_options"),
             KeywordEntry("regex_min_offset"),
             KeywordEntry("regex_max_offset"),
+            // _WITH_REGEX_CHECK_ && !PCRE2_DONT_USE_JIT
             KeywordEntry("regex_stack"),
         ],
         .dnsCheck: [
+            // check/check_dns.c install_dns_check_keyword
+            // check_api.c install_checker_common_keywords(true): connection keywords
             KeywordEntry("connect_ip"),
             KeywordEntry("connect_port"),
             KeywordEntry("bindto"),
             KeywordEntry("bind_port"),
             KeywordEntry("bind_if"),
             KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
             KeywordEntry("fwmark"),
+            // check_api.c install_checker_common_keywords: common to every checker
             KeywordEntry("retry"),
             KeywordEntry("delay_before_retry"),
             KeywordEntry("warmup"),
             KeywordEntry("delay_loop"),
             KeywordEntry("alpha"),
             KeywordEntry("log_all_failures"),
+            // check/check_dns.c
             KeywordEntry("type"),
             KeywordEntry("name"),
         ],
         .fileCheck: [
+            // check/check_file.c install_file_check_keyword
             KeywordEntry("track_file"),
             KeywordEntry("weight"),
         ],
         .bfdCheck: [
+            // check/check_bfd.c install_bfd_check_keyword (_WITH_BFD_)
             KeywordEntry("name"),
             KeywordEntry("alpha"),
         ],
         .bfdInstance: [
+            // bfd/bfd_parser.c init_bfd_keywords (bfd_instance, _WITH_BFD_)
             KeywordEntry("source_ip"),
             KeywordEntry("neighbor_ip"),
             KeywordEntry("neighbour_ip"),
@@ -597,11 +720,14 @@ public enum KeywordCatalog {
             KeywordEntry("ttl"),
             KeywordEntry("hoplimit"),
             KeywordEntry("max_hops"),
+            // _WITH_VRRP_
             KeywordEntry("weight"),
             KeywordEntry("vrrp"),
+            // _WITH_LVS_
             KeywordEntry("checker"),
         ],
         .trackFile: [
+            // trackers/track_file.c add_track_file_keywords (track_file and vrrp_track_file)
             KeywordEntry("file"),
             KeywordEntry("weight"),
             KeywordEntry("init_file"),

@@ -63,7 +63,8 @@ struct Validator {
             if families.count > 1 {
                 error("mixed-families", v.origin, "\(path) mixes IPv4 and IPv6 virtual addresses; use one instance per family (or virtual_ipaddress_excluded)")
             }
-            let family = families.first ?? .inet
+            // The first VIP decides the family, as in keepalived (a Set has no order).
+            let family = v.virtualIPAddresses.first?.prefix.address.family ?? .inet
             if family == .inet6 && version == 2 {
                 error("ipv6-with-v2", v.origin, "\(path) has IPv6 virtual addresses, which VRRP version 2 cannot carry; set 'version 3'")
             }
