@@ -233,6 +233,9 @@ struct Preprocessor {
             } else {
                 nameEnd = text[nameStart...].firstIndex(where: { !Self.isNameCharacter($0) }) ?? text.endIndex
                 after = nameEnd
+                // keepalived expands a bare $NAME only when a blank or the end of the line
+                // follows it; `$ADDR/24` stays as written (use `${ADDR}/24`).
+                if nameEnd != text.endIndex { nameEnd = nameStart }
             }
             if nameEnd > nameStart, let value = definitions[String(text[nameStart..<nameEnd])] {
                 result += value

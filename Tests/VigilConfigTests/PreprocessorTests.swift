@@ -66,6 +66,13 @@ import Testing
         #expect(result.configuration.vrrpInstances[0].virtualIPAddresses.map(\.prefix.description) == ["192.0.2.100", "192.0.2.101"])
     }
 
+    @Test func bareNameExpandsOnlyBeforeABlankOrTheEnd() {
+        // keepalived's rule: `$ADDR/24` stays literal; `${ADDR}/24` expands.
+        let result = load("$ADDR=192.0.2.7\n" + instance("").replacingOccurrences(of: "192.0.2.100/24", with: "$ADDR/24\n        ${ADDR}/25"))
+        #expect(result.has("bad-address", line: 6, .error))
+        #expect(result.configuration.vrrpInstances[0].virtualIPAddresses.map(\.prefix.description) == ["192.0.2.7/25"])
+    }
+
     @Test func undefinedNamesStayAsWritten() {
         let result = load("vrrp_script chk {\n script \"/bin/sh -c 'test -n $HOME'\"\n}\n")
         #expect(result.configuration.vrrpScripts[0].script == "/bin/sh -c 'test -n $HOME'")
@@ -93,7 +100,7 @@ import Testing
             interface eth0
             virtual_router_id 51
             virtual_ipaddress {
-                ~SEQ(n, 10, 2, 16) 198.18.0.$n/32
+                ~SEQ(n, 10, 2, 16) 198.18.0.${n}/32
             }
         }
         """)
