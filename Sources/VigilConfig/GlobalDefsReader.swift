@@ -17,13 +17,8 @@ extension ModelBuilder {
                     break
                 }
                 if wanted == .inet { g.vrrpMulticastGroup4 = address } else { g.vrrpMulticastGroup6 = address }
-            case "vrrp_garp_interval", "vrrp_gna_interval":
-                let value = seconds(s, 0...1)
-                if value == 0 {
-                    diagnostics.warning("zero-interval", at: s.arguments[0].location,
-                                        "\(s.name) 0 sends the announcements back to back (keepalived -t calls 0 invalid, yet runs it the same way)")
-                }
-                if s.name == "vrrp_garp_interval" { g.garpInterval = value } else { g.gnaInterval = value }
+            case "vrrp_garp_interval": g.garpInterval = announcementInterval(s)
+            case "vrrp_gna_interval": g.gnaInterval = announcementInterval(s)
             case "vrrp_garp_master_delay": g.garp.masterDelay = seconds(s, 0...1000)
             case "vrrp_garp_master_repeat": g.garp.masterRepeat = integer(s, 0...65535)
             case "vrrp_garp_master_refresh": g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
@@ -51,6 +46,17 @@ extension ModelBuilder {
             return true
         }
         g.unsupported = unsupported
+    }
+
+    /// The pause between gratuitous ARPs / unsolicited NAs, 0…1 s. 0 is valid and runs
+    /// (back to back), but `keepalived -t` calls it invalid, so it is worth a warning.
+    private func announcementInterval(_ s: Statement) -> Microseconds? {
+        let value = seconds(s, 0...1)
+        if value == 0 {
+            diagnostics.warning("zero-interval", at: s.arguments[0].location,
+                                "\(s.name) 0 sends the announcements back to back (keepalived -t calls 0 invalid, yet runs it the same way)")
+        }
+        return value
     }
 
     /// `192.0.2.1:9650` or `[2001:db8::1]:9650`.
