@@ -133,9 +133,9 @@ extension ModelBuilder {
         }
         let endpoint = RealServerAddress(address: address, port: port)
         var r = RealServer(endpoint: endpoint, origin: Origin(s.location))
-        let path = "\(parent) > real_server \(endpoint)"
+        func path() -> String { "\(parent) > real_server \(endpoint)" }
         var unsupported: [Statement] = []
-        each(s.block ?? [], in: .realServer, path: path, unsupported: &unsupported) { s in
+        each(s.block ?? [], in: .realServer, path: path(), unsupported: &unsupported) { s in
             switch s.name {
             case "weight": r.weight = integer(s, 0...65535)
             case "lvs_method", "lb_kind": r.forwardingMethod = readForwardingMethod(s)
@@ -148,16 +148,16 @@ extension ModelBuilder {
                 var check = TCPCheck(origin: Origin(s.location))
                 var options = CheckerOptions()
                 var ignored: [Statement] = []
-                each(s.block ?? [], in: .tcpCheck, path: "\(path) > TCP_CHECK", unsupported: &ignored) {
+                each(s.block ?? [], in: .tcpCheck, path: "\(path()) > TCP_CHECK", unsupported: &ignored) {
                     readCheckerOption($0, into: &options)
                 }
                 check.options = options
                 check.unsupported = ignored
                 r.checkers.append(.tcp(check))
             case "HTTP_GET", "SSL_GET":
-                r.checkers.append(.http(readHTTPGet(s, path: "\(path) > \(s.name)")))
+                r.checkers.append(.http(readHTTPGet(s, path: "\(path()) > \(s.name)")))
             case "MISC_CHECK":
-                r.checkers.append(.misc(readMiscCheck(s, path: "\(path) > MISC_CHECK")))
+                r.checkers.append(.misc(readMiscCheck(s, path: "\(path()) > MISC_CHECK")))
             case "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "ICMP_CHECK", "FILE_CHECK", "BFD_CHECK":
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
@@ -167,7 +167,7 @@ extension ModelBuilder {
                 if let kind {
                     // Still check its keywords so that typos are reported.
                     var ignored: [Statement] = []
-                    checkKeywords(s.block ?? [], in: kind, path: "\(path) > \(s.name)", unsupported: &ignored)
+                    checkKeywords(s.block ?? [], in: kind, path: "\(path()) > \(s.name)", unsupported: &ignored)
                 }
                 r.checkers.append(.unsupported(s))
             default:
@@ -180,14 +180,15 @@ extension ModelBuilder {
     }
 
     /// Reports unknown keywords in a block Vigil does not implement, recursing into sub-blocks.
-    func checkKeywords(_ block: [Statement], in kind: BlockKind, path: String, unsupported: inout [Statement]) {
+    func checkKeywords(_ block: [Statement], in kind: BlockKind, path: @autoclosure () -> String,
+                       unsupported: inout [Statement]) {
         for s in block {
             guard let entry = KeywordCatalog.entry(s.name, in: kind) else {
-                unrecognised(s, in: kind, path: path, unsupported: &unsupported)
+                unrecognised(s, in: kind, path: path(), unsupported: &unsupported)
                 continue
             }
             if case let .block(child) = entry.shape, let inner = s.block {
-                checkKeywords(inner, in: child, path: "\(path) > \(s.name)", unsupported: &unsupported)
+                checkKeywords(inner, in: child, path: "\(path()) > \(s.name)", unsupported: &unsupported)
             }
         }
     }

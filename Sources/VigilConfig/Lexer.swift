@@ -21,7 +21,17 @@ enum Lexer {
 
     static func lex(_ bytes: ArraySlice<UInt8>, file: String, line: Int) -> Line {
         var tokens: [Token] = []
-        var current: [UInt8] = []
+        var scratch: [UInt8] = []
+        let end = lex(bytes, file: file, line: line, into: &tokens, scratch: &scratch)
+        return Line(tokens: tokens, continues: end.continues, unterminatedQuote: end.unterminatedQuote)
+    }
+
+    /// Appends the line's tokens to `tokens`; `current` holds the word being read. Both are
+    /// the preprocessor's buffers, reused line after line, so a large file costs no
+    /// allocation per line.
+    static func lex(_ bytes: ArraySlice<UInt8>, file: String, line: Int, into tokens: inout [Token],
+                    scratch current: inout [UInt8]) -> (continues: Bool, unterminatedQuote: SourceLocation?) {
+        current.removeAll(keepingCapacity: true)
         var currentStart = 0
         var currentQuoted = false
         var inWord = false
@@ -108,6 +118,6 @@ enum Lexer {
         }
         let unterminated = inQuote ? location(quoteStart) : nil
         flush()
-        return Line(tokens: tokens, continues: continues, unterminatedQuote: unterminated)
+        return (continues, unterminated)
     }
 }

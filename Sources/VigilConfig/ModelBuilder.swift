@@ -13,27 +13,29 @@ final class ModelBuilder {
     /// Offers each statement of a block to `handle`; what it does not take is looked up in
     /// the catalog: recognised keywords are kept in `unsupported` with a warning, unknown
     /// words get a warning with the nearest keyword of this block suggested.
-    func each(_ statements: [Statement], in kind: BlockKind, path: String,
+    func each(_ statements: [Statement], in kind: BlockKind, path: @autoclosure () -> String,
               unsupported: inout [Statement], _ handle: (Statement) -> Bool) {
         for statement in statements {
             if handle(statement) { continue }
-            unrecognised(statement, in: kind, path: path, unsupported: &unsupported)
+            unrecognised(statement, in: kind, path: path(), unsupported: &unsupported)
         }
     }
 
-    func unrecognised(_ statement: Statement, in kind: BlockKind, path: String, unsupported: inout [Statement]) {
+    /// `path` names the block for messages; it is built only when there is one to write.
+    func unrecognised(_ statement: Statement, in kind: BlockKind, path: @autoclosure () -> String,
+                      unsupported: inout [Statement]) {
         if let entry = KeywordCatalog.entry(statement.name, in: kind) {
             if let replacement = entry.replacement {
                 diagnostics.warning("deprecated", at: statement.location,
                                     "'\(statement.name)' is deprecated (keepalived reads it as '\(replacement)'); it is recognised, not supported by vigil yet")
             } else {
                 diagnostics.warning("unsupported", at: statement.location,
-                                    "'\(statement.name)' in \(path) is recognised, not supported by vigil yet")
+                                    "'\(statement.name)' in \(path()) is recognised, not supported by vigil yet")
             }
             unsupported.append(statement)
             return
         }
-        var message = "unknown keyword '\(statement.name)' in \(path)"
+        var message = "unknown keyword '\(statement.name)' in \(path())"
         if let suggestion = Suggestion.nearest(to: statement.name, among: KeywordCatalog.names(in: kind)) {
             message += "; did you mean '\(suggestion)'?"
         }
@@ -113,16 +115,33 @@ final class ModelBuilder {
 
     /// Parses `1`, `0.01`, `1.5` into microseconds exactly (no binary floating point).
     static func parseSeconds(_ text: String) -> Microseconds? {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = parts.first, whole.count <= 9, !(whole.isEmpty && parts.count == 1),
-              whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        var micro = (Int64(whole) ?? 0) * 1_000_000
-        if parts.count == 2 {
-            let fraction = parts[1]
-            guard !fraction.isEmpty, fraction.count <= 6, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-            let padded = fraction + String(repeating: "0", count: 6 - fraction.count)
-            micro += Int64(padded) ?? 0
+        let digit = UInt8(ascii: "0")...UInt8(ascii: "9")
+        var micro: Int64 = 0
+        var wholeDigits = 0
+        var fractionDigits = -1  // -1: no '.' seen
+        for c in text.utf8 {
+            if c == UInt8(ascii: ".") {
+                guard fractionDigits < 0 else { return nil }
+                fractionDigits = 0
+            } else if digit.contains(c) {
+                if fractionDigits < 0 {
+                    wholeDigits += 1
+                    guard wholeDigits <= 9 else { return nil }
+                    micro = micro * 10 + Int64(c - digit.lowerBound) * 1_000_000
+                } else {
+                    fractionDigits += 1
+                    guard fractionDigits <= 6 else { return nil }
+                    var scale: Int64 = 100_000
+                    for _ in 1..<fractionDigits { scale /= 10 }
+                    micro += Int64(c - digit.lowerBound) * scale
+                }
+            } else {
+                return nil
+            }
         }
+        // "" and "." are not times; "5." is not either (keepalived's strtod would take it,
+        // but a trailing dot is a typo worth reporting); ".5" is.
+        guard wholeDigits > 0 || fractionDigits > 0, fractionDigits != 0 else { return nil }
         return micro
     }
 

@@ -19,30 +19,32 @@ struct Parser {
         return parser.parseBlock(opener: nil)
     }
 
-    private var current: Token? { index < tokens.count ? tokens[index] : nil }
+    /// The kind of the token at `index`, without copying the token.
+    private var currentKind: Token.Kind? { index < tokens.count ? tokens[index].kind : nil }
 
     private mutating func skipNewlines() {
-        while let t = current, t.kind == .newline { index += 1 }
+        while currentKind == .newline { index += 1 }
     }
 
     private mutating func parseBlock(opener: Token?) -> [Statement] {
         var statements: [Statement] = []
         while true {
             skipNewlines()
-            guard let token = current else {
+            guard let kind = currentKind else {
                 if let opener {
                     diagnostics.error("unterminated-block", at: opener.location,
                                       "'{' is never closed (missing '}' before the end of the configuration)")
                 }
                 return statements
             }
-            switch token.kind {
+            switch kind {
             case .close:
                 index += 1
                 if opener != nil { return statements }
-                diagnostics.error("unmatched-close", at: token.location, "'}' without an open block")
+                diagnostics.error("unmatched-close", at: tokens[index - 1].location, "'}' without an open block")
             case .open:
                 index += 1
+                let token = tokens[index - 1]
                 diagnostics.error("block-without-keyword", at: token.location, "'{' does not follow a keyword; its block is ignored")
                 _ = parseBlock(opener: token)
             case .newline:
@@ -56,17 +58,16 @@ struct Parser {
     private mutating func parseStatement() -> Statement {
         let keyword = tokens[index]
         index += 1
-        var arguments: [Token] = []
-        while let t = current, t.kind == .word {
-            arguments.append(t)
-            index += 1
-        }
+        let first = index
+        while currentKind == .word { index += 1 }
+        let arguments = Array(tokens[first..<index])
         // A block may open on this line or at the start of a following one.
         let save = index
         skipNewlines()
-        if let t = current, t.kind == .open {
+        if currentKind == .open {
+            let opener = tokens[index]
             index += 1
-            return Statement(keyword: keyword, arguments: arguments, block: parseBlock(opener: t))
+            return Statement(keyword: keyword, arguments: arguments, block: parseBlock(opener: opener))
         }
         index = save
         return Statement(keyword: keyword, arguments: arguments)

@@ -40,20 +40,30 @@ struct Preprocessor {
         diagnostics.noteFile(path)
 
         var segments: [[Token]] = []
+        var scratch: [UInt8] = []
         var lineNumber = 0
         var start = bytes.startIndex
         let newline = UInt8(ascii: "\n")
+        if tokens.isEmpty { tokens.reserveCapacity(bytes.count / 5) }
         while start <= bytes.endIndex {
             let end = bytes[start...].firstIndex(of: newline) ?? bytes.endIndex
             lineNumber += 1
-            let line = Lexer.lex(bytes[start..<end], file: path, line: lineNumber)
+            // Lexed straight into the output: the common line (no directive, nothing to
+            // expand) stays there; any other is taken back out and preprocessed.
+            let mark = tokens.count
+            let line = Lexer.lex(bytes[start..<end], file: path, line: lineNumber, into: &tokens, scratch: &scratch)
             if let quote = line.unterminatedQuote {
                 diagnostics.error("unterminated-quote", at: quote, "unterminated quoted string")
             }
-            segments.append(line.tokens)
-            if !line.continues {
-                logicalLine(segments)
-                segments.removeAll(keepingCapacity: true)
+            if segments.isEmpty, !line.continues, isPlain(tokens[mark...]) {
+                if tokens.count > mark { tokens.append(Token(.newline, "", at: tokens[tokens.count - 1].location)) }
+            } else {
+                segments.append(Array(tokens[mark...]))
+                tokens.removeSubrange(mark...)
+                if !line.continues {
+                    logicalLine(segments)
+                    segments.removeAll(keepingCapacity: true)
+                }
             }
             if end == bytes.endIndex { break }
             start = end + 1
@@ -62,6 +72,20 @@ struct Preprocessor {
     }
 
     // MARK: - One logical line
+
+    /// A line the preprocessor passes on unchanged: it starts with no directive (`@`, `$`,
+    /// `~`, `include`) and, when names are defined, holds no `$` to expand.
+    private func isPlain(_ line: ArraySlice<Token>) -> Bool {
+        guard let first = line.first else { return true }
+        if first.kind == .word, !first.quoted {
+            switch first.text.utf8.first {
+            case UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "~"): return false
+            default: if first.text == "include" { return false }
+            }
+        }
+        if definitions.isEmpty { return true }
+        return !line.contains { $0.kind == .word && $0.text.utf8.contains(UInt8(ascii: "$")) }
+    }
 
     private mutating func logicalLine(_ segments: [[Token]]) {
         var segments = segments

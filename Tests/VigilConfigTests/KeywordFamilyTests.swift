@@ -3,6 +3,20 @@ import Testing
 
 /// One test per keyword family: what is written becomes the typed value.
 @Suite struct KeywordFamilyTests {
+    /// Timers are read to the microsecond without binary floating point.
+    @Test(arguments: [
+        ("1", 1_000_000), ("0.01", 10_000), (".5", 500_000), ("1.5", 1_500_000),
+        ("40.95", 40_950_000), ("0.000001", 1), ("255", 255_000_000),
+    ] as [(String, Int64)])
+    func secondsParse(text: String, micro: Int64) {
+        #expect(ModelBuilder.parseSeconds(text) == micro)
+    }
+
+    @Test(arguments: ["", ".", "5.", "1.2.3", "1.1234567", "abc", "-1", "1e3", "1234567890"])
+    func secondsReject(text: String) {
+        #expect(ModelBuilder.parseSeconds(text) == nil)
+    }
+
     @Test func globalDefs() {
         let result = load("""
         global_defs {

@@ -27,15 +27,14 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses dotted-quad IPv4 or any textual IPv6 form (inet_pton's rules).
     public init?(_ text: String) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             var storage = in6_addr()
             guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
             self = .v6(withUnsafeBytes(of: &storage) { Array($0) })
         } else {
             var storage = in_addr()
             guard inet_pton(AF_INET, text, &storage) == 1 else { return nil }
-            let b = withUnsafeBytes(of: &storage) { Array($0) }
-            self = .v4(b[0], b[1], b[2], b[3])
+            self = withUnsafeBytes(of: &storage) { .v4($0[0], $0[1], $0[2], $0[3]) }
         }
     }
 
