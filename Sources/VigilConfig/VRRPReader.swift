@@ -15,7 +15,7 @@ extension ModelBuilder {
                 v.initialState = state
             case "interface":
                 v.interface = word(s, "an interface name")
-                v.interfaceOrigin = Origin(s.location)
+                v.interfaceOrigin = v.interface == nil ? nil : Origin(s.location)
             case "virtual_router_id": v.virtualRouterID = integer(s, 1...255)
             case "priority": v.priority = integer(s, 1...255)
             case "advert_int": v.advertInterval = seconds(s, 0.01...255)
