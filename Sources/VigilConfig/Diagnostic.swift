@@ -52,13 +52,21 @@ public final class DiagnosticEngine {
     public var sorted: [Diagnostic] {
         let indexed = diagnostics.enumerated().map { ($0.offset, $0.element) }
         return indexed.sorted { a, b in
-            let (la, lb) = (a.1.location, b.1.location)
-            let fa = fileOrder[la.file] ?? Int.max, fb = fileOrder[lb.file] ?? Int.max
-            if fa != fb { return fa < fb }
-            if la.file != lb.file { return la.file < lb.file }
-            if la.line != lb.line { return la.line < lb.line }
-            if la.column != lb.column { return la.column < lb.column }
-            return a.0 < b.0
+            if a.1.location == b.1.location { return a.0 < b.0 }
+            return precedes(a.1.location, b.1.location)
         }.map(\.1)
+    }
+
+    /// The first of some locations in file order (where a once-per-configuration warning goes).
+    public func earliest(_ locations: [SourceLocation]) -> SourceLocation? {
+        locations.min(by: precedes)
+    }
+
+    private func precedes(_ la: SourceLocation, _ lb: SourceLocation) -> Bool {
+        let fa = fileOrder[la.file] ?? Int.max, fb = fileOrder[lb.file] ?? Int.max
+        if fa != fb { return fa < fb }
+        if la.file != lb.file { return la.file < lb.file }
+        if la.line != lb.line { return la.line < lb.line }
+        return la.column < lb.column
     }
 }

@@ -3,7 +3,10 @@
 /// A statement is the words up to the end of the line, a `{` or a `}`. A `{` right after
 /// the words, on the same or a following line, opens the statement's block; `}` closes it.
 /// So `real_server 192.0.2.21 80 { weight 1 TCP_CHECK { connect_timeout 3 } }` reads the
-/// same as the spread-out form (keepalived itself misreads nested blocks on one line).
+/// same as the spread-out form (keepalived itself misreads nested blocks on one line):
+/// the parser knows which kind of block it is in, and a word that opens a block of that
+/// kind, directly followed by `{`, starts a statement of its own (`weight 1` then
+/// `TCP_CHECK { … }`).
 struct Parser {
     private let tokens: [Token]
     private var index = 0
@@ -16,7 +19,7 @@ struct Parser {
 
     static func parse(_ tokens: [Token], diagnostics: DiagnosticEngine) -> [Statement] {
         var parser = Parser(tokens: tokens, diagnostics: diagnostics)
-        return parser.parseBlock(opener: nil)
+        return parser.parseBlock(opener: nil, kind: .root)
     }
 
     /// The kind of the token at `index`, without copying the token.
@@ -26,7 +29,8 @@ struct Parser {
         while currentKind == .newline { index += 1 }
     }
 
-    private mutating func parseBlock(opener: Token?) -> [Statement] {
+    /// `kind` is nil inside a block the catalog does not describe (lists, unknown blocks).
+    private mutating func parseBlock(opener: Token?, kind blockKind: BlockKind?) -> [Statement] {
         var statements: [Statement] = []
         while true {
             skipNewlines()
@@ -46,20 +50,28 @@ struct Parser {
                 index += 1
                 let token = tokens[index - 1]
                 diagnostics.error("block-without-keyword", at: token.location, "'{' does not follow a keyword; its block is ignored")
-                _ = parseBlock(opener: token)
+                _ = parseBlock(opener: token, kind: nil)
             case .newline:
                 break
             case .word:
-                statements.append(parseStatement())
+                statements.append(parseStatement(in: blockKind))
             }
         }
     }
 
-    private mutating func parseStatement() -> Statement {
+    private mutating func parseStatement(in blockKind: BlockKind?) -> Statement {
         let keyword = tokens[index]
         index += 1
         let first = index
-        while currentKind == .word { index += 1 }
+        while currentKind == .word {
+            if let blockKind, index + 1 < tokens.count, tokens[index + 1].kind == .open,
+               !tokens[index].quoted, case .block = KeywordCatalog.entry(tokens[index].text, in: blockKind)?.shape,
+               (KeywordCatalog.entry(keyword.text, in: blockKind)?.shape ?? .leaf) == .leaf {
+                // `weight 1 TCP_CHECK {`: the block belongs to TCP_CHECK, a statement of its own.
+                return Statement(keyword: keyword, arguments: Array(tokens[first..<index]))
+            }
+            index += 1
+        }
         let arguments = Array(tokens[first..<index])
         // A block may open on this line or at the start of a following one.
         let save = index
@@ -67,7 +79,11 @@ struct Parser {
         if currentKind == .open {
             let opener = tokens[index]
             index += 1
-            return Statement(keyword: keyword, arguments: arguments, block: parseBlock(opener: opener))
+            var childKind: BlockKind?
+            if let blockKind, case let .block(child) = KeywordCatalog.entry(keyword.text, in: blockKind)?.shape {
+                childKind = child
+            }
+            return Statement(keyword: keyword, arguments: arguments, block: parseBlock(opener: opener, kind: childKind))
         }
         index = save
         return Statement(keyword: keyword, arguments: arguments)

@@ -133,7 +133,13 @@ struct Preprocessor {
                                 "'~LST' is recognised, not supported by vigil yet; line ignored")
             return
         }
-        emit(expand(tokens, depth: 0))
+        let expanded = expand(tokens, depth: 0)
+        if let head = expanded.first, head.kind == .word, !head.quoted, head.text.hasPrefix("~SEQ") {
+            // A definition whose value is a `~SEQ` line: keepalived expands, then repeats.
+            sequence(expanded)
+            return
+        }
+        emit(expanded)
     }
 
     /// Emits expanded tokens, which a multi-line definition may have split into several lines.

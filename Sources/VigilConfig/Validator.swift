@@ -14,6 +14,7 @@ struct Validator {
         checkInstances()
         checkSyncGroups()
         checkScripts()
+        checkScriptSecurity()
         checkVirtualServers()
     }
 
@@ -191,6 +192,27 @@ struct Validator {
         }
     }
 
+    /// keepalived runs scripts without `enable_script_security` but reports a security
+    /// violation (and `keepalived -t` exits 6): scripts then run as root even when a
+    /// non-root user could write them. One warning, at the first script.
+    private func checkScriptSecurity() {
+        guard !config.globalDefs.enableScriptSecurity else { return }
+        var users: [SourceLocation] = []
+        users += config.vrrpScripts.filter { $0.script != nil }.map(\.origin.location)
+        users += config.vrrpInstances.filter { $0.notify != NotifyScripts() }.map(\.origin.location)
+        users += config.syncGroups.filter { $0.notify != NotifyScripts() }.map(\.origin.location)
+        for vs in config.virtualServers {
+            if vs.quorumUp != nil || vs.quorumDown != nil { users.append(vs.origin.location) }
+            for rs in vs.realServers {
+                if rs.notifyUp != nil || rs.notifyDown != nil { users.append(rs.origin.location) }
+                for case let .misc(check) in rs.checkers { users.append(check.origin.location) }
+            }
+        }
+        guard let first = diagnostics.earliest(users) else { return }
+        diagnostics.warning("script-security", at: first,
+                            "scripts will run as root because global_defs has no 'enable_script_security' (keepalived reports this as a security violation); add it, with 'script_user' if needed")
+    }
+
     // MARK: - virtual_server
 
     private func checkVirtualServers() {
@@ -205,11 +227,15 @@ struct Validator {
         var seen: [String: Origin] = [:]
         for vs in config.virtualServers {
             let path = "virtual_server \(vs.key)"
-            let key = "\(vs.key)/\(vs.serviceProtocol ?? .tcp)"
+            let proto = vs.effectiveProtocol.map { " (\($0.rawValue))" } ?? ""
+            let key = "\(vs.key)\(proto)"
             if let first = seen[key] {
-                error("duplicate-virtual-server", vs.origin, "\(path) (\((vs.serviceProtocol ?? .tcp).rawValue)) is already defined at \(first.location)")
+                error("duplicate-virtual-server", vs.origin, "\(path)\(proto) is already defined at \(first.location)")
             }
             seen[key] = vs.origin
+            if vs.serviceProtocol == nil, vs.effectiveProtocol == .udp {
+                warning("no-protocol", vs.origin, "\(path) has no 'protocol': it runs as UDP, as in keepalived (write 'protocol TCP' for a TCP service)")
+            }
             if case let .group(name) = vs.key, groups[name] == nil {
                 // keepalived runs without this virtual server and says nothing: warn.
                 warning("undefined-group", vs.origin, "\(path): virtual_server_group '\(name)' is not defined; this virtual server is ignored")

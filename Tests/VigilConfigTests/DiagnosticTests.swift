@@ -86,7 +86,39 @@ import Testing
         }
         """
         let result = load(text)
-        #expect(result.found == ["3:port-mapping"])
+        #expect(result.found == ["1:no-protocol", "3:port-mapping"])
+    }
+
+    @Test func scriptsWithoutScriptSecurityAreWarnedOnce() {
+        let scripts = """
+        vrrp_script chk_up {
+            script "/bin/true"
+        }
+        \(instance("notify_master /bin/true"))
+        """
+        let plain = load(scripts)
+        #expect(plain.diagnostics.filter { $0.id == "script-security" }.map(\.location.line) == [1])
+        let secured = load("global_defs {\n enable_script_security\n}\n" + scripts)
+        #expect(!secured.diagnostics.contains { $0.id == "script-security" })
+        #expect(!load(instance("")).diagnostics.contains { $0.id == "script-security" })
+    }
+
+    /// keepalived runs a virtual_server without `protocol` as UDP and says so; so does vigil.
+    @Test func virtualServerWithoutProtocolIsUDP() {
+        let result = load("""
+        virtual_server 192.0.2.100 53 {
+        }
+        virtual_server 192.0.2.100 53 {
+            protocol UDP
+        }
+        virtual_server fwmark 7 {
+        }
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+        }
+        """)
+        #expect(result.found == ["1:no-protocol", "3:duplicate-virtual-server"])
+        #expect(result.configuration.virtualServers.map(\.effectiveProtocol) == [.udp, .udp, nil, .tcp])
     }
 
     @Test func referencesResolve() {

@@ -26,6 +26,20 @@ import Testing
         #expect(one[0].block?.first?.block?.first?.values == ["3"])
     }
 
+    /// `weight 1 TCP_CHECK {`: the catalog says TCP_CHECK opens a block in a real_server and
+    /// weight does not, so the line holds two statements.
+    @Test func blockKeywordAfterALeafStartsItsOwnStatement() {
+        let (one, engine) = parse("virtual_server 192.0.2.1 80 { real_server 192.0.2.21 80 { weight 1 TCP_CHECK { connect_timeout 3 } } }")
+        #expect(engine.sorted.isEmpty)
+        let real = one.first?.block?.first
+        #expect(real?.block?.map(\.name) == ["weight", "TCP_CHECK"])
+        #expect(real?.block?.first?.values == ["1"])
+        #expect(real?.block?.last?.block?.first?.values == ["3"])
+        // Where the catalog has no say (an unknown block), the words stay together.
+        let (unknown, _) = parse("mystery { weight 1 TCP_CHECK { x } }")
+        #expect(unknown.first?.block?.map(\.name) == ["weight"])
+    }
+
     @Test func statementsEndAtABraceOnTheSameLine() {
         let (statements, _) = parse("authentication { auth_type PASS\n auth_pass x }")
         #expect(statements.count == 1)

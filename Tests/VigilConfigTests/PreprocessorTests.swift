@@ -115,6 +115,23 @@ import Testing
         #expect(result.has("seq-values", line: 2, .error))
     }
 
+    /// keepalived expands `$VIPS` first and then reads the `~SEQ` the value starts with.
+    @Test func sequenceInsideADefinition() {
+        let result = load("""
+        $VIPS=~SEQ(n, 10, 12) 198.18.0.${n}/32
+        vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            virtual_ipaddress {
+                $VIPS
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        #expect(result.configuration.vrrpInstances[0].virtualIPAddresses.map(\.prefix.description)
+                == ["198.18.0.10/32", "198.18.0.11/32", "198.18.0.12/32"])
+    }
+
     @Test func definitionThatUsesItselfDoesNotHang() {
         let result = load("$A=$A $A\npriority $A\n")
         #expect(result.diagnostics.contains { $0.id == "macro-recursion" })

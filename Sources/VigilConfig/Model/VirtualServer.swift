@@ -38,6 +38,7 @@ public struct VirtualServer: Hashable, Sendable {
     /// Scheduler flags: `sh-port`, `sh-fallback`, `mh-port`, `mh-fallback`, `flag-1`…
     public var schedulerFlags: [String] = []
     public var forwardingMethod: ForwardingMethod?
+    /// As written; nil when the block has no `protocol` line (see `effectiveProtocol`).
     public var serviceProtocol: ServiceProtocol?
     public var persistenceTimeout: Int?
     public var persistenceGranularity: IPAddress?
@@ -56,6 +57,14 @@ public struct VirtualServer: Hashable, Sendable {
     public var checkerDefaults = CheckerOptions()
     public var realServers: [RealServer] = []
     public var unsupported: [Statement] = []
+
+    /// The protocol the IPVS service gets. Without `protocol`, keepalived sets UDP (the
+    /// kernel's reading of protocol 0) and says so; Vigil does the same. A firewall-mark
+    /// service matches packets of any protocol and has none.
+    public var effectiveProtocol: ServiceProtocol? {
+        if case .firewallMark = key { return serviceProtocol }
+        return serviceProtocol ?? .udp
+    }
 
     public init(key: VirtualServiceKey, origin: Origin) {
         self.key = key
