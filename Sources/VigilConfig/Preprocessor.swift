@@ -80,7 +80,7 @@ struct Preprocessor {
         if first.kind == .word, !first.quoted {
             switch first.text.utf8.first {
             case UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "~"): return false
-            default: if first.text == "include" { return false }
+            default: if Self.includeVariant(first.text) != nil { return false }
             }
         }
         if definitions.isEmpty { return true }
@@ -158,8 +158,8 @@ struct Preprocessor {
 
     private mutating func emitLine(_ line: [Token]) {
         guard let first = line.first else { return }
-        if first.kind == .word, !first.quoted, first.text == "include" {
-            include(line)
+        if first.kind == .word, !first.quoted, let variant = Self.includeVariant(first.text) {
+            include(line, strictGlob: variant == "w" || variant == "a")
             return
         }
         tokens.append(contentsOf: line)
@@ -168,11 +168,22 @@ struct Preprocessor {
 
     // MARK: - include
 
-    private mutating func include(_ line: [Token]) {
+    /// `include` and keepalived's stricter spellings `includer`, `includem`, `includew`,
+    /// `includeb`, `includea`: nil for any other word, else the letter ("" for plain).
+    /// Vigil already treats an unreadable or missing named file as an error; `w` and `a`
+    /// also make a pattern that matches nothing an error.
+    static func includeVariant(_ word: String) -> String? {
+        guard word.hasPrefix("include") else { return nil }
+        let rest = word.dropFirst(7)
+        if rest.isEmpty { return "" }
+        return rest.count == 1 && "rmwba".contains(rest) ? String(rest) : nil
+    }
+
+    private mutating func include(_ line: [Token], strictGlob: Bool) {
         let keyword = line[0]
         let patterns = line.dropFirst()
         if patterns.isEmpty {
-            diagnostics.error("include-missing-file", at: keyword.location, "'include' needs a file name or pattern")
+            diagnostics.error("include-missing-file", at: keyword.location, "'\(keyword.text)' needs a file name or pattern")
             return
         }
         for pattern in patterns {
@@ -183,9 +194,12 @@ struct Preprocessor {
             let resolved = Self.resolve(pattern.text, relativeTo: pattern.location.file)
             let matches = reader.glob(resolved)
             if matches.isEmpty {
-                if Self.isGlob(pattern.text) {
+                if Self.isGlob(pattern.text), !strictGlob {
                     diagnostics.warning("include-no-match", at: pattern.location,
                                         "include pattern '\(pattern.text)' matches no file (looked for \(resolved))")
+                } else if Self.isGlob(pattern.text) {
+                    diagnostics.error("include-no-match", at: pattern.location,
+                                      "'\(keyword.text)' pattern '\(pattern.text)' matches no file (looked for \(resolved))")
                 } else {
                     diagnostics.error("include-not-found", at: pattern.location,
                                       "include file '\(pattern.text)' not found (looked for \(resolved))")

@@ -28,6 +28,20 @@ import Testing
         #expect(result.errors.isEmpty)
     }
 
+    /// keepalived's `includew` / `includea` insist that a pattern matches; `includer` etc.
+    /// read like `include`; `includex` is no include at all.
+    @Test func includeVariants() {
+        let files = ["/c/main.conf": "includew /c/none/*.conf\nincluder /c/none/*.conf\nincludea /c/a.inc\nincludex /c/a.inc\n",
+                     "/c/a.inc": "vrrp_script chk { script /bin/true }\n"]
+        let engine = DiagnosticEngine()
+        var pre = Preprocessor(reader: InMemorySourceReader(files), diagnostics: engine, configID: nil)
+        try! pre.run(mainFile: "/c/main.conf")
+        let found = engine.sorted.map { "\($0.location.line):\($0.id):\($0.severity)" }
+        #expect(found == ["1:include-no-match:error", "2:include-no-match:warning"])
+        #expect(pre.tokens.filter { $0.kind == .word }.map(\.text).prefix(4) == ["vrrp_script", "chk", "script", "/bin/true"])
+        #expect(pre.tokens.contains { $0.text == "includex" })
+    }
+
     @Test func includeLoopIsDetected() {
         let result = load("include a.conf\n", files: ["/cfg/a.conf": "include b.conf\n", "/cfg/b.conf": "include a.conf\n"])
         #expect(result.diagnostics.contains { $0.id == "include-loop" && $0.location.file == "/cfg/b.conf" })
