@@ -63,15 +63,30 @@ private final class Writer {
         line("\(keyword) \(command.contains("\"") ? command : Writer.word(command))")
     }
 
+    /// A statement Vigil keeps as written, in words that the lexer reads back the same.
     func raw(_ statements: [Statement]) {
         for s in statements {
-            let words = ([s.keyword] + s.arguments).map { $0.quoted ? "\"\($0.text)\"" : $0.text }.joined(separator: " ")
+            var words = ([s.keyword] + s.arguments).map { $0.quoted ? "\"\($0.text)\"" : Self.escaped($0.text) }
+                .joined(separator: " ")
+            // A trailing backslash would continue the line; an empty comment ends it first.
+            if words.hasSuffix("\\") { words += " #" }
             if let children = s.block {
                 block(words) { raw(children) }
             } else {
                 line(words)
             }
         }
+    }
+
+    /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`.
+    static func escaped(_ text: String) -> String {
+        guard text.contains(where: { $0 == "#" || $0 == "!" }) else { return text }
+        var out = ""
+        for c in text {
+            if c == "#" || c == "!" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     func globalDefs(_ g: GlobalDefs) {
