@@ -7,11 +7,9 @@ public struct VRRPTimers: Hashable, Sendable {
     public var advertisementInterval: Int64
     /// The router's own priority, 1…255.
     public var priority: Int
-    public var version: Version
+    public var version: VRRPVersion
 
-    public enum Version: Int, Sendable { case v2 = 2, v3 = 3 }
-
-    public init(advertisementInterval: Int64, priority: Int, version: Version) {
+    public init(advertisementInterval: Int64, priority: Int, version: VRRPVersion) {
         self.advertisementInterval = advertisementInterval
         self.priority = priority
         self.version = version

@@ -1,0 +1,51 @@
+/// What the core asks the edge to do. The edge performs actions in order.
+public enum Action: Hashable, Sendable {
+    /// Multicast to 224.0.0.18, or to each unicast peer, from the primary address.
+    case sendAdvertisement(Advertisement)
+    /// Install the virtual addresses (and the excluded ones) on their interfaces.
+    case addVirtualAddresses
+    /// Remove them.
+    case removeVirtualAddresses
+    /// One gratuitous ARP for each virtual address.
+    case sendGratuitousARP
+    /// The state changed; the edge logs it and runs the notify scripts.
+    case transition(from: VRRPState, to: VRRPState, reason: TransitionReason)
+}
+
+/// RFC 3768 §6.4: Initialize, Backup, Master; and keepalived's Fault (interface down).
+public enum VRRPState: String, Hashable, Sendable, CustomStringConvertible {
+    case initialize = "INIT"
+    case backup = "BACKUP"
+    case master = "MASTER"
+    case fault = "FAULT"
+
+    public var description: String { rawValue }
+}
+
+/// Why a transition happened: the line an operator reads in the log.
+public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
+    case startup
+    /// Priority 255: the address owner takes over at once (RFC 3768 §6.4.1).
+    case addressOwner
+    /// No advertisement for Master_Down_Interval (or Skew_Time after a priority-0 one).
+    case masterDownTimerExpired
+    case higherPriority(from: IPv4Address, priority: UInt8)
+    /// Same priority, higher primary address (RFC 3768 §6.4.3).
+    case higherAddress(from: IPv4Address)
+    case interfaceDown
+    case interfaceUp
+    case shutdown
+
+    public var description: String {
+        switch self {
+        case .startup: return "startup"
+        case .addressOwner: return "address owner (priority 255)"
+        case .masterDownTimerExpired: return "no advertisement within Master_Down_Interval"
+        case let .higherPriority(from, priority): return "advertisement from \(from) with higher priority \(priority)"
+        case let .higherAddress(from): return "advertisement from \(from) with the same priority and a higher address"
+        case .interfaceDown: return "interface down"
+        case .interfaceUp: return "interface up"
+        case .shutdown: return "shutdown"
+        }
+    }
+}

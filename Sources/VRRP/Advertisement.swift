@@ -1,0 +1,204 @@
+/// A VRRP ADVERTISEMENT for IPv4: the value, and its wire form (RFC 3768 §5.3 for
+/// VRRPv2, RFC 5798 §5.2 for VRRPv3).
+///
+/// ```
+/// v2:  |Ver|Type| VRID | Priority | Count IP | Auth Type | Adver Int (s) | Checksum |
+///      | IPv4 address 1 … n | Authentication Data (8 bytes) |
+/// v3:  |Ver|Type| VRID | Priority | Count IP | Rsvd(4) Max Adver Int (12, cs) | Checksum |
+///      | IPv4 address 1 … n |
+/// ```
+/// `decode` checks only what the bytes themselves can say (length, version, type,
+/// checksum); what depends on an instance's configuration is `VirtualRouter`'s.
+public struct Advertisement: Hashable, Sendable {
+    /// IP protocol number of VRRP.
+    public static let ipProtocol: UInt8 = 112
+    /// The TTL every advertisement is sent with and must arrive with.
+    public static let ttl: UInt8 = 255
+    static let headerLength = 8
+    static let authenticationLength = 8
+
+    public enum Authentication: Hashable, Sendable {
+        /// Type 0.
+        case none
+        /// Type 1, PASS: up to 8 bytes of password, zero-padded on the wire.
+        case simple(password: [UInt8])
+        /// Type 2, IPsec AH (RFC 2402): recognised, never sent or accepted by Vigil.
+        case ipsecAH
+
+        public var type: UInt8 {
+            switch self {
+            case .none: return 0
+            case .simple: return 1
+            case .ipsecAH: return 2
+            }
+        }
+
+        /// The 8 bytes of Authentication Data as sent.
+        var data: [UInt8] {
+            guard case let .simple(password) = self else { return [UInt8](repeating: 0, count: 8) }
+            let prefix = Array(password.prefix(8))
+            return prefix + [UInt8](repeating: 0, count: 8 - prefix.count)
+        }
+    }
+
+    public var version: VRRPVersion
+    public var virtualRouterID: UInt8
+    /// 0 means the master is leaving; 255 the address owner.
+    public var priority: UInt8
+    /// Microseconds: whole seconds on the wire for v2, centiseconds for v3.
+    public var advertisementInterval: Int64
+    public var addresses: [IPv4Address]
+    /// VRRPv2 only; a v3 advertisement carries none.
+    public var authentication: Authentication
+
+    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Int64,
+                addresses: [IPv4Address], authentication: Authentication = .none) {
+        self.version = version
+        self.virtualRouterID = virtualRouterID
+        self.priority = priority
+        self.advertisementInterval = advertisementInterval
+        self.addresses = addresses
+        self.authentication = version == .v2 ? authentication : .none
+    }
+
+    /// The interval field as it goes on the wire: seconds (v2, 8 bits) or centiseconds
+    /// (v3, 12 bits), clamped to what the field holds.
+    var intervalField: Int {
+        switch version {
+        case .v2: return Int(min(max(advertisementInterval / 1_000_000, 1), 255))
+        case .v3: return Int(min(max(advertisementInterval / 10_000, 1), 4095))
+        }
+    }
+
+    // MARK: - Encode
+
+    /// The VRRP payload (no IP header: the kernel writes it). `source` and `destination`
+    /// enter the VRRPv3 checksum through the pseudo-header, as keepalived computes it.
+    public func encode(source: IPv4Address, destination: IPv4Address) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.headerLength + 4 * addresses.count + Self.authenticationLength)
+        bytes.append(version.rawValue << 4 | 1)
+        bytes.append(virtualRouterID)
+        bytes.append(priority)
+        bytes.append(UInt8(min(addresses.count, 255)))
+        let interval = intervalField
+        switch version {
+        case .v2:
+            bytes.append(authentication.type)
+            bytes.append(UInt8(interval))
+        case .v3:
+            bytes.append(UInt8(interval >> 8))
+            bytes.append(UInt8(interval & 0xff))
+        }
+        bytes += [0, 0]
+        for address in addresses.prefix(255) { bytes += address.bytes }
+        var initial: UInt32 = 0
+        switch version {
+        case .v2:
+            bytes += authentication.data
+        case .v3:
+            initial = InternetChecksum.pseudoHeaderSum(source: source, destination: destination, length: bytes.count)
+        }
+        let checksum = InternetChecksum.finish(InternetChecksum.sum(bytes, initial: initial))
+        bytes[6] = UInt8(checksum >> 8)
+        bytes[7] = UInt8(checksum & 0xff)
+        return bytes
+    }
+
+    // MARK: - Decode
+
+    /// Reads the VRRP payload of a packet from `source` to `destination`. Never traps.
+    ///
+    /// A VRRPv3 checksum is accepted computed over the pseudo-header with the packet's
+    /// destination (RFC 5798, keepalived's default), with the multicast group as the
+    /// destination (keepalived's unicast compatibility mode), or without a pseudo-header
+    /// (some older implementations).
+    public static func decode(_ payload: ArraySlice<UInt8>, source: IPv4Address,
+                              destination: IPv4Address) throws(Rejection) -> Advertisement {
+        let p = payload
+        let base = p.startIndex
+        guard p.count >= headerLength else { throw .tooShort(length: p.count) }
+        let versionNumber = p[base] >> 4
+        guard let version = VRRPVersion(rawValue: versionNumber) else {
+            throw .version(received: versionNumber, expected: nil)
+        }
+        let type = p[base] & 0x0f
+        guard type == 1 else { throw .type(type) }
+        let count = Int(p[base + 3])
+        let expected = headerLength + 4 * count + (version == .v2 ? authenticationLength : 0)
+        guard p.count == expected else { throw .countMismatch(count: count, length: p.count, expected: expected) }
+
+        switch version {
+        case .v2:
+            guard InternetChecksum.sum(p) == 0xffff else { throw .checksum }
+        case .v3:
+            let plain = InternetChecksum.sum(p)
+            let valid = [destination, IPv4Address.vrrpMulticastGroup].contains { dst in
+                let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: dst, length: p.count)
+                return InternetChecksum.sum(p, initial: pseudo) == 0xffff
+            }
+            guard valid || plain == 0xffff else { throw .checksum }
+        }
+
+        var addresses: [IPv4Address] = []
+        addresses.reserveCapacity(count)
+        for i in 0..<count {
+            let at = base + headerLength + 4 * i
+            addresses.append(IPv4Address(bytes: p[at..<at + 4]))
+        }
+        let interval: Int64
+        var authentication = Authentication.none
+        switch version {
+        case .v2:
+            interval = Int64(p[base + 5]) * 1_000_000
+            let data = Array(p[(p.endIndex - authenticationLength)...])
+            switch p[base + 4] {
+            case 0: authentication = .none
+            case 1: authentication = .simple(password: data)
+            case 2: authentication = .ipsecAH
+            case let other: throw .authType(received: other, expected: nil)
+            }
+        case .v3:
+            interval = Int64((Int(p[base + 4]) << 8 | Int(p[base + 5])) & 0x0fff) * 10_000
+        }
+        return Advertisement(version: version, virtualRouterID: p[base + 1], priority: p[base + 2],
+                             advertisementInterval: interval, addresses: addresses,
+                             authentication: authentication)
+    }
+}
+
+/// An advertisement as it arrived: the IPv4 header facts the receive checks need.
+public struct ReceivedAdvertisement: Hashable, Sendable {
+    public var advertisement: Advertisement
+    public var source: IPv4Address
+    public var destination: IPv4Address
+    public var ttl: UInt8
+
+    public init(advertisement: Advertisement, source: IPv4Address, destination: IPv4Address, ttl: UInt8) {
+        self.advertisement = advertisement
+        self.source = source
+        self.destination = destination
+        self.ttl = ttl
+    }
+
+    /// Parses a whole IPv4 packet as a raw IP socket returns it (header included).
+    public static func decode(ipPacket bytes: ArraySlice<UInt8>) throws(Rejection) -> ReceivedAdvertisement {
+        let base = bytes.startIndex
+        guard bytes.count >= 20 else { throw .malformedIPHeader("\(bytes.count) bytes, shorter than an IPv4 header") }
+        guard bytes[base] >> 4 == 4 else { throw .malformedIPHeader("IP version \(bytes[base] >> 4)") }
+        let headerLength = Int(bytes[base] & 0x0f) * 4
+        guard headerLength >= 20, headerLength <= bytes.count else {
+            throw .malformedIPHeader("header length \(headerLength)")
+        }
+        let total = Int(bytes[base + 2]) << 8 | Int(bytes[base + 3])
+        guard total == bytes.count else { throw .truncated(ipTotalLength: total, received: bytes.count) }
+        guard bytes[base + 9] == Advertisement.ipProtocol else {
+            throw .malformedIPHeader("protocol \(bytes[base + 9]), not VRRP (112)")
+        }
+        let source = IPv4Address(bytes: bytes[(base + 12)..<(base + 16)])
+        let destination = IPv4Address(bytes: bytes[(base + 16)..<(base + 20)])
+        let advertisement = try Advertisement.decode(bytes[(base + headerLength)...], source: source, destination: destination)
+        return ReceivedAdvertisement(advertisement: advertisement, source: source, destination: destination,
+                                     ttl: bytes[base + 8])
+    }
+}

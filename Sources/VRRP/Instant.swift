@@ -1,0 +1,22 @@
+/// A point on the daemon's monotonic clock, in microseconds from an arbitrary origin.
+///
+/// The core never reads a clock: every input carries `now`, so tests drive it with a
+/// virtual clock and the daemon with `CLOCK_MONOTONIC`.
+public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public static let zero = Instant(microseconds: 0)
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.microseconds < b.microseconds }
+    public static func + (a: Instant, micro: Int64) -> Instant { Instant(microseconds: a.microseconds + micro) }
+    public static func - (a: Instant, b: Instant) -> Int64 { a.microseconds - b.microseconds }
+
+    public var description: String {
+        let sign = microseconds < 0 ? "-" : ""
+        let m = microseconds.magnitude
+        let fraction = String(m % 1_000_000)
+        return "\(sign)\(m / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)s"
+    }
+}

@@ -1,0 +1,317 @@
+/// One VRRP instance (keepalived's `vrrp_instance`): the state machine of RFC 3768 §6.4
+/// and RFC 5798 §6.4, with keepalived's additions (Fault, preempt_delay, nopreempt).
+///
+/// Sans-IO: every input carries `now`; the output is a list of `Action`s, and
+/// `nextDeadline` says when `advance(to:)` must be called next. It never reads a clock
+/// or touches a socket.
+public struct VirtualRouter: Sendable {
+    public struct Configuration: Hashable, Sendable {
+        public var name: String
+        public var version: VRRPVersion
+        public var virtualRouterID: UInt8
+        /// 1…255; 255 is the address owner.
+        public var priority: UInt8
+        /// Advertisement_Interval in microseconds.
+        public var advertisementInterval: Int64
+        /// `state MASTER|BACKUP`. As in keepalived 2.2, only the address owner starts as
+        /// master at once; any other router starts as backup and waits Master_Down_Interval.
+        public var initialState: VRRPState
+        /// `preempt` (default) or `nopreempt`.
+        public var preempt: Bool
+        /// `preempt_delay`: after seeing a lower-priority master, wait this long before
+        /// taking over from it.
+        public var preemptDelay: Int64
+        /// VRRPv2 only.
+        public var authentication: Advertisement.Authentication
+        /// The advertised virtual addresses (`virtual_ipaddress`, not the excluded ones).
+        public var virtualAddresses: [IPv4Address]
+        /// The source of our advertisements: the interface's primary address or `unicast_src_ip`.
+        public var primaryAddress: IPv4Address
+        /// `vrrp_skip_check_adv_addr`: accept adverts whose address list differs from ours.
+        public var skipCheckAdvertAddresses: Bool
+        /// Unicast mode: the TTL of received adverts is not checked (routers may be hops apart).
+        public var unicast: Bool
+        public var gratuitousARP: GratuitousARPPolicy
+
+        public init(name: String, version: VRRPVersion = .v2, virtualRouterID: UInt8, priority: UInt8 = 100,
+                    advertisementInterval: Int64 = 1_000_000, initialState: VRRPState = .backup,
+                    preempt: Bool = true, preemptDelay: Int64 = 0,
+                    authentication: Advertisement.Authentication = .none,
+                    virtualAddresses: [IPv4Address], primaryAddress: IPv4Address,
+                    skipCheckAdvertAddresses: Bool = false, unicast: Bool = false,
+                    gratuitousARP: GratuitousARPPolicy = GratuitousARPPolicy()) {
+            self.name = name
+            self.version = version
+            self.virtualRouterID = virtualRouterID
+            self.priority = priority
+            self.advertisementInterval = advertisementInterval
+            self.initialState = initialState
+            self.preempt = preempt
+            self.preemptDelay = preemptDelay
+            self.authentication = authentication
+            self.virtualAddresses = virtualAddresses
+            self.primaryAddress = primaryAddress
+            self.skipCheckAdvertAddresses = skipCheckAdvertAddresses
+            self.unicast = unicast
+            self.gratuitousARP = gratuitousARP
+        }
+    }
+
+    public let configuration: Configuration
+    public private(set) var state: VRRPState = .initialize
+    /// Master_Adver_Interval: ours, or (VRRPv3, as backup) the current master's.
+    public private(set) var masterAdvertisementInterval: Int64
+    /// The current master as last heard (nil when we are master or have heard none).
+    public private(set) var masterAddress: IPv4Address?
+    public private(set) var masterPriority: UInt8?
+
+    /// Backup: when the master is declared down.
+    private var masterDownTimer: Instant?
+    /// Master: when the next advertisement is due.
+    private var adverTimer: Instant?
+    /// keepalived's preempt_time: lower-priority adverts are honoured until then.
+    private var preemptTime: Instant?
+    /// Gratuitous ARPs still due in the current burst, and when the next one is.
+    private var garpRemaining = 0
+    private var garpNext: Instant?
+    /// The second burst (`garp_master_delay`) and the periodic refresh.
+    private var garpDelayed: Instant?
+    private var garpRefresh: Instant?
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        masterAdvertisementInterval = configuration.advertisementInterval
+    }
+
+    /// RFC 3768 §6.1 timers for the current Master_Adver_Interval.
+    public var timers: VRRPTimers {
+        VRRPTimers(advertisementInterval: masterAdvertisementInterval, priority: Int(configuration.priority),
+                   version: configuration.version)
+    }
+
+    /// The earliest moment at which `advance(to:)` has something to do.
+    public var nextDeadline: Instant? {
+        [masterDownTimer, adverTimer, garpNext, garpDelayed, garpRefresh].compactMap { $0 }.min()
+    }
+
+    // MARK: - Inputs
+
+    /// RFC 3768 §6.4.1: leave Initialize.
+    public mutating func start(at now: Instant) -> [Action] {
+        guard state == .initialize else { return [] }
+        if configuration.priority == 255 {
+            return becomeMaster(at: now, reason: .addressOwner)
+        }
+        return becomeBackup(at: now, reason: .startup)
+    }
+
+    /// Fires every timer that is due at `now`.
+    public mutating func advance(to now: Instant) -> [Action] {
+        var actions: [Action] = []
+        if let t = masterDownTimer, t <= now, state == .backup {
+            actions += becomeMaster(at: now, reason: .masterDownTimerExpired)
+        }
+        if let t = adverTimer, t <= now, state == .master {
+            actions.append(.sendAdvertisement(advertisement()))
+            adverTimer = now + configuration.advertisementInterval
+        }
+        if let t = garpDelayed, t <= now {
+            garpDelayed = nil
+            actions += startGARPBurst(configuration.gratuitousARP.masterRepeat, at: now)
+        }
+        if let t = garpRefresh, t <= now, configuration.gratuitousARP.masterRefresh > 0 {
+            garpRefresh = now + configuration.gratuitousARP.masterRefresh
+            actions += startGARPBurst(configuration.gratuitousARP.masterRefreshRepeat, at: now)
+        }
+        if let t = garpNext, t <= now {
+            actions.append(.sendGratuitousARP)
+            garpRemaining -= 1
+            garpNext = garpRemaining > 0 ? now + configuration.gratuitousARP.interval : nil
+        }
+        return actions
+    }
+
+    /// Checks an advertisement against this instance (RFC 3768 §7.1 in its order) and, if
+    /// it passes, applies RFC 3768 §6.4.2 / §6.4.3. A rejection changes nothing.
+    public mutating func receive(_ packet: ReceivedAdvertisement, at now: Instant) throws(Rejection) -> [Action] {
+        try check(packet)
+        let advert = packet.advertisement
+        switch state {
+        case .backup: return backupReceived(advert, from: packet.source, at: now)
+        case .master: return masterReceived(advert, from: packet.source, at: now)
+        case .initialize, .fault: return []
+        }
+    }
+
+    /// The interface went down (or lost its address): keepalived's Fault.
+    public mutating func interfaceDown(at now: Instant) -> [Action] {
+        guard state != .fault else { return [] }
+        let from = state
+        var actions: [Action] = [.transition(from: from, to: .fault, reason: .interfaceDown)]
+        if from == .master { actions.append(.removeVirtualAddresses) }
+        clearTimers()
+        masterAdvertisementInterval = configuration.advertisementInterval
+        state = .fault
+        return actions
+    }
+
+    /// The interface is back: elect again from Backup (or at once as address owner).
+    public mutating func interfaceUp(at now: Instant) -> [Action] {
+        guard state == .fault else { return [] }
+        if configuration.priority == 255 { return becomeMaster(at: now, reason: .interfaceUp) }
+        return becomeBackup(at: now, reason: .interfaceUp)
+    }
+
+    /// RFC 3768 §6.4.3 Shutdown: a master sends priority 0 so a backup takes over after
+    /// Skew_Time instead of Master_Down_Interval.
+    public mutating func shutdown(at now: Instant) -> [Action] {
+        guard state != .initialize else { return [] }
+        var actions: [Action] = [.transition(from: state, to: .initialize, reason: .shutdown)]
+        if state == .master {
+            actions.append(.sendAdvertisement(advertisement(priority: 0)))
+            actions.append(.removeVirtualAddresses)
+        }
+        clearTimers()
+        state = .initialize
+        return actions
+    }
+
+    // MARK: - Receive checks
+
+    private func check(_ packet: ReceivedAdvertisement) throws(Rejection) {
+        let c = configuration
+        let advert = packet.advertisement
+        if packet.source == c.primaryAddress { throw .ownAdvertisement }
+        if !c.unicast, packet.ttl != Advertisement.ttl { throw .ttl(packet.ttl) }
+        if advert.version != c.version { throw .version(received: advert.version.rawValue, expected: c.version.rawValue) }
+        if c.version == .v2 {
+            if advert.authentication.type != c.authentication.type {
+                throw .authType(received: advert.authentication.type, expected: c.authentication.type)
+            }
+            if case .simple = c.authentication, advert.authentication.data != c.authentication.data {
+                throw .authPassword
+            }
+            if advert.advertisementInterval != c.advertisementInterval {
+                throw .advertIntervalMismatch(received: advert.advertisementInterval, expected: c.advertisementInterval)
+            }
+        }
+        if !c.skipCheckAdvertAddresses, advert.priority != 0,
+           Set(advert.addresses) != Set(c.virtualAddresses) || advert.addresses.count != c.virtualAddresses.count {
+            throw .addressList(received: advert.addresses, expected: c.virtualAddresses)
+        }
+    }
+
+    // MARK: - RFC 3768 §6.4.2 Backup
+
+    private mutating func backupReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
+        let own = configuration.priority
+        if advert.priority == 0 {
+            // The master is leaving: take over after Skew_Time, not Master_Down_Interval.
+            masterDownTimer = now + timers.skewTime
+            return []
+        }
+        let delaying = configuration.preemptDelay > 0 && (preemptTime.map { $0 > now } ?? true)
+        guard !configuration.preempt || advert.priority >= own || delaying else {
+            // A lower-priority master and we may preempt it: let Master_Down_Timer run out.
+            return []
+        }
+        if configuration.version == .v3 {
+            // RFC 5798 §6.4.2: adopt the master's interval.
+            masterAdvertisementInterval = advert.advertisementInterval
+        }
+        masterDownTimer = now + timers.masterDownInterval
+        masterAddress = source
+        masterPriority = advert.priority
+        if configuration.preemptDelay > 0 {
+            if advert.priority >= own {
+                preemptTime = nil
+            } else if preemptTime == nil {
+                preemptTime = now + configuration.preemptDelay
+            }
+        }
+        return []
+    }
+
+    // MARK: - RFC 3768 §6.4.3 Master
+
+    private mutating func masterReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
+        let own = configuration.priority
+        if advert.priority == 0 {
+            // Another master is leaving: assert ourselves at once.
+            adverTimer = now + configuration.advertisementInterval
+            return [.sendAdvertisement(advertisement())]
+        }
+        let higherAddress = advert.priority == own && source > configuration.primaryAddress
+        if advert.priority > own || higherAddress {
+            if configuration.version == .v3 { masterAdvertisementInterval = advert.advertisementInterval }
+            masterAddress = source
+            masterPriority = advert.priority
+            let reason: TransitionReason = higherAddress
+                ? .higherAddress(from: source) : .higherPriority(from: source, priority: advert.priority)
+            clearTimers()
+            masterDownTimer = now + timers.masterDownInterval
+            state = .backup
+            return [.transition(from: .master, to: .backup, reason: reason), .removeVirtualAddresses]
+        }
+        // A lower-priority router believes it is master: advertise now so it steps down
+        // (keepalived does the same: "forcing new election").
+        return [.sendAdvertisement(advertisement())]
+    }
+
+    // MARK: - Transitions
+
+    private mutating func becomeMaster(at now: Instant, reason: TransitionReason) -> [Action] {
+        let from = state
+        clearTimers()
+        state = .master
+        masterAdvertisementInterval = configuration.advertisementInterval
+        masterAddress = nil
+        masterPriority = nil
+        adverTimer = now + configuration.advertisementInterval
+        let garp = configuration.gratuitousARP
+        if garp.masterDelay > 0 { garpDelayed = now + garp.masterDelay }
+        if garp.masterRefresh > 0 { garpRefresh = now + garp.masterRefresh }
+        return [.transition(from: from, to: .master, reason: reason), .addVirtualAddresses,
+                .sendAdvertisement(advertisement())] + startGARPBurst(garp.masterRepeat, at: now)
+    }
+
+    private mutating func becomeBackup(at now: Instant, reason: TransitionReason) -> [Action] {
+        let from = state
+        clearTimers()
+        state = .backup
+        masterAdvertisementInterval = configuration.advertisementInterval
+        masterDownTimer = now + timers.masterDownInterval
+        return [.transition(from: from, to: .backup, reason: reason)]
+    }
+
+    private mutating func clearTimers() {
+        masterDownTimer = nil
+        adverTimer = nil
+        preemptTime = nil
+        garpRemaining = 0
+        garpNext = nil
+        garpDelayed = nil
+        garpRefresh = nil
+    }
+
+    /// `count` gratuitous ARPs per address: all now when `vrrp_garp_interval` is 0, else
+    /// one now and the rest spaced by the interval.
+    private mutating func startGARPBurst(_ count: Int, at now: Instant) -> [Action] {
+        guard count > 0 else { return [] }
+        let interval = configuration.gratuitousARP.interval
+        if interval <= 0 {
+            return Array(repeating: .sendGratuitousARP, count: count)
+        }
+        garpRemaining = count - 1
+        garpNext = garpRemaining > 0 ? now + interval : nil
+        return [.sendGratuitousARP]
+    }
+
+    /// Our advertisement, with our priority unless told otherwise (0 on shutdown).
+    public func advertisement(priority: UInt8? = nil) -> Advertisement {
+        Advertisement(version: configuration.version, virtualRouterID: configuration.virtualRouterID,
+                      priority: priority ?? configuration.priority,
+                      advertisementInterval: configuration.advertisementInterval,
+                      addresses: configuration.virtualAddresses, authentication: configuration.authentication)
+    }
+}
