@@ -1,0 +1,136 @@
+@testable import VRRP
+
+/// Routers on one in-memory multicast segment with a virtual clock.
+///
+/// Every advertisement goes through the real codec: encoded to bytes, wrapped in an IPv4
+/// header with TTL 255, decoded by each receiver. The clock jumps from deadline to
+/// deadline, so a 10-second scenario costs microseconds.
+struct SimulatedLAN {
+    struct Event: Equatable, CustomStringConvertible {
+        var time: Instant
+        var router: String
+        var action: Action
+        var description: String { "\(time) \(router): \(action)" }
+    }
+
+    private(set) var routers: [VirtualRouter] = []
+    /// Routers that are cut off (crashed): they neither send nor receive.
+    private(set) var down: Set<String> = []
+    private(set) var now = Instant.zero
+    private(set) var log: [Event] = []
+    private(set) var rejections: [(router: String, rejection: Rejection)] = []
+    /// One-way delay of the segment.
+    var latency: Int64 = 100
+    private var inFlight: [(arrival: Instant, sender: String, packet: [UInt8])] = []
+
+    mutating func add(_ configuration: VirtualRouter.Configuration) {
+        routers.append(VirtualRouter(configuration))
+    }
+
+    func router(_ name: String) -> VirtualRouter { routers.first { $0.configuration.name == name }! }
+    func state(_ name: String) -> VRRPState { router(name).state }
+
+    /// Starts a router at the current time.
+    mutating func start(_ name: String) { apply(name) { $0.start(at: $1) } }
+    mutating func shutdown(_ name: String) { apply(name) { $0.shutdown(at: $1) } }
+    mutating func interfaceDown(_ name: String) { apply(name) { $0.interfaceDown(at: $1) } }
+    mutating func interfaceUp(_ name: String) { apply(name) { $0.interfaceUp(at: $1) } }
+    /// The host vanishes: its daemon is killed and its link cut; nothing more is sent.
+    mutating func crash(_ name: String) { down.insert(name) }
+
+    /// Delivers packets and fires timers in time order up to `end`.
+    mutating func run(until end: Instant) {
+        for _ in 0..<1_000_000 {
+            let nextPacket = inFlight.map(\.arrival).min()
+            let nextTimer = routers.filter { !down.contains($0.configuration.name) }.compactMap(\.nextDeadline).min()
+            guard let next = [nextPacket, nextTimer].compactMap({ $0 }).min(), next <= end else { break }
+            now = next
+            if let i = inFlight.firstIndex(where: { $0.arrival == next }) {
+                let packet = inFlight.remove(at: i)
+                deliver(packet.packet, from: packet.sender)
+                continue
+            }
+            for i in routers.indices where !down.contains(routers[i].configuration.name) {
+                if let d = routers[i].nextDeadline, d <= now {
+                    let actions = routers[i].advance(to: now)
+                    perform(actions, by: i)
+                }
+            }
+        }
+        now = max(now, end)
+    }
+
+    mutating func run(for duration: Int64) { run(until: now + duration) }
+
+    /// When `name` last entered `state`.
+    func lastTransition(_ name: String, to state: VRRPState) -> Instant? {
+        log.last { e in
+            guard e.router == name, case let .transition(_, to, _) = e.action else { return false }
+            return to == state
+        }?.time
+    }
+
+    func transitions(_ name: String) -> [VRRPState] {
+        log.compactMap { e in
+            guard e.router == name, case let .transition(_, to, _) = e.action else { return nil }
+            return to
+        }
+    }
+
+    func count(_ name: String, since: Instant = .zero, where match: (Action) -> Bool) -> Int {
+        log.filter { $0.router == name && $0.time >= since && match($0.action) }.count
+    }
+
+    // MARK: -
+
+    private mutating func apply(_ name: String, _ body: (inout VirtualRouter, Instant) -> [Action]) {
+        let i = routers.firstIndex { $0.configuration.name == name }!
+        let actions = body(&routers[i], now)
+        perform(actions, by: i)
+    }
+
+    private mutating func perform(_ actions: [Action], by i: Int) {
+        let name = routers[i].configuration.name
+        for action in actions {
+            log.append(Event(time: now, router: name, action: action))
+            if case let .sendAdvertisement(advert) = action, !down.contains(name) {
+                let source = routers[i].configuration.primaryAddress
+                let payload = advert.encode(source: source, destination: .vrrpMulticastGroup)
+                inFlight.append((now + latency, name, Self.ipPacket(payload, from: source)))
+            }
+        }
+    }
+
+    private mutating func deliver(_ packet: [UInt8], from sender: String) {
+        for i in routers.indices where !down.contains(routers[i].configuration.name) {
+            // A multicast socket does not loop our own packets back (IP_MULTICAST_LOOP 0).
+            guard routers[i].configuration.name != sender else { continue }
+            do {
+                let received = try ReceivedAdvertisement.decode(ipPacket: packet[...])
+                let actions = try routers[i].receive(received, at: now)
+                perform(actions, by: i)
+            } catch {
+                rejections.append((routers[i].configuration.name, error))
+            }
+        }
+    }
+
+    static func ipPacket(_ payload: [UInt8], from source: IPv4Address, ttl: UInt8 = 255) -> [UInt8] {
+        let total = 20 + payload.count
+        var header: [UInt8] = [0x45, 0xc0, UInt8(total >> 8), UInt8(total & 0xff), 0, 1, 0, 0, ttl, 112, 0, 0]
+        header += source.bytes + IPv4Address.vrrpMulticastGroup.bytes
+        return header + payload
+    }
+}
+
+extension VirtualRouter.Configuration {
+    /// A router of the usual pair: VRID 51, VIP 192.0.2.100, address 192.0.2.`host`.
+    static func pair(_ name: String, host: UInt8, priority: UInt8, version: VRRPVersion = .v2,
+                     interval: Int64 = 1_000_000) -> Self {
+        VirtualRouter.Configuration(name: name, version: version, virtualRouterID: 51, priority: priority,
+                                    advertisementInterval: interval,
+                                    authentication: version == .v2 ? .simple(password: Array("secret".utf8)) : .none,
+                                    virtualAddresses: [IPv4Address(192, 0, 2, 100)],
+                                    primaryAddress: IPv4Address(192, 0, 2, host))
+    }
+}
