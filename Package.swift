@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // libnl-3 / libnl-route-3 / libnl-genl-3 (Debian: libnl-3-dev libnl-route-3-dev libnl-genl-3-dev).
@@ -18,21 +19,27 @@ let package = Package(
             pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev", "libnl-genl-3-dev"])]
         ),
+        // Linux headers Glibc's module lacks (AF_PACKET, signalfd).
+        .systemLibrary(name: "CLinux"),
         // keepalived.conf language: lexer, preprocessor, parser, typed model, validator.
         .target(name: "VigilConfig"),
         // VRRP protocol core: sans-IO, no syscalls.
         .target(name: "VRRP"),
         // Linux edge: netlink, raw sockets, ARP. Every syscall lives here.
-        .target(name: "VigilLinux", dependencies: ["CNetlink"]),
+        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: ["VigilConfig"]),
         // Wiring: loads configuration, consults the host, runs the services.
-        .target(name: "VigilDaemon", dependencies: ["VigilConfig", "VRRP", "VigilLinux", "HealthCheck"]),
+        .target(name: "VigilDaemon", dependencies: [
+            "VigilConfig", "VRRP", "VigilLinux", "HealthCheck", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilDaemon", "VigilConfig",
+                "VigilDaemon", "VigilConfig", "VigilLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"],

@@ -10,6 +10,11 @@ public struct InterfaceTable: Sendable {
         public var isUp: Bool
         /// Addresses in network byte order: 4 bytes (IPv4) or 16 (IPv6).
         public var addresses: [[UInt8]]
+        /// The MAC address (empty for interfaces without one).
+        public var hardwareAddress: [UInt8] = []
+        /// The primary IPv4 address (the first that is not IFA_F_SECONDARY): the source of
+        /// VRRP adverts and the tie-breaker between equal priorities.
+        public var primaryIPv4: [UInt8]?
     }
 
     public private(set) var interfaces: [String: Interface]
@@ -41,7 +46,11 @@ public struct InterfaceTable: Sendable {
             let index = rtnl_link_get_ifindex(link)
             let name = rtnl_link_get_name(link).map { String(cString: $0) } ?? "if\(index)"
             let up = (rtnl_link_get_flags(link) & 0x1) != 0  // IFF_UP of <linux/if.h>
-            byIndex[index] = Interface(name: name, index: index, isUp: up, addresses: [])
+            var interface = Interface(name: name, index: index, isUp: up, addresses: [])
+            if let mac = rtnl_link_get_addr(link), let data = nl_addr_get_binary_addr(mac) {
+                interface.hardwareAddress = Array(UnsafeRawBufferPointer(start: data, count: Int(nl_addr_get_len(mac))))
+            }
+            byIndex[index] = interface
             object = nl_cache_get_next(link)
         }
         object = nl_cache_get_first(addresses)
@@ -51,6 +60,8 @@ public struct InterfaceTable: Sendable {
                 let length = Int(nl_addr_get_len(local))
                 let bytes = Array(UnsafeRawBufferPointer(start: data, count: length))
                 byIndex[index]?.addresses.append(bytes)
+                let secondary = rtnl_addr_get_flags(address) & 0x01  // IFA_F_SECONDARY
+                if length == 4, secondary == 0, byIndex[index]?.primaryIPv4 == nil { byIndex[index]?.primaryIPv4 = bytes }
             }
             object = nl_cache_get_next(address)
         }

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Logging
+import VRRP
+import VigilLinux
+
+/// `vigil run`: drives the VRRP cores with real time and performs their actions.
+///
+/// One thread, one `ppoll`: the VRRP sockets, a signalfd for SIGTERM/SIGINT, and the wait
+/// bounded by the earliest deadline of any instance (nanosecond resolution, so 10 ms
+/// adverts keep their pace). Every syscall is in VigilLinux or here.
+public final class Daemon {
+    private var routers: [VirtualRouter]
+    private let plans: [InstancePlan]
+    /// One socket per interface (and source address), shared by its instances.
+    private var sockets: [VRRPSocket] = []
+    private var socketOfInstance: [Int] = []
+    private var announcers: [Int32: GratuitousARP] = [:]
+    private let addresses: AddressManager
+    private let logger: Logger
+    private let scripts: NotifyRunner
+    private var rejections = RejectionLog()
+    private let signals: Int32
+
+    public init(plans: [InstancePlan], logger: Logger) throws {
+        self.plans = plans
+        self.logger = logger
+        routers = plans.map { VirtualRouter($0.router) }
+        addresses = try AddressManager()
+        scripts = NotifyRunner(logger: logger)
+        var keys: [String: Int] = [:]
+        for plan in plans {
+            let source = plan.router.unicast ? plan.router.primaryAddress : nil
+            let key = "\(plan.interface.name)|\(source.map(\.description) ?? "")|\(plan.router.unicast)"
+            if let existing = keys[key] {
+                socketOfInstance.append(existing)
+            } else {
+                let socket = try VRRPSocket(interface: plan.interface.name, index: plan.interface.index, source: source,
+                                            multicast: !plan.router.unicast)
+                keys[key] = sockets.count
+                socketOfInstance.append(sockets.count)
+                sockets.append(socket)
+            }
+            for (_, link) in plan.announced where announcers[link.index] == nil && link.hardwareAddress.count == 6 {
+                announcers[link.index] = try GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
+            }
+        }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGTERM)
+        sigaddset(&mask, SIGINT)
+        sigprocmask(SIG_BLOCK, &mask, nil)
+        signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        guard signals >= 0 else { throw SystemCallError("signalfd") }
+    }
+
+    deinit { close(signals) }
+
+    /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
+    public func run() {
+        var now = Monotonic.now()
+        for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
+        var stop = false
+        while !stop {
+            now = Monotonic.now()
+            let deadline = routers.compactMap(\.nextDeadline).min()
+            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+            fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
+            if let deadline {
+                let wait = max(0, deadline - now)
+                timeout = timespec(tv_sec: Int(wait / 1_000_000), tv_nsec: Int(wait % 1_000_000) * 1000)
+            }
+            let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
+            if ready < 0 && errno != EINTR { logger.error("ppoll: \(String(cString: strerror(errno)))") }
+            now = Monotonic.now()
+            if fds[0].revents != 0 {
+                var info = signalfd_siginfo()
+                if read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
+                    logger.info("signal \(info.ssi_signo): shutting down")
+                    stop = true
+                }
+            }
+            for (s, fd) in fds.dropFirst().enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            for i in routers.indices {
+                if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
+            }
+            scripts.reap()
+        }
+        now = Monotonic.now()
+        for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
+        scripts.finish(timeout: 2_000_000)
+    }
+
+    private func drain(socket s: Int, at now: Instant) {
+        for _ in 0..<256 {
+            let packet: [UInt8]?
+            do { packet = try sockets[s].receive() } catch {
+                logger.error("\(error)")
+                return
+            }
+            guard let packet else { return }
+            let received: ReceivedAdvertisement
+            do { received = try ReceivedAdvertisement.decode(ipPacket: packet[...]) } catch {
+                rejections.note(error, on: sockets[s].interfaceName, at: now, logger: logger)
+                continue
+            }
+            let vrid = received.advertisement.virtualRouterID
+            guard let i = routers.indices.first(where: { socketOfInstance[$0] == s && routers[$0].configuration.virtualRouterID == vrid }) else {
+                rejections.note(.unknownVirtualRouter(vrid), on: sockets[s].interfaceName, at: now, logger: logger)
+                continue
+            }
+            do {
+                perform(try routers[i].receive(received, at: now), instance: i)
+            } catch {
+                rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
+            }
+        }
+    }
+
+    private func perform(_ actions: [Action], instance i: Int) {
+        let plan = plans[i]
+        let name = plan.router.name
+        for action in actions {
+            switch action {
+            case let .sendAdvertisement(advert):
+                let destinations = plan.unicastPeers.isEmpty ? [IPv4Address.vrrpMulticastGroup] : plan.unicastPeers
+                for destination in destinations {
+                    let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
+                    do { try sockets[socketOfInstance[i]].send(payload, to: destination) } catch {
+                        logger.warning("(\(name)) sending advert: \(error)")
+                    }
+                }
+            case .addVirtualAddresses:
+                for address in plan.addresses {
+                    do { try addresses.add(address) } catch { logger.error("(\(name)) \(error)") }
+                }
+                logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
+            case .removeVirtualAddresses:
+                for address in plan.addresses {
+                    do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
+                }
+                logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
+            case .sendGratuitousARP:
+                for (address, link) in plan.announced {
+                    do { try announcers[link.index]?.announce(address) } catch { logger.warning("(\(name)) \(error)") }
+                }
+            case let .transition(from, to, reason):
+                logger.info("(\(name)) \(from) -> \(to): \(reason)")
+                scripts.transition(instance: name, to: to, priority: routers[i].configuration.priority, scripts: plan.notify)
+            }
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in the core's units.
+enum Monotonic {
+    static func now() -> Instant {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Instant(microseconds: Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000)
+    }
+}
+
+/// Counts rejected packets per place and reason; logs the first, then at most one line
+/// per reason every 10 seconds with the count since the last line.
+struct RejectionLog {
+    private var counts: [String: (total: Int, unlogged: Int, last: Instant?)] = [:]
+
+    mutating func note(_ rejection: Rejection, on place: String, at now: Instant, logger: Logger) {
+        let key = "\(place)|\(rejection.reason)"
+        var entry = counts[key] ?? (0, 0, nil)
+        entry.total += 1
+        entry.unlogged += 1
+        if entry.last.map({ now - $0 >= 10_000_000 }) ?? true {
+            let more = entry.unlogged > 1 ? " (\(entry.unlogged) such packets since the last report)" : ""
+            logger.warning("(\(place)) dropped packet [\(rejection.reason)]: \(rejection)\(more)")
+            entry.unlogged = 0
+            entry.last = now
+        }
+        counts[key] = entry
+    }
+
+    func total(_ reason: String) -> Int {
+        counts.filter { $0.key.hasSuffix("|\(reason)") }.map(\.value.total).reduce(0, +)
+    }
+}

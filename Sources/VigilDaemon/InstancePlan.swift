@@ -1,0 +1,102 @@
+import VRRP
+import VigilConfig
+import VigilLinux
+
+/// One `vrrp_instance` made concrete for this host: the core's configuration plus what the
+/// edge needs (interface, addresses to install, unicast peers, notify scripts).
+public struct InstancePlan: Sendable {
+    public var router: VirtualRouter.Configuration
+    public var interface: InterfaceTable.Interface
+    /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, as installed.
+    public var addresses: [InterfaceAddress]
+    /// Announced with gratuitous ARP on takeover: the IPv4 VIPs and their interfaces.
+    public var announced: [(address: IPv4Address, interface: InterfaceTable.Interface)]
+    /// Empty for multicast.
+    public var unicastPeers: [IPv4Address]
+    public var notify: NotifyScripts
+
+    /// A reason the configuration cannot run on this host, said with its location.
+    public struct Problem: Error, CustomStringConvertible {
+        public var location: SourceLocation
+        public var message: String
+        public var description: String { "\(location): error: \(message)" }
+    }
+
+    /// Plans every instance of a valid configuration against the host's interfaces.
+    public static func make(_ config: Configuration, interfaces: InterfaceTable) throws(Problem) -> [InstancePlan] {
+        try config.vrrpInstances.map { instance throws(Problem) in try make(instance, config.globalDefs, interfaces) }
+    }
+
+    static func make(_ v: VRRPInstance, _ g: GlobalDefs, _ table: InterfaceTable) throws(Problem) -> InstancePlan {
+        let at = v.origin.location
+        guard let name = v.interface, let interface = table.interfaces[name] else {
+            throw Problem(location: v.interfaceOrigin?.location ?? at, message: "interface '\(v.interface ?? "")' of \(v.name) does not exist")
+        }
+        func ipv4(_ a: IPAddress, _ what: String) throws(Problem) -> IPv4Address {
+            guard case let .v4(b0, b1, b2, b3) = a else {
+                throw Problem(location: at, message: "\(v.name): \(what) \(a) is IPv6; vigil runs IPv4 instances only so far")
+            }
+            return IPv4Address(b0, b1, b2, b3)
+        }
+        let primary: IPv4Address
+        if let source = v.unicastSourceIP {
+            primary = try ipv4(source, "unicast_src_ip")
+        } else if let bytes = interface.primaryIPv4 {
+            primary = IPv4Address(bytes: bytes)
+        } else {
+            throw Problem(location: v.interfaceOrigin?.location ?? at,
+                          message: "interface \(name) has no IPv4 address to send \(v.name)'s adverts from")
+        }
+        var addresses: [InterfaceAddress] = []
+        var announced: [(IPv4Address, InterfaceTable.Interface)] = []
+        var advertised: [IPv4Address] = []
+        for (vip, excluded) in v.virtualIPAddresses.map({ ($0, false) }) + v.excludedVirtualIPAddresses.map({ ($0, true) }) {
+            let address = try ipv4(vip.prefix.address, "virtual address")
+            let device = vip.device ?? name
+            guard let link = table.interfaces[device] else {
+                throw Problem(location: vip.origin.location, message: "dev '\(device)' of \(vip.prefix) does not exist")
+            }
+            var installed = InterfaceAddress(interfaceIndex: link.index, address: address,
+                                             prefixLength: vip.prefix.prefixLength ?? 32, label: vip.label,
+                                             scope: vip.scope.map(Self.scope))
+            if let brd = vip.broadcast { installed.broadcast = try ipv4(brd, "brd") }
+            addresses.append(installed)
+            announced.append((address, link))
+            if !excluded { advertised.append(address) }
+        }
+        let version: VRRPVersion = (v.version ?? g.vrrpVersion ?? 2) == 3 ? .v3 : .v2
+        var authentication = Advertisement.Authentication.none
+        if version == .v2, case let .password(password)? = v.authentication {
+            authentication = .simple(password: Array(password.utf8.prefix(8)))
+        }
+        let garp = v.garp, global = g.garp
+        let policy = GratuitousARPPolicy(
+            masterDelay: garp.masterDelay ?? global.masterDelay ?? 5_000_000,
+            masterRepeat: garp.masterRepeat ?? global.masterRepeat ?? 5,
+            masterRefresh: garp.masterRefresh ?? global.masterRefresh ?? 0,
+            masterRefreshRepeat: garp.masterRefreshRepeat ?? global.masterRefreshRepeat ?? 1,
+            interval: g.garpInterval ?? 0)
+        var peers: [IPv4Address] = []
+        for peer in v.unicastPeers { peers.append(try ipv4(peer, "unicast_peer")) }
+        let router = VirtualRouter.Configuration(
+            name: v.name, version: version, virtualRouterID: UInt8(v.virtualRouterID ?? 0),
+            priority: UInt8(v.priority ?? 100), advertisementInterval: v.advertInterval ?? 1_000_000,
+            initialState: v.initialState == .master ? .master : .backup, preempt: v.preempt,
+            preemptDelay: v.preemptDelay ?? 0, authentication: authentication, virtualAddresses: advertised,
+            primaryAddress: primary, skipCheckAdvertAddresses: v.skipCheckAdvertAddresses ?? g.skipCheckAdvertAddresses,
+            unicast: !peers.isEmpty, gratuitousARP: policy)
+        return InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
+                            unicastPeers: peers, notify: v.notify)
+    }
+
+    static func scope(_ s: VirtualIPAddress.Scope) -> UInt8 {
+        switch s {
+        case .global: return 0
+        case .site: return 200
+        case .link: return 253
+        case .host: return 254
+        case .nowhere: return 255
+        case let .numeric(n): return UInt8(n)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CNetlink
+import VRRP
+
+/// An IPv4 address as `ip addr` holds it: what a `virtual_ipaddress` line installs.
+public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
+    public var interfaceIndex: Int32
+    public var address: IPv4Address
+    public var prefixLength: Int
+    public var broadcast: IPv4Address?
+    /// `label` (at most 15 characters, e.g. `eth0:vip`).
+    public var label: String?
+    /// rtnetlink scope: 0 global, 200 site, 253 link, 254 host, 255 nowhere.
+    public var scope: UInt8?
+
+    public init(interfaceIndex: Int32, address: IPv4Address, prefixLength: Int, broadcast: IPv4Address? = nil,
+                label: String? = nil, scope: UInt8? = nil) {
+        self.interfaceIndex = interfaceIndex
+        self.address = address
+        self.prefixLength = prefixLength
+        self.broadcast = broadcast
+        self.label = label
+        self.scope = scope
+    }
+
+    public var description: String { "\(address)/\(prefixLength)" }
+}
+
+/// Adds and removes addresses over rtnetlink with libnl-route-3.
+public final class AddressManager {
+    private let socket: OpaquePointer
+
+    public init() throws {
+        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        let connected = nl_connect(socket, NETLINK_ROUTE)
+        guard connected == 0 else {
+            nl_socket_free(socket)
+            throw NetlinkError("connecting to rtnetlink", code: connected)
+        }
+        self.socket = socket
+    }
+
+    deinit { nl_socket_free(socket) }
+
+    /// Installs the address; one that is already there is fine.
+    public func add(_ address: InterfaceAddress) throws {
+        let result = try withAddress(address) { rtnl_addr_add(socket, $0, 0) }
+        if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding \(address)", code: result) }
+    }
+
+    /// Removes the address; one that is already gone is fine.
+    public func remove(_ address: InterfaceAddress) throws {
+        let result = try withAddress(address) { rtnl_addr_delete(socket, $0, 0) }
+        if result < 0 && result != -NLE_NOADDR && result != -NLE_OBJ_NOTFOUND {
+            throw NetlinkError("removing \(address)", code: result)
+        }
+    }
+
+    private func withAddress(_ a: InterfaceAddress, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+        guard let object = rtnl_addr_alloc() else { throw NetlinkError("rtnl_addr_alloc", code: -NLE_NOMEM) }
+        defer { rtnl_addr_put(object) }
+        rtnl_addr_set_ifindex(object, a.interfaceIndex)
+        rtnl_addr_set_family(object, AF_INET)
+        var bytes = a.address.bytes
+        guard let local = nl_addr_build(AF_INET, &bytes, 4) else { throw NetlinkError("nl_addr_build", code: -NLE_NOMEM) }
+        defer { nl_addr_put(local) }
+        nl_addr_set_prefixlen(local, Int32(a.prefixLength))
+        var result = rtnl_addr_set_local(object, local)
+        guard result == 0 else { throw NetlinkError("address \(a)", code: result) }
+        rtnl_addr_set_prefixlen(object, Int32(a.prefixLength))
+        if let broadcast = a.broadcast {
+            var b = broadcast.bytes
+            if let brd = nl_addr_build(AF_INET, &b, 4) {
+                result = rtnl_addr_set_broadcast(object, brd)
+                nl_addr_put(brd)
+            }
+        }
+        if let label = a.label {
+            result = label.withCString { rtnl_addr_set_label(object, $0) }
+            guard result == 0 else { throw NetlinkError("label '\(label)'", code: result) }
+        }
+        if let scope = a.scope { rtnl_addr_set_scope(object, Int32(scope)) }
+        return body(object)
+    }
+}
