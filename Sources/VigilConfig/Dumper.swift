@@ -66,8 +66,12 @@ private final class Writer {
     /// A statement Vigil keeps as written, in words that the lexer reads back the same.
     func raw(_ statements: [Statement]) {
         for s in statements {
-            var words = ([s.keyword] + s.arguments).map { $0.quoted ? "\"\($0.text)\"" : Self.escaped($0.text) }
-                .joined(separator: " ")
+            var words = ([s.keyword] + s.arguments).enumerated().map { n, token in
+                // A first word the preprocessor would take as a directive is quoted.
+                let directive = n == 0 && (Preprocessor.includeVariant(token.text) != nil
+                    || token.text.hasPrefix("@") || token.text.hasPrefix("$") || token.text.hasPrefix("~"))
+                return token.quoted || directive ? "\"\(token.text)\"" : Self.escaped(token.text)
+            }.joined(separator: " ")
             // A trailing backslash would continue the line; an empty comment ends it first.
             if words.hasSuffix("\\") { words += " #" }
             if let children = s.block {

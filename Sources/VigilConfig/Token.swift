@@ -22,6 +22,14 @@ public struct Token: Hashable, Sendable {
         set { origin = Origin(newValue) }
     }
 
+    /// Equal tokens say the same word: quoting is how it was written, like its location.
+    /// (`--dump` quotes a kept word that would otherwise read as a directive.)
+    public static func == (a: Token, b: Token) -> Bool { a.kind == b.kind && a.text == b.text }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(text)
+    }
+
     public init(_ kind: Kind, _ text: String, quoted: Bool = false, at location: SourceLocation) {
         self.kind = kind
         self.text = text
