@@ -52,8 +52,7 @@ private final class Writer {
     /// Quotes a word that would not survive re-reading as a single word.
     static func word(_ s: String) -> String {
         if s.isEmpty { return "\"\"" }
-        let special = s.contains { " \t{}#!\"\\".contains($0) } || s.hasPrefix("@") || s.hasPrefix("~")
-            || s.hasPrefix("$") || s == "include"
+        let special = s.contains { " \t{}#!\"\\".contains($0) } || Preprocessor.isDirective(s)
         return special ? "\"" + s + "\"" : s
     }
 
@@ -68,8 +67,7 @@ private final class Writer {
         for s in statements {
             var words = ([s.keyword] + s.arguments).enumerated().map { n, token in
                 // A first word the preprocessor would take as a directive is quoted.
-                let directive = n == 0 && (Preprocessor.includeVariant(token.text) != nil
-                    || token.text.hasPrefix("@") || token.text.hasPrefix("$") || token.text.hasPrefix("~"))
+                let directive = n == 0 && Preprocessor.isDirective(token.text)
                 return token.quoted || directive ? "\"\(token.text)\"" : Self.escaped(token.text)
             }.joined(separator: " ")
             // A trailing backslash would continue the line; an empty comment ends it first.

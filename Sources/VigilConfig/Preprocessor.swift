@@ -73,16 +73,11 @@ struct Preprocessor {
 
     // MARK: - One logical line
 
-    /// A line the preprocessor passes on unchanged: it starts with no directive (`@`, `$`,
-    /// `~`, `include`) and, when names are defined, holds no `$` to expand.
+    /// A line the preprocessor passes on unchanged: it starts with no directive and, when
+    /// names are defined, holds no `$` to expand.
     private func isPlain(_ line: ArraySlice<Token>) -> Bool {
         guard let first = line.first else { return true }
-        if first.kind == .word, !first.quoted {
-            switch first.text.utf8.first {
-            case UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "~"): return false
-            default: if Self.includeVariant(first.text) != nil { return false }
-            }
-        }
+        if first.kind == .word, !first.quoted, Self.isDirective(first.text) { return false }
         if definitions.isEmpty { return true }
         return !line.contains { $0.kind == .word && $0.text.utf8.contains(UInt8(ascii: "$")) }
     }
@@ -164,6 +159,15 @@ struct Preprocessor {
         }
         tokens.append(contentsOf: line)
         tokens.append(Token(.newline, "", at: line[line.count - 1].location))
+    }
+
+    /// A word that, unquoted at the start of a line, the preprocessor reads as a directive
+    /// (`@ID`, `$NAME=` or `$NAME`, `~SEQ`/`~LST`, the `include` family), not as a keyword.
+    static func isDirective(_ word: String) -> Bool {
+        switch word.utf8.first {
+        case UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "~"): return true
+        default: return includeVariant(word) != nil
+        }
     }
 
     // MARK: - include
