@@ -119,6 +119,7 @@ final class ModelBuilder {
         var micro: Int64 = 0
         var wholeDigits = 0
         var fractionDigits = -1  // -1: no '.' seen
+        var scale: Int64 = 100_000  // the weight of the next fraction digit
         for c in text.utf8 {
             if c == UInt8(ascii: ".") {
                 guard fractionDigits < 0 else { return nil }
@@ -131,9 +132,8 @@ final class ModelBuilder {
                 } else {
                     fractionDigits += 1
                     guard fractionDigits <= 6 else { return nil }
-                    var scale: Int64 = 100_000
-                    for _ in 1..<fractionDigits { scale /= 10 }
                     micro += Int64(c - digit.lowerBound) * scale
+                    scale /= 10
                 }
             } else {
                 return nil
