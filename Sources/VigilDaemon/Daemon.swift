@@ -17,6 +17,8 @@ public final class Daemon {
     /// One socket per interface (and source address), shared by its instances.
     private var sockets: [VRRPSocket] = []
     private var socketOfInstance: [Int] = []
+    /// Per socket, the instance of each VRID: how a received advert finds its instance.
+    private var instanceOfVRID: [[UInt8: Int]] = []
     private var announcers: [Int32: GratuitousARP] = [:]
     private let addresses: AddressManager
     private let logger: Logger
@@ -47,6 +49,8 @@ public final class Daemon {
                 announcers[link.index] = try GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
             }
         }
+        instanceOfVRID = Array(repeating: [:], count: sockets.count)
+        for (i, plan) in plans.enumerated() { instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i }
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
@@ -63,11 +67,12 @@ public final class Daemon {
         var now = Monotonic.now()
         for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
         var stop = false
+        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+        fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
             now = Monotonic.now()
             let deadline = routers.compactMap(\.nextDeadline).min()
-            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
-            fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+            for f in fds.indices { fds[f].revents = 0 }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
                 let wait = max(0, deadline - now)
@@ -108,7 +113,7 @@ public final class Daemon {
                 continue
             }
             let vrid = received.advertisement.virtualRouterID
-            guard let i = routers.indices.first(where: { socketOfInstance[$0] == s && routers[$0].configuration.virtualRouterID == vrid }) else {
+            guard let i = instanceOfVRID[s][vrid] else {
                 rejections.note(.unknownVirtualRouter(vrid), on: sockets[s].interfaceName, at: now, logger: logger)
                 continue
             }
@@ -181,9 +186,5 @@ struct RejectionLog {
             entry.last = now
         }
         counts[key] = entry
-    }
-
-    func total(_ reason: String) -> Int {
-        counts.filter { $0.key.hasSuffix("|\(reason)") }.map(\.value.total).reduce(0, +)
     }
 }
