@@ -23,6 +23,20 @@ struct SimulatedLAN {
     var latency: Int64 = 100
     private var inFlight: [(arrival: Instant, sender: String, packet: [UInt8])] = []
 
+    /// The routers, all started at time 0 and left to run for `duration`.
+    static func started(_ configurations: [VirtualRouter.Configuration], for duration: Int64) -> SimulatedLAN {
+        var lan = SimulatedLAN()
+        for c in configurations { lan.add(c) }
+        for c in configurations { lan.start(c.name) }
+        lan.run(for: duration)
+        return lan
+    }
+
+    /// The usual pair, lb1 (priority 100) and lb2 (90), after `duration` of election.
+    static func electedPair(after duration: Int64 = 10_000_000) -> SimulatedLAN {
+        started([.pair("lb1", host: 11, priority: 100), .pair("lb2", host: 12, priority: 90)], for: duration)
+    }
+
     mutating func add(_ configuration: VirtualRouter.Configuration) {
         routers.append(VirtualRouter(configuration))
     }

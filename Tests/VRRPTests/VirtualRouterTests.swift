@@ -47,12 +47,7 @@ import Testing
     // MARK: - Election
 
     @Test func higherPriorityWinsAndTheOtherStaysBackup() {
-        var lan = SimulatedLAN()
-        lan.add(.pair("lb1", host: 11, priority: 100))
-        lan.add(.pair("lb2", host: 12, priority: 90))
-        lan.start("lb1")
-        lan.start("lb2")
-        lan.run(for: 20_000_000)
+        let lan = SimulatedLAN.electedPair(after: 20_000_000)
         #expect(lan.state("lb1") == .master)
         #expect(lan.state("lb2") == .backup)
         #expect(lan.transitions("lb2") == [.backup])
@@ -62,12 +57,8 @@ import Testing
 
     /// RFC 3768 §6.4.3: between equal priorities the higher primary address stays master.
     @Test func equalPriorityIsWonByTheHigherAddress() {
-        var both = SimulatedLAN()
-        both.add(.pair("low", host: 11, priority: 100))
-        both.add(.pair("high", host: 12, priority: 100))
-        both.start("low")
-        both.start("high")
-        both.run(for: 10_000_000)
+        let both = SimulatedLAN.started([.pair("low", host: 11, priority: 100), .pair("high", host: 12, priority: 100)],
+                                        for: 10_000_000)
         #expect(both.state("high") == .master)
         #expect(both.state("low") == .backup)
         // Both timers ran out together; "low" stepped down on the first advert from "high".
@@ -77,12 +68,7 @@ import Testing
     // MARK: - §6.4.3 Master leaves
 
     @Test func gracefulShutdownHandsOverAfterSkewTime() {
-        var lan = SimulatedLAN()
-        lan.add(.pair("lb1", host: 11, priority: 100))
-        lan.add(.pair("lb2", host: 12, priority: 90))
-        lan.start("lb1")
-        lan.start("lb2")
-        lan.run(for: 10_000_000)
+        var lan = SimulatedLAN.electedPair()
         let stop = lan.now
         lan.shutdown("lb1")
         #expect(lan.state("lb1") == .initialize)
@@ -93,12 +79,7 @@ import Testing
     }
 
     @Test func crashedMasterIsReplacedAtMasterDownInterval() {
-        var lan = SimulatedLAN()
-        lan.add(.pair("lb1", host: 11, priority: 100))
-        lan.add(.pair("lb2", host: 12, priority: 90))
-        lan.start("lb1")
-        lan.start("lb2")
-        lan.run(for: 10_000_000)
+        var lan = SimulatedLAN.electedPair()
         lan.crash("lb1")
         let lastAdvert = lan.log.last { $0.router == "lb1" && { if case .sendAdvertisement = $0.action { return true }; return false }($0) }!.time
         lan.run(for: 10_000_000)
@@ -106,12 +87,8 @@ import Testing
     }
 
     @Test func threeRoutersTheNextHighestTakesOver() {
-        var lan = SimulatedLAN()
-        lan.add(.pair("lb1", host: 11, priority: 100))
-        lan.add(.pair("lb2", host: 12, priority: 90))
-        lan.add(.pair("lb3", host: 13, priority: 80))
-        for name in ["lb1", "lb2", "lb3"] { lan.start(name) }
-        lan.run(for: 10_000_000)
+        var lan = SimulatedLAN.started([.pair("lb1", host: 11, priority: 100), .pair("lb2", host: 12, priority: 90),
+                                        .pair("lb3", host: 13, priority: 80)], for: 10_000_000)
         lan.crash("lb1")
         lan.run(for: 20_000_000)
         #expect(lan.state("lb2") == .master)
@@ -260,12 +237,7 @@ import Testing
     // MARK: - Fault
 
     @Test func interfaceDownReleasesTheVIPsAndUpElectsAgain() {
-        var lan = SimulatedLAN()
-        lan.add(.pair("lb1", host: 11, priority: 100))
-        lan.add(.pair("lb2", host: 12, priority: 90))
-        lan.start("lb1")
-        lan.start("lb2")
-        lan.run(for: 10_000_000)
+        var lan = SimulatedLAN.electedPair()
         lan.interfaceDown("lb1")
         #expect(lan.state("lb1") == .fault)
         #expect(lan.log.last?.action == .removeVirtualAddresses)
