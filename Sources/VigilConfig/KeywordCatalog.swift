@@ -89,6 +89,29 @@ public enum KeywordCatalog {
         entries.map(\.name)
     }
 
+    /// check_api.c install_checker_common_keywords(true): the connection keywords of
+    /// every checker that opens a connection (all but MISC_CHECK and FILE_CHECK).
+    private static let checkerConnectionKeywords: [KeywordEntry] = [
+            KeywordEntry("connect_ip"),
+            KeywordEntry("connect_port"),
+            KeywordEntry("bindto"),
+            KeywordEntry("bind_port"),
+            KeywordEntry("bind_if"),
+            KeywordEntry("connect_timeout"),
+            // _WITH_SO_MARK_
+            KeywordEntry("fwmark"),
+    ]
+
+    /// check_api.c install_checker_common_keywords: common to every checker.
+    private static let checkerCommonKeywords: [KeywordEntry] = [
+            KeywordEntry("retry"),
+            KeywordEntry("delay_before_retry"),
+            KeywordEntry("warmup"),
+            KeywordEntry("delay_loop"),
+            KeywordEntry("alpha"),
+            KeywordEntry("log_all_failures"),
+    ]
+
     /// The keywords of each block kind, in the order keepalived 2.2.7 installs them.
     /// Keywords compiled only under a configure option are included; the option is named in a comment.
     public static let blocks: [BlockKind: [KeywordEntry]] = [
@@ -515,15 +538,8 @@ public enum KeywordCatalog {
             // _WITH_BFD_
             KeywordEntry("BFD_CHECK", .block(.bfdCheck)),
         ],
-        .miscCheck: [
-            // check/check_misc.c install_misc_check_keyword (common keywords without the connection ones)
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
+        // check/check_misc.c install_misc_check_keyword (common keywords without the connection ones)
+        .miscCheck: checkerCommonKeywords + [
             // check/check_misc.c
             KeywordEntry("misc_path"),
             KeywordEntry("misc_timeout"),
@@ -533,124 +549,26 @@ public enum KeywordCatalog {
         .smtpCheck: [
             // check/check_smtp.c install_smtp_check_keyword
             KeywordEntry("helo_name"),
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
+        ] + checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_smtp.c WITH_HOST_ENTRIES (always defined in 2.2.7; the host block is logged as deprecated)
             KeywordEntry("host", .block(.smtpHost)),
         ],
-        .smtpHost: [
-            // check/check_smtp.c install_smtp_check_keyword (SMTP_CHECK > host)
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
-        ],
-        .tcpCheck: [
-            // check/check_tcp.c install_tcp_check_keyword
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
-        ],
-        .pingCheck: [
-            // check/check_ping.c install_ping_check_keyword
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
-        ],
-        .udpCheck: [
-            // check/check_udp.c install_udp_check_keyword
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
+        // check/check_smtp.c install_smtp_check_keyword (SMTP_CHECK > host)
+        .smtpHost: checkerConnectionKeywords + checkerCommonKeywords,
+        // check/check_tcp.c install_tcp_check_keyword
+        .tcpCheck: checkerConnectionKeywords + checkerCommonKeywords,
+        // check/check_ping.c install_ping_check_keyword
+        .pingCheck: checkerConnectionKeywords + checkerCommonKeywords,
+        // check/check_udp.c install_udp_check_keyword
+        .udpCheck: checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_udp.c
             KeywordEntry("payload"),
             KeywordEntry("require_reply"),
             KeywordEntry("min_reply_length"),
             KeywordEntry("max_reply_length"),
         ],
-        .httpGetCheck: [
-            // check/check_http.c install_http_ssl_check_keyword (HTTP_GET and SSL_GET)
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
+        // check/check_http.c install_http_ssl_check_keyword (HTTP_GET and SSL_GET)
+        .httpGetCheck: checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_http.c
             KeywordEntry("nb_get_retry", replacement: "retry"),
             KeywordEntry("virtualhost"),
@@ -675,24 +593,8 @@ public enum KeywordCatalog {
             // _WITH_REGEX_CHECK_ && !PCRE2_DONT_USE_JIT
             KeywordEntry("regex_stack"),
         ],
-        .dnsCheck: [
-            // check/check_dns.c install_dns_check_keyword
-            // check_api.c install_checker_common_keywords(true): connection keywords
-            KeywordEntry("connect_ip"),
-            KeywordEntry("connect_port"),
-            KeywordEntry("bindto"),
-            KeywordEntry("bind_port"),
-            KeywordEntry("bind_if"),
-            KeywordEntry("connect_timeout"),
-            // _WITH_SO_MARK_
-            KeywordEntry("fwmark"),
-            // check_api.c install_checker_common_keywords: common to every checker
-            KeywordEntry("retry"),
-            KeywordEntry("delay_before_retry"),
-            KeywordEntry("warmup"),
-            KeywordEntry("delay_loop"),
-            KeywordEntry("alpha"),
-            KeywordEntry("log_all_failures"),
+        // check/check_dns.c install_dns_check_keyword
+        .dnsCheck: checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_dns.c
             KeywordEntry("type"),
             KeywordEntry("name"),
