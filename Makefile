@@ -1,7 +1,8 @@
 # Vigil — build, test, demo.
 #
 #   make test   installs what is missing (Debian packages), builds, runs every test:
-#               unit tests, and — as root — the keepalived compatibility corpus.
+#               unit tests, and — as root — the keepalived compatibility corpus and the
+#               failover drills in network namespaces (Tests/Integration).
 #   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
 
 SWIFT      ?= swift
@@ -9,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping
 VIGIL      := .build/debug/vigil
 
-.PHONY: all build release test unit-test compat-test deps check-examples bench-check fuzz clean
+.PHONY: all build release test unit-test compat-test integration-test deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -30,7 +31,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: build unit-test compat-test check-examples
+test: build unit-test compat-test check-examples integration-test
 
 unit-test:
 	$(SWIFT) test
@@ -39,6 +40,11 @@ unit-test:
 compat-test: build
 	@if [ "$$(id -u)" = 0 ]; then Tests/Compat/run.sh $(VIGIL); \
 	else echo "==> compat-test skipped: needs root for a network namespace"; fi
+
+# Failover drills in network namespaces: Vigil pairs, mixed pairs with keepalived, bad adverts.
+integration-test: build
+	@if [ "$$(id -u)" = 0 ]; then Tests/Integration/run.sh $(CURDIR)/$(VIGIL); \
+	else echo "==> integration-test skipped: needs root for network namespaces"; fi
 
 check-examples: build
 	@for f in etc/*.conf; do \

@@ -25,6 +25,9 @@ public final class Daemon {
     private let scripts: NotifyRunner
     private var rejections = RejectionLog()
     private let signals: Int32
+    private let links: LinkMonitor
+    /// Per interface index, the instances that run on it (they go to Fault with it).
+    private var instancesOnInterface: [Int32: [Int]] = [:]
 
     public init(plans: [InstancePlan], logger: Logger) throws {
         self.plans = plans
@@ -32,6 +35,7 @@ public final class Daemon {
         routers = plans.map { VirtualRouter($0.router) }
         addresses = try AddressManager()
         scripts = NotifyRunner(logger: logger)
+        links = try LinkMonitor()
         var keys: [String: Int] = [:]
         for plan in plans {
             let source = plan.router.unicast ? plan.router.primaryAddress : nil
@@ -50,7 +54,10 @@ public final class Daemon {
             }
         }
         instanceOfVRID = Array(repeating: [:], count: sockets.count)
-        for (i, plan) in plans.enumerated() { instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i }
+        for (i, plan) in plans.enumerated() {
+            instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i
+            instancesOnInterface[plan.interface.index, default: []].append(i)
+        }
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
@@ -64,10 +71,19 @@ public final class Daemon {
 
     /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
     public func run() {
+        removeStaleAddresses()
         var now = Monotonic.now()
-        for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
+        for i in routers.indices {
+            if plans[i].interface.isRunning {
+                perform(routers[i].start(at: now), instance: i)
+            } else {
+                logger.warning("(\(plans[i].router.name)) interface \(plans[i].interface.name) is down")
+                perform(routers[i].interfaceDown(at: now), instance: i)
+            }
+        }
         var stop = false
-        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0)]
         fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
             now = Monotonic.now()
@@ -88,7 +104,8 @@ public final class Daemon {
                     stop = true
                 }
             }
-            for (s, fd) in fds.dropFirst().enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            if fds[1].revents != 0 { linkChanged(at: now) }
+            for (s, fd) in fds.dropFirst(2).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
             for i in routers.indices {
                 if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
             }
@@ -99,16 +116,65 @@ public final class Daemon {
         scripts.finish(timeout: 2_000_000)
     }
 
+    /// A VIP still on an interface from an earlier run that ended without cleaning up
+    /// (kill -9, power loss) would answer beside the real master: remove each configured
+    /// VIP before the election, as keepalived does. An address owner's VIPs are the
+    /// interface's own addresses and stay.
+    private func removeStaleAddresses() {
+        for plan in plans where plan.router.priority < 255 {
+            let stale = plan.addresses.filter { address in
+                do { return try addresses.remove(address) } catch {
+                    logger.error("(\(plan.router.name)) \(error)")
+                    return false
+                }
+            }
+            if !stale.isEmpty {
+                logger.notice("(\(plan.router.name)) removed \(stale.map(\.description).joined(separator: " ")) left from an earlier run")
+            }
+        }
+    }
+
+    /// Link events: an instance's interface going down puts it in Fault (its VIPs go, the
+    /// peer takes over after Master_Down_Interval); coming back up starts a new election.
+    private func linkChanged(at now: Instant) {
+        var changes: [LinkMonitor.Change]
+        switch links.read() {
+        case let .changes(list):
+            changes = list
+        case .lost:
+            logger.warning("link events were lost; reading the link table again")
+            do {
+                let table = try InterfaceTable.read()
+                changes = instancesOnInterface.keys.map { index in
+                    let link = table.interfaces.values.first { $0.index == index }
+                    return LinkMonitor.Change(interfaceIndex: index, isUp: link?.isRunning ?? false)
+                }
+            } catch {
+                logger.error("\(error)")
+                return
+            }
+        }
+        for change in changes {
+            for i in instancesOnInterface[change.interfaceIndex] ?? [] {
+                let actions = change.isUp ? routers[i].interfaceUp(at: now) : routers[i].interfaceDown(at: now)
+                if !actions.isEmpty {
+                    logger.info("(\(plans[i].router.name)) interface \(plans[i].interface.name) is \(change.isUp ? "up" : "down")")
+                }
+                perform(actions, instance: i)
+            }
+        }
+    }
+
     private func drain(socket s: Int, at now: Instant) {
         for _ in 0..<256 {
-            let packet: [UInt8]?
+            let packet: ArraySlice<UInt8>?
             do { packet = try sockets[s].receive() } catch {
                 logger.error("\(error)")
                 return
             }
             guard let packet else { return }
             let received: ReceivedAdvertisement
-            do { received = try ReceivedAdvertisement.decode(ipPacket: packet[...]) } catch {
+            do { received = try ReceivedAdvertisement.decode(ipPacket: packet) } catch {
                 rejections.note(error, on: sockets[s].interfaceName, at: now, logger: logger)
                 continue
             }

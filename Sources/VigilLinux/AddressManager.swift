@@ -47,12 +47,13 @@ public final class AddressManager {
         if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding \(address)", code: result) }
     }
 
-    /// Removes the address; one that is already gone is fine.
-    public func remove(_ address: InterfaceAddress) throws {
+    /// Removes the address; one that is already gone is fine. Says whether it was there.
+    @discardableResult
+    public func remove(_ address: InterfaceAddress) throws -> Bool {
         let result = try withAddress(address) { rtnl_addr_delete(socket, $0, 0) }
-        if result < 0 && result != -NLE_NOADDR && result != -NLE_OBJ_NOTFOUND {
-            throw NetlinkError("removing \(address)", code: result)
-        }
+        if result == -NLE_NOADDR || result == -NLE_OBJ_NOTFOUND { return false }
+        if result < 0 { throw NetlinkError("removing \(address)", code: result) }
+        return true
     }
 
     private func withAddress(_ a: InterfaceAddress, _ body: (OpaquePointer) -> Int32) throws -> Int32 {

@@ -8,6 +8,9 @@ public struct InterfaceTable: Sendable {
         public var name: String
         public var index: Int32
         public var isUp: Bool
+        /// Up with carrier (IFF_UP and IFF_RUNNING): able to carry adverts. What the
+        /// daemon calls up, as keepalived does.
+        public var isRunning: Bool = false
         /// Addresses in network byte order: 4 bytes (IPv4) or 16 (IPv6).
         public var addresses: [[UInt8]]
         /// The MAC address (empty for interfaces without one).
@@ -47,6 +50,7 @@ public struct InterfaceTable: Sendable {
             let name = rtnl_link_get_name(link).map { String(cString: $0) } ?? "if\(index)"
             let up = (rtnl_link_get_flags(link) & 0x1) != 0  // IFF_UP of <linux/if.h>
             var interface = Interface(name: name, index: index, isUp: up, addresses: [])
+            interface.isRunning = rtnl_link_get_flags(link) & LinkMonitor.upFlags == LinkMonitor.upFlags
             if let mac = rtnl_link_get_addr(link), let data = nl_addr_get_binary_addr(mac) {
                 interface.hardwareAddress = Array(UnsafeRawBufferPointer(start: data, count: Int(nl_addr_get_len(mac))))
             }

@@ -83,14 +83,17 @@ public final class VRRPSocket {
         if sent < 0 { throw SystemCallError("sendto \(destination) on \(interfaceName)") }
     }
 
-    /// The next packet (IP header included), or nil when none is waiting.
-    public func receive() throws -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: 2048)
+    /// Reused by every `receive()`: a flood of bogus adverts costs no allocation each.
+    private var buffer = [UInt8](repeating: 0, count: 2048)
+
+    /// The next packet (IP header included), or nil when none is waiting. The slice is
+    /// valid until the next call.
+    public func receive() throws -> ArraySlice<UInt8>? {
         let n = buffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
         if n < 0 {
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
             throw SystemCallError("recv on \(interfaceName)")
         }
-        return Array(buffer.prefix(n))
+        return buffer[..<n]
     }
 }

@@ -1,0 +1,87 @@
+import CNetlink
+
+/// Link state changes as the kernel announces them on rtnetlink's RTNLGRP_LINK group.
+///
+/// A VRRP instance is only fit to be master while its interface can carry traffic, so
+/// "up" here means what keepalived means: administratively up (IFF_UP) *and* with carrier
+/// (IFF_RUNNING). Pulling the cable, `ip link set down`, or the peer end of a veth going
+/// away all read as down. The daemon polls `fileDescriptor` and calls `changes()` when it
+/// is readable.
+public final class LinkMonitor {
+    public struct Change: Sendable, Equatable {
+        public var interfaceIndex: Int32
+        public var isUp: Bool
+
+        public init(interfaceIndex: Int32, isUp: Bool) {
+            self.interfaceIndex = interfaceIndex
+            self.isUp = isUp
+        }
+    }
+
+    /// What one read of the socket produced.
+    public enum Reading: Sendable {
+        case changes([Change])
+        /// The kernel dropped messages (the socket's buffer overflowed): the caller must
+        /// read the whole link table again to know the current state.
+        case lost
+    }
+
+    private let socket: OpaquePointer
+    private let callbacks: OpaquePointer
+    public let fileDescriptor: Int32
+    private var pending: [Change] = []
+
+    public init() throws {
+        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        // Notifications carry sequence number 0; there is no request to match them to.
+        nl_socket_disable_seq_check(socket)
+        var result = nl_connect(socket, NETLINK_ROUTE)
+        if result == 0 { result = nl_socket_add_membership(socket, Int32(RTNLGRP_LINK.rawValue)) }
+        if result == 0 { result = nl_socket_set_nonblocking(socket) }
+        guard result == 0, let callbacks = nl_socket_get_cb(socket) else {
+            nl_socket_free(socket)
+            throw NetlinkError("subscribing to link events", code: result == 0 ? -NLE_NOMEM : result)
+        }
+        self.socket = socket
+        self.callbacks = callbacks
+        fileDescriptor = nl_socket_get_fd(socket)
+        nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, { message, context in
+            guard let message, let context else { return Int32(NL_SKIP.rawValue) }
+            let monitor = Unmanaged<LinkMonitor>.fromOpaque(context).takeUnretainedValue()
+            monitor.parse(nlmsg_hdr(message))
+            return Int32(NL_OK.rawValue)
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        nl_cb_put(callbacks)
+        nl_socket_free(socket)
+    }
+
+    /// Reads what is waiting (bounded: at most 64 batches per call).
+    public func read() -> Reading {
+        pending.removeAll(keepingCapacity: true)
+        for _ in 0..<64 {
+            let result = nl_recvmsgs_report(socket, callbacks)
+            if result == 0 { break }
+            if result < 0 {
+                if result == -NLE_AGAIN || result == -NLE_INTR { break }
+                return .lost  // ENOBUFS arrives as -NLE_NOMEM; any other error: resynchronise too
+            }
+        }
+        return .changes(pending)
+    }
+
+    private func parse(_ header: UnsafeMutablePointer<nlmsghdr>) {
+        let type = Int32(header.pointee.nlmsg_type)
+        guard type == RTM_NEWLINK || type == RTM_DELLINK,
+              Int(header.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifinfomsg>.size,
+              let body = nlmsg_data(header) else { return }
+        let info = body.assumingMemoryBound(to: ifinfomsg.self).pointee
+        let up = type == RTM_NEWLINK && info.ifi_flags & Self.upFlags == Self.upFlags
+        pending.append(Change(interfaceIndex: info.ifi_index, isUp: up))
+    }
+
+    /// IFF_UP | IFF_RUNNING of <linux/if.h>.
+    static let upFlags: UInt32 = 0x1 | 0x40
+}

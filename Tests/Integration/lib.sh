@@ -1,0 +1,198 @@
+# Shared helpers for the integration drills: a namespace lab, daemons started and
+# stopped by PID, waits on observable state (never fixed sleeps), and assertions that
+# print the daemons' logs when they fail. Sourced by Tests/Integration/*.sh; the demo and
+# the failover benchmark use it too.
+#
+# Topology: a "switch" namespace ${LAB}sw holds bridge br0; every box is a namespace
+# ${LAB}NAME whose eth0 is a veth into the bridge. Nothing is created in the host's own
+# namespace, and addresses come from 192.0.2.0/24 only.
+#
+# Safety: every wait is bounded in time; cleanup (a trap on EXIT) kills only the PIDs this
+# script started and deletes only the namespaces it created.
+
+set -uo pipefail
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+VIGIL=${VIGIL:-$ROOT/.build/debug/vigil}
+LAB=${LAB:-vg$$}
+LABDIR=$(mktemp -d "/tmp/vigil-lab.XXXXXX")
+declare -A PID=()          # box name -> daemon PID (the one we signal)
+declare -A KIND=()         # box name -> vigil | keepalived
+NAMESPACES=()
+FAILED=0
+
+lab_cleanup() {
+    local name pid
+    for name in "${!PID[@]}"; do
+        pid=${PID[$name]}
+        if [ "${KIND[$name]}" = keepalived ]; then keepalived_pids "$name" | while read -r p; do kill -KILL "$p" 2>/dev/null; done; fi
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    for ((i = ${#NAMESPACES[@]} - 1; i >= 0; i--)); do ip netns del "${NAMESPACES[$i]}" 2>/dev/null; done
+    if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $LABDIR"; else rm -rf "$LABDIR"; fi
+}
+trap lab_cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- topology ---------------------------------------------------------------------------
+
+lab_switch() {
+    ip netns add "${LAB}sw" && NAMESPACES+=("${LAB}sw")
+    ip -n "${LAB}sw" link add br0 type bridge
+    ip -n "${LAB}sw" link set br0 up
+}
+
+# lab_box NAME ADDRESS/PREFIX: a namespace with eth0 on the bridge.
+lab_box() {
+    local name=$1 address=$2 ns=${LAB}$1
+    ip netns add "$ns" && NAMESPACES+=("$ns")
+    ip link add "${LAB}$name" type veth peer name eth0 netns "$ns"
+    ip link set "${LAB}$name" netns "${LAB}sw"
+    ip -n "${LAB}sw" link set "${LAB}$name" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "$address" dev eth0
+    ip -n "$ns" link set eth0 up
+}
+
+# The box vanishes from the wire (its switch port goes down; its eth0 loses carrier).
+cut_link()     { ip -n "${LAB}sw" link set "${LAB}$1" down; }
+restore_link() { ip -n "${LAB}sw" link set "${LAB}$1" up; }
+
+in_box() { local name=$1; shift; ip netns exec "${LAB}$name" "$@"; }
+
+# --- configurations ---------------------------------------------------------------------
+
+# vrrp_conf NAME PRIORITY [KEY=VALUE ...] writes $LABDIR/NAME.conf and prints its path.
+# Keys: version (2), advert (1), vrid (51), pass (secret; "none" for no authentication),
+# vip (192.0.2.100/24), state (BACKUP), extra (lines added to the instance).
+vrrp_conf() {
+    local name=$1 priority=$2; shift 2
+    local version=2 advert=1 vrid=51 pass=secret vip=192.0.2.100/24 state=BACKUP extra="" global=""
+    local kv; for kv in "$@"; do local "$kv"; done
+    local auth=""
+    if [ "$pass" != none ] && [ "$version" = 2 ]; then
+        auth="    authentication {
+        auth_type PASS
+        auth_pass $pass
+    }"
+    fi
+    cat > "$LABDIR/$name.conf" <<EOF
+global_defs {
+    router_id $name
+    vrrp_version $version
+    vrrp_garp_master_delay 1
+$global
+}
+vrrp_instance VI_1 {
+    state $state
+    interface eth0
+    virtual_router_id $vrid
+    priority $priority
+    advert_int $advert
+$auth
+$extra
+    virtual_ipaddress {
+        $vip
+    }
+}
+EOF
+    echo "$LABDIR/$name.conf"
+}
+
+# --- daemons ----------------------------------------------------------------------------
+
+vigil_start() {
+    local name=$1 conf=$2
+    ip netns exec "${LAB}$name" "$VIGIL" run -f "$conf" --pid-file "$LABDIR/$name.pid" >> "$LABDIR/$name.log" 2>&1 &
+    PID[$name]=$!
+    KIND[$name]=vigil
+}
+
+keepalived_start() {
+    local name=$1 conf=$2
+    ip netns exec "${LAB}$name" keepalived -n -l -D -f "$conf" -p "$LABDIR/$name.pid" \
+        -r "$LABDIR/$name.vrrp.pid" -c "$LABDIR/$name.check.pid" >> "$LABDIR/$name.log" 2>&1 &
+    PID[$name]=$!
+    KIND[$name]=keepalived
+}
+
+# keepalived's parent and its VRRP child (the child is what holds the VIP).
+keepalived_pids() {
+    local name=$1
+    [ -n "${PID[$name]:-}" ] && echo "${PID[$name]}"
+    [ -s "$LABDIR/$name.vrrp.pid" ] && cat "$LABDIR/$name.vrrp.pid"
+    [ -s "$LABDIR/$name.check.pid" ] && cat "$LABDIR/$name.check.pid"
+}
+
+# daemon_stop NAME: SIGTERM and wait (at most 10 s, then SIGKILL) for the exit; its
+# status lands in $STATUS. (Not for $(...): wait works only on our own children.)
+STATUS=""
+daemon_stop() {
+    local name=$1 pid=${PID[$1]}
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$pid" 2>/dev/null && { echo "  $name did not exit within 10 s of SIGTERM"; kill -KILL "$pid"; }
+    wait "$pid" 2>/dev/null; STATUS=$?
+    unset "PID[$name]"
+    rm -f "$LABDIR/$name.vrrp.pid" "$LABDIR/$name.check.pid"
+}
+
+# daemon_kill NAME: SIGKILL (every process of a keepalived), no cleanup by the daemon.
+daemon_kill() {
+    local name=$1 p
+    if [ "${KIND[$name]}" = keepalived ]; then
+        for p in $(keepalived_pids "$name"); do kill -KILL "$p" 2>/dev/null; done
+    fi
+    kill -KILL "${PID[$name]}" 2>/dev/null
+    wait "${PID[$name]}" 2>/dev/null
+    unset "PID[$name]"
+    rm -f "$LABDIR/$name.vrrp.pid" "$LABDIR/$name.check.pid"
+}
+
+# --- observations -----------------------------------------------------------------------
+
+has_vip() { ip -n "${LAB}$1" -4 -o addr show 2>/dev/null | grep -q " ${2%/*}/"; }
+
+# wait_until MILLISECONDS COMMAND...: polls every 10 ms; true if it held in time.
+wait_until() {
+    local limit=$1; shift
+    local deadline=$(( $(now_ms) + limit ))
+    while [ "$(now_ms)" -lt "$deadline" ]; do "$@" && return 0; sleep 0.01; done
+    "$@"
+}
+
+# holds_for MILLISECONDS COMMAND...: the command stays true throughout (polled every 20 ms).
+holds_for() {
+    local limit=$1; shift
+    local deadline=$(( $(now_ms) + limit ))
+    while [ "$(now_ms)" -lt "$deadline" ]; do "$@" || return 1; sleep 0.02; done
+}
+
+lacks_vip() { ! has_vip "$@"; }
+log_has() { grep -q -- "$2" "$LABDIR/$1.log" 2>/dev/null; }
+
+# --- assertions -------------------------------------------------------------------------
+
+pass() { echo "  ok   $*"; }
+fail() {
+    echo "  FAIL $*"
+    FAILED=1
+    local f
+    for f in "$LABDIR"/*.log; do
+        [ -e "$f" ] || continue
+        echo "  --- $(basename "$f") (last 15 lines)"
+        tail -n 15 "$f" | sed 's/^/      /'
+    done
+}
+
+# check DESCRIPTION COMMAND...: runs the command and reports.
+check() {
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# Ends a drill: exit status 1 if any check failed.
+finish() { exit "$FAILED"; }
