@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test sender for the integration drills: deliberately malformed adverts.
+        .executableTarget(name: "vrrp-inject", dependencies: ["VRRP"]),
         .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),

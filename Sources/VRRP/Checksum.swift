@@ -1,10 +1,10 @@
 /// The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of
 /// 16-bit words. VRRP uses it over the advertisement (v2) or over an IPv4 pseudo-header
 /// and the advertisement (v3, RFC 5798 §5.2.8).
-enum InternetChecksum {
+public enum InternetChecksum {
     /// The folded 16-bit sum of `bytes`, continuing from `initial` (an odd final byte is
     /// padded with zero).
-    static func sum<C: Collection>(_ bytes: C, initial: UInt32 = 0) -> UInt32 where C.Element == UInt8 {
+    public static func sum<C: Collection>(_ bytes: C, initial: UInt32 = 0) -> UInt32 where C.Element == UInt8 {
         var acc = initial
         var iterator = bytes.makeIterator()
         while let high = iterator.next() {
@@ -15,10 +15,10 @@ enum InternetChecksum {
         return acc
     }
 
-    static func finish(_ sum: UInt32) -> UInt16 { ~UInt16(truncatingIfNeeded: sum) }
+    public static func finish(_ sum: UInt32) -> UInt16 { ~UInt16(truncatingIfNeeded: sum) }
 
     /// The sum of the IPv4 pseudo-header: source, destination, zero, protocol 112, length.
-    static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address, length: Int) -> UInt32 {
+    public static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address, length: Int) -> UInt32 {
         sum(source.bytes + destination.bytes + [0, Advertisement.ipProtocol, UInt8(length >> 8), UInt8(length & 0xff)])
     }
 }

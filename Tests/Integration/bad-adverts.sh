@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Bad adverts from a test sender (vrrp-inject) at a Vigil master, one receive check of RFC
+# 3768 §7.1 / RFC 5798 §7.1 broken per case: each is dropped, counted and logged by
+# reason, and the master stays master. A flood is logged at most once per reason per
+# 10 s. Last, a valid higher-priority advert does move the master to Backup: the proof
+# that the injected packets reach it at all.
+#
+# Not injectable over a real interface, because the kernel drops them before any raw
+# socket sees them: a malformed IPv4 header and a truncated IP packet (both covered by the
+# unit tests of the codec).
+source "$(dirname "$0")/lib.sh"
+INJECT=${INJECT:-$(dirname "$VIGIL")/vrrp-inject}
+VIP=192.0.2.100
+echo "bad adverts at a Vigil master (v2 PASS and v3)"
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box lb2 192.0.2.12/24
+lab_box bad 192.0.2.66/24
+# One master at a time, and probes sent unicast to it, so that every reason's first log
+# line (the log is rate-limited per reason) is the probe's own.
+vigil_start lb1 "$(vrrp_conf lb1 100 version=2 advert=1)"
+check "v2 lb1 is master" wait_until 6000 has_vip lb1 $VIP
+
+# probe BOX VERSION CASE [key=value ...]
+probe() {
+    local box=$1 version=$2 kind=$3; shift 3
+    local vrid=51 vip=$VIP interval=1 dest=192.0.2.11
+    [ "$version" = 3 ] && { vrid=52; vip=192.0.2.102; interval=0.1; dest=192.0.2.12; }
+    in_box bad "$INJECT" eth0 "$kind" version=$version vrid=$vrid vip=$vip interval=$interval \
+        source=192.0.2.66 dest=$dest count=5 "$@" > /dev/null
+    check "v$version $kind: dropped and logged by reason" wait_until 2000 log_has $box "dropped packet \[$kind\]"
+}
+for kind in ttl version type checksum too_short count_mismatch unknown_vrid auth_type auth_password advert_interval address_list; do
+    probe lb1 2 "$kind"
+done
+# Our own address as the source: the kernel drops such packets as martians unless the
+# interface accepts local sources, which a looped-back multicast advert would be.
+in_box lb1 sysctl -qw net.ipv4.conf.eth0.accept_local=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
+probe lb1 2 own_advert own=192.0.2.11
+check "no state change on the v2 master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb1.log'"
+check "v2 master still holds its VIP" has_vip lb1 $VIP
+
+vigil_start lb2 "$(vrrp_conf lb2 100 version=3 advert=0.1 vrid=52 vip=192.0.2.102/24)"
+check "v3 lb2 is master" wait_until 3000 has_vip lb2 192.0.2.102
+for kind in ttl checksum too_short count_mismatch address_list; do
+    probe lb2 3 "$kind"
+done
+in_box bad "$INJECT" eth0 valid version=2 vrid=52 vip=192.0.2.102 source=192.0.2.66 dest=192.0.2.12 count=5 > /dev/null
+check "v3 version (a v2 advert for a v3 instance): dropped and logged" wait_until 2000 log_has lb2 "dropped packet \[version\]: version 2, expected 3"
+check "no state change on the v3 master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb2.log'"
+check "v3 master still holds its VIP" has_vip lb2 192.0.2.102
+
+before=$(grep -c "dropped packet \[ttl\]" "$LABDIR/lb1.log")
+in_box bad "$INJECT" eth0 ttl vrid=51 count=20000 > /dev/null
+sleep 0.5   # let the receiver drain its queue before counting lines
+after=$(grep -c "dropped packet \[ttl\]" "$LABDIR/lb1.log")
+check "a flood of 20,000 bad adverts adds at most one log line (added $((after - before)))" test $((after - before)) -le 1
+check "the flood changed nothing: lb1 is still master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb1.log'"
+check "vigil is still running after the flood" kill -0 "${PID[lb1]}"
+
+in_box bad "$INJECT" eth0 valid vrid=51 priority=254 count=1 > /dev/null
+check "control: a valid priority-254 advert does move lb1 to Backup" wait_until 2000 log_has lb1 "MASTER -> BACKUP: advertisement from 192.0.2.66 with higher priority 254"
+check "control: lb1 released its VIP" wait_until 1000 lacks_vip lb1 $VIP
+daemon_stop lb1; daemon_stop lb2
+finish
