@@ -3,6 +3,8 @@
 #   make test   installs what is missing (Debian packages), builds, runs every test:
 #               unit tests, and — as root — the keepalived compatibility corpus and the
 #               failover drills in network namespaces (Tests/Integration).
+#   make demo   a failover drill you can watch (two `vigil run` in namespaces, a client
+#               pinging the VIP, the master stopped and crashed; timings printed).
 #   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
 
 SWIFT      ?= swift
@@ -10,7 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping
 VIGIL      := .build/debug/vigil
 
-.PHONY: all build release test unit-test compat-test integration-test deps check-examples bench-check fuzz clean
+.PHONY: all build release test unit-test compat-test integration-test demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -40,6 +42,10 @@ unit-test:
 compat-test: build
 	@if [ "$$(id -u)" = 0 ]; then Tests/Compat/run.sh $(VIGIL); \
 	else echo "==> compat-test skipped: needs root for a network namespace"; fi
+
+# A failover drill you can watch: two directors and a client in namespaces (root).
+demo: build
+	$(SUDO) Demo/demo.sh $(CURDIR)/$(VIGIL)
 
 # Failover drills in network namespaces: Vigil pairs, mixed pairs with keepalived, bad adverts.
 integration-test: build

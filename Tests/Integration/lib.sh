@@ -18,6 +18,7 @@ LAB=${LAB:-vg$$}
 LABDIR=$(mktemp -d "/tmp/vigil-lab.XXXXXX")
 declare -A PID=()          # box name -> daemon PID (the one we signal)
 declare -A KIND=()         # box name -> vigil | keepalived
+HELPERS=()                 # PIDs of monitors and pings we started
 NAMESPACES=()
 FAILED=0
 
@@ -29,6 +30,7 @@ lab_cleanup() {
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    for pid in "${HELPERS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     for ((i = ${#NAMESPACES[@]} - 1; i >= 0; i--)); do ip netns del "${NAMESPACES[$i]}" 2>/dev/null; done
     if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $LABDIR"; else rm -rf "$LABDIR"; fi
 }
@@ -173,6 +175,44 @@ holds_for() {
 
 lacks_vip() { ! has_vip "$@"; }
 log_has() { grep -q -- "$2" "$LABDIR/$1.log" 2>/dev/null; }
+
+# --- timing (for the demo and Benchmarks/) ---------------------------------------------
+
+now_ns() { date +%s%N; }
+
+# watch_addresses NAME: records the box's address changes with timestamps (ip monitor),
+# so a takeover is timed by the kernel's own event, not by a polling loop.
+watch_addresses() {
+    ip -n "${LAB}$1" -tshort monitor address > "$LABDIR/$1.addr" 2>/dev/null &
+    HELPERS+=($!)
+}
+
+# vip_added_ms NAME VIP T0_NS: milliseconds (3 decimals) from T0 to the first time VIP was
+# added on the box after T0; empty if it was not.
+vip_added_ms() {
+    local name=$1 vip=${2%/*} t0=$3 stamp t
+    while read -r stamp; do
+        t=$(date -d "$stamp" +%s%N)
+        if [ "$t" -ge "$t0" ]; then awk -v a="$t" -v b="$t0" 'BEGIN { printf "%.1f", (a - b) / 1e6 }'; return; fi
+    done < <(grep -v Deleted "$LABDIR/$name.addr" | grep " inet $vip/" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
+}
+
+# ping_start NAME ADDRESS: the box pings ADDRESS every 5 ms, replies timestamped.
+ping_start() {
+    ip netns exec "${LAB}$1" ping -n -D -i 0.005 "$2" > "$LABDIR/$1.ping" 2>&1 &
+    PING_PID=$!
+    HELPERS+=($PING_PID)
+}
+ping_stop() { kill -INT "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null; }
+
+# ping_outage_ms NAME: the longest silence between two replies, in ms (one decimal).
+ping_outage_ms() {
+    sed -n 's/^\[\([0-9.]*\)\] .* bytes from.*/\1/p' "$LABDIR/$1.ping" |
+        awk 'NR > 1 && $1 - last > gap { gap = $1 - last } { last = $1 } END { printf "%.1f", gap * 1000 }'
+}
+ping_counts() {  # "received/sent"
+    awk '/packets transmitted/ { print $4 "/" $1 }' "$LABDIR/$1.ping"
+}
 
 # --- assertions -------------------------------------------------------------------------
 
