@@ -23,6 +23,9 @@ NAMESPACES=()
 FAILED=0
 
 lab_cleanup() {
+    # Only the script itself cleans up: a background subshell (a daemon being started)
+    # that exits must not take the lab down with it.
+    [ "$BASHPID" = "$$" ] || return 0
     local name pid
     for name in "${!PID[@]}"; do
         pid=${PID[$name]}
@@ -36,6 +39,14 @@ lab_cleanup() {
 }
 trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# spawn OUTFILE COMMAND...: starts the command in the background, output appended to
+# OUTFILE; $! is then the command's own PID (the subshell execs it, so no copy of this
+# script's EXIT trap lingers in between).
+spawn() {
+    local out=$1; shift
+    (trap - EXIT INT TERM; exec "$@" >> "$out" 2>&1) &
+}
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -108,15 +119,15 @@ EOF
 
 vigil_start() {
     local name=$1 conf=$2
-    ip netns exec "${LAB}$name" "$VIGIL" run -f "$conf" --pid-file "$LABDIR/$name.pid" >> "$LABDIR/$name.log" 2>&1 &
+    spawn "$LABDIR/$name.log" ip netns exec "${LAB}$name" "$VIGIL" run -f "$conf" --pid-file "$LABDIR/$name.pid"
     PID[$name]=$!
     KIND[$name]=vigil
 }
 
 keepalived_start() {
     local name=$1 conf=$2
-    ip netns exec "${LAB}$name" keepalived -n -l -D -f "$conf" -p "$LABDIR/$name.pid" \
-        -r "$LABDIR/$name.vrrp.pid" -c "$LABDIR/$name.check.pid" >> "$LABDIR/$name.log" 2>&1 &
+    spawn "$LABDIR/$name.log" ip netns exec "${LAB}$name" keepalived -n -l -D -f "$conf" -p "$LABDIR/$name.pid" \
+        -r "$LABDIR/$name.vrrp.pid" -c "$LABDIR/$name.check.pid"
     PID[$name]=$!
     KIND[$name]=keepalived
 }
@@ -183,7 +194,7 @@ now_ns() { date +%s%N; }
 # watch_addresses NAME: records the box's address changes with timestamps (ip monitor),
 # so a takeover is timed by the kernel's own event, not by a polling loop.
 watch_addresses() {
-    ip -n "${LAB}$1" -tshort monitor address > "$LABDIR/$1.addr" 2>/dev/null &
+    spawn "$LABDIR/$1.addr" ip -n "${LAB}$1" -tshort monitor address
     HELPERS+=($!)
 }
 
@@ -199,7 +210,8 @@ vip_added_ms() {
 
 # ping_start NAME ADDRESS: the box pings ADDRESS every 5 ms, replies timestamped.
 ping_start() {
-    ip netns exec "${LAB}$1" ping -n -D -i 0.005 "$2" > "$LABDIR/$1.ping" 2>&1 &
+    : > "$LABDIR/$1.ping"
+    spawn "$LABDIR/$1.ping" ip netns exec "${LAB}$1" ping -n -D -i 0.005 "$2"
     PING_PID=$!
     HELPERS+=($PING_PID)
 }

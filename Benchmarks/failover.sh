@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Failover time, Vigil beside keepalived, same topology, same run (root).
+#
+#   Benchmarks/failover.sh [TRIALS]        (default 5 trials per row)
+#   VIGIL=path/to/vigil  (default .build/release/vigil, else .build/debug/vigil)
+#
+# Per row a pair of the same daemon (lb1 priority 100 master, lb2 priority 90 backup), a
+# client pinging the VIP every 5 ms, then the event: SIGTERM to the master, or a crash
+# (SIGKILL plus its link cut). The event is fired just after one of the master's adverts
+# (a one-packet tcpdump waits for it), as a real crash lands anywhere in the interval.
+# Printed per row, medians over the trials:
+#   takeover  event -> VIP added on lb2 (the kernel's address event, ip monitor)
+#   protocol  the master's last advert on the wire -> VIP added on lb2: what RFC 3768 /
+#             RFC 5798 bound by Skew_Time (after a priority-0 advert) or
+#             Master_Down_Interval (after silence); the goal is limit + 5 ms at most
+#   outage    the client's longest silence between two ping replies
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VIGIL=${VIGIL:-$ROOT/.build/release/vigil}
+[ -x "$VIGIL" ] || VIGIL=$ROOT/.build/debug/vigil
+source "$ROOT/Tests/Integration/lib.sh"
+set +e
+TRIALS=${1:-5}
+VIP=192.0.2.100
+[ "$(id -u)" = 0 ] || { echo "failover: needs root (network namespaces)"; exit 2; }
+command -v keepalived > /dev/null || { echo "failover: keepalived is not installed"; exit 2; }
+
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box lb2 192.0.2.12/24
+lab_box client 192.0.2.50/24
+watch_addresses lb2
+spawn "$LABDIR/adverts" ip netns exec "${LAB}sw" tcpdump -tt -l -nn -i br0 "vrrp and src host 192.0.2.11"
+HELPERS+=($!)
+
+# VIP added on lb2 after T0 (ns since the epoch), or empty.
+vip_added_ns() {
+    local stamp t
+    while read -r stamp; do
+        t=$(date -d "$stamp" +%s%N)
+        [ "$t" -ge "$1" ] && { echo "$t"; return; }
+    done < <(grep -v Deleted "$LABDIR/lb2.addr" | grep " inet $VIP/" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
+}
+# The master's last advert on the wire before T (ns), as ns since the epoch.
+last_advert_ns() {
+    awk -v t="$1" '{ split($1, p, "."); ns = p[1] * 1e9 + p[2] * 1e3; if (ns < t) last = ns } END { printf "%.0f", last }' "$LABDIR/adverts"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
+range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%.0f-%.0f", lo, hi }'; }
+
+start_pair_member() {  # DAEMON NAME CONF
+    "${1}_start" "$2" "$3"
+}
+
+# row DAEMON VERSION ADVERT EVENT -> appends "takeover protocol outage" lines to $LABDIR/row
+row() {
+    local daemon=$1 version=$2 advert=$3 event=$4 mdi_ms wait_ms
+    mdi_ms=$(awk -v a="$advert" 'BEGIN { printf "%d", (3 * a + (256 - 90) * a / 256) * 1000 }')
+    wait_ms=$(( mdi_ms * 2 + 3000 ))
+    local c1 c2
+    c1=$(vrrp_conf lb1 100 version="$version" advert="$advert")
+    c2=$(vrrp_conf lb2 90 version="$version" advert="$advert")
+    : > "$LABDIR/row"
+    start_pair_member "$daemon" lb2 "$c2"
+    start_pair_member "$daemon" lb1 "$c1"
+    for trial in $(seq 1 "$TRIALS"); do
+        if ! wait_until "$wait_ms" has_vip lb1 $VIP || ! wait_until 3000 lacks_vip lb2 $VIP; then
+            echo "    trial $trial: the pair did not settle with lb1 as master; skipped"; continue
+        fi
+        sleep 0.3
+        ping_start client $VIP
+        sleep 0.3
+        ip netns exec "${LAB}sw" timeout 5 tcpdump -i br0 -c 1 -nn "vrrp and src host 192.0.2.11" > /dev/null 2>&1
+        local t=$(now_ns)
+        if [ "$event" = sigterm ]; then
+            kill -TERM "${PID[lb1]}"
+        else
+            daemon_kill lb1
+            cut_link lb1
+        fi
+        wait_until "$wait_ms" has_vip lb2 $VIP
+        sleep 0.2
+        ping_stop
+        [ "$event" = sigterm ] && daemon_stop lb1
+        local added=$(vip_added_ns "$t")
+        if [ -z "$added" ]; then echo "    trial $trial: lb2 never took over"; else
+            local last=$(last_advert_ns "$added")
+            echo "$(( (added - t) / 1000 )) $(( (added - last) / 1000 )) $(ping_outage_ms client)" >> "$LABDIR/row"
+        fi
+        # Back to the start: lb1 returns (a crashed box's VIP removed, as after a reboot).
+        ip -n "${LAB}lb1" addr del "$VIP/24" dev eth0 2> /dev/null
+        [ "$event" = crash ] && restore_link lb1
+        start_pair_member "$daemon" lb1 "$c1"
+    done
+    daemon_stop lb1
+    daemon_stop lb2
+}
+
+printf '%s\n' "Failover, $TRIALS trials per row (medians; ms). vigil: $VIGIL; keepalived: $(keepalived --version 2>&1 | head -1)"
+printf '%-26s %-9s %-11s %-24s %-24s %-18s\n' "setting / event" "limit" "daemon" "takeover (range)" "protocol (range)" "client outage"
+for setting in "2 1" "3 0.1" "3 0.01"; do
+    read -r version advert <<< "$setting"
+    for event in sigterm crash; do
+        limit=$(awk -v a="$advert" -v e="$event" 'BEGIN { s = (256 - 90) * a / 256; printf "%.1f", (e == "crash" ? 3 * a + s : s) * 1000 }')
+        for daemon in vigil keepalived; do
+            row "$daemon" "$version" "$advert" "$event"
+            to=$(awk '{ print $1 / 1000 }' "$LABDIR/row"); pr=$(awk '{ print $2 / 1000 }' "$LABDIR/row")
+            printf '%-26s %-9s %-11s %-24s %-24s %-18s\n' "v$version advert_int $advert $event" "$limit" "$daemon" \
+                "$(echo "$to" | median) ($(echo "$to" | range))" "$(echo "$pr" | median) ($(echo "$pr" | range))" \
+                "$(awk '{ print $3 }' "$LABDIR/row" | median)"
+        done
+    done
+done
