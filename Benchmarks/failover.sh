@@ -62,7 +62,7 @@ row() {
     : > "$LABDIR/row"
     start_pair_member "$daemon" lb2 "$c2"
     start_pair_member "$daemon" lb1 "$c1"
-    for trial in $(seq 1 "$TRIALS"); do
+    for ((trial = 1; trial <= TRIALS; trial++)); do
         if ! wait_until "$wait_ms" has_vip lb1 $VIP || ! wait_until 3000 lacks_vip lb2 $VIP; then
             echo "    trial $trial: the pair did not settle with lb1 as master; skipped"; continue
         fi

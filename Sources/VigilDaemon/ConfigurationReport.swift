@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VigilConfig
 
 /// What `vigil check` prints (and `vigil run` when it refuses a configuration): the

@@ -23,8 +23,8 @@ NAMESPACES=()
 FAILED=0
 
 lab_cleanup() {
-    # Only the script itself cleans up: a background subshell (a daemon being started)
-    # that exits must not take the lab down with it.
+    # Only the script itself cleans up: bash runs this trap in subshells too (a command
+    # substitution, a daemon being started), and they must not take the lab down.
     [ "$BASHPID" = "$$" ] || return 0
     local name pid
     for name in "${!PID[@]}"; do
@@ -132,21 +132,23 @@ keepalived_start() {
     KIND[$name]=keepalived
 }
 
-# keepalived's parent and its VRRP child (the child is what holds the VIP).
+# keepalived's VRRP and checker children, then its parent. A crash kills them in this
+# order: children die with the parent's death signalled to them (SIGTERM), which would
+# let the VRRP child say goodbye with priority 0 — a graceful stop, not a crash.
 keepalived_pids() {
     local name=$1
-    [ -n "${PID[$name]:-}" ] && echo "${PID[$name]}"
     [ -s "$LABDIR/$name.vrrp.pid" ] && cat "$LABDIR/$name.vrrp.pid"
     [ -s "$LABDIR/$name.check.pid" ] && cat "$LABDIR/$name.check.pid"
+    [ -n "${PID[$name]:-}" ] && echo "${PID[$name]}"
 }
 
 # daemon_stop NAME: SIGTERM and wait (at most 10 s, then SIGKILL) for the exit; its
 # status lands in $STATUS. (Not for $(...): wait works only on our own children.)
 STATUS=""
 daemon_stop() {
-    local name=$1 pid=${PID[$1]}
+    local name=$1 pid=${PID[$1]} i
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    for ((i = 0; i < 1000; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
     kill -0 "$pid" 2>/dev/null && { echo "  $name did not exit within 10 s of SIGTERM"; kill -KILL "$pid"; }
     wait "$pid" 2>/dev/null; STATUS=$?
     unset "PID[$name]"
