@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two Vigil directors, VRRPv3 advert_int 0.1 (fast), for the options that shape an
-# election: nopreempt, preempt_delay, and unicast peers instead of multicast.
+# election: nopreempt, preempt_delay, unicast peers instead of multicast; and the
+# notify scripts.
 source "$(dirname "$0")/lib.sh"
 VIP=192.0.2.100
 MDI=400
@@ -53,4 +54,28 @@ check "unicast: no advert goes to 224.0.0.18" bash -c "! grep -q 224.0.0.18 '$LA
 daemon_kill lb1
 check "unicast: lb2 takes over when lb1 crashes" wait_until 2000 has_vip lb2 $VIP
 daemon_stop lb2
+
+# notify scripts: keepalived's arguments; a slow script does not hold the election up.
+cat > "$LABDIR/notify.sh" <<NOTIFY
+#!/bin/sh
+echo "\$*" >> "$LABDIR/notify.txt"
+[ "\$1" = backup ] && exec sleep 20
+exit 0
+NOTIFY
+chmod +x "$LABDIR/notify.sh"
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1 extra="    notify_master \"$LABDIR/notify.sh master\"
+    notify_backup \"$LABDIR/notify.sh backup\"
+    notify_stop \"$LABDIR/notify.sh stop\"
+    notify $LABDIR/notify.sh")
+notified() { grep -qx -- "$1" "$LABDIR/notify.txt" 2>/dev/null; }
+vigil_start lb1 "$c1"
+check "notify_backup runs on the way to BACKUP" wait_until 2000 notified backup
+check "notify gets INSTANCE VI_1 BACKUP 100" wait_until 2000 notified "INSTANCE VI_1 BACKUP 100"
+check "the election goes on while notify_backup sleeps: lb1 becomes master" wait_until 2000 has_vip lb1 $VIP
+check "notify_master runs" wait_until 2000 notified master
+check "notify gets INSTANCE VI_1 MASTER 100" wait_until 2000 notified "INSTANCE VI_1 MASTER 100"
+daemon_stop lb1
+check "SIGTERM still exits 0 with a script running" test "$STATUS" = 0
+check "notify_stop ran" notified stop
+check "notify gets INSTANCE VI_1 STOP 100" notified "INSTANCE VI_1 STOP 100"
 finish

@@ -14,8 +14,16 @@ lab_box lb2 192.0.2.12/24
 c1=$(vrrp_conf lb1 100 version=$VERSION advert=$ADVERT)
 c2=$(vrrp_conf lb2 90 version=$VERSION advert=$ADVERT)
 
+spawn "$LABDIR/arp.txt" ip netns exec "${LAB}sw" tcpdump -l -nn -e -i br0 arp
+HELPERS+=($!)
+sleep 0.5   # tcpdump is listening
 vigil_start lb2 "$c2"
 check "lb2 alone becomes master after Master_Down_Interval" wait_until $((MDI + 2000)) has_vip lb2 $VIP
+mac2=$(ip -n "${LAB}lb2" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+garps() { grep -c "$mac2 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has $VIP (ff:ff:ff:ff:ff:ff) tell $VIP" "$LABDIR/arp.txt"; }
+at_least_garps() { [ "$(garps)" -ge "$1" ]; }
+check "takeover: tcpdump decodes lb2's gratuitous ARPs for the VIP (broadcast request, sender = target = VIP, target MAC broadcast as keepalived)" wait_until 1000 at_least_garps 1
+check "takeover: garp_master_repeat (5) of them at once, 5 more after vrrp_garp_master_delay 1 s" wait_until 3000 at_least_garps 10
 vigil_start lb1 "$c1"
 check "lb1 (priority 100) preempts lb2 (90)" wait_until $((MDI + 2000)) has_vip lb1 $VIP
 check "lb2 releases the VIP" wait_until 2000 lacks_vip lb2 $VIP
