@@ -66,7 +66,7 @@ public struct ConfigurationReport {
                                  virtualServers: c.virtualServers.count, realServers: c.realServerCount,
                                  errors: result.errorCount, warnings: result.warningCount))
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
