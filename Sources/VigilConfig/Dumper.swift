@@ -52,6 +52,7 @@ private final class Writer {
     /// Quotes a word that would not survive re-reading as a single word.
     static func word(_ s: String) -> String {
         if s.isEmpty { return "\"\"" }
+        if let verbatim = unclosedExpansion(s) { return verbatim }
         let special = s.contains { " \t{}#!\"\\".contains($0) } || Preprocessor.isDirective(s)
         return special ? "\"" + s + "\"" : s
     }
@@ -68,6 +69,7 @@ private final class Writer {
             var words = ([s.keyword] + s.arguments).enumerated().map { n, token in
                 // A first word the preprocessor would take as a directive is quoted.
                 let directive = n == 0 && Preprocessor.isDirective(token.text)
+                if let verbatim = Writer.unclosedExpansion(token.text) { return verbatim }
                 return token.quoted || directive ? "\"\(token.text)\"" : Self.escaped(token.text)
             }.joined(separator: " ")
             // A trailing backslash would continue the line; an empty comment ends it first.
@@ -78,6 +80,14 @@ private final class Writer {
                 line(words)
             }
         }
+    }
+
+    /// A `${` without its `}` makes the lexer take the rest of the line as one word, quotes
+    /// and comment signs included; such a word (the only kind that can hold a `"`) is
+    /// written as it was read, since no quoting would read back the same.
+    static func unclosedExpansion(_ text: String) -> String? {
+        text.hasPrefix("${") && !text.contains("}") && text.contains(where: { $0 == "\"" || $0 == "#" || $0 == "!" })
+            ? text : nil
     }
 
     /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`.
