@@ -50,8 +50,8 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         let detail = logDetail
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        LoggingSystem.bootstrap { _ in
+            var handler = DaemonLogHandler()
             handler.logLevel = detail ? .debug : .info
             return handler
         }
