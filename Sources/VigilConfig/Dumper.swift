@@ -90,13 +90,23 @@ private final class Writer {
             ? text : nil
     }
 
-    /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`.
+    /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`
+    /// — except inside a `${...}`, which the lexer copies as it stands up to its `}`.
     static func escaped(_ text: String) -> String {
         guard text.contains(where: { $0 == "#" || $0 == "!" }) else { return text }
         var out = ""
+        var inExpansion = false
+        var previous: Character?
         for c in text {
-            if c == "#" || c == "!" { out.append("\\") }
+            if inExpansion {
+                if c == "}" { inExpansion = false }
+            } else if c == "{" && previous == "$" {
+                inExpansion = true
+            } else if c == "#" || c == "!" {
+                out.append("\\")
+            }
             out.append(c)
+            previous = c
         }
         return out
     }
