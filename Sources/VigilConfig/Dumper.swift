@@ -52,7 +52,7 @@ private final class Writer {
     /// Quotes a word that would not survive re-reading as a single word.
     static func word(_ s: String) -> String {
         if s.isEmpty { return "\"\"" }
-        if let verbatim = unclosedExpansion(s) { return verbatim }
+        if s.contains("\"") { return spelled(s) }
         let special = s.contains { " \t{}#!\"\\".contains($0) } || Preprocessor.isDirective(s)
         return special ? "\"" + s + "\"" : s
     }
@@ -69,7 +69,7 @@ private final class Writer {
             var words = ([s.keyword] + s.arguments).enumerated().map { n, token in
                 // A first word the preprocessor would take as a directive is quoted.
                 let directive = n == 0 && Preprocessor.isDirective(token.text)
-                if let verbatim = Writer.unclosedExpansion(token.text) { return verbatim }
+                if token.text.contains("\"") { return Writer.spelled(token.text) }
                 return token.quoted || directive ? "\"\(token.text)\"" : Self.escaped(token.text)
             }.joined(separator: " ")
             // A trailing backslash would continue the line; an empty comment ends it first.
@@ -82,12 +82,38 @@ private final class Writer {
         }
     }
 
-    /// A `${` without its `}` makes the lexer take the rest of the line as one word, quotes
-    /// and comment signs included; such a word (the only kind that can hold a `"`) is
-    /// written as it was read, since no quoting would read back the same.
-    static func unclosedExpansion(_ text: String) -> String? {
-        text.hasPrefix("${") && !text.contains("}") && text.contains(where: { $0 == "\"" || $0 == "#" || $0 == "!" })
-            ? text : nil
+    /// A word holding a `"`. Only a `${...}` can have given it one: the lexer copies an
+    /// expansion as it stands, from `${` to the first `}` (or to the end of the line), so
+    /// neither quoting the word nor escaping reads it back. Such expansions are written as
+    /// they are; the rest of the word in pieces, quoted where it holds blanks, braces,
+    /// comment signs or backslashes (quoted pieces join the word: `a" "b` reads `a b`).
+    static func spelled(_ text: String) -> String {
+        let chars = Array(text)
+        var out = "", piece = ""
+        func flush() {
+            guard !piece.isEmpty else { return }
+            out += piece.contains(where: { " \t{}#!\\".contains($0) }) ? "\"" + piece + "\"" : piece
+            piece = ""
+        }
+        var i = 0
+        while i < chars.count {
+            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
+                let close = chars[(i + 1)...].firstIndex(of: "}") ?? chars.count - 1
+                let expansion = String(chars[i...close])
+                if expansion.contains("\"") {
+                    flush()
+                    out += expansion
+                } else {
+                    piece += expansion
+                }
+                i = close + 1
+                continue
+            }
+            piece.append(chars[i])
+            i += 1
+        }
+        flush()
+        return out
     }
 
     /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`
