@@ -60,9 +60,11 @@ check-examples: build
 bench-check: release
 	VIGIL=.build/release/vigil Benchmarks/check-scale.sh
 
-# libFuzzer on the lexer + parser; FUZZ_SECONDS=600 by default.
+# libFuzzer on the configuration language, then on the VRRP advert decoder and receive
+# checks; FUZZ_SECONDS=600 each by default.
 fuzz:
 	Fuzz/run.sh $${FUZZ_SECONDS:-600}
+	Fuzz/run-advert.sh $${FUZZ_SECONDS:-600}
 
 clean:
 	rm -rf .build

@@ -1,0 +1,244 @@
+// libFuzzer entry point for the VRRP advertisement decoder and the receive checks.
+// Built by Fuzz/run-advert.sh together with the VRRP sources (one module).
+//
+// The input is a whole IPv4 packet, as the raw socket delivers it. Properties:
+//  (a) decoding never traps, and gives the same answer whatever the slice's start index;
+//  (b) an advertisement that decodes re-encodes to the same payload (but for what the value
+//      does not carry, below) and decodes back to an equal value;
+//  (c) fed to a VRRPv2 PASS router and a VRRPv3 router (preempt_delay 2 s), each as backup
+//      and as master, a rejection changes nothing and an accepted packet does what RFC 3768
+//      §6.4.2/§6.4.3 says. Dispatch by VRID is the daemon's, so every packet reaches all four.
+
+/// `precondition` says nothing in an -O build; this names the broken property.
+func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzAdvertisement(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let result = decodePacket(bytes[...])
+    // A slice that does not start at 0 must read the same (no absolute indexing).
+    let shifted = ([0xa5] + bytes)[1...]
+    require(decodePacket(shifted) == result, "decode depends on the slice's start index")
+    switch result {
+    case let .failure(rejection):
+        require(!rejection.reason.isEmpty && !rejection.description.isEmpty, "rejection without a reason")
+        require(!receiveOnlyReasons.contains(rejection.reason), "decode threw a receive-check rejection: \(rejection)")
+        return 0
+    case let .success(packet):
+        checkRoundTrip(packet, ipPacket: bytes)
+        // The IP identification (bytes 4–5, read by nothing) picks the moment of arrival.
+        let delay = Int64(Int(bytes[4]) << 8 | Int(bytes[5])) * 40  // 0 … 2.6 s
+        for fixture in fixtures {
+            exercise(fixture, packet, at: fixture.ready + delay)
+        }
+        return 0
+    }
+}
+
+func decodePacket(_ bytes: ArraySlice<UInt8>) -> Result<ReceivedAdvertisement, Rejection> {
+    do {
+        return .success(try ReceivedAdvertisement.decode(ipPacket: bytes))
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// The reasons only `VirtualRouter.receive` may give (they need an instance's configuration).
+let receiveOnlyReasons: Set<String> = ["own_advert", "ttl", "auth_password", "advert_interval", "address_list",
+                                       "unknown_vrid"]
+/// What `receive` may throw: those, a version other than the instance's and an
+/// authentication type other than its own (decode itself throws `version` and `auth_type`
+/// only for values no VRRP defines).
+let receiveCheckReasons = receiveOnlyReasons.union(["version", "auth_type"])
+
+// MARK: - (b) Encode ∘ decode
+
+/// What the value does not carry, and so legitimately does not round-trip:
+///  - the checksum (v3 accepts three pseudo-header variants; re-encoding uses the packet's
+///    destination), compared only through the decode that must accept it;
+///  - v2 Authentication Data unless the type is PASS (type 0 and IPsec AH keep no data: zeros);
+///  - the v3 reserved bits (ignored on receipt, RFC 5798 §5.2.5);
+///  - an interval of 0: decoded as 0 (keepalived adopts it as is), but `encode` never sends
+///    0 and clamps to the field's unit (1 s for v2, 1 cs for v3).
+func checkRoundTrip(_ packet: ReceivedAdvertisement, ipPacket bytes: [UInt8]) {
+    let advert = packet.advertisement
+    let ihl = Int(bytes[0] & 0x0f) * 4
+    let original = Array(bytes[ihl...])
+    let payload = advert.encode(source: packet.source, destination: packet.destination)
+
+    var expected = original
+    switch advert.version {
+    case .v2:
+        if expected[5] == 0 { expected[5] = 1 }
+        if expected[4] != 1 {
+            for i in (expected.count - Advertisement.authenticationLength)..<expected.count { expected[i] = 0 }
+        }
+    case .v3:
+        expected[4] &= 0x0f
+        if expected[4] == 0, expected[5] == 0 { expected[5] = 1 }
+    }
+    expected[6] = payload[6]
+    expected[7] = payload[7]
+    require(payload == expected, "re-encoding changed the payload: \(hexString(original)) → \(hexString(payload))")
+
+    var value = advert
+    if value.advertisementInterval == 0 {
+        value.advertisementInterval = advert.version == .v2 ? 1_000_000 : 10_000
+    }
+    do {
+        let back = try Advertisement.decode(payload[...], source: packet.source, destination: packet.destination)
+        require(back == value, "round trip changed the advertisement: \(advert) → \(back)")
+        // keepalived's unicast compatibility: a checksum over the group as destination.
+        let viaGroup = advert.encode(source: packet.source, destination: .vrrpMulticastGroup)
+        let again = try Advertisement.decode(viaGroup[...], source: packet.source, destination: packet.destination)
+        require(again == value, "group-checksum round trip changed the advertisement: \(advert) → \(again)")
+    } catch {
+        fatalError("the re-encoded advertisement \(hexString(payload)) does not decode: \(error)")
+    }
+}
+
+func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
+}
+
+// MARK: - (c) Receive
+
+struct Fixture: Sendable {
+    var name: String
+    var router: VirtualRouter
+    /// When the router reached its state: packets arrive from then on.
+    var ready: Instant
+}
+
+let primaryAddress = IPv4Address(192, 0, 2, 12)
+let virtualAddresses = [IPv4Address(192, 0, 2, 100), IPv4Address(192, 0, 2, 101)]
+let origin = Instant(microseconds: 1_000_000_000)
+
+/// Built once: each input starts from copies (the router is a value).
+let fixtures: [Fixture] = {
+    let v2 = VirtualRouter.Configuration(
+        name: "v2-pass", version: .v2, virtualRouterID: 51, priority: 100, advertisementInterval: 1_000_000,
+        authentication: .simple(password: Array("secret".utf8)), virtualAddresses: virtualAddresses,
+        primaryAddress: primaryAddress)
+    let v3 = VirtualRouter.Configuration(
+        name: "v3-delay", version: .v3, virtualRouterID: 51, priority: 150, advertisementInterval: 1_000_000,
+        preemptDelay: 2_000_000, virtualAddresses: virtualAddresses, primaryAddress: primaryAddress)
+    var fixtures: [Fixture] = []
+    for configuration in [v2, v3] {
+        var backup = VirtualRouter(configuration)
+        _ = backup.start(at: origin)
+        require(backup.state == .backup, "\(configuration.name) did not start as backup")
+        var master = backup
+        let down = origin + master.timers.masterDownInterval
+        _ = master.advance(to: down)
+        require(master.state == .master, "\(configuration.name) did not take over after Master_Down_Interval")
+        fixtures.append(Fixture(name: configuration.name + "/backup", router: backup, ready: origin))
+        fixtures.append(Fixture(name: configuration.name + "/master", router: master, ready: down))
+    }
+    return fixtures
+}()
+
+/// The packet at `at`, then (if accepted) the router's next timer and the same packet again.
+func exercise(_ fixture: Fixture, _ packet: ReceivedAdvertisement, at: Instant) {
+    var router = fixture.router
+    _ = router.advance(to: at)  // the daemon fires due timers before it reads the socket
+    var now = at
+    for _ in 0..<2 {
+        let before = router
+        do {
+            let actions = try router.receive(packet, at: now)
+            checkAccepted(fixture.name, before: before, after: router, packet, actions, at: now)
+        } catch {
+            require(receiveCheckReasons.contains(error.reason), "\(fixture.name): receive threw \(error)")
+            checkUnchanged(fixture.name, before: before, after: router, error)
+            return
+        }
+        guard let next = router.nextDeadline else { return }
+        now = max(now, next)
+        let state = router.state
+        for action in router.advance(to: now) {
+            if case let .transition(from, to, _) = action {
+                require(from == state && to == router.state, "\(fixture.name): transition \(from)→\(to) but \(state)→\(router.state)")
+            }
+        }
+    }
+}
+
+/// A rejection changes nothing: not what is visible, and not the hidden timers either (the
+/// next timer step of both copies is the same).
+func checkUnchanged(_ name: String, before: VirtualRouter, after: VirtualRouter, _ rejection: Rejection) {
+    func same(_ a: VirtualRouter, _ b: VirtualRouter) -> Bool {
+        a.state == b.state && a.masterAdvertisementInterval == b.masterAdvertisementInterval
+            && a.masterAddress == b.masterAddress && a.masterPriority == b.masterPriority
+            && a.nextDeadline == b.nextDeadline && a.timers == b.timers
+    }
+    require(same(before, after), "\(name): rejection \(rejection) changed the router")
+    guard let deadline = before.nextDeadline else { return }
+    var x = before, y = after
+    require(x.advance(to: deadline) == y.advance(to: deadline) && same(x, y),
+            "\(name): rejection \(rejection) changed a hidden timer")
+}
+
+/// Restates RFC 3768 §7.1 (what may be accepted) and §6.4.2/§6.4.3 (what it does).
+func checkAccepted(_ name: String, before: VirtualRouter, after: VirtualRouter, _ packet: ReceivedAdvertisement,
+                   _ actions: [Action], at now: Instant) {
+    let c = before.configuration
+    let advert = packet.advertisement
+    let context = "\(name) in \(before.state) accepted \(advert) from \(packet.source)"
+    require(packet.source != c.primaryAddress && packet.ttl == Advertisement.ttl && advert.version == c.version,
+            "\(context): source, TTL or version not checked")
+    if c.version == .v2 {
+        require(advert.authentication.type == c.authentication.type && advert.authentication.data == c.authentication.data
+                    && advert.advertisementInterval == c.advertisementInterval,
+                "\(context): v2 authentication or interval not checked")
+    }
+    if advert.priority != 0 {
+        require(Set(advert.addresses) == Set(c.virtualAddresses) && advert.addresses.count == c.virtualAddresses.count,
+                "\(context): address list not checked")
+    }
+    let own = c.priority
+    switch before.state {
+    case .backup:
+        require(after.state == .backup && actions.isEmpty, "\(context): a backup moves only on its timer: \(actions)")
+        if advert.priority == 0 {
+            require(after.nextDeadline == now + after.timers.skewTime, "\(context): priority 0 must leave Skew_Time")
+            return
+        }
+        let honoured = after.masterAddress == packet.source && after.masterPriority == advert.priority
+            && after.nextDeadline == now + after.timers.masterDownInterval
+            && (c.version == .v2 || after.masterAdvertisementInterval == advert.advertisementInterval)
+        let ignored = after.masterAddress == before.masterAddress && after.masterPriority == before.masterPriority
+            && after.nextDeadline == before.nextDeadline
+            && after.masterAdvertisementInterval == before.masterAdvertisementInterval
+        if advert.priority >= own || !c.preempt {
+            require(honoured, "\(context): an advertisement that may not be preempted must restart Master_Down_Timer")
+        } else if c.preemptDelay == 0 {
+            require(ignored, "\(context): a lower priority must be ignored so that we preempt")
+        } else {
+            require(honoured || ignored, "\(context): a lower priority is either honoured (preempt_delay) or ignored")
+        }
+    case .master:
+        if advert.priority > own || (advert.priority == own && packet.source > c.primaryAddress) {
+            require(after.state == .backup, "\(context): must step down")
+            guard actions.count == 2, case .transition(from: .master, to: .backup, _) = actions[0],
+                  actions[1] == .removeVirtualAddresses else {
+                fatalError("\(context): stepping down did \(actions)")
+            }
+            require(after.masterAddress == packet.source && after.masterPriority == advert.priority
+                        && after.nextDeadline == now + after.timers.masterDownInterval,
+                    "\(context): the new master is not recorded")
+            if c.version == .v3 {
+                require(after.masterAdvertisementInterval == advert.advertisementInterval,
+                        "\(context): v3 must adopt the master's interval")
+            }
+        } else {
+            require(after.state == .master && actions == [.sendAdvertisement(after.advertisement())],
+                    "\(context): a master answers a lower or leaving one with an advertisement: \(actions)")
+        }
+    case .initialize, .fault:
+        fatalError("\(context): fixture in \(before.state)")
+    }
+}
