@@ -116,9 +116,23 @@ private final class Writer {
         return out
     }
 
+    /// Whether the last `${` of the word has no `}` after it.
+    static func hasUnclosedExpansion(_ text: String) -> Bool {
+        var previous: Character?, open = false
+        for c in text {
+            if c == "{" && previous == "$" { open = true } else if c == "}" { open = false }
+            previous = c
+        }
+        return open
+    }
+
     /// An unquoted word: `#` and `!` would start a comment, so they are written `\#`, `\!`
     /// — except inside a `${...}`, which the lexer copies as it stands up to its `}`.
     static func escaped(_ text: String) -> String {
+        // A `${` with no `}` after it would take the rest of the line on reading back (a
+        // definition's value can end in one, and words follow it on the line): quoted, it
+        // stays one word.
+        if Self.hasUnclosedExpansion(text) { return "\"" + text + "\"" }
         guard text.contains(where: { $0 == "#" || $0 == "!" }) else { return text }
         var out = ""
         var inExpansion = false
