@@ -30,7 +30,7 @@ seeds=(
 )
 for hex in "${seeds[@]}"; do
   tmp=$(mktemp "$corpus/.seed.XXXXXX")
-  printf '%s' "$hex" | xxd -r -p >"$tmp"
+  printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" >"$tmp"
   mv "$tmp" "$corpus/$(sha1sum "$tmp" | cut -d' ' -f1)"
 done
 

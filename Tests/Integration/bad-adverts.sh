@@ -35,7 +35,7 @@ for kind in ttl version type checksum too_short count_mismatch unknown_vrid auth
 done
 # Our own address as the source: the kernel drops such packets as martians unless the
 # interface accepts local sources, which a looped-back multicast advert would be.
-in_box lb1 sysctl -qw net.ipv4.conf.eth0.accept_local=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
+in_box lb1 sh -c 'echo 1 > /proc/sys/net/ipv4/conf/eth0/accept_local; echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; echo 0 > /proc/sys/net/ipv4/conf/eth0/rp_filter'
 probe lb1 2 own_advert own=192.0.2.11
 check "no state change on the v2 master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb1.log'"
 check "v2 master still holds its VIP" has_vip lb1 $VIP
