@@ -259,8 +259,10 @@ struct Preprocessor {
     }
 
     /// Replaces every defined `$NAME` / `${NAME}`; undefined names stay as written, since a
-    /// `$` is also at home in a shell command.
-    private func substitute(_ text: String) -> String? {
+    /// `$` is also at home in a shell command. With `multiLine` false, a definition of
+    /// several lines stays as written too: keepalived expands one only where its name ends
+    /// the line, which a name inside quotes never does.
+    private func substitute(_ text: String, multiLine: Bool = true) -> String? {
         var result = ""
         var changed = false
         var i = text.startIndex
@@ -285,7 +287,8 @@ struct Preprocessor {
                 // follows it; `$ADDR/24` stays as written (use `${ADDR}/24`).
                 if nameEnd != text.endIndex { nameEnd = nameStart }
             }
-            if nameEnd > nameStart, let value = definitions[String(text[nameStart..<nameEnd])] {
+            if nameEnd > nameStart, let value = definitions[String(text[nameStart..<nameEnd])],
+               multiLine || !value.contains("\n") {
                 result += value
                 changed = true
                 i = after
@@ -303,17 +306,30 @@ struct Preprocessor {
         var out: [Token] = []
         out.reserveCapacity(tokens.count)
         for token in tokens {
-            guard token.kind == .word, token.text.contains("$"), let text = substitute(token.text) else {
+            guard token.kind == .word, token.text.contains("$"),
+                  let text = substitute(token.text, multiLine: !token.quoted) else {
                 out.append(token)
-                continue
-            }
-            if token.quoted {
-                out.append(Token(.word, text, quoted: true, at: token.location))
                 continue
             }
             if depth >= Self.maximumExpansionDepth {
                 diagnostics.error("macro-recursion", at: token.location,
                                   "definitions nest deeper than \(Self.maximumExpansionDepth) levels (a definition that uses itself?)")
+                continue
+            }
+            if token.quoted {
+                // keepalived replaces names in the line's text, inside quotes too, before it
+                // splits the line into words, and looks at the replacement again. So the
+                // value is read where it stands: a `"` in it closes the quoted piece (or
+                // opens another) like any quote written there. Without one, this is the
+                // same quoted word with the value in it.
+                let lexed = Lexer.lex(Array(("\"" + text + "\"").utf8)[...], file: token.location.file,
+                                      line: token.location.line)
+                let moved = lexed.tokens.map { t -> Token in
+                    var t = t
+                    t.location = token.location
+                    return t
+                }
+                out.append(contentsOf: expand(moved, depth: depth + 1))
                 continue
             }
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

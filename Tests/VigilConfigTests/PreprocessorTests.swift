@@ -92,6 +92,19 @@ import Testing
         #expect(result.configuration.vrrpScripts[0].script == "/bin/sh -c 'test -n $HOME'")
     }
 
+    /// keepalived replaces names in the line's text, inside quotes too, before splitting it
+    /// into words, and reads the replacement again: a value's quotes end and start quoted
+    /// pieces, and names in the value expand. A definition of several lines expands only
+    /// where its name ends the line, so never inside quotes.
+    @Test func aValueInQuotesIsReadWhereItStands() {
+        let text = "$IF=eth0\n$CMD=/bin/check ${IF}\n$ARGS=a \"b c\" d\n$M=e \\\nf\nx \"[${ARGS}]\" \"${CMD} -q\" \"${M}\"\n"
+        let engine = DiagnosticEngine()
+        var pre = Preprocessor(reader: InMemorySourceReader(["/c/main.conf": text]), diagnostics: engine, configID: nil)
+        try! pre.run(mainFile: "/c/main.conf")
+        #expect(pre.tokens.filter { $0.kind == .word }.map(\.text) == ["x", "[a b", "c d]", "/bin/check eth0 -q", "${M}"])
+        #expect(engine.sorted.isEmpty)
+    }
+
     @Test func conditionalLinesFollowTheConfigID() {
         let text = instance("""
             @lb1 priority 100
