@@ -10,6 +10,9 @@ public enum Action: Hashable, Sendable {
     case sendGratuitousARP
     /// The state changed; the edge logs it and runs the notify scripts.
     case transition(from: VRRPState, to: VRRPState, reason: TransitionReason)
+    /// The effective priority moved (tracked objects): the edge logs it; the next advert
+    /// carries it.
+    case priorityChanged(from: UInt8, to: UInt8)
 }
 
 /// RFC 3768 §6.4: Initialize, Backup, Master; and keepalived's Fault (interface down).
@@ -32,8 +35,12 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
     case higherPriority(from: IPv4Address, priority: UInt8)
     /// Same priority, higher primary address (RFC 3768 §6.4.3).
     case higherAddress(from: IPv4Address)
-    case interfaceDown
-    case interfaceUp
+    /// Something tracked went bad (the first reason, when several hold).
+    case fault(FaultReason)
+    /// No fault holds any more: a new election from Backup.
+    case faultCleared
+    /// Another member of the sync group changed state; the group moves together.
+    case syncGroup(group: String, member: String)
     case shutdown
 
     public var description: String {
@@ -43,8 +50,9 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .masterDownTimerExpired: return "no advertisement within Master_Down_Interval"
         case let .higherPriority(from, priority): return "advertisement from \(from) with higher priority \(priority)"
         case let .higherAddress(from): return "advertisement from \(from) with the same priority and a higher address"
-        case .interfaceDown: return "interface down"
-        case .interfaceUp: return "interface up"
+        case let .fault(reason): return reason.description
+        case .faultCleared: return "no fault remains"
+        case let .syncGroup(group, member): return "sync group \(group) follows \(member)"
         case .shutdown: return "shutdown"
         }
     }

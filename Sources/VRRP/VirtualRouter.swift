@@ -32,6 +32,9 @@ public struct VirtualRouter: Sendable {
         /// Unicast mode: the TTL of received adverts is not checked (routers may be hops apart).
         public var unicast: Bool
         public var gratuitousARP: GratuitousARPPolicy
+        /// `track_script`, `track_interface` (the instance's own interface included unless
+        /// `dont_track_primary`) and `track_file`: what moves the priority or causes Fault.
+        public var tracked: [PriorityTracking.Object]
 
         public init(name: String, version: VRRPVersion = .v2, virtualRouterID: UInt8, priority: UInt8 = 100,
                     advertisementInterval: Int64 = 1_000_000, initialState: VRRPState = .backup,
@@ -39,7 +42,8 @@ public struct VirtualRouter: Sendable {
                     authentication: Advertisement.Authentication = .none,
                     virtualAddresses: [IPv4Address], primaryAddress: IPv4Address,
                     skipCheckAdvertAddresses: Bool = false, unicast: Bool = false,
-                    gratuitousARP: GratuitousARPPolicy = GratuitousARPPolicy()) {
+                    gratuitousARP: GratuitousARPPolicy = GratuitousARPPolicy(),
+                    tracked: [PriorityTracking.Object] = []) {
             self.name = name
             self.version = version
             self.virtualRouterID = virtualRouterID
@@ -54,6 +58,7 @@ public struct VirtualRouter: Sendable {
             self.skipCheckAdvertAddresses = skipCheckAdvertAddresses
             self.unicast = unicast
             self.gratuitousARP = gratuitousARP
+            self.tracked = tracked
         }
     }
 
@@ -64,6 +69,15 @@ public struct VirtualRouter: Sendable {
     /// The current master as last heard (nil when we are master or have heard none).
     public private(set) var masterAddress: IPv4Address?
     public private(set) var masterPriority: UInt8?
+    /// The tracked objects' readings and the priority they give.
+    public private(set) var tracking: PriorityTracking
+    /// The priority in our adverts and in Skew_Time: the configured one moved by the
+    /// tracked objects' weights (keepalived's effective_priority).
+    public private(set) var priority: UInt8
+    /// Fault reasons from outside the instance's own trackers (its sync group).
+    private var externalFaults: [FaultReason] = []
+    /// Everything that holds the instance in Fault now; empty when it may run.
+    public var faults: [FaultReason] { tracking.faults + externalFaults }
 
     /// Backup: when the master is declared down.
     private var masterDownTimer: Instant?
@@ -81,11 +95,13 @@ public struct VirtualRouter: Sendable {
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         masterAdvertisementInterval = configuration.advertisementInterval
+        tracking = PriorityTracking(base: configuration.priority, objects: configuration.tracked)
+        priority = tracking.effectivePriority
     }
 
     /// RFC 3768 §6.1 timers for the current Master_Adver_Interval.
     public var timers: VRRPTimers {
-        VRRPTimers(advertisementInterval: masterAdvertisementInterval, priority: Int(configuration.priority),
+        VRRPTimers(advertisementInterval: masterAdvertisementInterval, priority: Int(priority),
                    version: configuration.version)
     }
 
@@ -99,6 +115,10 @@ public struct VirtualRouter: Sendable {
     /// RFC 3768 §6.4.1: leave Initialize.
     public mutating func start(at now: Instant) -> [Action] {
         guard state == .initialize else { return [] }
+        if let fault = faults.first {
+            state = .fault
+            return [.transition(from: .initialize, to: .fault, reason: .fault(fault))]
+        }
         if configuration.priority == 255 {
             return becomeMaster(at: now, reason: .addressOwner)
         }
@@ -143,23 +163,81 @@ public struct VirtualRouter: Sendable {
         }
     }
 
-    /// The interface went down (or lost its address): keepalived's Fault.
-    public mutating func interfaceDown(at now: Instant) -> [Action] {
-        guard state != .fault else { return [] }
-        let from = state
-        var actions: [Action] = [.transition(from: from, to: .fault, reason: .interfaceDown)]
-        if from == .master { actions.append(.removeVirtualAddresses) }
-        clearTimers()
-        masterAdvertisementInterval = configuration.advertisementInterval
-        state = .fault
+    /// A tracked object has a new reading (a script's verdict, a link's state, a file's
+    /// number): the priority moves and Fault is entered or left as it says.
+    public mutating func track(_ reading: PriorityTracking.Reading, kind: PriorityTracking.Object.Kind,
+                               name: String, at now: Instant) -> [Action] {
+        guard tracking.record(reading, kind: kind, name: name) else { return [] }
+        return reconcile(at: now)
+    }
+
+    /// A fault from outside the instance (its sync group) begins or ends.
+    public mutating func setFault(_ reason: FaultReason, _ active: Bool, at now: Instant) -> [Action] {
+        if active, !externalFaults.contains(reason) {
+            externalFaults.append(reason)
+        } else if !active, let i = externalFaults.firstIndex(of: reason) {
+            externalFaults.remove(at: i)
+        } else {
+            return []
+        }
+        return reconcile(at: now)
+    }
+
+    /// Brings priority and state in line with the trackers. A priority change shows in
+    /// the next advert; as backup it also moves Master_Down_Timer by the change in
+    /// Skew_Time (keepalived does the same). The first fault leaves Master with a
+    /// priority-0 advert so the peer takes over after Skew_Time; the last one cleared
+    /// starts a new election from Backup (the address owner takes over at once).
+    private mutating func reconcile(at now: Instant) -> [Action] {
+        var actions: [Action] = []
+        let newPriority = tracking.effectivePriority
+        if newPriority != priority {
+            let oldDown = timers.masterDownInterval
+            actions.append(.priorityChanged(from: priority, to: newPriority))
+            priority = newPriority
+            if state == .backup, let t = masterDownTimer {
+                masterDownTimer = t + (timers.masterDownInterval - oldDown)
+            }
+        }
+        let faults = faults
+        if let fault = faults.first, state != .fault {
+            guard state != .initialize else { return actions }
+            let from = state
+            actions.append(.transition(from: from, to: .fault, reason: .fault(fault)))
+            if from == .master {
+                actions.append(.sendAdvertisement(advertisement(priority: 0)))
+                actions.append(.removeVirtualAddresses)
+            }
+            clearTimers()
+            masterAdvertisementInterval = configuration.advertisementInterval
+            masterAddress = nil
+            masterPriority = nil
+            state = .fault
+        } else if faults.isEmpty, state == .fault {
+            if configuration.priority == 255 {
+                actions += becomeMaster(at: now, reason: .faultCleared)
+            } else {
+                actions += becomeBackup(at: now, reason: .faultCleared)
+            }
+        }
         return actions
     }
 
-    /// The interface is back: elect again from Backup (or at once as address owner).
-    public mutating func interfaceUp(at now: Instant) -> [Action] {
-        guard state == .fault else { return [] }
-        if configuration.priority == 255 { return becomeMaster(at: now, reason: .interfaceUp) }
-        return becomeBackup(at: now, reason: .interfaceUp)
+    /// A sync group member became master: so do we, unless in Fault (keepalived moves
+    /// the whole group together).
+    public mutating func followGroupToMaster(group: String, member: String, at now: Instant) -> [Action] {
+        guard state == .backup else { return [] }
+        return becomeMaster(at: now, reason: .syncGroup(group: group, member: member))
+    }
+
+    /// A sync group member fell back to backup: so do we.
+    public mutating func followGroupToBackup(group: String, member: String, at now: Instant) -> [Action] {
+        guard state == .master else { return [] }
+        clearTimers()
+        state = .backup
+        masterDownTimer = now + timers.masterDownInterval
+        return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member)),
+                .removeVirtualAddresses]
     }
 
     /// RFC 3768 §6.4.3 Shutdown: a master sends priority 0 so a backup takes over after
@@ -204,7 +282,7 @@ public struct VirtualRouter: Sendable {
     // MARK: - RFC 3768 §6.4.2 Backup
 
     private mutating func backupReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
-        let own = configuration.priority
+        let own = priority
         if advert.priority == 0 {
             // The master is leaving: take over after Skew_Time, not Master_Down_Interval.
             masterDownTimer = now + timers.skewTime
@@ -235,7 +313,7 @@ public struct VirtualRouter: Sendable {
     // MARK: - RFC 3768 §6.4.3 Master
 
     private mutating func masterReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
-        let own = configuration.priority
+        let own = priority
         if advert.priority == 0 {
             // Another master is leaving: assert ourselves at once.
             adverTimer = now + configuration.advertisementInterval
@@ -310,7 +388,7 @@ public struct VirtualRouter: Sendable {
     /// Our advertisement, with our priority unless told otherwise (0 on shutdown).
     public func advertisement(priority: UInt8? = nil) -> Advertisement {
         Advertisement(version: configuration.version, virtualRouterID: configuration.virtualRouterID,
-                      priority: priority ?? configuration.priority,
+                      priority: priority ?? self.priority,
                       advertisementInterval: configuration.advertisementInterval,
                       addresses: configuration.virtualAddresses, authentication: configuration.authentication)
     }

@@ -28,14 +28,36 @@ public final class Daemon {
     private let links: LinkMonitor
     /// Per interface index, the instances that run on it (they go to Fault with it).
     private var instancesOnInterface: [Int32: [Int]] = [:]
+    private let plan: DaemonPlan
+    private var groups: [SyncGroupCoordinator]
+    /// The sync group of each instance, if any (index into `groups`).
+    private var groupOfInstance: [Int: Int] = [:]
+    private var trackScripts: TrackScriptRunner
+    private let files: FileWatcher?
+    /// Last number read from each track_file, by name.
+    private var fileNumbers: [String: Int64] = [:]
 
-    public init(plans: [InstancePlan], logger: Logger) throws {
+    public init(plan: DaemonPlan, logger: Logger) throws {
+        self.plan = plan
+        let plans = plan.instances
         self.plans = plans
         self.logger = logger
         routers = plans.map { VirtualRouter($0.router) }
         addresses = try AddressManager()
-        scripts = NotifyRunner(logger: logger)
+        scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
+        groups = plan.syncGroups.map { SyncGroupCoordinator(name: $0.name, members: $0.members) }
+        for (g, group) in plan.syncGroups.enumerated() {
+            for m in group.members { groupOfInstance[m] = g }
+        }
+        trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
+        for f in plan.trackFiles {
+            guard let value = f.initValue else { continue }
+            do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {
+                logger.error("track_file \(f.name): init_file: \(error)")
+            }
+        }
+        files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var keys: [String: Int] = [:]
         for plan in plans {
             let source = plan.router.unicast ? plan.router.primaryAddress : nil
@@ -56,12 +78,14 @@ public final class Daemon {
         instanceOfVRID = Array(repeating: [:], count: sockets.count)
         for (i, plan) in plans.enumerated() {
             instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i
-            instancesOnInterface[plan.interface.index, default: []].append(i)
+            for index in plan.trackedInterfaces.keys { instancesOnInterface[index, default: []].append(i) }
         }
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)
+        // Scripts ending wake the loop, so a verdict is acted on at once.
+        sigaddset(&mask, SIGCHLD)
         sigprocmask(SIG_BLOCK, &mask, nil)
         signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
         guard signals >= 0 else { throw SystemCallError("signalfd") }
@@ -71,23 +95,30 @@ public final class Daemon {
 
     /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
     public func run() {
+        for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
+        scripts.openFIFOs(plan.fifos)
         var now = Monotonic.now()
+        // What is known before the election: links, files, init_fail scripts.
         for i in routers.indices {
-            if plans[i].interface.isRunning {
-                perform(routers[i].start(at: now), instance: i)
-            } else {
-                logger.warning("(\(plans[i].router.name)) interface \(plans[i].interface.name) is down")
-                perform(routers[i].interfaceDown(at: now), instance: i)
+            for (index, name) in plans[i].trackedInterfaces {
+                let up = index == plans[i].interface.index ? plans[i].interface.isRunning : (interfaceIsRunning(index) ?? false)
+                if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
+                perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
             }
         }
+        readTrackFiles(at: now)
+        for (name, reading) in trackScripts.initialReadings { scriptChanged(name, reading, at: now) }
+        for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
         var stop = false
         var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        let firstSocket = fds.count
         fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
             now = Monotonic.now()
-            let deadline = routers.compactMap(\.nextDeadline).min()
+            let deadline = (routers.compactMap(\.nextDeadline) + [trackScripts.nextDeadline].compactMap { $0 }).min()
             for f in fds.indices { fds[f].revents = 0 }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
@@ -97,23 +128,62 @@ public final class Daemon {
             let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
             if ready < 0 && errno != EINTR { logger.error("ppoll: \(String(cString: strerror(errno)))") }
             now = Monotonic.now()
-            if fds[0].revents != 0 {
-                var info = signalfd_siginfo()
-                if read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                    logger.info("signal \(info.ssi_signo): shutting down")
-                    stop = true
-                }
-            }
+            if fds[0].revents != 0 { stop = readSignals() }
             if fds[1].revents != 0 { linkChanged(at: now) }
-            for (s, fd) in fds.dropFirst(2).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
+            for (s, fd) in fds.dropFirst(firstSocket).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             for i in routers.indices {
                 if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
             }
             scripts.reap()
         }
+        trackScripts.stop()
         now = Monotonic.now()
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         scripts.finish(timeout: 2_000_000)
+    }
+
+    /// Empties the signalfd; true when asked to stop (SIGCHLD only wakes the loop).
+    private func readSignals() -> Bool {
+        var stop = false
+        for _ in 0..<64 {
+            var info = signalfd_siginfo()
+            guard read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 else { break }
+            if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) {
+                logger.info("signal \(info.ssi_signo): shutting down")
+                stop = true
+            }
+        }
+        return stop
+    }
+
+    private func interfaceIsRunning(_ index: Int32) -> Bool? {
+        guard let table = try? InterfaceTable.read() else { return nil }
+        return table.interfaces.values.first { $0.index == index }?.isRunning
+    }
+
+    /// A vrrp_script's verdict changed: every instance tracking it hears of it.
+    private func scriptChanged(_ name: String, _ reading: PriorityTracking.Reading, at now: Instant) {
+        for i in routers.indices where routers[i].tracking.tracks(.script, name) {
+            perform(routers[i].track(reading, kind: .script, name: name, at: now), instance: i)
+        }
+    }
+
+    /// Reads every track_file; instances tracking one whose number changed hear of it.
+    private func readTrackFiles(at now: Instant) {
+        for f in plan.trackFiles {
+            guard let value = FileWatcher.readNumber(at: f.path) else {
+                logger.warning("track_file \(f.name): \(f.path) does not hold a number; keeping \(fileNumbers[f.name] ?? 0)")
+                continue
+            }
+            if fileNumbers[f.name] == value { continue }
+            if fileNumbers[f.name] != nil || value != 0 { logger.info("track_file \(f.name): \(f.path) now reads \(value)") }
+            fileNumbers[f.name] = value
+            for i in routers.indices where routers[i].tracking.tracks(.file, f.name) {
+                perform(routers[i].track(.number(value), kind: .file, name: f.name, at: now), instance: i)
+            }
+        }
     }
 
     /// A VIP still on an interface from an earlier run that ended without cleaning up
@@ -156,9 +226,10 @@ public final class Daemon {
         }
         for change in changes {
             for i in instancesOnInterface[change.interfaceIndex] ?? [] {
-                let actions = change.isUp ? routers[i].interfaceUp(at: now) : routers[i].interfaceDown(at: now)
+                guard let name = plans[i].trackedInterfaces[change.interfaceIndex] else { continue }
+                let actions = routers[i].track(change.isUp ? .up : .down, kind: .interface, name: name, at: now)
                 if !actions.isEmpty {
-                    logger.info("(\(plans[i].router.name)) interface \(plans[i].interface.name) is \(change.isUp ? "up" : "down")")
+                    logger.info("(\(plans[i].router.name)) interface \(name) is \(change.isUp ? "up" : "down")")
                 }
                 perform(actions, instance: i)
             }
@@ -191,7 +262,19 @@ public final class Daemon {
         }
     }
 
+    /// Performs an instance's actions, then its sync group's response to them.
     private func perform(_ actions: [Action], instance i: Int) {
+        execute(actions, instance: i)
+        guard let g = groupOfInstance[i] else { return }
+        let outcome = groups[g].follow(actions, of: i, routers: &routers, at: Monotonic.now())
+        for (member, memberActions) in outcome.actions { execute(memberActions, instance: member) }
+        if let t = outcome.groupTransition {
+            logger.info("(\(groups[g].name)) sync group \(t.from) -> \(t.to)")
+            scripts.groupTransition(group: groups[g].name, to: t.to, scripts: plan.syncGroups[g].notify)
+        }
+    }
+
+    private func execute(_ actions: [Action], instance i: Int) {
         let plan = plans[i]
         let name = plan.router.name
         for action in actions {
@@ -220,7 +303,9 @@ public final class Daemon {
                 }
             case let .transition(from, to, reason):
                 logger.info("(\(name)) \(from) -> \(to): \(reason)")
-                scripts.transition(instance: name, to: to, priority: routers[i].configuration.priority, scripts: plan.notify)
+                scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plan.notify)
+            case let .priorityChanged(from, to):
+                logger.info("(\(name)) effective priority \(from) -> \(to)")
             }
         }
     }

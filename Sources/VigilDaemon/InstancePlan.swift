@@ -14,6 +14,9 @@ public struct InstancePlan: Sendable {
     /// Empty for multicast.
     public var unicastPeers: [IPv4Address]
     public var notify: NotifyScripts
+    /// Interfaces the instance tracks (its own among them), by index: link events name
+    /// an index, the core tracks names.
+    public var trackedInterfaces: [Int32: String] = [:]
 
     /// A reason the configuration cannot run on this host, said with its location.
     public struct Problem: Error, CustomStringConvertible {

@@ -44,8 +44,8 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         for d in result.diagnostics { FileHandleStderr.write("\(d)\n") }
-        let plans: [InstancePlan]
-        do { plans = try InstancePlan.make(result.configuration, interfaces: table) } catch {
+        let plan: DaemonPlan
+        do { plan = try DaemonPlan.make(result.configuration, interfaces: table) } catch {
             FileHandleStderr.write("\(error)\n")
             throw ExitCode(1)
         }
@@ -67,11 +67,11 @@ struct Run: ParsableCommand {
         }
         defer { if let pidFile { unlink(pidFile) } }
         let daemon: Daemon
-        do { daemon = try Daemon(plans: plans, logger: logger) } catch {
+        do { daemon = try Daemon(plan: plan, logger: logger) } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
-        logger.info("started \(plans.count) VRRP instance(s) from \(file)")
+        logger.info("started \(plan.instances.count) VRRP instance(s) from \(file)")
         daemon.run()
         logger.info("stopped")
     }

@@ -47,8 +47,24 @@ struct SimulatedLAN {
     /// Starts a router at the current time.
     mutating func start(_ name: String) { apply(name) { $0.start(at: $1) } }
     mutating func shutdown(_ name: String) { apply(name) { $0.shutdown(at: $1) } }
-    mutating func interfaceDown(_ name: String) { apply(name) { $0.interfaceDown(at: $1) } }
-    mutating func interfaceUp(_ name: String) { apply(name) { $0.interfaceUp(at: $1) } }
+    mutating func interfaceDown(_ name: String, _ link: String = "eth0") {
+        apply(name) { $0.track(.down, kind: .interface, name: link, at: $1) }
+    }
+    mutating func interfaceUp(_ name: String, _ link: String = "eth0") {
+        apply(name) { $0.track(.up, kind: .interface, name: link, at: $1) }
+    }
+    /// A tracked object of `name` reads `reading` now.
+    mutating func track(_ name: String, _ kind: PriorityTracking.Object.Kind, _ object: String,
+                        _ reading: PriorityTracking.Reading) {
+        apply(name) { $0.track(reading, kind: kind, name: object, at: $1) }
+    }
+    /// Sync groups on the segment, by member names.
+    mutating func group(_ name: String, _ memberNames: [String]) {
+        let indices = memberNames.map { m in routers.firstIndex { $0.configuration.name == m }! }
+        groups.append(SyncGroupCoordinator(name: name, members: indices))
+    }
+    private(set) var groups: [SyncGroupCoordinator] = []
+    private(set) var groupLog: [(time: Instant, group: String, to: VRRPState)] = []
     /// The host vanishes: its daemon is killed and its link cut; nothing more is sent.
     mutating func crash(_ name: String) { down.insert(name) }
 
@@ -104,6 +120,15 @@ struct SimulatedLAN {
     }
 
     private mutating func perform(_ actions: [Action], by i: Int) {
+        record(actions, by: i)
+        for g in groups.indices where groups[g].members.contains(i) {
+            let outcome = groups[g].follow(actions, of: i, routers: &routers, at: now)
+            for (member, memberActions) in outcome.actions { record(memberActions, by: member) }
+            if let t = outcome.groupTransition { groupLog.append((now, groups[g].name, t.to)) }
+        }
+    }
+
+    private mutating func record(_ actions: [Action], by i: Int) {
         let name = routers[i].configuration.name
         for action in actions {
             log.append(Event(time: now, router: name, action: action))
@@ -119,6 +144,8 @@ struct SimulatedLAN {
         for i in routers.indices where !down.contains(routers[i].configuration.name) {
             // A multicast socket does not loop our own packets back (IP_MULTICAST_LOOP 0).
             guard routers[i].configuration.name != sender else { continue }
+            // The daemon hands an advert only to the instance of its VRID.
+            guard packet.count > 21, routers[i].configuration.virtualRouterID == packet[21] else { continue }
             do {
                 let received = try ReceivedAdvertisement.decode(ipPacket: packet[...])
                 let actions = try routers[i].receive(received, at: now)
@@ -139,12 +166,15 @@ struct SimulatedLAN {
 
 extension VirtualRouter.Configuration {
     /// A router of the usual pair: VRID 51, VIP 192.0.2.100, address 192.0.2.`host`.
+    /// Its own interface eth0 is tracked with weight 0 (as the daemon plans it).
     static func pair(_ name: String, host: UInt8, priority: UInt8, version: VRRPVersion = .v2,
-                     interval: Int64 = 1_000_000) -> Self {
-        VirtualRouter.Configuration(name: name, version: version, virtualRouterID: 51, priority: priority,
+                     interval: Int64 = 1_000_000, vrid: UInt8 = 51, vip: UInt8 = 100,
+                     tracked: [PriorityTracking.Object] = []) -> Self {
+        VirtualRouter.Configuration(name: name, version: version, virtualRouterID: vrid, priority: priority,
                                     advertisementInterval: interval,
                                     authentication: version == .v2 ? .simple(password: Array("secret".utf8)) : .none,
-                                    virtualAddresses: [IPv4Address(192, 0, 2, 100)],
-                                    primaryAddress: IPv4Address(192, 0, 2, host))
+                                    virtualAddresses: [IPv4Address(192, 0, 2, vip)],
+                                    primaryAddress: IPv4Address(192, 0, 2, host),
+                                    tracked: [PriorityTracking.Object(.interface, "eth0")] + tracked)
     }
 }

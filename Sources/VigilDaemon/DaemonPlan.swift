@@ -1,0 +1,172 @@
+import VRRP
+import VigilConfig
+import VigilLinux
+
+/// Everything `vigil run` runs, made concrete for this host: the instances, the scripts
+/// and files they track, their sync groups and the notify FIFOs.
+public struct DaemonPlan: Sendable {
+    public var instances: [InstancePlan]
+    public var scripts: [ScriptPlan]
+    public var trackFiles: [TrackFilePlan]
+    public var syncGroups: [SyncGroupPlan]
+    /// `notify_fifo` and `vrrp_notify_fifo` (each with its optional script).
+    public var fifos: [(path: String, script: String?)]
+    /// Who notify scripts run as (`script_user`, else root).
+    public var scriptUser: ScriptCredentials
+    /// Scripts refused by `enable_script_security`, by command: they are never run.
+    public var refusedCommands: Set<String>
+    /// Things to log once at start (keepalived reports the same at load).
+    public var notes: [String]
+
+    /// A `vrrp_script` in use by some instance or group.
+    public struct ScriptPlan: Sendable {
+        public var name: String
+        public var command: String
+        public var interval: Int64
+        public var timeout: Int64
+        public var rise: Int
+        public var fall: Int
+        public var initFail: Bool
+        public var user: ScriptCredentials
+    }
+
+    public struct TrackFilePlan: Sendable {
+        public var name: String
+        public var path: String
+        /// `init_file [VALUE] [overwrite]`
+        public var initValue: Int64?
+        public var overwrite: Bool
+    }
+
+    public struct SyncGroupPlan: Sendable {
+        public var name: String
+        /// Indices into `instances`.
+        public var members: [Int]
+        public var notify: NotifyScripts
+    }
+
+    public static func make(_ config: Configuration, interfaces: InterfaceTable) throws(InstancePlan.Problem) -> DaemonPlan {
+        let g = config.globalDefs
+        var notes: [String] = []
+        var scriptUser = ScriptCredentials.root
+        if let u = g.scriptUser {
+            do { scriptUser = try ScriptCredentials.lookup(user: u.user, group: u.group) } catch {
+                throw InstancePlan.Problem(location: config.vrrpInstances.first?.origin.location ?? SourceLocation(file: "", line: 0, column: 0),
+                                           message: "script_user: \(error)")
+            }
+        }
+        var instances = try InstancePlan.make(config, interfaces: interfaces)
+        let groupOf: [String: SyncGroup] = Dictionary(config.syncGroups.flatMap { g in g.members.map { ($0.name, g) } },
+                                                      uniquingKeysWith: { a, _ in a })
+        let scriptByName = Dictionary(config.vrrpScripts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let fileByName = Dictionary(config.trackFiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Which scripts may run at all.
+        var refused: Set<String> = []
+        func secure(_ command: String?, _ what: String, as user: ScriptCredentials) {
+            guard g.enableScriptSecurity, let command, !refused.contains(command) else { return }
+            do { try ScriptSecurity.check(command, runningAs: user) } catch {
+                refused.insert(command)
+                notes.append("error: \(what) refused by enable_script_security: \(error); it will not run")
+            }
+        }
+
+        var usedScripts: [String: ScriptPlan] = [:]
+        for (i, v) in config.vrrpInstances.enumerated() {
+            let group = groupOf[v.name]
+            let groupWeights = group?.unsupported.contains { ["sync_group_tracking_weight", "global_tracking"].contains($0.name) } ?? false
+            let owner = (v.priority ?? 100) == 255
+            // keepalived: in a sync group (without sync_group_tracking_weight) weights would
+            // split the group, and an address owner's priority never moves; weighted
+            // tracking is dropped there (interfaces and default-weight files fall back to
+            // weight 0, i.e. Fault).
+            let constrained = (group != nil && !groupWeights) || owner
+            let why = owner ? "the address owner (priority 255)" : "a member of sync group \(group?.name ?? "")"
+            var tracked: [PriorityTracking.Object] = []
+            func add(_ object: PriorityTracking.Object, defaultWeight: Bool = false) {
+                var o = object
+                if constrained && o.weight != 0 {
+                    if o.kind == .interface && !owner || o.kind == .file && defaultWeight {
+                        notes.append("warning: (\(v.name)) \(o.kind.rawValue) \(o.name): weight ignored, \(v.name) is \(why); weight 0 (Fault) used")
+                        o.weight = 0
+                    } else {
+                        notes.append("warning: (\(v.name)) \(o.kind.rawValue) \(o.name) with weight \(o.weight) ignored: \(v.name) is \(why)")
+                        return
+                    }
+                }
+                if !tracked.contains(where: { $0.kind == o.kind && $0.name == o.name }) { tracked.append(o) }
+            }
+            if !v.dontTrackPrimary, let name = v.interface { add(.init(.interface, name)) }
+            let scriptRefs = v.trackScripts + (group?.trackScripts.map { var r = $0; r.weight = 0; return r } ?? [])
+            let interfaceRefs = v.trackInterfaces + (group?.trackInterfaces.map { var r = $0; r.weight = 0; return r } ?? [])
+            let fileRefs = v.trackFiles + (group?.trackFiles.map { var r = $0; r.weight = 0; return r } ?? [])
+            for ref in interfaceRefs {
+                add(.init(.interface, ref.name, weight: clampWeight(ref.weight ?? 0), reverse: ref.reverse))
+            }
+            for ref in scriptRefs {
+                guard let s = scriptByName[ref.name], let command = s.script else { continue }
+                let user: ScriptCredentials
+                if let u = s.user {
+                    do { user = try ScriptCredentials.lookup(user: u.user, group: u.group) } catch {
+                        throw InstancePlan.Problem(location: s.origin.location, message: "vrrp_script \(s.name): \(error)")
+                    }
+                } else {
+                    user = scriptUser
+                }
+                secure(command, "vrrp_script \(s.name)", as: user)
+                if refused.contains(command) { continue }
+                add(.init(.script, s.name, weight: clampWeight(ref.weight ?? s.weight ?? 0),
+                          reverse: ref.weight != nil ? ref.reverse : s.weightReverse))
+                let interval = s.interval ?? 1_000_000
+                usedScripts[s.name] = ScriptPlan(name: s.name, command: command, interval: interval,
+                                                 timeout: s.timeout ?? interval, rise: s.rise ?? 1, fall: s.fall ?? 1,
+                                                 initFail: s.initFail, user: user)
+            }
+            for ref in fileRefs {
+                guard let f = fileByName[ref.name], f.file != nil else { continue }
+                add(.init(.file, f.name, weight: clampWeight(ref.weight ?? f.weight ?? 1),
+                          reverse: ref.weight != nil ? ref.reverse : f.weightReverse),
+                    defaultWeight: ref.weight == nil && f.weight == nil)
+            }
+            instances[i].router.tracked = tracked
+            instances[i].trackedInterfaces = Dictionary(
+                tracked.filter { $0.kind == .interface }.compactMap { o in interfaces.interfaces[o.name].map { ($0.index, o.name) } },
+                uniquingKeysWith: { a, _ in a })
+        }
+        for v in config.vrrpInstances {
+            for (script, what) in [(v.notify.master, "notify_master"), (v.notify.backup, "notify_backup"),
+                                   (v.notify.fault, "notify_fault"), (v.notify.stop, "notify_stop"), (v.notify.any, "notify")] {
+                secure(script, "(\(v.name)) \(what)", as: scriptUser)
+            }
+        }
+        var groups: [SyncGroupPlan] = []
+        for sg in config.syncGroups {
+            let members = sg.members.compactMap { m in config.vrrpInstances.firstIndex { $0.name == m.name } }
+            for (script, what) in [(sg.notify.master, "notify_master"), (sg.notify.backup, "notify_backup"),
+                                   (sg.notify.fault, "notify_fault"), (sg.notify.stop, "notify_stop"), (sg.notify.any, "notify")] {
+                secure(script, "vrrp_sync_group \(sg.name) \(what)", as: scriptUser)
+            }
+            groups.append(SyncGroupPlan(name: sg.name, members: members, notify: sg.notify))
+        }
+        let usedFiles = Set(instances.flatMap { $0.router.tracked.filter { $0.kind == .file }.map(\.name) })
+        let files = config.trackFiles.filter { usedFiles.contains($0.name) }.map { f in
+            let words = f.initFile ?? []
+            let value = words.first.flatMap { Int64($0) }
+            return TrackFilePlan(name: f.name, path: f.file ?? "", initValue: f.initFile == nil ? nil : (value ?? 0),
+                                 overwrite: words.contains("overwrite"))
+        }
+        var fifos: [(String, String?)] = []
+        if let path = g.notifyFIFO { fifos.append((path, g.notifyFIFOScript)) }
+        if let path = g.vrrpNotifyFIFO, path != g.notifyFIFO { fifos.append((path, g.vrrpNotifyFIFOScript)) }
+        for (_, script) in fifos { secure(script, "notify_fifo_script", as: scriptUser) }
+        if !config.vrrpScripts.isEmpty || instances.contains(where: { $0.notify != NotifyScripts() }), !g.enableScriptSecurity {
+            notes.append("warning: scripts run as \(scriptUser.user) without enable_script_security: their files are not checked for unsafe permissions")
+        }
+        let orderedScripts = config.vrrpScripts.compactMap { usedScripts[$0.name] }
+        return DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, syncGroups: groups,
+                          fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
+    }
+
+    /// keepalived's range for tracking weights: −253…253.
+    static func clampWeight(_ w: Int) -> Int { min(253, max(-253, w)) }
+}
