@@ -119,6 +119,16 @@ public enum ScriptSecurity {
         guard path.hasPrefix("/") else {
             throw ScriptProblem("'\(path)' is not an absolute path (script security needs one)")
         }
+        // The file that really runs: symbolic links (Debian's /bin -> usr/bin) resolved.
+        guard let resolved = realpath(path, nil) else {
+            throw ScriptProblem("\(path): \(String(cString: strerror(errno)))")
+        }
+        let real = String(cString: resolved)
+        free(resolved)
+        try checkPath(real, runningAs: credentials)
+    }
+
+    private static func checkPath(_ path: String, runningAs credentials: ScriptCredentials) throws(ScriptProblem) {
         var prefixes: [String] = ["/"]
         var current = ""
         for part in path.split(separator: "/") {
