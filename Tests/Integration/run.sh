@@ -12,6 +12,8 @@ drills=(
     "mixed-pair.sh VERSION=2"
     "mixed-pair.sh VERSION=3"
     "bad-adverts.sh"
+    "tracking.sh"
+    "sync-group.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
