@@ -91,7 +91,7 @@ func checkRoundTrip(_ packet: ReceivedAdvertisement, ipPacket bytes: [UInt8]) {
         let back = try Advertisement.decode(payload[...], source: packet.source, destination: packet.destination)
         require(back == value, "round trip changed the advertisement: \(advert) → \(back)")
         // keepalived's unicast compatibility: a checksum over the group as destination.
-        let viaGroup = advert.encode(source: packet.source, destination: .vrrpMulticastGroup)
+        let viaGroup = advert.encode(source: packet.source, destination: packet.source.vrrpMulticastGroup)
         let again = try Advertisement.decode(viaGroup[...], source: packet.source, destination: packet.destination)
         require(again == value, "group-checksum round trip changed the advertisement: \(advert) → \(again)")
     } catch {
@@ -113,8 +113,8 @@ struct Fixture: Sendable {
     var ready: Instant
 }
 
-let primaryAddress = IPv4Address(192, 0, 2, 12)
-let virtualAddresses = [IPv4Address(192, 0, 2, 100), IPv4Address(192, 0, 2, 101)]
+let primaryAddress = InternetAddress.v4(IPv4Address(192, 0, 2, 12))
+let virtualAddresses: [InternetAddress] = [.v4(IPv4Address(192, 0, 2, 100)), .v4(IPv4Address(192, 0, 2, 101))]
 let origin = Instant(microseconds: 1_000_000_000)
 
 /// Built once: each input starts from copies (the router is a value).

@@ -32,9 +32,9 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
     case addressOwner
     /// No advertisement for Master_Down_Interval (or Skew_Time after a priority-0 one).
     case masterDownTimerExpired
-    case higherPriority(from: IPv4Address, priority: UInt8)
+    case higherPriority(from: InternetAddress, priority: UInt8)
     /// Same priority, higher primary address (RFC 3768 §6.4.3).
-    case higherAddress(from: IPv4Address)
+    case higherAddress(from: InternetAddress)
     /// Something tracked went bad (the first reason, when several hold).
     case fault(FaultReason)
     /// No fault holds any more: a new election from Backup.

@@ -1,11 +1,11 @@
-/// A VRRP ADVERTISEMENT for IPv4: the value, and its wire form (RFC 3768 §5.3 for
+/// A VRRP ADVERTISEMENT for IPv4 or (VRRPv3) IPv6: the value, and its wire form (RFC 3768 §5.3 for
 /// VRRPv2, RFC 5798 §5.2 for VRRPv3).
 ///
 /// ```
 /// v2:  |Ver|Type| VRID | Priority | Count IP | Auth Type | Adver Int (s) | Checksum |
 ///      | IPv4 address 1 … n | Authentication Data (8 bytes) |
 /// v3:  |Ver|Type| VRID | Priority | Count IP | Rsvd(4) Max Adver Int (12, cs) | Checksum |
-///      | IPv4 address 1 … n |
+///      | IPv4 address 1 … n |   (or IPv6 addresses of 16 bytes, RFC 5798 §5.2.9)
 /// ```
 /// `decode` checks only what the bytes themselves can say (length, version, type,
 /// checksum); what depends on an instance's configuration is `VirtualRouter`'s.
@@ -47,18 +47,26 @@ public struct Advertisement: Hashable, Sendable {
     public var priority: UInt8
     /// Microseconds: whole seconds on the wire for v2, centiseconds for v3.
     public var advertisementInterval: Int64
-    public var addresses: [IPv4Address]
+    public var addresses: [InternetAddress]
     /// VRRPv2 only; a v3 advertisement carries none.
     public var authentication: Authentication
 
     public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Int64,
-                addresses: [IPv4Address], authentication: Authentication = .none) {
+                addresses: [InternetAddress], authentication: Authentication = .none) {
         self.version = version
         self.virtualRouterID = virtualRouterID
         self.priority = priority
         self.advertisementInterval = advertisementInterval
         self.addresses = addresses
         self.authentication = version == .v2 ? authentication : .none
+    }
+
+    /// An IPv4 advertisement.
+    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Int64,
+                addresses: [IPv4Address], authentication: Authentication = .none) {
+        self.init(version: version, virtualRouterID: virtualRouterID, priority: priority,
+                  advertisementInterval: advertisementInterval, addresses: addresses.map { .v4($0) },
+                  authentication: authentication)
     }
 
     /// The interval field as it goes on the wire: seconds (v2, 8 bits) or centiseconds
@@ -75,8 +83,14 @@ public struct Advertisement: Hashable, Sendable {
     /// The VRRP payload (no IP header: the kernel writes it). `source` and `destination`
     /// enter the VRRPv3 checksum through the pseudo-header, as keepalived computes it.
     public func encode(source: IPv4Address, destination: IPv4Address) -> [UInt8] {
+        encode(source: .v4(source), destination: .v4(destination))
+    }
+
+    /// The VRRP payload for either family (the IPv6 pseudo-header of RFC 2460 §8.1 enters
+    /// the checksum of an IPv6 advertisement).
+    public func encode(source: InternetAddress, destination: InternetAddress) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.headerLength + 4 * addresses.count + Self.authenticationLength)
+        bytes.reserveCapacity(Self.headerLength + 16 * addresses.count + Self.authenticationLength)
         bytes.append(version.rawValue << 4 | 1)
         bytes.append(virtualRouterID)
         bytes.append(priority)
@@ -115,7 +129,15 @@ public struct Advertisement: Hashable, Sendable {
     /// (some older implementations).
     public static func decode(_ payload: ArraySlice<UInt8>, source: IPv4Address,
                               destination: IPv4Address) throws(Rejection) -> Advertisement {
+        try decode(payload, source: .v4(source), destination: .v4(destination))
+    }
+
+    /// Reads the payload of an IPv4 or IPv6 packet (the family of `source` says which;
+    /// IPv6 speaks VRRPv3 only).
+    public static func decode(_ payload: ArraySlice<UInt8>, source: InternetAddress,
+                              destination: InternetAddress) throws(Rejection) -> Advertisement {
         let p = payload
+        let size = source.isIPv6 ? 16 : 4
         let base = p.startIndex
         guard p.count >= headerLength else { throw .tooShort(length: p.count) }
         let versionNumber = p[base] >> 4
@@ -124,8 +146,9 @@ public struct Advertisement: Hashable, Sendable {
         }
         let type = p[base] & 0x0f
         guard type == 1 else { throw .type(type) }
+        if source.isIPv6 && version == .v2 { throw .version(received: 2, expected: 3) }
         let count = Int(p[base + 3])
-        let expected = headerLength + 4 * count + (version == .v2 ? authenticationLength : 0)
+        let expected = headerLength + size * count + (version == .v2 ? authenticationLength : 0)
         guard p.count == expected else { throw .countMismatch(count: count, length: p.count, expected: expected) }
 
         switch version {
@@ -133,18 +156,18 @@ public struct Advertisement: Hashable, Sendable {
             guard InternetChecksum.sum(p) == 0xffff else { throw .checksum }
         case .v3:
             let plain = InternetChecksum.sum(p)
-            let valid = [destination, IPv4Address.vrrpMulticastGroup].contains { dst in
+            let valid = [destination, source.vrrpMulticastGroup].contains { dst in
                 let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: dst, length: p.count)
                 return InternetChecksum.sum(p, initial: pseudo) == 0xffff
             }
             guard valid || plain == 0xffff else { throw .checksum }
         }
 
-        var addresses: [IPv4Address] = []
+        var addresses: [InternetAddress] = []
         addresses.reserveCapacity(count)
         for i in 0..<count {
-            let at = base + headerLength + 4 * i
-            addresses.append(IPv4Address(bytes: p[at..<at + 4]))
+            let at = base + headerLength + size * i
+            addresses.append(size == 4 ? .v4(IPv4Address(bytes: p[at..<at + 4])) : .v6(IPv6Address(bytes: p[at..<at + 16])))
         }
         let interval: Int64
         var authentication = Authentication.none
@@ -167,14 +190,19 @@ public struct Advertisement: Hashable, Sendable {
     }
 }
 
-/// An advertisement as it arrived: the IPv4 header facts the receive checks need.
+/// An advertisement as it arrived: the IP header facts the receive checks need.
 public struct ReceivedAdvertisement: Hashable, Sendable {
     public var advertisement: Advertisement
-    public var source: IPv4Address
-    public var destination: IPv4Address
+    public var source: InternetAddress
+    public var destination: InternetAddress
+    /// The IPv4 TTL or the IPv6 hop limit.
     public var ttl: UInt8
 
     public init(advertisement: Advertisement, source: IPv4Address, destination: IPv4Address, ttl: UInt8) {
+        self.init(advertisement: advertisement, source: .v4(source), destination: .v4(destination), ttl: ttl)
+    }
+
+    public init(advertisement: Advertisement, source: InternetAddress, destination: InternetAddress, ttl: UInt8) {
         self.advertisement = advertisement
         self.source = source
         self.destination = destination
@@ -198,7 +226,16 @@ public struct ReceivedAdvertisement: Hashable, Sendable {
         let source = IPv4Address(bytes: bytes[(base + 12)..<(base + 16)])
         let destination = IPv4Address(bytes: bytes[(base + 16)..<(base + 20)])
         let advertisement = try Advertisement.decode(bytes[(base + headerLength)...], source: source, destination: destination)
-        return ReceivedAdvertisement(advertisement: advertisement, source: source, destination: destination,
+        return ReceivedAdvertisement(advertisement: advertisement, source: .v4(source), destination: .v4(destination),
                                      ttl: bytes[base + 8])
+    }
+
+    /// An IPv6 advertisement: a raw IPv6 socket returns only the payload, the header facts
+    /// come from the socket's ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT).
+    public static func decode(ipv6Payload bytes: ArraySlice<UInt8>, source: IPv6Address, destination: IPv6Address,
+                              hopLimit: UInt8) throws(Rejection) -> ReceivedAdvertisement {
+        let advertisement = try Advertisement.decode(bytes, source: .v6(source), destination: .v6(destination))
+        return ReceivedAdvertisement(advertisement: advertisement, source: .v6(source), destination: .v6(destination),
+                                     ttl: hopLimit)
     }
 }

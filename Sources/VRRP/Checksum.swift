@@ -21,4 +21,17 @@ public enum InternetChecksum {
     public static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address, length: Int) -> UInt32 {
         sum(source.bytes + destination.bytes + [0, Advertisement.ipProtocol, UInt8(length >> 8), UInt8(length & 0xff)])
     }
+
+    /// The pseudo-header of either family; IPv6's (RFC 2460 §8.1) is source, destination,
+    /// a 32-bit upper-layer length, three zero bytes and the next header (112).
+    public static func pseudoHeaderSum(source: InternetAddress, destination: InternetAddress, length: Int) -> UInt32 {
+        switch (source, destination) {
+        case let (.v4(s), .v4(d)):
+            return pseudoHeaderSum(source: s, destination: d, length: length)
+        default:
+            let len: [UInt8] = [UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+                                UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+            return sum(source.bytes + destination.bytes + len + [0, 0, 0, Advertisement.ipProtocol])
+        }
+    }
 }

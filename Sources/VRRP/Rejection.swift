@@ -28,7 +28,7 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// VRRPv2: the advertisement interval differs from ours (RFC 3768 §7.1 MUST).
     case advertIntervalMismatch(received: Int64, expected: Int64)
     /// The virtual addresses do not match ours (unless `vrrp_skip_check_adv_addr`).
-    case addressList(received: [IPv4Address], expected: [IPv4Address])
+    case addressList(received: [InternetAddress], expected: [InternetAddress])
     /// Our own advertisement, looped back by the multicast socket.
     case ownAdvertisement
 

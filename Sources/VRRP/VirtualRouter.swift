@@ -24,9 +24,9 @@ public struct VirtualRouter: Sendable {
         /// VRRPv2 only.
         public var authentication: Advertisement.Authentication
         /// The advertised virtual addresses (`virtual_ipaddress`, not the excluded ones).
-        public var virtualAddresses: [IPv4Address]
+        public var virtualAddresses: [InternetAddress]
         /// The source of our advertisements: the interface's primary address or `unicast_src_ip`.
-        public var primaryAddress: IPv4Address
+        public var primaryAddress: InternetAddress
         /// `vrrp_skip_check_adv_addr`: accept adverts whose address list differs from ours.
         public var skipCheckAdvertAddresses: Bool
         /// Unicast mode: the TTL of received adverts is not checked (routers may be hops apart).
@@ -40,7 +40,7 @@ public struct VirtualRouter: Sendable {
                     advertisementInterval: Int64 = 1_000_000, initialState: VRRPState = .backup,
                     preempt: Bool = true, preemptDelay: Int64 = 0,
                     authentication: Advertisement.Authentication = .none,
-                    virtualAddresses: [IPv4Address], primaryAddress: IPv4Address,
+                    virtualAddresses: [InternetAddress], primaryAddress: InternetAddress,
                     skipCheckAdvertAddresses: Bool = false, unicast: Bool = false,
                     gratuitousARP: GratuitousARPPolicy = GratuitousARPPolicy(),
                     tracked: [PriorityTracking.Object] = []) {
@@ -67,7 +67,7 @@ public struct VirtualRouter: Sendable {
     /// Master_Adver_Interval: ours, or (VRRPv3, as backup) the current master's.
     public private(set) var masterAdvertisementInterval: Int64
     /// The current master as last heard (nil when we are master or have heard none).
-    public private(set) var masterAddress: IPv4Address?
+    public private(set) var masterAddress: InternetAddress?
     public private(set) var masterPriority: UInt8?
     /// The tracked objects' readings and the priority they give.
     public private(set) var tracking: PriorityTracking
@@ -281,7 +281,7 @@ public struct VirtualRouter: Sendable {
 
     // MARK: - RFC 3768 §6.4.2 Backup
 
-    private mutating func backupReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
+    private mutating func backupReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant) -> [Action] {
         let own = priority
         if advert.priority == 0 {
             // The master is leaving: take over after Skew_Time, not Master_Down_Interval.
@@ -312,7 +312,7 @@ public struct VirtualRouter: Sendable {
 
     // MARK: - RFC 3768 §6.4.3 Master
 
-    private mutating func masterReceived(_ advert: Advertisement, from source: IPv4Address, at now: Instant) -> [Action] {
+    private mutating func masterReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant) -> [Action] {
         let own = priority
         if advert.priority == 0 {
             // Another master is leaving: assert ourselves at once.

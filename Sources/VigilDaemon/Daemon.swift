@@ -20,6 +20,7 @@ public final class Daemon {
     /// Per socket, the instance of each VRID: how a received advert finds its instance.
     private var instanceOfVRID: [[UInt8: Int]] = []
     private var announcers: [Int32: GratuitousARP] = [:]
+    private var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
     private let addresses: AddressManager
     private let logger: Logger
     private let scripts: NotifyRunner
@@ -60,19 +61,25 @@ public final class Daemon {
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var keys: [String: Int] = [:]
         for plan in plans {
-            let source = plan.router.unicast ? plan.router.primaryAddress : nil
-            let key = "\(plan.interface.name)|\(source.map(\.description) ?? "")|\(plan.router.unicast)"
+            // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
+            let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
+            let key = "\(plan.interface.name)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
             if let existing = keys[key] {
                 socketOfInstance.append(existing)
             } else {
                 let socket = try VRRPSocket(interface: plan.interface.name, index: plan.interface.index, source: source,
-                                            multicast: !plan.router.unicast)
+                                            multicast: !plan.router.unicast, ipv6: plan.isIPv6)
                 keys[key] = sockets.count
                 socketOfInstance.append(sockets.count)
                 sockets.append(socket)
             }
-            for (_, link) in plan.announced where announcers[link.index] == nil && link.hardwareAddress.count == 6 {
-                announcers[link.index] = try GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
+            for (address, link) in plan.announced where link.hardwareAddress.count == 6 {
+                if address.isIPv6, neighbourAnnouncers[link.index] == nil {
+                    neighbourAnnouncers[link.index] = try NeighbourAdvertisement(interface: link.name, index: link.index,
+                                                                                 hardwareAddress: link.hardwareAddress)
+                } else if !address.isIPv6, announcers[link.index] == nil {
+                    announcers[link.index] = try GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
+                }
             }
         }
         instanceOfVRID = Array(repeating: [:], count: sockets.count)
@@ -238,14 +245,22 @@ public final class Daemon {
 
     private func drain(socket s: Int, at now: Instant) {
         for _ in 0..<256 {
-            let packet: ArraySlice<UInt8>?
+            let packet: VRRPSocket.Packet?
             do { packet = try sockets[s].receive() } catch {
                 logger.error("\(error)")
                 return
             }
             guard let packet else { return }
             let received: ReceivedAdvertisement
-            do { received = try ReceivedAdvertisement.decode(ipPacket: packet) } catch {
+            do {
+                switch packet {
+                case let .ipv4(bytes):
+                    received = try ReceivedAdvertisement.decode(ipPacket: bytes)
+                case let .ipv6(payload, source, destination, hopLimit):
+                    received = try ReceivedAdvertisement.decode(ipv6Payload: payload, source: source,
+                                                                destination: destination, hopLimit: hopLimit)
+                }
+            } catch {
                 rejections.note(error, on: sockets[s].interfaceName, at: now, logger: logger)
                 continue
             }
@@ -280,7 +295,7 @@ public final class Daemon {
         for action in actions {
             switch action {
             case let .sendAdvertisement(advert):
-                let destinations = plan.unicastPeers.isEmpty ? [IPv4Address.vrrpMulticastGroup] : plan.unicastPeers
+                let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
                 for destination in destinations {
                     let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
                     do { try sockets[socketOfInstance[i]].send(payload, to: destination) } catch {
@@ -299,7 +314,12 @@ public final class Daemon {
                 logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
             case .sendGratuitousARP:
                 for (address, link) in plan.announced {
-                    do { try announcers[link.index]?.announce(address) } catch { logger.warning("(\(name)) \(error)") }
+                    do {
+                        switch address {
+                        case let .v4(a): try announcers[link.index]?.announce(a)
+                        case let .v6(a): try neighbourAnnouncers[link.index]?.announce(a)
+                        }
+                    } catch { logger.warning("(\(name)) \(error)") }
                 }
             case let .transition(from, to, reason):
                 logger.info("(\(name)) \(from) -> \(to): \(reason)")

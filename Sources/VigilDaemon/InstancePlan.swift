@@ -9,10 +9,13 @@ public struct InstancePlan: Sendable {
     public var interface: InterfaceTable.Interface
     /// `virtual_ipaddress` and `virtual_ipaddress_excluded`, as installed.
     public var addresses: [InterfaceAddress]
-    /// Announced with gratuitous ARP on takeover: the IPv4 VIPs and their interfaces.
-    public var announced: [(address: IPv4Address, interface: InterfaceTable.Interface)]
+    /// Announced on takeover: IPv4 VIPs with gratuitous ARP, IPv6 VIPs with unsolicited
+    /// neighbour advertisements, each on its interface.
+    public var announced: [(address: InternetAddress, interface: InterfaceTable.Interface)]
     /// Empty for multicast.
-    public var unicastPeers: [IPv4Address]
+    public var unicastPeers: [InternetAddress]
+    /// IPv6 instance (VRRPv3 over IPv6, ff02::12).
+    public var isIPv6: Bool { router.primaryAddress.isIPv6 }
     public var notify: NotifyScripts
     /// Interfaces the instance tracks (its own among them), by index: link events name
     /// an index, the core tracks names.
@@ -35,39 +38,52 @@ public struct InstancePlan: Sendable {
         guard let name = v.interface, let interface = table.interfaces[name] else {
             throw Problem(location: v.interfaceOrigin?.location ?? at, message: "interface '\(v.interface ?? "")' of \(v.name) does not exist")
         }
-        func ipv4(_ a: IPAddress, _ what: String) throws(Problem) -> IPv4Address {
-            guard case let .v4(b0, b1, b2, b3) = a else {
-                throw Problem(location: at, message: "\(v.name): \(what) \(a) is IPv6; vigil runs IPv4 instances only so far")
-            }
-            return IPv4Address(b0, b1, b2, b3)
+        // The first VIP decides the family, as in keepalived.
+        let ipv6 = v.virtualIPAddresses.first?.prefix.address.family == .inet6
+        func internet(_ a: IPAddress) -> InternetAddress {
+            let b = a.bytes
+            return b.count == 4 ? .v4(IPv4Address(bytes: b)) : .v6(IPv6Address(bytes: b))
         }
-        let primary: IPv4Address
+        func sameFamily(_ a: IPAddress, _ what: String) throws(Problem) -> InternetAddress {
+            guard (a.family == .inet6) == ipv6 else {
+                throw Problem(location: at, message: "\(v.name): \(what) \(a) is not \(ipv6 ? "IPv6" : "IPv4") like its virtual addresses")
+            }
+            return internet(a)
+        }
+        let primary: InternetAddress
         if let source = v.unicastSourceIP {
-            primary = try ipv4(source, "unicast_src_ip")
+            primary = try sameFamily(source, "unicast_src_ip")
+        } else if ipv6 {
+            guard let bytes = interface.linkLocalIPv6 else {
+                throw Problem(location: v.interfaceOrigin?.location ?? at,
+                              message: "interface \(name) has no IPv6 link-local address to send \(v.name)'s adverts from")
+            }
+            primary = .v6(IPv6Address(bytes: bytes))
         } else if let bytes = interface.primaryIPv4 {
-            primary = IPv4Address(bytes: bytes)
+            primary = .v4(IPv4Address(bytes: bytes))
         } else {
             throw Problem(location: v.interfaceOrigin?.location ?? at,
                           message: "interface \(name) has no IPv4 address to send \(v.name)'s adverts from")
         }
         var addresses: [InterfaceAddress] = []
-        var announced: [(IPv4Address, InterfaceTable.Interface)] = []
-        var advertised: [IPv4Address] = []
+        var announced: [(InternetAddress, InterfaceTable.Interface)] = []
+        var advertised: [InternetAddress] = []
         for (vip, excluded) in v.virtualIPAddresses.map({ ($0, false) }) + v.excludedVirtualIPAddresses.map({ ($0, true) }) {
-            let address = try ipv4(vip.prefix.address, "virtual address")
+            let address = internet(vip.prefix.address)
             let device = vip.device ?? name
             guard let link = table.interfaces[device] else {
                 throw Problem(location: vip.origin.location, message: "dev '\(device)' of \(vip.prefix) does not exist")
             }
             var installed = InterfaceAddress(interfaceIndex: link.index, address: address,
-                                             prefixLength: vip.prefix.prefixLength ?? 32, label: vip.label,
-                                             scope: vip.scope.map(Self.scope))
-            if let brd = vip.broadcast { installed.broadcast = try ipv4(brd, "brd") }
+                                             prefixLength: vip.prefix.prefixLength ?? (address.isIPv6 ? 128 : 32),
+                                             label: vip.label, scope: vip.scope.map(Self.scope))
+            if let brd = vip.broadcast?.bytes, brd.count == 4 { installed.broadcast = IPv4Address(bytes: brd) }
             addresses.append(installed)
             announced.append((address, link))
             if !excluded { advertised.append(address) }
         }
-        let version: VRRPVersion = (v.version ?? g.vrrpVersion ?? 2) == 3 ? .v3 : .v2
+        // IPv6 is VRRPv3 only (RFC 3768 is IPv4's).
+        let version: VRRPVersion = ipv6 || (v.version ?? g.vrrpVersion ?? 2) == 3 ? .v3 : .v2
         var authentication = Advertisement.Authentication.none
         if version == .v2, case let .password(password)? = v.authentication {
             authentication = .simple(password: Array(password.utf8.prefix(8)))
@@ -78,9 +94,9 @@ public struct InstancePlan: Sendable {
             masterRepeat: garp.masterRepeat ?? global.masterRepeat ?? 5,
             masterRefresh: garp.masterRefresh ?? global.masterRefresh ?? 0,
             masterRefreshRepeat: garp.masterRefreshRepeat ?? global.masterRefreshRepeat ?? 1,
-            interval: g.garpInterval ?? 0)
-        var peers: [IPv4Address] = []
-        for peer in v.unicastPeers { peers.append(try ipv4(peer, "unicast_peer")) }
+            interval: (ipv6 ? g.gnaInterval : g.garpInterval) ?? 0)
+        var peers: [InternetAddress] = []
+        for peer in v.unicastPeers { peers.append(try sameFamily(peer, "unicast_peer")) }
         let router = VirtualRouter.Configuration(
             name: v.name, version: version, virtualRouterID: UInt8(v.virtualRouterID ?? 0),
             priority: UInt8(v.priority ?? 100), advertisementInterval: v.advertInterval ?? 1_000_000,

@@ -1,10 +1,10 @@
 import CNetlink
 import VRRP
 
-/// An IPv4 address as `ip addr` holds it: what a `virtual_ipaddress` line installs.
+/// An address as `ip addr` holds it: what a `virtual_ipaddress` line installs.
 public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
     public var interfaceIndex: Int32
-    public var address: IPv4Address
+    public var address: InternetAddress
     public var prefixLength: Int
     public var broadcast: IPv4Address?
     /// `label` (at most 15 characters, e.g. `eth0:vip`).
@@ -12,7 +12,7 @@ public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
     /// rtnetlink scope: 0 global, 200 site, 253 link, 254 host, 255 nowhere.
     public var scope: UInt8?
 
-    public init(interfaceIndex: Int32, address: IPv4Address, prefixLength: Int, broadcast: IPv4Address? = nil,
+    public init(interfaceIndex: Int32, address: InternetAddress, prefixLength: Int, broadcast: IPv4Address? = nil,
                 label: String? = nil, scope: UInt8? = nil) {
         self.interfaceIndex = interfaceIndex
         self.address = address
@@ -60,9 +60,13 @@ public final class AddressManager {
         guard let object = rtnl_addr_alloc() else { throw NetlinkError("rtnl_addr_alloc", code: -NLE_NOMEM) }
         defer { rtnl_addr_put(object) }
         rtnl_addr_set_ifindex(object, a.interfaceIndex)
-        rtnl_addr_set_family(object, AF_INET)
+        let family = a.address.isIPv6 ? AF_INET6 : AF_INET
+        rtnl_addr_set_family(object, family)
         var bytes = a.address.bytes
-        guard let local = nl_addr_build(AF_INET, &bytes, 4) else { throw NetlinkError("nl_addr_build", code: -NLE_NOMEM) }
+        guard let local = nl_addr_build(family, &bytes, bytes.count) else { throw NetlinkError("nl_addr_build", code: -NLE_NOMEM) }
+        // An IPv6 VIP must work the moment it is added: no Duplicate Address Detection
+        // (the peer that held it has just let it go), as keepalived adds them.
+        if a.address.isIPv6 { rtnl_addr_set_flags(object, 0x02) }  // IFA_F_NODAD
         defer { nl_addr_put(local) }
         nl_addr_set_prefixlen(local, Int32(a.prefixLength))
         var result = rtnl_addr_set_local(object, local)

@@ -18,6 +18,9 @@ public struct InterfaceTable: Sendable {
         /// The primary IPv4 address (the first that is not IFA_F_SECONDARY): the source of
         /// VRRP adverts and the tie-breaker between equal priorities.
         public var primaryIPv4: [UInt8]?
+        /// The first IPv6 link-local address (fe80::/10): the source of VRRPv3 adverts for
+        /// IPv6 (RFC 5798 §5.1.2.1).
+        public var linkLocalIPv6: [UInt8]?
     }
 
     public private(set) var interfaces: [String: Interface]
@@ -66,6 +69,9 @@ public struct InterfaceTable: Sendable {
                 byIndex[index]?.addresses.append(bytes)
                 let secondary = rtnl_addr_get_flags(address) & 0x01  // IFA_F_SECONDARY
                 if length == 4, secondary == 0, byIndex[index]?.primaryIPv4 == nil { byIndex[index]?.primaryIPv4 = bytes }
+                if length == 16, bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80, byIndex[index]?.linkLocalIPv6 == nil {
+                    byIndex[index]?.linkLocalIPv6 = bytes
+                }
             }
             object = nl_cache_get_next(address)
         }

@@ -5,7 +5,7 @@ import Testing
 /// `tcpdump -xx` in a namespace: VRID 51 from 192.0.2.11, VIPs 192.0.2.100 and .101).
 @Suite struct AdvertisementTests {
     static let source = IPv4Address(192, 0, 2, 11)
-    static let vips = [IPv4Address(192, 0, 2, 100), IPv4Address(192, 0, 2, 101)]
+    static let vips: [InternetAddress] = [.v4(IPv4Address(192, 0, 2, 100)), .v4(IPv4Address(192, 0, 2, 101))]
 
     /// VRRPv2, priority 255, advert_int 1, auth_type PASS, auth_pass "secret".
     static let keepalivedV2 = hex("""
@@ -20,8 +20,8 @@ import Testing
 
     @Test func decodesKeepalivedV2() throws {
         let received = try ReceivedAdvertisement.decode(ipPacket: Self.keepalivedV2[...])
-        #expect(received.source == Self.source)
-        #expect(received.destination == .vrrpMulticastGroup)
+        #expect(received.source == .v4(Self.source))
+        #expect(received.destination == .v4(.vrrpMulticastGroup))
         #expect(received.ttl == 255)
         let a = received.advertisement
         #expect(a.version == .v2 && a.virtualRouterID == 51 && a.priority == 255)

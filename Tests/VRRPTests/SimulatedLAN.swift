@@ -134,8 +134,8 @@ struct SimulatedLAN {
             log.append(Event(time: now, router: name, action: action))
             if case let .sendAdvertisement(advert) = action, !down.contains(name) {
                 let source = routers[i].configuration.primaryAddress
-                let payload = advert.encode(source: source, destination: .vrrpMulticastGroup)
-                inFlight.append((now + latency, name, Self.ipPacket(payload, from: source)))
+                let payload = advert.encode(source: source, destination: source.vrrpMulticastGroup)
+                inFlight.append((now + latency, name, Self.ipPacket(payload, from: source.ipv4!)))
             }
         }
     }
@@ -173,8 +173,8 @@ extension VirtualRouter.Configuration {
         VirtualRouter.Configuration(name: name, version: version, virtualRouterID: vrid, priority: priority,
                                     advertisementInterval: interval,
                                     authentication: version == .v2 ? .simple(password: Array("secret".utf8)) : .none,
-                                    virtualAddresses: [IPv4Address(192, 0, 2, vip)],
-                                    primaryAddress: IPv4Address(192, 0, 2, host),
+                                    virtualAddresses: [.v4(IPv4Address(192, 0, 2, vip))],
+                                    primaryAddress: .v4(IPv4Address(192, 0, 2, host)),
                                     tracked: [PriorityTracking.Object(.interface, "eth0")] + tracked)
     }
 }

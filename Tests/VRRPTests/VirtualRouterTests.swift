@@ -51,7 +51,7 @@ import Testing
         #expect(lan.state("lb1") == .master)
         #expect(lan.state("lb2") == .backup)
         #expect(lan.transitions("lb2") == [.backup])
-        #expect(lan.router("lb2").masterAddress == IPv4Address(192, 0, 2, 11))
+        #expect(lan.router("lb2").masterAddress == .v4(IPv4Address(192, 0, 2, 11)))
         #expect(lan.rejections.isEmpty)
     }
 
@@ -202,7 +202,7 @@ import Testing
         var wrongPass = good; wrongPass.authentication = .simple(password: Array("Secret".utf8))
         var noAuth = good; noAuth.authentication = .none
         var slow = good; slow.advertisementInterval = 2_000_000
-        var otherVIP = good; otherVIP.addresses = [IPv4Address(192, 0, 2, 200)]
+        var otherVIP = good; otherVIP.addresses = [.v4(IPv4Address(192, 0, 2, 200))]
         var v3 = good; v3.version = .v3; v3.authentication = .none
         let cases: [(ReceivedAdvertisement, String)] = [
             (packet(good, ttl: 64), "ttl"),
