@@ -14,6 +14,7 @@ drills=(
     "bad-adverts.sh"
     "tracking.sh"
     "sync-group.sh"
+    "ipv6.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

@@ -102,3 +102,67 @@ import Testing
         #expect(rejection([]).map(\.reason) == "malformed_ip_header")
     }
 }
+
+/// VRRPv3 over IPv6 (RFC 5798 §5.2.9): 16-byte addresses and the IPv6 pseudo-header.
+@Suite struct IPv6AdvertisementTests {
+    static let source = IPv6Address(0xfe80, 0, 0, 0, 0x0011, 0x22ff, 0xfe33, 0x4455)
+    static let vip = IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100)
+
+    @Test func textFormFollowsRFC5952() {
+        #expect(Self.source.description == "fe80::11:22ff:fe33:4455")
+        #expect(IPv6Address.vrrpMulticastGroup.description == "ff02::12")
+        #expect(IPv6Address(0x2001, 0xdb8, 0, 1, 0, 0, 0, 1).description == "2001:db8:0:1::1")
+        #expect(IPv6Address(0, 0, 0, 0, 0, 0, 0, 0).description == "::")
+        #expect(IPv6Address(1, 0, 2, 0, 3, 0, 4, 0).description == "1:0:2:0:3:0:4:0", "no :: for a single zero group")
+        #expect(Self.source.isLinkLocal && !Self.vip.isLinkLocal)
+    }
+
+    @Test func roundTripAndChecksumOverThePseudoHeader() throws {
+        let advert = Advertisement(version: .v3, virtualRouterID: 61, priority: 100, advertisementInterval: 100_000,
+                                   addresses: [.v6(Self.vip)])
+        let bytes = advert.encode(source: .v6(Self.source), destination: .v6(.vrrpMulticastGroup))
+        #expect(bytes.count == 8 + 16)
+        #expect(Array(bytes[8...]) == Self.vip.bytes)
+        // Checked independently: the ones' complement sum over pseudo-header + payload is 0xffff.
+        var pseudo = Self.source.bytes + IPv6Address.vrrpMulticastGroup.bytes
+        pseudo += [0, 0, 0, UInt8(bytes.count), 0, 0, 0, 112]
+        #expect(InternetChecksum.sum(pseudo + bytes) == 0xffff)
+        let back = try ReceivedAdvertisement.decode(ipv6Payload: bytes[...], source: Self.source,
+                                                    destination: .vrrpMulticastGroup, hopLimit: 255)
+        #expect(back.advertisement == advert)
+        #expect(back.source == .v6(Self.source) && back.ttl == 255)
+        var corrupted = bytes
+        corrupted[2] ^= 1
+        #expect(throws: Rejection.checksum) {
+            _ = try ReceivedAdvertisement.decode(ipv6Payload: corrupted[...], source: Self.source,
+                                                 destination: .vrrpMulticastGroup, hopLimit: 255)
+        }
+    }
+
+    @Test func ipv6CarriesNoVRRPv2() {
+        let v2 = Advertisement(version: .v2, virtualRouterID: 61, priority: 100, advertisementInterval: 1_000_000,
+                               addresses: [.v6(Self.vip)])
+        let bytes = v2.encode(source: .v6(Self.source), destination: .v6(.vrrpMulticastGroup))
+        #expect(throws: Rejection.version(received: 2, expected: 3)) {
+            _ = try Advertisement.decode(bytes[...], source: .v6(Self.source), destination: .v6(.vrrpMulticastGroup))
+        }
+    }
+
+    /// A backup hearing a higher-priority IPv6 master; a tie goes to the higher link-local.
+    @Test func electionComparesIPv6Addresses() throws {
+        let config = VirtualRouter.Configuration(name: "v6", version: .v3, virtualRouterID: 61, priority: 100,
+                                                 advertisementInterval: 100_000, virtualAddresses: [.v6(Self.vip)],
+                                                 primaryAddress: .v6(Self.source))
+        var router = VirtualRouter(config)
+        _ = router.start(at: .zero)
+        _ = router.advance(to: Instant(microseconds: 400_000))
+        #expect(router.state == .master)
+        let higher = IPv6Address(0xfe80, 0, 0, 0, 0x0011, 0x22ff, 0xfe33, 0x4456)
+        let advert = Advertisement(version: .v3, virtualRouterID: 61, priority: 100, advertisementInterval: 100_000,
+                                   addresses: [.v6(Self.vip)])
+        let packet = ReceivedAdvertisement(advertisement: advert, source: .v6(higher), destination: .v6(.vrrpMulticastGroup), ttl: 255)
+        let actions = try router.receive(packet, at: Instant(microseconds: 450_000))
+        #expect(router.state == .backup)
+        #expect(actions.first == .transition(from: .master, to: .backup, reason: .higherAddress(from: .v6(higher))))
+    }
+}
