@@ -5,6 +5,7 @@
 #include <netlink/socket.h>
 #include <netlink/cache.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>

@@ -13,7 +13,11 @@ import VigilLinux
 /// adverts keep their pace). Every syscall is in VigilLinux or here.
 public final class Daemon {
     private var routers: [VirtualRouter]
-    private let plans: [InstancePlan]
+    private var plans: [InstancePlan]
+    /// `use_vmac` macvlans, removed at exit.
+    private var virtualMACs: [VirtualMAC] = []
+    /// Instances whose adverts leave through their macvlan (not the receiving socket).
+    private var transmitSocket: [Int: VRRPSocket] = [:]
     /// One socket per interface (and source address), shared by its instances.
     private var sockets: [VRRPSocket] = []
     private var socketOfInstance: [Int] = []
@@ -59,8 +63,32 @@ public final class Daemon {
             }
         }
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
+        for i in self.plans.indices {
+            guard let vmac = self.plans[i].vmac else { continue }
+            let base = self.plans[i].interface
+            let created = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
+                                         hardwareAddress: vmac.hardwareAddress) { name in
+                logger.notice("(\(plans[i].router.name)) deleted \(name) left from an earlier run")
+            }
+            virtualMACs.append(created)
+            logger.info("(\(plans[i].router.name)) created \(created.name) on \(base.name) with MAC \(vmac.hardwareAddress.map { String($0, radix: 16) }.joined(separator: ":"))")
+            var link = base
+            link.name = created.name
+            link.index = created.index
+            link.hardwareAddress = vmac.hardwareAddress
+            for k in vmac.addressIndices {
+                self.plans[i].addresses[k].interfaceIndex = created.index
+                self.plans[i].announced[k].interface = link
+            }
+            if !vmac.transmitBase {
+                // The macvlan has no address of its own: adverts are bound to the parent's.
+                transmitSocket[i] = try VRRPSocket(interface: created.name, index: created.index,
+                                                   source: self.plans[i].router.primaryAddress,
+                                                   multicast: self.plans[i].unicastPeers.isEmpty, receives: false)
+            }
+        }
         var keys: [String: Int] = [:]
-        for plan in plans {
+        for plan in self.plans {
             // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
             let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
             let key = "\(plan.interface.name)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
@@ -149,6 +177,9 @@ public final class Daemon {
         now = Monotonic.now()
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         scripts.finish(timeout: 2_000_000)
+        for vmac in virtualMACs {
+            do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
+        }
     }
 
     /// Empties the signalfd; true when asked to stop (SIGCHLD only wakes the loop).
@@ -298,7 +329,7 @@ public final class Daemon {
                 let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
                 for destination in destinations {
                     let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
-                    do { try sockets[socketOfInstance[i]].send(payload, to: destination) } catch {
+                    do { try (transmitSocket[i] ?? sockets[socketOfInstance[i]]).send(payload, to: destination) } catch {
                         logger.warning("(\(name)) sending advert: \(error)")
                     }
                 }

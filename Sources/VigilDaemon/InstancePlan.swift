@@ -14,12 +14,25 @@ public struct InstancePlan: Sendable {
     public var announced: [(address: InternetAddress, interface: InterfaceTable.Interface)]
     /// Empty for multicast.
     public var unicastPeers: [InternetAddress]
+    /// `use_vmac`: the macvlan the daemon creates for this instance.
+    public var vmac: VirtualMACPlan?
     /// IPv6 instance (VRRPv3 over IPv6, ff02::12).
     public var isIPv6: Bool { router.primaryAddress.isIPv6 }
     public var notify: NotifyScripts
     /// Interfaces the instance tracks (its own among them), by index: link events name
     /// an index, the core tracks names.
     public var trackedInterfaces: [Int32: String] = [:]
+
+    public struct VirtualMACPlan: Sendable {
+        /// `use_vmac NAME`, or keepalived's default `vrrp.VRID`.
+        public var name: String
+        public var hardwareAddress: [UInt8]
+        /// `vmac_xmit_base`: adverts leave through the parent, not the macvlan.
+        public var transmitBase: Bool
+        /// Positions in `addresses` (and `announced`) that live on the macvlan: the VIPs
+        /// without a `dev` of their own.
+        public var addressIndices: [Int]
+    }
 
     /// A reason the configuration cannot run on this host, said with its location.
     public struct Problem: Error, CustomStringConvertible {
@@ -68,6 +81,7 @@ public struct InstancePlan: Sendable {
         var addresses: [InterfaceAddress] = []
         var announced: [(InternetAddress, InterfaceTable.Interface)] = []
         var advertised: [InternetAddress] = []
+        var onVMAC: [Int] = []
         for (vip, excluded) in v.virtualIPAddresses.map({ ($0, false) }) + v.excludedVirtualIPAddresses.map({ ($0, true) }) {
             let address = internet(vip.prefix.address)
             let device = vip.device ?? name
@@ -78,6 +92,7 @@ public struct InstancePlan: Sendable {
                                              prefixLength: vip.prefix.prefixLength ?? (address.isIPv6 ? 128 : 32),
                                              label: vip.label, scope: vip.scope.map(Self.scope))
             if let brd = vip.broadcast?.bytes, brd.count == 4 { installed.broadcast = IPv4Address(bytes: brd) }
+            if vip.device == nil { onVMAC.append(addresses.count) }
             addresses.append(installed)
             announced.append((address, link))
             if !excluded { advertised.append(address) }
@@ -104,8 +119,18 @@ public struct InstancePlan: Sendable {
             preemptDelay: v.preemptDelay ?? 0, authentication: authentication, virtualAddresses: advertised,
             primaryAddress: primary, skipCheckAdvertAddresses: v.skipCheckAdvertAddresses ?? g.skipCheckAdvertAddresses,
             unicast: !peers.isEmpty, gratuitousARP: policy)
-        return InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
-                            unicastPeers: peers, notify: v.notify)
+        var vmac: VirtualMACPlan?
+        if let requested = v.useVMAC {
+            if ipv6 { throw Problem(location: at, message: "\(v.name): use_vmac with IPv6 is not supported by Vigil yet") }
+            let vrid = UInt8(v.virtualRouterID ?? 0)
+            vmac = VirtualMACPlan(name: requested.isEmpty ? "vrrp.\(vrid)" : requested,
+                                  hardwareAddress: VirtualMAC.address(vrid: vrid, ipv6: false),
+                                  transmitBase: v.vmacTransmitBase, addressIndices: onVMAC)
+        }
+        var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
+                                unicastPeers: peers, notify: v.notify)
+        plan.vmac = vmac
+        return plan
     }
 
     static func scope(_ s: VirtualIPAddress.Scope) -> UInt8 {

@@ -32,7 +32,10 @@ public final class VRRPSocket {
 
     /// Opens the socket and, for multicast, joins 224.0.0.18 or ff02::12 on the interface.
     /// `source`: `unicast_src_ip` (IPv4), or the link-local address (IPv6).
-    public init(interface name: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool = false) throws {
+    /// `receives: false`: a socket only for sending (a `use_vmac` macvlan's); its receive
+    /// buffer is kept at the minimum and never read.
+    public init(interface name: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool = false,
+                receives: Bool = true) throws {
         let family = ipv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                         Int32(Advertisement.ipProtocol))
@@ -45,6 +48,10 @@ public final class VRRPSocket {
             try name.withCString { cname in
                 try Self.check(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cname, socklen_t(strlen(cname) + 1)),
                                "SO_BINDTODEVICE \(name)")
+            }
+            if !receives {
+                var size: Int32 = 0
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
             }
             if ipv6 {
                 try configureIPv6(index: index, name: name, source: source?.ipv6, multicast: multicast)

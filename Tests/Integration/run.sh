@@ -15,6 +15,7 @@ drills=(
     "tracking.sh"
     "sync-group.sh"
     "ipv6.sh"
+    "vmac.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNetlink
+
+/// keepalived's `use_vmac`: a macvlan interface on top of the instance's interface that
+/// carries the VRRP virtual MAC (RFC 3768 §7.3: 00:00:5e:00:01:VRID), so the VIP keeps
+/// its MAC when it moves between boxes and no ARP cache has to be corrected.
+///
+/// Created in bridge mode, without IPv6 (a link-local address and its DAD would send
+/// frames from the virtual MAC on the backup too), then brought up. The sysctls are
+/// keepalived's: on the macvlan arp_ignore 1, accept_local 1, rp_filter 0; on the parent
+/// arp_ignore 1 and arp_filter 1 so only the macvlan answers ARP for the VIP. Vigil also
+/// sets arp_announce 2 on the parent: replies to clients leave through the parent, and
+/// its ARP requests would otherwise carry the VIP as sender address with the parent's MAC,
+/// undoing in every client's cache what the macvlan's ARP reply taught it. (The parent's
+/// values are put back on removal.)
+public final class VirtualMAC {
+    public let name: String
+    public let index: Int32
+    public let hardwareAddress: [UInt8]
+    private let parentName: String
+    private var savedParentSettings: [(String, String)] = []
+
+    /// 00:00:5e:00:01:VRID, or …:02:VRID for IPv6 (RFC 5798 §7.3).
+    public static func address(vrid: UInt8, ipv6: Bool) -> [UInt8] { [0, 0, 0x5e, 0, ipv6 ? 2 : 1, vrid] }
+
+    /// Creates the interface; one of the same name left by an earlier run is deleted first
+    /// (reported through `replaced`).
+    public init(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8], replaced: (String) -> Void) throws {
+        self.name = name
+        self.hardwareAddress = hardwareAddress
+        parentName = parent
+        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        defer { nl_socket_free(socket) }
+        var result = nl_connect(socket, NETLINK_ROUTE)
+        guard result == 0 else { throw NetlinkError("connecting to rtnetlink", code: result) }
+        if Self.delete(name, socket: socket) { replaced(name) }
+
+        guard let link = rtnl_link_macvlan_alloc() else { throw NetlinkError("rtnl_link_macvlan_alloc", code: -NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        name.withCString { rtnl_link_set_name(link, $0) }
+        rtnl_link_set_link(link, parentIndex)
+        var mac = hardwareAddress
+        guard let addr = nl_addr_build(AF_LLC, &mac, 6) else { throw NetlinkError("nl_addr_build", code: -NLE_NOMEM) }
+        defer { nl_addr_put(addr) }
+        rtnl_link_set_addr(link, addr)
+        result = rtnl_link_macvlan_set_mode(link, 4)  // MACVLAN_MODE_BRIDGE
+        guard result == 0 else { throw NetlinkError("macvlan mode bridge", code: result) }
+        result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
+        guard result == 0 else { throw NetlinkError("creating macvlan \(name) on \(parent)", code: result) }
+
+        var created: OpaquePointer?
+        result = rtnl_link_get_kernel(socket, 0, name, &created)
+        guard result == 0, let created else { throw NetlinkError("reading back \(name)", code: result) }
+        index = rtnl_link_get_ifindex(created)
+        rtnl_link_put(created)
+
+        Self.write("/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", "1")
+        Self.write("/proc/sys/net/ipv4/conf/\(name)/arp_ignore", "1")
+        Self.write("/proc/sys/net/ipv4/conf/\(name)/accept_local", "1")
+        Self.write("/proc/sys/net/ipv4/conf/\(name)/rp_filter", "0")
+        for (key, value) in [("arp_ignore", "1"), ("arp_filter", "1"), ("arp_announce", "2")] {
+            let path = "/proc/sys/net/ipv4/conf/\(parent)/\(key)"
+            if let old = Self.read(path), old != value {
+                savedParentSettings.append((path, old))
+                Self.write(path, value)
+            }
+        }
+
+        guard let change = rtnl_link_alloc() else { throw NetlinkError("rtnl_link_alloc", code: -NLE_NOMEM) }
+        defer { rtnl_link_put(change) }
+        rtnl_link_set_flags(change, 0x1)  // IFF_UP
+        var current: OpaquePointer?
+        result = rtnl_link_get_kernel(socket, index, nil, &current)
+        guard result == 0, let current else { throw NetlinkError("reading \(name)", code: result) }
+        defer { rtnl_link_put(current) }
+        result = rtnl_link_change(socket, current, change, 0)
+        guard result == 0 else { throw NetlinkError("bringing \(name) up", code: result) }
+    }
+
+    /// Deletes the interface and puts the parent's ARP settings back.
+    public func remove() throws {
+        for (path, value) in savedParentSettings { Self.write(path, value) }
+        savedParentSettings = []
+        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        defer { nl_socket_free(socket) }
+        let result = nl_connect(socket, NETLINK_ROUTE)
+        guard result == 0 else { throw NetlinkError("connecting to rtnetlink", code: result) }
+        _ = Self.delete(name, socket: socket)
+    }
+
+    /// Deletes a link by name; false if there was none.
+    private static func delete(_ name: String, socket: OpaquePointer) -> Bool {
+        var existing: OpaquePointer?
+        guard rtnl_link_get_kernel(socket, 0, name, &existing) == 0, let existing else { return false }
+        defer { rtnl_link_put(existing) }
+        return rtnl_link_delete(socket, existing) == 0
+    }
+
+    static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let n = Glibc.read(fd, &bytes, bytes.count)
+        guard n > 0 else { return nil }
+        return String(decoding: bytes.prefix(n), as: UTF8.self).trimmingCharacters(in: [" ", "\n"])
+    }
+
+    @discardableResult
+    static func write(_ path: String, _ value: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        return Glibc.write(fd, bytes, bytes.count) == bytes.count
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: Set<Character>) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# use_vmac with two Vigil directors (VRRPv3, advert_int 0.1): the VIP lives on a macvlan
+# with the virtual MAC 00:00:5e:00:01:33 (VRID 51), so a client's neighbour entry for the
+# VIP names that MAC and stays right across a failover; the macvlan is created at start
+# and removed at exit, and one left by a crash is replaced.
+source "$(dirname "$0")/lib.sh"
+VIP=192.0.2.100
+VMAC=00:00:5e:00:01:33
+echo "use_vmac: the VIP answers from the virtual MAC"
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box lb2 192.0.2.12/24
+lab_box client 192.0.2.50/24
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1 extra="    use_vmac")
+c2=$(vrrp_conf lb2 90 version=3 advert=0.1 extra="    use_vmac")
+has_vmac() { ip -n "${LAB}$1" -o link show vrrp.51 2>/dev/null | grep -q "link/ether $VMAC"; }
+lacks_vmac() { ! ip -n "${LAB}$1" link show vrrp.51 > /dev/null 2>&1; }
+vip_on_vmac() { ip -n "${LAB}$1" -4 -o addr show dev vrrp.51 2>/dev/null | grep -q " $VIP/"; }
+client_pings() { in_box client ping -c 1 -W 1 $VIP > /dev/null 2>&1; }
+client_sees_vmac() { in_box client ip neigh show $VIP dev eth0 | grep -q "lladdr $VMAC"; }
+
+vigil_start lb1 "$c1"
+vigil_start lb2 "$c2"
+check "lb1 becomes master with the VIP on vrrp.51" wait_until 3000 vip_on_vmac lb1
+check "both boxes have vrrp.51 with MAC $VMAC (bridge mode)" bash -c "ip -n ${LAB}lb1 -d link show vrrp.51 | grep -q 'macvlan mode bridge' && ip -n ${LAB}lb2 -o link show vrrp.51 | grep -q $VMAC"
+check "lb2 holds no VIP" lacks_vip lb2 $VIP
+check "the client reaches the VIP" wait_until 2000 client_pings
+check "the client's neighbour entry for the VIP is the virtual MAC" client_sees_vmac
+ip netns exec "${LAB}sw" timeout 3 tcpdump -i br0 -nn -e -c 3 -l vrrp > "$LABDIR/vmac.txt" 2>/dev/null
+check "adverts leave from the virtual MAC" grep -q "^[0-9:. ]*$VMAC > 01:00:5e:00:00:12" "$LABDIR/vmac.txt"
+daemon_stop lb1
+check "SIGTERM on lb1: lb2 takes the VIP on its vrrp.51" wait_until 2000 vip_on_vmac lb2
+check "  lb1's vrrp.51 is removed on exit" lacks_vmac lb1
+check "  the client still reaches the VIP" wait_until 2000 client_pings
+check "  with the same MAC in its neighbour entry (no ARP change needed)" client_sees_vmac
+vigil_start lb1 "$c1"
+check "lb1 back: it preempts, VIP on its vrrp.51" wait_until 3000 vip_on_vmac lb1
+check "  lb2 released the VIP" wait_until 1000 lacks_vip lb2 $VIP
+daemon_kill lb1
+check "SIGKILL leaves lb1's vrrp.51 behind" has_vmac lb1
+restore_link lb1
+check "lb2 takes over after the crash" wait_until 2000 vip_on_vmac lb2
+vigil_start lb1 "$c1"
+check "restart: the leftover vrrp.51 is replaced" wait_until 2000 log_has lb1 "deleted vrrp.51 left from an earlier run"
+check "  and lb1 is master again on it" wait_until 3000 vip_on_vmac lb1
+check "  the client reaches the VIP" wait_until 2000 client_pings
+daemon_stop lb1
+daemon_stop lb2
+check "no vrrp.51 left on either box" bash -c "! ip -n ${LAB}lb1 link show vrrp.51 2>/dev/null && ! ip -n ${LAB}lb2 link show vrrp.51 2>/dev/null"
+finish
