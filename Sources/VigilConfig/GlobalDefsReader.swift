@@ -2,6 +2,7 @@ extension ModelBuilder {
     func readGlobalDefs(_ block: [Statement], into g: inout GlobalDefs) {
         var unsupported = g.unsupported
         each(block, in: .globalDefs, path: "global_defs", unsupported: &unsupported) { s in
+            g.keywordOrigins[s.name] = Origin(s.location)
             switch s.name {
             case "router_id": g.routerID = word(s, "a name")
             case "vrrp_version": g.vrrpVersion = integer(s, 2...3)

@@ -29,3 +29,20 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) {}
     public var description: String { location.description }
 }
+
+/// Where each keyword of a block was last written (the one that takes effect), so a rule
+/// about a value can point at its line rather than at the block. Like `Origin`, it takes
+/// no part in equality: a dump may spell a block's keywords differently.
+public struct KeywordOrigins: Hashable, Sendable {
+    private var origins: [String: Origin] = [:]
+
+    public init() {}
+
+    public subscript(keyword: String) -> Origin? {
+        get { origins[keyword] }
+        set { origins[keyword] = newValue }
+    }
+
+    public static func == (lhs: KeywordOrigins, rhs: KeywordOrigins) -> Bool { true }
+    public func hash(into hasher: inout Hasher) {}
+}

@@ -5,6 +5,7 @@ extension ModelBuilder {
         let path = "vrrp_instance \(name)"
         var unsupported: [Statement] = []
         each(block, in: .vrrpInstance, path: path, unsupported: &unsupported) { s in
+            v.keywordOrigins[s.name] = Origin(s.location)
             switch s.name {
             case "state":
                 guard let word = word(s, "MASTER or BACKUP") else { break }

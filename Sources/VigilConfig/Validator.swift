@@ -16,6 +16,7 @@ struct Validator {
         checkScripts()
         checkScriptSecurity()
         checkVirtualServers()
+        StrictModeRules(config: config, diagnostics: diagnostics).run()
     }
 
     private func error(_ id: String, _ origin: Origin, _ message: String) {

@@ -26,6 +26,8 @@ public struct GlobalDefs: Hashable, Sendable {
     public var metricsListen: String?
     /// Recognised keywords Vigil does not implement yet, as written.
     public var unsupported: [Statement] = []
+    /// Where each keyword was written (strict-mode diagnostics point at the line).
+    public var keywordOrigins = KeywordOrigins()
 
     public init() {}
 }

@@ -43,6 +43,8 @@ public struct VRRPInstance: Hashable, Sendable {
     public var skipCheckAdvertAddresses: Bool?
     public var strictMode: Bool?
     public var unsupported: [Statement] = []
+    /// Where each keyword was written (strict-mode diagnostics point at the line).
+    public var keywordOrigins = KeywordOrigins()
 
     public init(name: String, origin: Origin) {
         self.name = name
