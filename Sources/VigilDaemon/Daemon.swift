@@ -41,12 +41,15 @@ public final class Daemon {
     private let files: FileWatcher?
     /// Last number read from each track_file, by name.
     private var fileNumbers: [String: Int64] = [:]
+    /// Strict mode's drop rules (nftables) for instances without `accept`.
+    private var firewall: StrictFirewallPlan
 
     public init(plan: DaemonPlan, logger: Logger) throws {
         self.plan = plan
         let plans = plan.instances
         self.plans = plans
         self.logger = logger
+        firewall = StrictFirewallPlan(plans, logger: logger)
         routers = plans.map { VirtualRouter($0.router) }
         addresses = try AddressManager()
         scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
@@ -130,6 +133,7 @@ public final class Daemon {
 
     /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
     public func run() {
+        firewall.removeLeftover()
         for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
         scripts.openFIFOs(plan.fifos)
@@ -180,6 +184,7 @@ public final class Daemon {
         for vmac in virtualMACs {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
+        firewall.remove()
     }
 
     /// Empties the signalfd; true when asked to stop (SIGCHLD only wakes the loop).
@@ -334,6 +339,7 @@ public final class Daemon {
                     }
                 }
             case .addVirtualAddresses:
+                firewall.addressesAdding(instance: i)
                 for address in plan.addresses {
                     do { try addresses.add(address) } catch { logger.error("(\(name)) \(error)") }
                 }
@@ -342,6 +348,7 @@ public final class Daemon {
                 for address in plan.addresses {
                     do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
                 }
+                firewall.addressesRemoved(instance: i)
                 logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
             case .sendGratuitousARP:
                 for (address, link) in plan.announced {

@@ -22,6 +22,8 @@ public struct InstancePlan: Sendable {
     /// Interfaces the instance tracks (its own among them), by index: link events name
     /// an index, the core tracks names.
     public var trackedInterfaces: [Int32: String] = [:]
+    /// `no_accept` in effect (strict mode's default): traffic to `addresses` is dropped while master.
+    public var dropsTrafficWhileMaster = false
 
     public struct VirtualMACPlan: Sendable {
         /// `use_vmac NAME`, or keepalived's default `vrrp.VRID`.
@@ -130,6 +132,7 @@ public struct InstancePlan: Sendable {
         var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
                                 unicastPeers: peers, notify: v.notify)
         plan.vmac = vmac
+        plan.dropsTrafficWhileMaster = StrictMode.dropsTrafficToVirtualAddresses(v, g)
         return plan
     }
 
