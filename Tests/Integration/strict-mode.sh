@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Strict mode (vrrp_strict, VRRPv3 advert_int 0.1): without `accept`, the master drops
+# traffic to its VIP with nftables (table inet vigil) and the backup has no rules; the
+# table follows the master on SIGTERM; a SIGKILLed master leaves it behind and a restart
+# removes it before the election; with `accept` there is no table and the VIP answers.
+source "$(dirname "$0")/lib.sh"
+VIP=192.0.2.100
+MDI=400
+TABLE="inet vigil"
+echo "strict mode pair, VRRPv3 advert_int 0.1"
+command -v nft >/dev/null || { echo "  FAIL nft is not installed (Debian package nftables)"; exit 1; }
+
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box lb2 192.0.2.12/24
+lab_box client 192.0.2.50/24
+strict="    vrrp_strict"
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1 global="$strict")
+c2=$(vrrp_conf lb2 90 version=3 advert=0.1 global="$strict")
+
+has_table()   { in_box "$1" nft list table $TABLE >/dev/null 2>&1; }
+lacks_table() { ! has_table "$1"; }
+no_ruleset()  { [ -z "$(in_box "$1" nft list ruleset 2>&1)" ]; }
+drops_vip()   { in_box "$1" nft list set $TABLE vips4 2>/dev/null | grep -q "elements = { $VIP }"; }
+answers()     { in_box client ping -n -c 3 -i 0.2 -W 1 "$1" >/dev/null 2>&1; }
+silent()      { ! in_box client ping -n -c 3 -i 0.2 -W 1 "$1" >/dev/null 2>&1; }
+# first_line NAME PATTERN FROM: line number of the first match at or after line FROM.
+first_line()  { awk -v from="$3" -v pat="$2" 'NR >= from && index($0, pat) { print NR; exit }' "$LABDIR/$1.log"; }
+lines()       { wc -l < "$LABDIR/$1.log"; }
+
+check "vigil check warns that traffic to the VIP will be dropped while master" \
+    sh -c "'$VIGIL' check -f '$c1' | grep -q 'while it is master, traffic addressed to its virtual addresses (192.0.2.100) will be dropped'"
+
+vigil_start lb1 "$c1"
+vigil_start lb2 "$c2"
+check "lb1 (priority 100) is master" wait_until $((MDI + 3000)) has_vip lb1 $VIP
+check "lb2 is backup" wait_until 2000 lacks_vip lb2 $VIP
+check "master: table $TABLE exists on lb1" wait_until 1000 has_table lb1
+check "master: its set holds the VIP" drops_vip lb1
+check "master: lb1 logs the drop rule" log_has lb1 "firewall: dropping traffic to $VIP"
+check "backup: lb2 has no nftables rules at all" no_ruleset lb2
+check "control: the client reaches lb1's own address" answers 192.0.2.11
+check "a client ping to the VIP gets no answer" silent $VIP
+
+daemon_stop lb1
+check "SIGTERM: lb1 exits 0 (got $STATUS)" test "$STATUS" = 0
+check "SIGTERM: the table is gone on lb1" lacks_table lb1
+check "SIGTERM: no nftables rules left on lb1" no_ruleset lb1
+check "SIGTERM: lb2 takes over" wait_until 3000 has_vip lb2 $VIP
+check "SIGTERM: the new master lb2 has the table, dropping the VIP" wait_until 1000 drops_vip lb2
+check "SIGTERM: the VIP still does not answer" silent $VIP
+
+vigil_start lb1 "$c1"
+check "lb1 comes back and preempts" wait_until $((MDI + 3000)) has_vip lb1 $VIP
+check "lb2, backup again, removed its table" wait_until 2000 lacks_table lb2
+check "lb1 has the table again" wait_until 1000 has_table lb1
+
+daemon_kill lb1
+cut_link lb1
+check "SIGKILL: the table is left behind on lb1" has_table lb1
+check "SIGKILL: lb2 takes over with the table" wait_until $((MDI + 3000)) drops_vip lb2
+restore_link lb1
+from=$(( $(lines lb1) + 1 ))
+vigil_start lb1 "$c1"
+check "restart: lb1 logs that it removed the leftover table" \
+    wait_until 2000 log_has lb1 "removed nftables table $TABLE left by an earlier run"
+check "restart: lb1 preempts back" wait_until $((MDI + 3000)) has_vip lb1 $VIP
+removed=$(first_line lb1 "left by an earlier run" "$from")
+master=$(first_line lb1 "BACKUP -> MASTER" "$from")
+check "restart: the leftover went before lb1 became master (log lines $removed < $master)" \
+    test -n "$removed" -a -n "$master" -a "${removed:-0}" -lt "${master:-0}"
+check "restart: lb1 drops the VIP again" wait_until 1000 drops_vip lb1
+check "restart: lb2 released the VIP and its table" wait_until 2000 lacks_table lb2
+
+daemon_stop lb2
+daemon_stop lb1
+check "both stopped: no table on either box" sh -c "! ip netns exec '${LAB}lb1' nft list table $TABLE >/dev/null 2>&1 && ! ip netns exec '${LAB}lb2' nft list table $TABLE >/dev/null 2>&1"
+
+a1=$(vrrp_conf lb1 100 version=3 advert=0.1 global="$strict" extra="    accept")
+a2=$(vrrp_conf lb2 90 version=3 advert=0.1 global="$strict" extra="    accept")
+vigil_start lb1 "$a1"
+vigil_start lb2 "$a2"
+check "accept: lb1 is master" wait_until $((MDI + 3000)) has_vip lb1 $VIP
+check "accept: the client's ping to the VIP answers" wait_until 3000 answers $VIP
+check "accept: no nftables rules on the master" no_ruleset lb1
+check "accept: none on the backup" no_ruleset lb2
+daemon_stop lb1
+check "accept: lb1 exits 0 on SIGTERM" test "$STATUS" = 0
+daemon_stop lb2
+finish
