@@ -20,8 +20,12 @@ public enum StrictMode {
         v.priority ?? (v.initialState == .master ? 255 : 100)
     }
 
+    /// keepalived's version: as written; else 3 for IPv6 (the first VIP's family; the
+    /// global vrrp_version does not apply there), else global vrrp_version, else 2.
     static func version(_ v: VRRPInstance, _ g: GlobalDefs) -> Int {
-        v.version ?? g.vrrpVersion ?? 2
+        if let written = v.version { return written }
+        if v.virtualIPAddresses.first?.prefix.address.family == .inet6 { return 3 }
+        return g.vrrpVersion ?? 2
     }
 
     /// Whether traffic addressed to the instance's virtual addresses (excluded ones too)

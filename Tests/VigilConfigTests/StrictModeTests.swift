@@ -125,6 +125,14 @@ import Testing
         #expect(!relaxed.diagnostics.contains { $0.id == "strict-global-ignored" })
     }
 
+    @Test func ipv6IsVersion3WithoutSayingSo() {
+        // keepalived runs an IPv6 instance as VRRPv3 unless told otherwise: accept counts.
+        let v6 = strict + instance("accept").replacingOccurrences(of: "192.0.2.100/24", with: "fe80::100/64")
+        let result = load(v6)
+        #expect(!result.diagnostics.contains { $0.id == "strict-accept-v2" })
+        #expect(!StrictMode.dropsTrafficToVirtualAddresses(result.configuration.vrrpInstances[0], result.configuration.globalDefs))
+    }
+
     @Test func mixedVersionsAreAllowed() {
         // keepalived 2.2.7 has no rule against v2 and v3 instances side by side.
         let text = strict + instance("", name: "A") + "\n" + instance("version 3", name: "B").replacingOccurrences(of: "51", with: "52")
