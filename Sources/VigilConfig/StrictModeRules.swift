@@ -17,7 +17,7 @@ public enum StrictMode {
     /// The priority keepalived runs: as written, else 255 (address owner) for `state
     /// MASTER` and 100 otherwise. The owner is exempt from the drop rules.
     static func basePriority(_ v: VRRPInstance) -> Int {
-        v.priority ?? (v.initialState == .master ? 255 : 100)
+        v.basePriority
     }
 
     /// keepalived's version: as written; else 3 for IPv6 (the first VIP's family; the

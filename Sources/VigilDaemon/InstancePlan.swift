@@ -116,7 +116,7 @@ public struct InstancePlan: Sendable {
         for peer in v.unicastPeers { peers.append(try sameFamily(peer, "unicast_peer")) }
         let router = VirtualRouter.Configuration(
             name: v.name, version: version, virtualRouterID: UInt8(v.virtualRouterID ?? 0),
-            priority: UInt8(v.priority ?? 100), advertisementInterval: v.advertInterval ?? 1_000_000,
+            priority: UInt8(v.basePriority), advertisementInterval: v.advertInterval ?? 1_000_000,
             initialState: v.initialState == .master ? .master : .backup, preempt: v.preempt,
             preemptDelay: v.preemptDelay ?? 0, authentication: authentication, virtualAddresses: advertised,
             primaryAddress: primary, skipCheckAdvertAddresses: v.skipCheckAdvertAddresses ?? g.skipCheckAdvertAddresses,

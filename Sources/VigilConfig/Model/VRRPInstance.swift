@@ -16,6 +16,9 @@ public struct VRRPInstance: Hashable, Sendable {
     public var virtualRouterID: Int?
     /// 1…255; keepalived's default is 100.
     public var priority: Int?
+    /// The priority keepalived runs: as written, else 255 (address owner) for `state
+    /// MASTER` and 100 otherwise.
+    public var basePriority: Int { priority ?? (initialState == .master ? 255 : 100) }
     /// `advert_int` in microseconds (keepalived's default 1 s).
     public var advertInterval: Microseconds?
     public var version: Int?
