@@ -27,7 +27,12 @@ static inline pid_t vigil_spawn(const char *path, char *const argv[], char *cons
                                 uid_t uid, gid_t gid, const gid_t *groups, int ngroups) {
     pid_t pid = fork();
     if (pid < 0) return -errno;
-    if (pid > 0) return pid;
+    if (pid > 0) {
+        // Also from the parent, so the group exists before anyone signals it (the usual
+        // race between fork and the child's own setpgid).
+        setpgid(pid, pid);
+        return pid;
+    }
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
