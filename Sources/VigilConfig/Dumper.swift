@@ -198,6 +198,33 @@ private final class Writer {
         return words.joined(separator: " ")
     }
 
+    static func route(_ r: VirtualRoute) -> String {
+        var words: [String] = r.kind == .unicast ? [] : [r.kind.rawValue]
+        if let src = r.source { words += ["src", src.description] }
+        // keepalived's examples: `src A to P …`, else the prefix first.
+        words += r.source == nil ? [r.destination.description] : ["to", r.destination.description]
+        if let gw = r.gateway { words += ["via", gw.description] }
+        if let d = r.device { words += ["dev", word(d)] }
+        if let s = r.scope { words += ["scope", s.description] }
+        if let t = r.table { words += ["table", RouteTable.name(t)] }
+        if let m = r.metric { words += ["metric", String(m)] }
+        if let p = r.protocolNumber { words += ["proto", String(p)] }
+        if r.onlink { words.append("onlink") }
+        return words.joined(separator: " ")
+    }
+
+    static func rule(_ r: VirtualRule) -> String {
+        var words: [String] = []
+        if let f = r.from { words += ["from", f.description] }
+        if let t = r.to { words += ["to", t.description] }
+        if let i = r.inputInterface { words += ["iif", word(i)] }
+        if let o = r.outputInterface { words += ["oif", word(o)] }
+        if let m = r.firewallMark { words += ["fwmark", r.firewallMask.map { "\(m)/\($0)" } ?? String(m)] }
+        if let p = r.priority { words += ["priority", String(p)] }
+        if let t = r.table { words += ["table", RouteTable.name(t)] }
+        return words.joined(separator: " ")
+    }
+
     static func track(_ r: TrackReference) -> String {
         var words = [word(r.name)]
         if let w = r.weight { words += ["weight", String(w)] }
@@ -246,6 +273,12 @@ private final class Writer {
             opt("mcast_src_ip", v.multicastSourceIP)
             if !v.unicastPeers.isEmpty {
                 block("unicast_peer") { for p in v.unicastPeers { line(p.description) } }
+            }
+            if !v.virtualRoutes.isEmpty {
+                block("virtual_routes") { for r in v.virtualRoutes { line(Writer.route(r)) } }
+            }
+            if !v.virtualRules.isEmpty {
+                block("virtual_rules") { for r in v.virtualRules { line(Writer.rule(r)) } }
             }
             trackLists(scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles)
             notify(v.notify)

@@ -36,6 +36,10 @@ extension ModelBuilder {
                 if let args = arguments(s, 1...1, "an address") { v.multicastSourceIP = address(args[0], what: "mcast_src_ip") }
             case "unicast_peer":
                 if let block = blockExpected(s) { v.unicastPeers += block.compactMap(readUnicastPeer) }
+            case "virtual_routes":
+                if let block = blockExpected(s) { v.virtualRoutes += block.compactMap(readVirtualRoute) }
+            case "virtual_rules":
+                if let block = blockExpected(s) { v.virtualRules += block.compactMap(readVirtualRule) }
             case "track_script":
                 if let block = blockExpected(s) { v.trackScripts += readTrackList(block) }
             case "track_interface":

@@ -26,6 +26,7 @@ public final class Daemon {
     private var announcers: [Int32: GratuitousARP] = [:]
     private var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
     private let addresses: AddressManager
+    private let routes: RouteManager
     private let logger: Logger
     private let scripts: NotifyRunner
     private var rejections = RejectionLog()
@@ -52,6 +53,7 @@ public final class Daemon {
         firewall = StrictFirewallPlan(plans, logger: logger)
         routers = plans.map { VirtualRouter($0.router) }
         addresses = try AddressManager()
+        routes = try RouteManager()
         scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
         groups = plan.syncGroups.map { SyncGroupCoordinator(name: $0.name, members: $0.members) }
@@ -244,7 +246,39 @@ public final class Daemon {
             if !stale.isEmpty {
                 logger.notice("(\(plan.router.name)) removed \(stale.map(\.description).joined(separator: " ")) left from an earlier run")
             }
+            let staleRules = plan.rules.filter { (try? routes.remove($0)) == true }
+            let staleRoutes = plan.routes.filter { (try? routes.remove($0)) == true }
+            if !staleRules.isEmpty || !staleRoutes.isEmpty {
+                let what = staleRoutes.map { "route \($0)" } + staleRules.map { "rule \($0)" }
+                logger.notice("(\(plan.router.name)) removed \(what.joined(separator: ", ")) left from an earlier run")
+            }
         }
+    }
+
+    /// `virtual_routes` then `virtual_rules`, once the VIPs (their sources) are in place.
+    private func installRoutes(of i: Int) {
+        let plan = plans[i]
+        guard !plan.routes.isEmpty || !plan.rules.isEmpty else { return }
+        for route in plan.routes {
+            do { try routes.add(route) } catch { logger.error("(\(plan.router.name)) \(error)") }
+        }
+        for rule in plan.rules {
+            do { try routes.add(rule) } catch { logger.error("(\(plan.router.name)) \(error)") }
+        }
+        logger.info("(\(plan.router.name)) added \(plan.routes.count) virtual route(s), \(plan.rules.count) rule(s)")
+    }
+
+    /// Rules, then routes, before the VIPs go (keepalived's order).
+    private func removeRoutes(of i: Int) {
+        let plan = plans[i]
+        guard !plan.routes.isEmpty || !plan.rules.isEmpty else { return }
+        for rule in plan.rules {
+            do { try routes.remove(rule) } catch { logger.error("(\(plan.router.name)) \(error)") }
+        }
+        for route in plan.routes {
+            do { try routes.remove(route) } catch { logger.error("(\(plan.router.name)) \(error)") }
+        }
+        logger.info("(\(plan.router.name)) removed its virtual routes and rules")
     }
 
     /// Link events: an instance's interface going down puts it in Fault (its VIPs go, the
@@ -344,7 +378,9 @@ public final class Daemon {
                     do { try addresses.add(address) } catch { logger.error("(\(name)) \(error)") }
                 }
                 logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
+                installRoutes(of: i)
             case .removeVirtualAddresses:
+                removeRoutes(of: i)
                 for address in plan.addresses {
                     do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
                 }

@@ -16,6 +16,7 @@ drills=(
     "sync-group.sh"
     "ipv6.sh"
     "vmac.sh"
+    "virtual-routes.sh"
     "strict-mode.sh"
 )
 failed=()

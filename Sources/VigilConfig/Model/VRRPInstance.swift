@@ -36,6 +36,9 @@ public struct VRRPInstance: Hashable, Sendable {
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []
     public var notify = NotifyScripts()
+    /// `virtual_routes` / `virtual_rules`: installed and removed with the VIPs.
+    public var virtualRoutes: [VirtualRoute] = []
+    public var virtualRules: [VirtualRule] = []
     public var garp = GratuitousARPSettings()
     /// `use_vmac [NAME]`: the name, or "" for keepalived's default vrrp.VRID.
     public var useVMAC: String?
