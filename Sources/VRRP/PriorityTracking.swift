@@ -13,6 +13,7 @@ public struct PriorityTracking: Hashable, Sendable {
             case script = "vrrp_script"
             case interface = "interface"
             case file = "track_file"
+            case process = "vrrp_track_process"
         }
 
         public var kind: Kind
@@ -90,6 +91,7 @@ public struct PriorityTracking: Hashable, Sendable {
             case .script: return .script(object.name)
             case .interface: return .interface(object.name)
             case .file: return .trackFile(object.name)
+            case .process: return .process(object.name)
             }
         }
     }
@@ -125,6 +127,8 @@ public enum FaultReason: Hashable, Sendable, CustomStringConvertible {
     case script(String)
     /// A `track_file` with weight 0 holds a non-zero number (or its result is ≤ −254).
     case trackFile(String)
+    /// A `vrrp_track_process` with weight 0 has no quorum.
+    case process(String)
     /// Another member of the `vrrp_sync_group` is in Fault.
     case syncGroup(String)
 
@@ -133,6 +137,7 @@ public enum FaultReason: Hashable, Sendable, CustomStringConvertible {
         case let .interface(name): return "interface \(name) down"
         case let .script(name): return "vrrp_script \(name) failing"
         case let .trackFile(name): return "track_file \(name) in fault"
+        case let .process(name): return "vrrp_track_process \(name) without quorum"
         case let .syncGroup(name): return "a member of sync group \(name) is in fault"
         }
     }

@@ -11,6 +11,7 @@ public enum Dumper {
         }
         for s in c.vrrpScripts { w.vrrpScript(s) }
         for t in c.trackFiles { w.trackFile(t) }
+        for p in c.trackProcesses { w.trackProcess(p) }
         for v in c.vrrpInstances { w.instance(v) }
         for g in c.syncGroups { w.syncGroup(g) }
         for g in c.virtualServerGroups { w.virtualServerGroup(g) }
@@ -232,8 +233,10 @@ private final class Writer {
         return words.joined(separator: " ")
     }
 
-    func trackLists(scripts: [TrackReference], interfaces: [TrackReference], files: [TrackReference]) {
-        for (keyword, list) in [("track_script", scripts), ("track_interface", interfaces), ("track_file", files)] where !list.isEmpty {
+    func trackLists(scripts: [TrackReference], interfaces: [TrackReference], files: [TrackReference],
+                    processes: [TrackReference]) {
+        for (keyword, list) in [("track_script", scripts), ("track_interface", interfaces), ("track_file", files),
+                                ("track_process", processes)] where !list.isEmpty {
             block(keyword) { for r in list { line(Writer.track(r)) } }
         }
     }
@@ -280,7 +283,7 @@ private final class Writer {
             if !v.virtualRules.isEmpty {
                 block("virtual_rules") { for r in v.virtualRules { line(Writer.rule(r)) } }
             }
-            trackLists(scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles)
+            trackLists(scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles, processes: v.trackProcesses)
             notify(v.notify)
             garp(v.garp, prefix: "garp_")
             if let vmac = v.useVMAC { line(vmac.isEmpty ? "use_vmac" : "use_vmac \(Writer.word(vmac))") }
@@ -297,7 +300,7 @@ private final class Writer {
         block("vrrp_sync_group \(Writer.word(g.name))") {
             block("group") { for m in g.members { line(Writer.word(m.name)) } }
             notify(g.notify)
-            trackLists(scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles)
+            trackLists(scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles, processes: g.trackProcesses)
             raw(g.unsupported)
         }
     }
@@ -313,6 +316,20 @@ private final class Writer {
             opt("user", s.user.map(Writer.user))
             flag("init_fail", s.initFail)
             raw(s.unsupported)
+        }
+    }
+
+    func trackProcess(_ p: TrackProcess) {
+        block("vrrp_track_process \(Writer.word(p.name))") {
+            if !p.process.isEmpty { line((["process"] + p.process.map(Writer.word)).joined(separator: " ")) }
+            opt("param_match", p.parameterMatch?.rawValue)
+            if let w = p.weight { line("weight \(w)\(p.weightReverse ? " reverse" : "")") }
+            opt("quorum", p.quorum)
+            opt("quorum_max", p.quorumMax)
+            seconds("fork_delay", p.forkDelay)
+            seconds("terminate_delay", p.terminateDelay)
+            flag("full_command", p.fullCommand)
+            raw(p.unsupported)
         }
     }
 

@@ -13,6 +13,8 @@ extension ModelBuilder {
                 if let group = readSyncGroup(s) { config.syncGroups.append(group) }
             case "vrrp_script":
                 if let script = readVRRPScript(s) { config.vrrpScripts.append(script) }
+            case "vrrp_track_process":
+                if let p = readTrackProcess(s) { config.trackProcesses.append(p) }
             case "track_file", "vrrp_track_file":
                 if let file = readTrackFile(s) { config.trackFiles.append(file) }
             case "virtual_server":

@@ -46,6 +46,8 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { v.trackInterfaces += readTrackList(block) }
             case "track_file":
                 if let block = blockExpected(s) { v.trackFiles += readTrackList(block) }
+            case "track_process":
+                if let block = blockExpected(s) { v.trackProcesses += readTrackList(block) }
             case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
                  "notify_master_rx_lower_pri":
                 readNotify(s, into: &v.notify)
@@ -237,6 +239,8 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { g.trackInterfaces += readTrackList(block) }
             case "track_file":
                 if let block = blockExpected(s) { g.trackFiles += readTrackList(block) }
+            case "track_process":
+                if let block = blockExpected(s) { g.trackProcesses += readTrackList(block) }
             default:
                 return false
             }
@@ -276,6 +280,48 @@ extension ModelBuilder {
             diagnostics.error("missing-script", at: s.location, "vrrp_script \(name) has no 'script'")
         }
         return v
+    }
+
+    func readTrackProcess(_ s: Statement) -> TrackProcess? {
+        guard let name = blockName(s), let block = blockExpected(s) else { return nil }
+        var p = TrackProcess(name: name, origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        each(block, in: .trackProcess, path: "vrrp_track_process \(name)", unsupported: &unsupported) { s in
+            switch s.name {
+            case "process":
+                guard arguments(s, 1...Int.max, "a process name and optionally its parameters") != nil else { break }
+                p.process = s.values
+            case "param_match":
+                guard let word = word(s, "initial or partial") else { break }
+                guard let m = TrackProcess.ParameterMatch(rawValue: word) else {
+                    diagnostics.error("bad-value", at: s.arguments[0].location, "param_match '\(word)' is neither initial nor partial")
+                    break
+                }
+                p.parameterMatch = m
+            case "weight":
+                guard let args = arguments(s, 1...2, "a number from -254 to 254 and optionally 'reverse'") else { break }
+                p.weight = integer(args[0], -254...254, what: "weight")
+                p.weightReverse = args.count > 1 && args[1].text == "reverse"
+            case "quorum": p.quorum = integer(s, 0...65535)
+            case "quorum_max": p.quorumMax = integer(s, 0...65535)
+            case "delay":
+                p.forkDelay = seconds(s, 0...3600)
+                p.terminateDelay = p.forkDelay
+            case "fork_delay": p.forkDelay = seconds(s, 0...3600)
+            case "terminate_delay": p.terminateDelay = seconds(s, 0...3600)
+            case "full_command": p.fullCommand = flag(s)
+            default: return false
+            }
+            return true
+        }
+        p.unsupported = unsupported
+        if p.process.isEmpty {
+            diagnostics.error("missing-process", at: s.location, "vrrp_track_process \(name) has no 'process'")
+        }
+        if let q = p.quorum, let m = p.quorumMax, m < q {
+            diagnostics.error("bad-value", at: s.location, "vrrp_track_process \(name): quorum_max \(m) is below quorum \(q)")
+        }
+        return p
     }
 
     func readTrackFile(_ s: Statement) -> TrackFile? {

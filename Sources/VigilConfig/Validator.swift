@@ -44,6 +44,7 @@ struct Validator {
         var vrids: [String: String] = [:]
         let scripts = Set(config.vrrpScripts.map(\.name))
         let files = Set(config.trackFiles.map(\.name))
+        let processes = Set(config.trackProcesses.map(\.name))
         for v in config.vrrpInstances {
             let path = "vrrp_instance \(v.name)"
             if let first = names[v.name] {
@@ -98,6 +99,9 @@ struct Validator {
             for ref in v.trackInterfaces { checkInterface(ref.name, ref.origin, "\(path): track_interface") }
             for ref in v.trackScripts where !scripts.contains(ref.name) {
                 error("undefined-script", ref.origin, "\(path): track_script '\(ref.name)' is not defined by any vrrp_script")
+            }
+            for ref in v.trackProcesses where !processes.contains(ref.name) {
+                error("undefined-track-process", ref.origin, "\(path): track_process '\(ref.name)' is not defined by any vrrp_track_process")
             }
             for ref in v.trackFiles where !files.contains(ref.name) {
                 error("undefined-track-file", ref.origin, "\(path): track_file '\(ref.name)' is not defined by any track_file block")

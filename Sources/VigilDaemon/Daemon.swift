@@ -39,6 +39,7 @@ public final class Daemon {
     /// The sync group of each instance, if any (index into `groups`).
     private var groupOfInstance: [Int: Int] = [:]
     private var trackScripts: TrackScriptRunner
+    private let trackProcesses: TrackProcessMonitor
     private let files: FileWatcher?
     /// Last number read from each track_file, by name.
     private var fileNumbers: [String: Int64] = [:]
@@ -61,6 +62,7 @@ public final class Daemon {
             for m in group.members { groupOfInstance[m] = g }
         }
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
+        trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
         for f in plan.trackFiles {
             guard let value = f.initValue else { continue }
             do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {
@@ -150,16 +152,19 @@ public final class Daemon {
         }
         readTrackFiles(at: now)
         for (name, reading) in trackScripts.initialReadings { scriptChanged(name, reading, at: now) }
+        for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
         for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
         var stop = false
         var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
         let firstSocket = fds.count
         fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
             now = Monotonic.now()
-            let deadline = (routers.compactMap(\.nextDeadline) + [trackScripts.nextDeadline].compactMap { $0 }).min()
+            let deadline = (routers.compactMap(\.nextDeadline)
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline].compactMap { $0 }).min()
             for f in fds.indices { fds[f].revents = 0 }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
@@ -172,6 +177,8 @@ public final class Daemon {
             if fds[0].revents != 0 { stop = readSignals() }
             if fds[1].revents != 0 { linkChanged(at: now) }
             if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
+            if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
+            for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             for (s, fd) in fds.dropFirst(firstSocket).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             for i in routers.indices {
@@ -210,8 +217,13 @@ public final class Daemon {
 
     /// A vrrp_script's verdict changed: every instance tracking it hears of it.
     private func scriptChanged(_ name: String, _ reading: PriorityTracking.Reading, at now: Instant) {
-        for i in routers.indices where routers[i].tracking.tracks(.script, name) {
-            perform(routers[i].track(reading, kind: .script, name: name, at: now), instance: i)
+        tracked(.script, name, reading, at: now)
+    }
+
+    private func tracked(_ kind: PriorityTracking.Object.Kind, _ name: String, _ reading: PriorityTracking.Reading,
+                         at now: Instant) {
+        for i in routers.indices where routers[i].tracking.tracks(kind, name) {
+            perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
         }
     }
 

@@ -8,6 +8,7 @@ public struct DaemonPlan: Sendable {
     public var instances: [InstancePlan]
     public var scripts: [ScriptPlan]
     public var trackFiles: [TrackFilePlan]
+    public var trackProcesses: [ProcessPlan]
     public var syncGroups: [SyncGroupPlan]
     /// `notify_fifo` and `vrrp_notify_fifo` (each with its optional script).
     public var fifos: [(path: String, script: String?)]
@@ -38,6 +39,18 @@ public struct DaemonPlan: Sendable {
         public var overwrite: Bool
     }
 
+    /// A `vrrp_track_process` in use.
+    public struct ProcessPlan: Sendable {
+        public var name: String
+        public var pattern: ProcessPattern
+        public var quorum: Int
+        public var quorumMax: Int
+        /// Wait this long after the quorum is gained (a fork) or lost (a restart) before
+        /// believing it.
+        public var forkDelay: Int64
+        public var terminateDelay: Int64
+    }
+
     public struct SyncGroupPlan: Sendable {
         public var name: String
         /// Indices into `instances`.
@@ -60,6 +73,7 @@ public struct DaemonPlan: Sendable {
                                                       uniquingKeysWith: { a, _ in a })
         let scriptByName = Dictionary(config.vrrpScripts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let fileByName = Dictionary(config.trackFiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let processByName = Dictionary(config.trackProcesses.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Which scripts may run at all.
         var refused: Set<String> = []
@@ -86,7 +100,7 @@ public struct DaemonPlan: Sendable {
             func add(_ object: PriorityTracking.Object, defaultWeight: Bool = false) {
                 var o = object
                 if constrained && o.weight != 0 {
-                    if o.kind == .interface && !owner || o.kind == .file && defaultWeight {
+                    if o.kind == .interface && !owner || (o.kind == .file || o.kind == .process) && defaultWeight {
                         notes.append("warning: (\(v.name)) \(o.kind.rawValue) \(o.name): weight ignored, \(v.name) is \(why); weight 0 (Fault) used")
                         o.weight = 0
                     } else {
@@ -100,6 +114,13 @@ public struct DaemonPlan: Sendable {
             let scriptRefs = v.trackScripts + (group?.trackScripts.map { var r = $0; r.weight = 0; return r } ?? [])
             let interfaceRefs = v.trackInterfaces + (group?.trackInterfaces.map { var r = $0; r.weight = 0; return r } ?? [])
             let fileRefs = v.trackFiles + (group?.trackFiles.map { var r = $0; r.weight = 0; return r } ?? [])
+            let processRefs = v.trackProcesses + (group?.trackProcesses.map { var r = $0; r.weight = 0; return r } ?? [])
+            for ref in processRefs {
+                guard let p = processByName[ref.name], !p.process.isEmpty else { continue }
+                add(.init(.process, p.name, weight: clampWeight(ref.weight ?? p.weight ?? 1),
+                          reverse: ref.weight != nil ? ref.reverse : p.weightReverse),
+                    defaultWeight: ref.weight == nil && p.weight == nil)
+            }
             for ref in interfaceRefs {
                 add(.init(.interface, ref.name, weight: clampWeight(ref.weight ?? 0), reverse: ref.reverse))
             }
@@ -148,6 +169,21 @@ public struct DaemonPlan: Sendable {
             }
             groups.append(SyncGroupPlan(name: sg.name, members: members, notify: sg.notify))
         }
+        let usedProcesses = Set(instances.flatMap { $0.router.tracked.filter { $0.kind == .process }.map(\.name) })
+        let processes = config.trackProcesses.filter { usedProcesses.contains($0.name) }.map { p in
+            let match: ProcessPattern.ParameterMatch? = p.parameterMatch.map {
+                switch $0 {
+                case .exact: return .exact
+                case .partial: return .partial
+                case .initial: return .initial
+                }
+            }
+            return ProcessPlan(name: p.name,
+                               pattern: ProcessPattern(command: p.process[0], parameters: Array(p.process.dropFirst()),
+                                                       parameterMatch: match, fullCommand: p.fullCommand),
+                               quorum: p.quorum ?? 1, quorumMax: p.quorumMax ?? Int.max,
+                               forkDelay: p.forkDelay ?? 0, terminateDelay: p.terminateDelay ?? 0)
+        }
         let usedFiles = Set(instances.flatMap { $0.router.tracked.filter { $0.kind == .file }.map(\.name) })
         let files = config.trackFiles.filter { usedFiles.contains($0.name) }.map { f in
             let words = f.initFile ?? []
@@ -163,7 +199,8 @@ public struct DaemonPlan: Sendable {
             notes.append("warning: scripts run as \(scriptUser.user) without enable_script_security: their files are not checked for unsafe permissions")
         }
         let orderedScripts = config.vrrpScripts.compactMap { usedScripts[$0.name] }
-        return DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, syncGroups: groups,
+        return DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, trackProcesses: processes,
+                          syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
     }
 

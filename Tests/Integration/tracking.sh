@@ -130,6 +130,57 @@ daemon_stop lb1
 check "SIGTERM: exit 0 with scripts running" test "$STATUS" = 0
 daemon_stop lb2
 
+# vrrp_track_process: lb1 needs a process named vgproc$$ (a copy of sleep, so no other
+# process on the host matches); terminate_delay 1 s rides out a quick restart.
+PROC=vgproc$$
+cp "$(command -v sleep)" "$LABDIR/bin/$PROC"
+proc_start() { spawn /dev/null "$LABDIR/bin/$PROC" 600; PROC_PID=$!; HELPERS+=($PROC_PID); }
+proc_stop() { kill -KILL "$PROC_PID" 2>/dev/null; wait "$PROC_PID" 2>/dev/null; }
+proc_conf() {
+    cat > "$LABDIR/$1-proc.conf" <<CONF
+global_defs {
+    vrrp_version 3
+}
+vrrp_track_process daemon {
+    process $PROC
+    weight 0
+    terminate_delay 1
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority $2
+    advert_int 0.1
+    $3
+    virtual_ipaddress {
+        $VIP/24
+    }
+}
+CONF
+    echo "$LABDIR/$1-proc.conf"
+}
+proc_start
+: > "$LABDIR/lb1.log"
+vigil_start lb1 "$(proc_conf lb1 100 'track_process {
+        daemon
+    }')"
+vigil_start lb2 "$(proc_conf lb2 90 '')"
+check "track_process: with $PROC running lb1 is master" wait_until 3000 has_vip lb1 $VIP
+check "  it counted 1 process" log_has lb1 "vrrp_track_process daemon: 1 process(es)"
+proc_stop
+check "  the exit is seen at once (proc connector)" wait_until 1000 log_has lb1 "vrrp_track_process daemon: 0 process(es)"
+proc_start
+check "  a restart within terminate_delay (1 s) changes nothing" holds_for 2000 has_vip lb1 $VIP
+check "  no FAULT for it" bash -c "! grep -q 'FAULT' '$LABDIR/lb1.log'"
+proc_stop
+check "  $PROC stopped for good: lb1 goes to FAULT after the delay" wait_until 3000 log_has lb1 "MASTER -> FAULT: vrrp_track_process daemon without quorum"
+check "  lb2 takes the VIP" wait_until 2000 has_vip lb2 $VIP
+proc_start
+check "  $PROC back: lb1 preempts (no fork_delay)" wait_until 3000 has_vip lb1 $VIP
+proc_stop
+daemon_stop lb1
+daemon_stop lb2
+
 # script_user and enable_script_security, lb1 alone.
 chmod 755 "$LABDIR"
 mkdir -m 1777 "$LABDIR/out"

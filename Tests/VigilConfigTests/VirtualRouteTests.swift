@@ -73,3 +73,35 @@ import Testing
         #expect(again.configuration.vrrpInstances.first?.virtualRules == result.configuration.vrrpInstances.first?.virtualRules)
     }
 }
+
+/// `vrrp_track_process` blocks and references.
+@Suite struct TrackProcessConfigTests {
+    @Test func aTrackProcessIsReadAndDumpedBack() throws {
+        let text = """
+            vrrp_track_process nginx {
+                process /usr/sbin/nginx -c "/etc/nginx/a b.conf"
+                param_match partial
+                weight -20 reverse
+                quorum 2
+                quorum_max 4
+                delay 0.5
+                full_command
+            }
+            """ + "\n" + instance("track_process {\n    nginx weight 0\n}")
+        let result = load(text)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty)
+        let p = try #require(result.configuration.trackProcesses.first)
+        #expect(p.process == ["/usr/sbin/nginx", "-c", "/etc/nginx/a b.conf"])
+        #expect(p.parameterMatch == .partial && p.weight == -20 && p.weightReverse)
+        #expect(p.quorum == 2 && p.quorumMax == 4 && p.forkDelay == 500_000 && p.terminateDelay == 500_000 && p.fullCommand)
+        #expect(result.configuration.vrrpInstances[0].trackProcesses.map(\.name) == ["nginx"])
+        let again = load(Dumper.dump(result.configuration))
+        #expect(again.configuration.trackProcesses == result.configuration.trackProcesses)
+    }
+
+    @Test func anUndefinedOneIsAnErrorAndAQuorumOutOfOrderToo() {
+        let bad = load("vrrp_track_process p {\n    process x\n    quorum 3\n    quorum_max 1\n}\n" + instance("track_process {\n    nope\n}"))
+        #expect(bad.has("bad-value", line: 1, .error))
+        #expect(bad.diagnostics.contains { $0.id == "undefined-track-process" })
+    }
+}

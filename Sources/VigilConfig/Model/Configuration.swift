@@ -6,6 +6,7 @@ public struct Configuration: Hashable, Sendable {
     public var globalDefs = GlobalDefs()
     public var vrrpScripts: [VRRPScript] = []
     public var trackFiles: [TrackFile] = []
+    public var trackProcesses: [TrackProcess] = []
     public var vrrpInstances: [VRRPInstance] = []
     public var syncGroups: [SyncGroup] = []
     public var virtualServerGroups: [VirtualServerGroup] = []

@@ -39,6 +39,31 @@ public struct TrackFile: Hashable, Sendable {
     }
 }
 
+/// `vrrp_track_process NAME { }`: how many processes matching a name (or command line)
+/// run, against a quorum.
+public struct TrackProcess: Hashable, Sendable {
+    public enum ParameterMatch: String, Hashable, Sendable { case exact, partial, initial }
+
+    public var name: String
+    public var origin: Origin
+    /// `process NAME [PARAM …]`: the command name, then parameters to match.
+    public var process: [String] = []
+    public var parameterMatch: ParameterMatch?
+    public var weight: Int?
+    public var weightReverse = false
+    public var quorum: Int?
+    public var quorumMax: Int?
+    public var forkDelay: Microseconds?
+    public var terminateDelay: Microseconds?
+    public var fullCommand = false
+    public var unsupported: [Statement] = []
+
+    public init(name: String, origin: Origin) {
+        self.name = name
+        self.origin = origin
+    }
+}
+
 /// `vrrp_sync_group NAME { group { … } }`: instances that change state together.
 public struct SyncGroup: Hashable, Sendable {
     public var name: String
@@ -48,6 +73,7 @@ public struct SyncGroup: Hashable, Sendable {
     public var trackScripts: [TrackReference] = []
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []
+    public var trackProcesses: [TrackReference] = []
     public var unsupported: [Statement] = []
 
     public init(name: String, origin: Origin) {

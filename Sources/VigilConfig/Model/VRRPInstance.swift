@@ -35,6 +35,7 @@ public struct VRRPInstance: Hashable, Sendable {
     public var trackScripts: [TrackReference] = []
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []
+    public var trackProcesses: [TrackReference] = []
     public var notify = NotifyScripts()
     /// `virtual_routes` / `virtual_rules`: installed and removed with the VIPs.
     public var virtualRoutes: [VirtualRoute] = []
