@@ -301,6 +301,7 @@ private final class Writer {
             block("group") { for m in g.members { line(Writer.word(m.name)) } }
             notify(g.notify)
             trackLists(scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles, processes: g.trackProcesses)
+            flag("sync_group_tracking_weight", g.trackingWeight)
             raw(g.unsupported)
         }
     }

@@ -241,6 +241,8 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { g.trackFiles += readTrackList(block) }
             case "track_process":
                 if let block = blockExpected(s) { g.trackProcesses += readTrackList(block) }
+            case "sync_group_tracking_weight", "global_tracking":
+                g.trackingWeight = flag(s)
             default:
                 return false
             }

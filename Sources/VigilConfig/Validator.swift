@@ -169,6 +169,46 @@ struct Validator {
                 error("undefined-script", ref.origin, "\(path): track_script '\(ref.name)' is not defined by any vrrp_script")
             }
             for ref in g.trackInterfaces { checkInterface(ref.name, ref.origin, "\(path): track_interface") }
+            let files = Set(config.trackFiles.map(\.name))
+            for ref in g.trackFiles where !files.contains(ref.name) {
+                error("undefined-track-file", ref.origin, "\(path): track_file '\(ref.name)' is not defined by any track_file block")
+            }
+            let processes = Set(config.trackProcesses.map(\.name))
+            for ref in g.trackProcesses where !processes.contains(ref.name) {
+                error("undefined-track-process", ref.origin, "\(path): track_process '\(ref.name)' is not defined by any vrrp_track_process")
+            }
+            checkWeightsInSyncGroup(g)
+        }
+    }
+
+    /// keepalived drops weights in a sync group's members (they would let one member lose
+    /// its election while another wins, splitting the group), unless the group says
+    /// `sync_group_tracking_weight`: an interface, or a file or process at its default
+    /// weight, becomes weight 0 (a failure is a FAULT); anything else weighted is not
+    /// tracked at all. Vigil does the same and says so here.
+    private func checkWeightsInSyncGroup(_ g: SyncGroup) {
+        if g.trackingWeight { return }
+        let scripts = Dictionary(config.vrrpScripts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let files = Dictionary(config.trackFiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let processes = Dictionary(config.trackProcesses.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for member in g.members {
+            guard let v = config.vrrpInstances.first(where: { $0.name == member.name }), v.basePriority != 255 else { continue }
+            func note(_ ref: TrackReference, _ kind: String, weight: Int, fault: Bool) {
+                guard weight != 0 else { return }
+                let what = fault ? "it counts as weight 0: a failure puts the group in FAULT" : "it is not tracked at all"
+                warning("sync-group-weight", ref.origin,
+                        "vrrp_instance \(v.name) is in vrrp_sync_group \(g.name): the weight \(weight) of \(kind) '\(ref.name)' is ignored, as keepalived ignores it (\(what)); add sync_group_tracking_weight to the group to keep weights")
+            }
+            for ref in v.trackInterfaces { note(ref, "track_interface", weight: ref.weight ?? 0, fault: true) }
+            for ref in v.trackScripts { note(ref, "track_script", weight: ref.weight ?? scripts[ref.name]?.weight ?? 0, fault: false) }
+            for ref in v.trackFiles {
+                let byDefault = ref.weight == nil && files[ref.name]?.weight == nil
+                note(ref, "track_file", weight: ref.weight ?? files[ref.name]?.weight ?? 1, fault: byDefault)
+            }
+            for ref in v.trackProcesses {
+                let byDefault = ref.weight == nil && processes[ref.name]?.weight == nil
+                note(ref, "track_process", weight: ref.weight ?? processes[ref.name]?.weight ?? 1, fault: byDefault)
+            }
         }
     }
 

@@ -88,7 +88,7 @@ public struct DaemonPlan: Sendable {
         var usedScripts: [String: ScriptPlan] = [:]
         for (i, v) in config.vrrpInstances.enumerated() {
             let group = groupOf[v.name]
-            let groupWeights = group?.unsupported.contains { ["sync_group_tracking_weight", "global_tracking"].contains($0.name) } ?? false
+            let groupWeights = group?.trackingWeight ?? false
             let owner = v.basePriority == 255
             // keepalived: in a sync group (without sync_group_tracking_weight) weights would
             // split the group, and an address owner's priority never moves; weighted

@@ -105,3 +105,25 @@ import Testing
         #expect(bad.diagnostics.contains { $0.id == "undefined-track-process" })
     }
 }
+
+/// keepalived drops tracking weights in sync group members; `vigil check` says so.
+@Suite struct SyncGroupWeightTests {
+    static let group = "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n"  // 5 lines
+
+    @Test func aWeightedScriptInAGroupMemberIsReported() {
+        let text = "vrrp_script chk {\n    script /bin/true\n    weight -20\n}\n" + Self.group
+            + instance("track_script {\n    chk\n}")
+        let result = load(text)
+        // The instance starts at line 10; track_script's reference is on line 17.
+        #expect(result.has("sync-group-weight", line: 17, .warning))
+        #expect(result.warnings.first { $0.id == "sync-group-weight" }?.message.contains("it is not tracked at all") == true)
+        let kept = load(text.replacingOccurrences(of: "group {\n", with: "sync_group_tracking_weight\n    group {\n"))
+        #expect(!kept.diagnostics.contains { $0.id == "sync-group-weight" })
+        #expect(!kept.diagnostics.contains { $0.message.contains("not supported") })
+    }
+
+    @Test func aWeightedInterfaceBecomesAFault() {
+        let result = load(Self.group + instance("track_interface {\n    eth1 weight 10\n}"))
+        #expect(result.warnings.first { $0.id == "sync-group-weight" }?.message.contains("counts as weight 0") == true)
+    }
+}

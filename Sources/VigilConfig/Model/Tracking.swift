@@ -74,6 +74,9 @@ public struct SyncGroup: Hashable, Sendable {
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []
     public var trackProcesses: [TrackReference] = []
+    /// `sync_group_tracking_weight` (or the deprecated `global_tracking`): members keep
+    /// their tracking weights.
+    public var trackingWeight = false
     public var unsupported: [Statement] = []
 
     public init(name: String, origin: Origin) {
