@@ -1,7 +1,9 @@
 // libFuzzer entry point for the VRRP advertisement decoder and the receive checks.
 // Built by Fuzz/run-advert.sh together with the VRRP sources (one module).
 //
-// The input is a whole IPv4 packet, as the raw socket delivers it. Properties:
+// The input is a whole IPv4 packet, as the raw socket delivers it, or (first nibble 6) an
+// IPv6 header and payload: an IPv6 raw socket delivers only the payload, with the hop
+// limit and the addresses beside it, which the header's fields stand for here. Properties:
 //  (a) decoding never traps, and gives the same answer whatever the slice's start index;
 //  (b) an advertisement that decodes re-encodes to the same payload (but for what the value
 //      does not carry, below) and decodes back to an equal value;
@@ -17,6 +19,7 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAdvertisement(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if size >= 40, bytes[0] >> 4 == 6 { return fuzzIPv6(bytes) }
     let result = decodePacket(bytes[...])
     // A slice that does not start at 0 must read the same (no absolute indexing).
     let shifted = ([0xa5] + bytes)[1...]
@@ -36,6 +39,51 @@ public func fuzzAdvertisement(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
         return 0
     }
 }
+
+/// IPv6: decode never traps and is slice-independent; what decodes round-trips; a v3
+/// IPv6 router as backup and as master treats it by the RFC.
+func fuzzIPv6(_ bytes: [UInt8]) -> CInt {
+    let source = IPv6Address(bytes: bytes[8..<24])
+    let destination = IPv6Address(bytes: bytes[24..<40])
+    func decode(_ payload: ArraySlice<UInt8>) -> Result<ReceivedAdvertisement, Rejection> {
+        do {
+            return .success(try ReceivedAdvertisement.decode(ipv6Payload: payload, source: source,
+                                                             destination: destination, hopLimit: bytes[7]))
+        } catch { return .failure(error) }
+    }
+    let result = decode(bytes[40...])
+    require(decode((([0xa5] + bytes)[41...])) == result, "IPv6 decode depends on the slice's start index")
+    guard case let .success(packet) = result else { return 0 }
+    let advert = packet.advertisement
+    require(advert.version == .v3, "IPv6 decoded a VRRPv2 advertisement")
+    require(advert.addresses.allSatisfy(\.isIPv6), "IPv6 advertisement with IPv4 addresses")
+    let payload = advert.encode(source: packet.source, destination: packet.destination)
+    do {
+        var value = advert
+        if value.advertisementInterval == 0 { value.advertisementInterval = 10_000 }
+        let back = try Advertisement.decode(payload[...], source: packet.source, destination: packet.destination)
+        require(back == value, "IPv6 round trip changed the advertisement: \(advert) → \(back)")
+    } catch {
+        fatalError("the re-encoded IPv6 advertisement \(hexString(payload)) does not decode: \(error)")
+    }
+    let delay = Int64(Int(bytes[4]) << 8 | Int(bytes[5])) * 40
+    for fixture in fixtures6 { exercise(fixture, packet, at: fixture.ready + delay) }
+    return 0
+}
+
+let fixtures6: [Fixture] = {
+    let link = InternetAddress.v6(IPv6Address(0xfe80, 0, 0, 0, 0, 0, 0, 0x12))
+    let c = VirtualRouter.Configuration(
+        name: "v3-ipv6", version: .v3, virtualRouterID: 51, priority: 100, advertisementInterval: 100_000,
+        virtualAddresses: [.v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100))], primaryAddress: link)
+    var backup = VirtualRouter(c)
+    _ = backup.start(at: origin)
+    var master = backup
+    let down = origin + master.timers.masterDownInterval
+    _ = master.advance(to: down)
+    require(master.state == .master, "v3-ipv6 did not take over")
+    return [Fixture(name: "v3-ipv6/backup", router: backup, ready: origin), Fixture(name: "v3-ipv6/master", router: master, ready: down)]
+}()
 
 func decodePacket(_ bytes: ArraySlice<UInt8>) -> Result<ReceivedAdvertisement, Rejection> {
     do {
