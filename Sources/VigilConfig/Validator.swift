@@ -61,7 +61,8 @@ struct Validator {
                 continue
             }
 
-            let version = v.version ?? config.globalDefs.vrrpVersion ?? 2
+            // As keepalived: as written, else 3 for an IPv6 instance, else vrrp_version.
+            let version = StrictMode.version(v, config.globalDefs)
             let families = Set(v.virtualIPAddresses.map(\.prefix.address.family))
             if families.count > 1 {
                 error("mixed-families", v.origin, "\(path) mixes IPv4 and IPv6 virtual addresses; use one instance per family (or virtual_ipaddress_excluded)")

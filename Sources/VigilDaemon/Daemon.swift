@@ -74,7 +74,8 @@ public final class Daemon {
             guard let vmac = self.plans[i].vmac else { continue }
             let base = self.plans[i].interface
             let created = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
-                                         hardwareAddress: vmac.hardwareAddress) { name in
+                                         hardwareAddress: vmac.hardwareAddress,
+                                         linkLocal: self.plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { name in
                 logger.notice("(\(plans[i].router.name)) deleted \(name) left from an earlier run")
             }
             virtualMACs.append(created)
@@ -91,7 +92,8 @@ public final class Daemon {
                 // The macvlan has no address of its own: adverts are bound to the parent's.
                 transmitSocket[i] = try VRRPSocket(interface: created.name, index: created.index,
                                                    source: self.plans[i].router.primaryAddress,
-                                                   multicast: self.plans[i].unicastPeers.isEmpty, receives: false)
+                                                   multicast: self.plans[i].unicastPeers.isEmpty,
+                                                   ipv6: self.plans[i].isIPv6, receives: false)
             }
         }
         var keys: [String: Int] = [:]

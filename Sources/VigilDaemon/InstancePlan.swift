@@ -126,10 +126,11 @@ public struct InstancePlan: Sendable {
             unicast: !peers.isEmpty, gratuitousARP: policy)
         var vmac: VirtualMACPlan?
         if let requested = v.useVMAC {
-            if ipv6 { throw Problem(location: at, message: "\(v.name): use_vmac with IPv6 is not supported by Vigil yet") }
             let vrid = UInt8(v.virtualRouterID ?? 0)
-            vmac = VirtualMACPlan(name: requested.isEmpty ? "vrrp.\(vrid)" : requested,
-                                  hardwareAddress: VirtualMAC.address(vrid: vrid, ipv6: false),
+            // keepalived's default name; an IPv6 instance gets vrrp6.VRID so that IPv4
+            // and IPv6 routers with the same VRID can both have one.
+            vmac = VirtualMACPlan(name: requested.isEmpty ? "vrrp\(ipv6 ? "6" : "").\(vrid)" : requested,
+                                  hardwareAddress: VirtualMAC.address(vrid: vrid, ipv6: ipv6),
                                   transmitBase: v.vmacTransmitBase, addressIndices: onVMAC)
         }
         var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,

@@ -2,13 +2,17 @@
 import Glibc
 #endif
 import CNetlink
+import VRRP
 
 /// keepalived's `use_vmac`: a macvlan interface on top of the instance's interface that
 /// carries the VRRP virtual MAC (RFC 3768 §7.3: 00:00:5e:00:01:VRID), so the VIP keeps
 /// its MAC when it moves between boxes and no ARP cache has to be corrected.
 ///
-/// Created in bridge mode, without IPv6 (a link-local address and its DAD would send
-/// frames from the virtual MAC on the backup too), then brought up. The sysctls are
+/// Created in bridge mode, then brought up. For an IPv4 instance without IPv6 (a
+/// link-local address and its DAD would send frames from the virtual MAC on the backup
+/// too). For an IPv6 instance, as keepalived: no address generated from the virtual MAC
+/// (addr_gen_mode none), and the parent's link-local address added without DAD, so the
+/// adverts leave the macvlan from the same source as the parent's would. The sysctls are
 /// keepalived's: on the macvlan arp_ignore 1, accept_local 1, rp_filter 0; on the parent
 /// arp_ignore 1 and arp_filter 1 so only the macvlan answers ARP for the VIP. Vigil also
 /// sets arp_announce 2 on the parent: replies to clients leave through the parent, and
@@ -27,7 +31,8 @@ public final class VirtualMAC {
 
     /// Creates the interface; one of the same name left by an earlier run is deleted first
     /// (reported through `replaced`).
-    public init(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8], replaced: (String) -> Void) throws {
+    public init(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8],
+                linkLocal: IPv6Address? = nil, replaced: (String) -> Void) throws {
         self.name = name
         self.hardwareAddress = hardwareAddress
         parentName = parent
@@ -56,7 +61,12 @@ public final class VirtualMAC {
         index = rtnl_link_get_ifindex(created)
         rtnl_link_put(created)
 
-        Self.write("/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", "1")
+        if linkLocal == nil {
+            Self.write("/proc/sys/net/ipv6/conf/\(name)/disable_ipv6", "1")
+        } else {
+            Self.write("/proc/sys/net/ipv6/conf/\(name)/addr_gen_mode", "1")  // IN6_ADDR_GEN_MODE_NONE
+            Self.write("/proc/sys/net/ipv6/conf/\(name)/accept_dad", "0")
+        }
         Self.write("/proc/sys/net/ipv4/conf/\(name)/arp_ignore", "1")
         Self.write("/proc/sys/net/ipv4/conf/\(name)/accept_local", "1")
         Self.write("/proc/sys/net/ipv4/conf/\(name)/rp_filter", "0")
@@ -77,6 +87,9 @@ public final class VirtualMAC {
         defer { rtnl_link_put(current) }
         result = rtnl_link_change(socket, current, change, 0)
         guard result == 0 else { throw NetlinkError("bringing \(name) up", code: result) }
+        if let linkLocal {
+            try AddressManager().add(InterfaceAddress(interfaceIndex: index, address: .v6(linkLocal), prefixLength: 64))
+        }
     }
 
     /// Deletes the interface and puts the parent's ARP settings back.

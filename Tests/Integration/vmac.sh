@@ -47,4 +47,53 @@ check "  the client reaches the VIP" wait_until 2000 client_pings
 daemon_stop lb1
 daemon_stop lb2
 check "no vrrp.51 left on either box" bash -c "! ip -n ${LAB}lb1 link show vrrp.51 2>/dev/null && ! ip -n ${LAB}lb2 link show vrrp.51 2>/dev/null"
+
+# IPv6 (VRID 61): vrrp6.61 with 00:00:5e:00:02:3d carrying the parent's link-local
+# address, so adverts keep their source; the client's neighbour entry is the virtual MAC.
+VIP6=2001:db8::100
+VMAC6=00:00:5e:00:02:3d
+for b in lb1 lb2 client; do
+    in_box $b sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
+done
+in_box client ip -6 addr add 2001:db8::50/64 dev eth0 nodad
+link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
+for b in lb1 lb2; do wait_until 5000 link_local_ready $b > /dev/null; done
+conf6() {
+    cat > "$LABDIR/$1-v6.conf" <<CONF
+vrrp_instance VI_6 {
+    interface eth0
+    virtual_router_id 61
+    priority $2
+    advert_int 0.1
+    use_vmac
+    virtual_ipaddress {
+        $VIP6/64
+    }
+}
+CONF
+    echo "$LABDIR/$1-v6.conf"
+}
+vip6_on_vmac() { ip -n "${LAB}$1" -6 -o addr show dev vrrp6.61 2>/dev/null | grep -q " $VIP6/"; }
+client_pings6() { in_box client ping -6 -c 1 -W 1 $VIP6 > /dev/null 2>&1; }
+client_sees_vmac6() { in_box client ip -6 neigh show $VIP6 dev eth0 | grep -q "lladdr $VMAC6"; }
+same_link_local() {
+    local base vmac
+    base=$(ip -n "${LAB}lb1" -6 -o addr show dev eth0 scope link | awk '{print $4}')
+    vmac=$(ip -n "${LAB}lb1" -6 -o addr show dev vrrp6.61 scope link | awk '{print $4}')
+    [ -n "$base" ] && [ "$base" = "$vmac" ]
+}
+vigil_start lb1 "$(conf6 lb1 100)"
+vigil_start lb2 "$(conf6 lb2 90)"
+check "IPv6: lb1 becomes master with the VIP on vrrp6.61" wait_until 3000 vip6_on_vmac lb1
+check "  vrrp6.61 has MAC $VMAC6 and the parent's link-local address (and no other)" \
+    bash -c "ip -n ${LAB}lb1 -o link show vrrp6.61 | grep -q $VMAC6 && [ \$(ip -n ${LAB}lb1 -6 -o addr show dev vrrp6.61 scope link | wc -l) = 1 ]"
+check "  same link-local as eth0" same_link_local
+check "  lb2 holds no VIP" bash -c "! ip -n ${LAB}lb2 -6 -o addr | grep -q ' $VIP6/'"
+check "  the client reaches the VIP" wait_until 2000 client_pings6
+check "  the client's neighbour entry for the VIP is the virtual MAC" client_sees_vmac6
+daemon_stop lb1
+check "  SIGTERM on lb1: lb2 takes the VIP on its vrrp6.61" wait_until 2000 vip6_on_vmac lb2
+check "  the client still reaches it, same MAC" wait_until 2000 client_pings6
+check "  (neighbour entry still $VMAC6)" client_sees_vmac6
+daemon_stop lb2
 finish
