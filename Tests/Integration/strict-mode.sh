@@ -87,4 +87,48 @@ check "accept: none on the backup" no_ruleset lb2
 daemon_stop lb1
 check "accept: lb1 exits 0 on SIGTERM" test "$STATUS" = 0
 daemon_stop lb2
+
+# IPv6 (strict wants a link-local VIP first): the global VIP is dropped, but neighbour
+# discovery still gets through, so the client learns the master's MAC for it.
+VIP6=2001:db8::100
+for b in lb1 lb2 client; do
+    in_box $b sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
+done
+in_box client ip -6 addr add 2001:db8::50/64 dev eth0 nodad
+link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
+for b in lb1 lb2; do wait_until 5000 link_local_ready $b > /dev/null; done
+v6conf() {
+    cat > "$LABDIR/$1-v6.conf" <<CONF
+global_defs {
+    vrrp_strict
+}
+vrrp_instance VI_6 {
+    interface eth0
+    virtual_router_id 61
+    priority $2
+    advert_int 0.1
+    virtual_ipaddress {
+        fe80::61/64
+        $VIP6/64
+    }
+}
+CONF
+    echo "$LABDIR/$1-v6.conf"
+}
+has_vip6() { ip -n "${LAB}$1" -6 -o addr show 2>/dev/null | grep -q " $VIP6/"; }
+drops_vip6() { in_box "$1" nft list set $TABLE vips6 2>/dev/null | grep -q "$VIP6"; }
+silent6() { ! in_box client ping -6 -n -c 3 -i 0.2 -W 1 "$VIP6" >/dev/null 2>&1; }
+mac_of() { ip -n "${LAB}$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+resolved() { in_box client ip -6 neigh show "$VIP6" dev eth0 | grep -q "lladdr $(mac_of lb1)"; }
+vigil_start lb1 "$(v6conf lb1 100)"
+vigil_start lb2 "$(v6conf lb2 90)"
+check "IPv6: lb1 is master of $VIP6" wait_until 3000 has_vip6 lb1
+check "IPv6: its table drops the VIP (set vips6)" wait_until 1000 drops_vip6 lb1
+check "IPv6: the client's ping6 to the VIP gets no answer" silent6
+check "IPv6: yet neighbour discovery passes: the client knows lb1's MAC for the VIP" resolved
+check "IPv6: the backup has no rules" no_ruleset lb2
+daemon_stop lb1
+check "IPv6: SIGTERM: no table left on lb1" lacks_table lb1
+check "IPv6: lb2 took over with the table" wait_until 2000 drops_vip6 lb2
+daemon_stop lb2
 finish
