@@ -12,17 +12,11 @@ lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box lb2 192.0.2.12/24
 lab_box client 192.0.2.50/24
-for b in lb1 lb2 client; do
-    # No Duplicate Address Detection in the lab: addresses are usable at once.
-    in_box $b sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
-done
+lab_ipv6 lb1 lb2 client
 in_box client ip -6 addr add 2001:db8::50/64 dev eth0 nodad
-link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
-for b in lb1 lb2 client; do check "$b has a usable link-local address" wait_until 5000 link_local_ready $b; done
 
 has_vip6() { ip -n "${LAB}$1" -6 -o addr show 2>/dev/null | grep -q " $2/"; }
 lacks_vip6() { ! has_vip6 "$@"; }
-mac_of() { ip -n "${LAB}$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 # The client's neighbour entry for the VIP carries MAC $2 (it is only refreshed by the
 # NA: the client sends nothing to the VIP meanwhile).
 client_pings() { in_box client ping -6 -c 1 -W 2 $VIP > /dev/null 2>&1; }

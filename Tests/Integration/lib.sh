@@ -70,6 +70,18 @@ lab_box() {
     ip -n "$ns" link set eth0 up
 }
 
+# lab_ipv6 BOX...: IPv6 usable at once on the boxes' eth0 (no Duplicate Address Detection
+# in the lab) and their link-local addresses out of the tentative state. Checked, so a
+# lab that cannot do IPv6 fails loudly.
+lab_ipv6() {
+    local b
+    for b in "$@"; do
+        in_box "$b" sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
+    done
+    for b in "$@"; do check "$b has a usable IPv6 link-local address" wait_until 5000 link_local_ready "$b"; done
+}
+link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
+
 # The box vanishes from the wire (its switch port goes down; its eth0 loses carrier).
 cut_link()     { ip -n "${LAB}sw" link set "${LAB}$1" down; }
 restore_link() { ip -n "${LAB}sw" link set "${LAB}$1" up; }
@@ -187,6 +199,7 @@ holds_for() {
 }
 
 lacks_vip() { ! has_vip "$@"; }
+mac_of() { ip -n "${LAB}$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 log_has() { grep -q -- "$2" "$LABDIR/$1.log" 2>/dev/null; }
 
 # --- timing (for the demo and Benchmarks/) ---------------------------------------------

@@ -91,12 +91,8 @@ daemon_stop lb2
 # IPv6 (strict wants a link-local VIP first): the global VIP is dropped, but neighbour
 # discovery still gets through, so the client learns the master's MAC for it.
 VIP6=2001:db8::100
-for b in lb1 lb2 client; do
-    in_box $b sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
-done
+lab_ipv6 lb1 lb2 client
 in_box client ip -6 addr add 2001:db8::50/64 dev eth0 nodad
-link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
-for b in lb1 lb2; do wait_until 5000 link_local_ready $b > /dev/null; done
 v6conf() {
     cat > "$LABDIR/$1-v6.conf" <<CONF
 global_defs {
@@ -118,7 +114,6 @@ CONF
 has_vip6() { ip -n "${LAB}$1" -6 -o addr show 2>/dev/null | grep -q " $VIP6/"; }
 drops_vip6() { in_box "$1" nft list set $TABLE vips6 2>/dev/null | grep -q "$VIP6"; }
 silent6() { ! in_box client ping -6 -n -c 3 -i 0.2 -W 1 "$VIP6" >/dev/null 2>&1; }
-mac_of() { ip -n "${LAB}$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 resolved() { in_box client ip -6 neigh show "$VIP6" dev eth0 | grep -q "lladdr $(mac_of lb1)"; }
 vigil_start lb1 "$(v6conf lb1 100)"
 vigil_start lb2 "$(v6conf lb2 90)"

@@ -52,12 +52,8 @@ check "no vrrp.51 left on either box" bash -c "! ip -n ${LAB}lb1 link show vrrp.
 # address, so adverts keep their source; the client's neighbour entry is the virtual MAC.
 VIP6=2001:db8::100
 VMAC6=00:00:5e:00:02:3d
-for b in lb1 lb2 client; do
-    in_box $b sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad'
-done
+lab_ipv6 lb1 lb2 client
 in_box client ip -6 addr add 2001:db8::50/64 dev eth0 nodad
-link_local_ready() { in_box "$1" ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q fe80; }
-for b in lb1 lb2; do wait_until 5000 link_local_ready $b > /dev/null; done
 conf6() {
     cat > "$LABDIR/$1-v6.conf" <<CONF
 vrrp_instance VI_6 {
