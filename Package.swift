@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "VigilConfig"),
         // VRRP protocol core: sans-IO, no syscalls.
         .target(name: "VRRP"),
-        // Linux edge: netlink, raw sockets, ARP. Every syscall lives here.
-        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP"]),
+        // IPVS table as values and the reconciler's diff: sans-IO.
+        .target(name: "LVS", dependencies: ["VRRP"]),
+        // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
+        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: ["VigilConfig"]),
         // Wiring: loads configuration, consults the host, runs the services.
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
+        .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "VigilConfig"]),
     ]

@@ -1,0 +1,132 @@
+import VRRP
+
+/// The IPVS table as values: what the kernel holds, or what Vigil wants it to hold. Plain
+/// data, compared and diffed without I/O; only `VigilLinux.IPVSDriver` talks to the kernel.
+public struct IPVSTable: Hashable, Sendable {
+    public var services: [IPVSService.Key: IPVSService] = [:]
+
+    public init(_ services: [IPVSService] = []) {
+        for s in services { self.services[s.key] = s }
+    }
+}
+
+/// One virtual service (`ipvsadm -A`) with its destinations (`ipvsadm -a`).
+public struct IPVSService: Hashable, Sendable, CustomStringConvertible {
+    /// How the kernel names a service: address + port + protocol, or a firewall mark.
+    public enum Key: Hashable, Sendable, Comparable, CustomStringConvertible {
+        case endpoint(InternetAddress, port: UInt16, protocol: IPProtocol)
+        case firewallMark(UInt32, ipv6: Bool)
+
+        public var isIPv6: Bool {
+            switch self {
+            case let .endpoint(a, _, _): return a.isIPv6
+            case let .firewallMark(_, ipv6): return ipv6
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case let .endpoint(a, port, proto):
+                return "\(proto) " + (a.isIPv6 ? "[\(a)]:\(port)" : "\(a):\(port)")
+            case let .firewallMark(mark, ipv6): return "FWM \(mark)\(ipv6 ? " IPv6" : "")"
+            }
+        }
+
+        public static func < (a: Key, b: Key) -> Bool { a.description < b.description }
+    }
+
+    public enum IPProtocol: UInt16, Hashable, Sendable, CustomStringConvertible {
+        case tcp = 6, udp = 17, sctp = 132
+        public var description: String {
+            switch self {
+            case .tcp: return "TCP"
+            case .udp: return "UDP"
+            case .sctp: return "SCTP"
+            }
+        }
+    }
+
+    public var key: Key
+    /// Scheduler name as the kernel knows it: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed,
+    /// nq, fo, ovf, mh.
+    public var scheduler: String
+    /// IP_VS_SVC_F_* (persistent 0x1, one-packet 0x4, sched flags 0x8/0x10/0x20).
+    public var flags: UInt32
+    /// Persistence timeout in seconds (with the persistent flag).
+    public var timeout: UInt32
+    /// Persistence granularity: a netmask (IPv4 as a mask in network order, IPv6 a prefix length).
+    public var netmask: UInt32
+    public var destinations: [IPVSDestination.Key: IPVSDestination]
+
+    public init(key: Key, scheduler: String = "wlc", flags: UInt32 = 0, timeout: UInt32 = 0, netmask: UInt32? = nil,
+                destinations: [IPVSDestination] = []) {
+        self.key = key
+        self.scheduler = scheduler
+        self.flags = flags
+        self.timeout = timeout
+        self.netmask = netmask ?? (key.isIPv6 ? 128 : 0xffff_ffff)
+        self.destinations = Dictionary(destinations.map { ($0.key, $0) }, uniquingKeysWith: { _, b in b })
+    }
+
+    public static let persistent: UInt32 = 0x1
+    public static let onePacket: UInt32 = 0x4
+
+    /// The service's own settings, destinations aside: what IPVS_CMD_SET_SERVICE changes.
+    public func sameSettings(as other: IPVSService) -> Bool {
+        scheduler == other.scheduler && flags & ~0x2 == other.flags & ~0x2  // HASHED is the kernel's
+            && timeout == other.timeout && netmask == other.netmask
+    }
+
+    public var description: String {
+        var s = "\(key) \(scheduler)"
+        if flags & Self.persistent != 0 { s += " persistent \(timeout)" }
+        return s
+    }
+}
+
+/// A real server of a service.
+public struct IPVSDestination: Hashable, Sendable, CustomStringConvertible {
+    public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
+        public var address: InternetAddress
+        public var port: UInt16
+        public init(address: InternetAddress, port: UInt16) {
+            self.address = address
+            self.port = port
+        }
+        public var description: String { address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)" }
+        public static func < (a: Key, b: Key) -> Bool { (a.address, a.port) < (b.address, b.port) }
+    }
+
+    /// IP_VS_CONN_F_* forwarding methods.
+    public enum Forwarding: UInt32, Hashable, Sendable, CustomStringConvertible {
+        case masquerade = 0, local = 1, tunnel = 2, route = 3
+        public var description: String {
+            switch self {
+            case .masquerade: return "Masq"
+            case .local: return "Local"
+            case .tunnel: return "Tunnel"
+            case .route: return "Route"
+            }
+        }
+    }
+
+    public var key: Key
+    public var forwarding: Forwarding
+    public var weight: Int32
+    public var upperThreshold: UInt32
+    public var lowerThreshold: UInt32
+    /// IPIP 0, GUE 1, GRE 2 (tunnel forwarding only).
+    public var tunnelType: UInt8
+
+    public init(key: Key, forwarding: Forwarding = .masquerade, weight: Int32 = 1, upperThreshold: UInt32 = 0,
+                lowerThreshold: UInt32 = 0, tunnelType: UInt8 = 0) {
+        self.key = key
+        self.forwarding = forwarding
+        self.weight = weight
+        self.upperThreshold = upperThreshold
+        self.lowerThreshold = lowerThreshold
+        self.tunnelType = tunnelType
+    }
+
+    public var description: String { "\(key) \(forwarding) \(weight)" }
+}

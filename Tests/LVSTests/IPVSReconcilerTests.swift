@@ -1,0 +1,64 @@
+import Testing
+import VRRP
+@testable import LVS
+
+/// The reconciler sends only the difference, edits in place, and leaves services it does
+/// not manage alone.
+@Suite struct IPVSReconcilerTests {
+    static let vip = InternetAddress.v4(IPv4Address(192, 0, 2, 100))
+    static let web = IPVSService.Key.endpoint(vip, port: 80, protocol: .tcp)
+    static func rs(_ last: UInt8, weight: Int32 = 1) -> IPVSDestination {
+        IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, last)), port: 80), weight: weight)
+    }
+
+    @Test func anEmptyKernelGetsTheServiceThenItsRealServers() {
+        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wrr", destinations: [Self.rs(1, weight: 3), Self.rs(2)])])
+        let changes = IPVSReconciler.changes(from: IPVSTable(), to: desired)
+        #expect(changes == [.addService(IPVSService(key: Self.web, scheduler: "wrr")),
+                            .addDestination(Self.web, Self.rs(1, weight: 3)), .addDestination(Self.web, Self.rs(2))])
+    }
+
+    @Test func theSameTableNeedsNothing() {
+        let table = IPVSTable([IPVSService(key: Self.web, scheduler: "wrr", destinations: [Self.rs(1), Self.rs(2)])])
+        #expect(IPVSReconciler.changes(from: table, to: table).isEmpty)
+        // The kernel reports HASHED on every service: not a difference.
+        var kernel = table
+        kernel.services[Self.web]!.flags |= 0x2
+        #expect(IPVSReconciler.changes(from: kernel, to: table).isEmpty)
+    }
+
+    @Test func onlyTheDifferenceIsSent() {
+        let actual = IPVSTable([IPVSService(key: Self.web, scheduler: "wrr", destinations: [Self.rs(1, weight: 3), Self.rs(2)])])
+        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wrr", destinations: [Self.rs(1, weight: 0), Self.rs(3)])])
+        #expect(IPVSReconciler.changes(from: actual, to: desired) == [
+            .deleteDestination(Self.web, Self.rs(2).key),
+            .editDestination(Self.web, Self.rs(1, weight: 0)),
+            .addDestination(Self.web, Self.rs(3)),
+        ])
+    }
+
+    @Test func aChangedSchedulerIsAnEditNotARecreation() {
+        let actual = IPVSTable([IPVSService(key: Self.web, scheduler: "rr", destinations: [Self.rs(1)])])
+        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wlc", flags: IPVSService.persistent, timeout: 300,
+                                             destinations: [Self.rs(1)])])
+        #expect(IPVSReconciler.changes(from: actual, to: desired) == [
+            .editService(IPVSService(key: Self.web, scheduler: "wlc", flags: IPVSService.persistent, timeout: 300)),
+        ])
+    }
+
+    @Test func othersServicesStayOwnedOnesGo() {
+        let foreign = IPVSService.Key.endpoint(.v4(IPv4Address(203, 0, 113, 1)), port: 443, protocol: .tcp)
+        let mark = IPVSService.Key.firewallMark(7, ipv6: false)
+        let actual = IPVSTable([IPVSService(key: foreign), IPVSService(key: mark, destinations: [Self.rs(1)])])
+        #expect(IPVSReconciler.changes(from: actual, to: IPVSTable()).isEmpty, "not ours: untouched")
+        #expect(IPVSReconciler.changes(from: actual, to: IPVSTable(), owned: [mark]) == [.deleteService(mark)])
+    }
+
+    @Test func keysPrintAsIpvsadmNamesThem() {
+        #expect(Self.web.description == "TCP 192.0.2.100:80")
+        let v6 = IPVSService.Key.endpoint(.v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), port: 53, protocol: .udp)
+        #expect(v6.description == "UDP [2001:db8::1]:53")
+        #expect(IPVSService(key: v6).netmask == 128)
+        #expect(IPVSService(key: Self.web).netmask == 0xffff_ffff)
+    }
+}
