@@ -50,7 +50,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
-        .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux"]),
+        .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "VigilConfig"]),
     ]
 )

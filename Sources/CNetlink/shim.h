@@ -11,4 +11,7 @@
 #include <netlink/route/rule.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <linux/ip_vs.h>
 #endif

@@ -1,0 +1,280 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNetlink
+import LVS
+import VRRP
+
+/// The kernel's IPVS table over generic netlink (family "IPVS"), with libnl-genl-3: what
+/// `ipvsadm` does, as typed calls. It applies `IPVSChange`s and reads the table back; the
+/// reconciler decides what to change.
+public final class IPVSDriver {
+    /// The kernel has no IPVS (the module is not loaded and cannot be): said once at
+    /// start, and the VRRP side runs on.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "IPVS is not available in this kernel: \(reason)" }
+    }
+
+    private let command: OpaquePointer
+    private let dump: OpaquePointer
+    private let family: Int32
+
+    public init() throws(Unavailable) {
+        guard let command = nl_socket_alloc(), let dump = nl_socket_alloc() else {
+            throw Unavailable(reason: "cannot allocate a netlink socket")
+        }
+        for s in [command, dump] where genl_connect(s) != 0 {
+            nl_socket_free(command)
+            nl_socket_free(dump)
+            throw Unavailable(reason: "cannot open a generic netlink socket")
+        }
+        let id = "IPVS".withCString { genl_ctrl_resolve(command, $0) }
+        guard id >= 0 else {
+            nl_socket_free(command)
+            nl_socket_free(dump)
+            throw Unavailable(reason: "no generic netlink family \"IPVS\" (\(Self.text(id))); load the ip_vs module")
+        }
+        self.command = command
+        self.dump = dump
+        family = id
+    }
+
+    deinit {
+        nl_socket_free(command)
+        nl_socket_free(dump)
+    }
+
+    static func text(_ code: Int32) -> String { String(cString: nl_geterror(code)) }
+
+    // MARK: - Changes
+
+    /// Applies one change. Adding what is there, or deleting what is gone, is not an
+    /// error: the table ends as asked either way.
+    public func apply(_ change: IPVSChange) throws {
+        let result: Int32
+        switch change {
+        case let .addService(s): result = try send(IPVS_CMD_NEW_SERVICE) { msg in try Self.putService(msg, s.key, settings: s) }
+        case let .editService(s): result = try send(IPVS_CMD_SET_SERVICE) { msg in try Self.putService(msg, s.key, settings: s) }
+        case let .deleteService(k): result = try send(IPVS_CMD_DEL_SERVICE) { msg in try Self.putService(msg, k, settings: nil) }
+        case let .addDestination(k, d):
+            result = try send(IPVS_CMD_NEW_DEST) { msg in
+                try Self.putService(msg, k, settings: nil)
+                try Self.putDestination(msg, d.key, settings: d)
+            }
+        case let .editDestination(k, d):
+            result = try send(IPVS_CMD_SET_DEST) { msg in
+                try Self.putService(msg, k, settings: nil)
+                try Self.putDestination(msg, d.key, settings: d)
+            }
+        case let .deleteDestination(k, d):
+            result = try send(IPVS_CMD_DEL_DEST) { msg in
+                try Self.putService(msg, k, settings: nil)
+                try Self.putDestination(msg, d, settings: nil)
+            }
+        }
+        if result == 0 { return }
+        switch change {
+        case .addService where result == -NLE_EXIST, .addDestination where result == -NLE_EXIST: return
+        case .deleteService where result == -NLE_OBJ_NOTFOUND, .deleteDestination where result == -NLE_OBJ_NOTFOUND: return
+        default: throw NetlinkError("IPVS: \(change)", code: result)
+        }
+    }
+
+    /// Removes every service (ipvsadm -C).
+    public func flush() throws {
+        let result = try send(IPVS_CMD_FLUSH) { _ in }
+        if result < 0 { throw NetlinkError("IPVS flush", code: result) }
+    }
+
+    private func send(_ cmd: Int, _ fill: (OpaquePointer) throws -> Void) throws -> Int32 {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
+        defer { nlmsg_free(msg) }
+        guard genlmsg_put(msg, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, NLM_F_ACK, UInt8(cmd),
+                          UInt8(IPVS_GENL_VERSION)) != nil else { throw NetlinkError("genlmsg_put", code: -NLE_NOMEM) }
+        try fill(msg)
+        // nl_send_sync frees the message; keep ours alive with a reference.
+        nlmsg_get(msg)
+        return nl_send_sync(command, msg)
+    }
+
+    // MARK: - Encoding (IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST)
+
+    /// 16 bytes as the kernel's union nf_inet_addr: an IPv4 address in the first four.
+    static func addressBytes(_ a: InternetAddress) -> [UInt8] {
+        let b = a.bytes
+        return b + [UInt8](repeating: 0, count: 16 - b.count)
+    }
+
+    static func check(_ result: Int32, _ what: String) throws {
+        if result < 0 { throw NetlinkError("IPVS message: \(what)", code: result) }
+    }
+
+    /// The service's identity, and with `settings` also what NEW/SET_SERVICE carry.
+    static func putService(_ msg: OpaquePointer, _ key: IPVSService.Key, settings: IPVSService?) throws {
+        guard let nest = nla_nest_start(msg, Int32(IPVS_CMD_ATTR_SERVICE)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        try check(nla_put_u16(msg, Int32(IPVS_SVC_ATTR_AF), UInt16(key.isIPv6 ? AF_INET6 : AF_INET)), "af")
+        switch key {
+        case let .endpoint(address, port, proto):
+            try check(nla_put_u16(msg, Int32(IPVS_SVC_ATTR_PROTOCOL), proto.rawValue), "protocol")
+            var bytes = addressBytes(address)
+            try check(nla_put(msg, Int32(IPVS_SVC_ATTR_ADDR), 16, &bytes), "address")
+            try check(nla_put_u16(msg, Int32(IPVS_SVC_ATTR_PORT), port.bigEndian), "port")
+        case let .firewallMark(mark, _):
+            try check(nla_put_u32(msg, Int32(IPVS_SVC_ATTR_FWMARK), mark), "fwmark")
+        }
+        if let s = settings {
+            try check(s.scheduler.withCString { nla_put_string(msg, Int32(IPVS_SVC_ATTR_SCHED_NAME), $0) }, "scheduler")
+            var flags: (UInt32, UInt32) = (s.flags, 0xffff_ffff)  // struct ip_vs_flags { flags; mask }
+            try check(nla_put(msg, Int32(IPVS_SVC_ATTR_FLAGS), 8, &flags), "flags")
+            try check(nla_put_u32(msg, Int32(IPVS_SVC_ATTR_TIMEOUT), s.timeout), "timeout")
+            try check(nla_put_u32(msg, Int32(IPVS_SVC_ATTR_NETMASK), s.netmask), "netmask")
+        }
+        try check(nla_nest_end(msg, nest), "nest end")
+    }
+
+    static func putDestination(_ msg: OpaquePointer, _ key: IPVSDestination.Key, settings: IPVSDestination?) throws {
+        guard let nest = nla_nest_start(msg, Int32(IPVS_CMD_ATTR_DEST)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        var bytes = addressBytes(key.address)
+        try check(nla_put(msg, Int32(IPVS_DEST_ATTR_ADDR), 16, &bytes), "address")
+        try check(nla_put_u16(msg, Int32(IPVS_DEST_ATTR_PORT), key.port.bigEndian), "port")
+        try check(nla_put_u16(msg, Int32(IPVS_DEST_ATTR_ADDR_FAMILY), UInt16(key.address.isIPv6 ? AF_INET6 : AF_INET)), "family")
+        if let d = settings {
+            try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_FWD_METHOD), d.forwarding.rawValue), "forwarding")
+            try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_WEIGHT), UInt32(bitPattern: d.weight)), "weight")
+            try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_U_THRESH), d.upperThreshold), "uthreshold")
+            try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_L_THRESH), d.lowerThreshold), "lthreshold")
+            if d.forwarding == .tunnel && d.tunnelType != 0 {
+                try check(nla_put_u8(msg, Int32(IPVS_DEST_ATTR_TUN_TYPE), d.tunnelType), "tunnel type")
+            }
+        }
+        try check(nla_nest_end(msg, nest), "nest end")
+    }
+
+    /// A NEW_DEST message for `destination` of `service` (with the service's settings too,
+    /// which NEW_SERVICE would carry) as bytes, and what reading it back gives: the
+    /// encoder and decoder checked against each other without a kernel.
+    static func roundTrip(_ service: IPVSService, _ destination: IPVSDestination) throws
+        -> (bytes: [UInt8], service: IPVSService?, destination: IPVSDestination?) {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
+        defer { nlmsg_free(msg) }
+        _ = genlmsg_put(msg, 0, 0, 0x20, 0, 0, UInt8(IPVS_CMD_NEW_DEST), UInt8(IPVS_GENL_VERSION))
+        try putService(msg, service.key, settings: service)
+        try putDestination(msg, destination.key, settings: destination)
+        let header = nlmsg_hdr(msg)!
+        let bytes = Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(header), count: Int(header.pointee.nlmsg_len)))
+        let c = Collector()
+        collect(msg, into: c)
+        return (bytes, c.services.first, c.destinations.first)
+    }
+
+    // MARK: - Reading the table
+
+    /// Every service and its destinations, as the kernel holds them now.
+    public func read() throws -> IPVSTable {
+        var table = IPVSTable()
+        for service in try dumpServices() {
+            var s = service
+            for d in try dumpDestinations(of: s.key) { s.destinations[d.key] = d }
+            table.services[s.key] = s
+        }
+        return table
+    }
+
+    final class Collector {
+        var services: [IPVSService] = []
+        var destinations: [IPVSDestination] = []
+        var service: IPVSService.Key?
+    }
+
+    private func dumpServices() throws -> [IPVSService] {
+        try runDump(IPVS_CMD_GET_SERVICE, service: nil).services
+    }
+
+    private func dumpDestinations(of key: IPVSService.Key) throws -> [IPVSDestination] {
+        try runDump(IPVS_CMD_GET_DEST, service: key).destinations
+    }
+
+    private func runDump(_ cmd: Int, service: IPVSService.Key?) throws -> Collector {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
+        defer { nlmsg_free(msg) }
+        guard genlmsg_put(msg, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, NLM_F_DUMP, UInt8(cmd),
+                          UInt8(IPVS_GENL_VERSION)) != nil else { throw NetlinkError("genlmsg_put", code: -NLE_NOMEM) }
+        if let service { try Self.putService(msg, service, settings: nil) }
+        let collector = Collector()
+        collector.service = service
+        let context = Unmanaged.passRetained(collector)
+        defer { context.release() }
+        let callback: nl_recvmsg_msg_cb_t = { message, arg in
+            guard let message, let arg else { return Int32(NL_SKIP.rawValue) }
+            let c = Unmanaged<Collector>.fromOpaque(arg).takeUnretainedValue()
+            IPVSDriver.collect(message, into: c)
+            return Int32(NL_OK.rawValue)
+        }
+        var result = nl_socket_modify_cb(dump, NL_CB_VALID, NL_CB_CUSTOM, callback, context.toOpaque())
+        guard result == 0 else { throw NetlinkError("IPVS dump callback", code: result) }
+        result = nl_send_auto(dump, msg)
+        guard result >= 0 else { throw NetlinkError("IPVS dump request", code: result) }
+        result = nl_recvmsgs_default(dump)
+        guard result >= 0 else { throw NetlinkError("IPVS dump", code: result) }
+        return collector
+    }
+
+    static func collect(_ message: OpaquePointer, into c: Collector) {
+        guard let header = nlmsg_hdr(message) else { return }
+        var top = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(__IPVS_CMD_ATTR_MAX - 1) + 1)
+        guard genlmsg_parse(header, 0, &top, Int32(__IPVS_CMD_ATTR_MAX - 1), nil) == 0 else { return }
+        if let s = top[Int(IPVS_CMD_ATTR_SERVICE)], let service = decodeService(s) { c.services.append(service) }
+        if let d = top[Int(IPVS_CMD_ATTR_DEST)], let destination = decodeDestination(d) { c.destinations.append(destination) }
+    }
+
+    static func nested(_ attr: UnsafeMutablePointer<nlattr>, max: Int32) -> [UnsafeMutablePointer<nlattr>?]? {
+        var attrs = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(max) + 1)
+        guard nla_parse_nested(&attrs, max, attr, nil) == 0 else { return nil }
+        return attrs
+    }
+
+    static func address(_ attr: UnsafeMutablePointer<nlattr>?, ipv6: Bool) -> InternetAddress? {
+        guard let attr, let data = nla_data(attr), nla_len(attr) >= (ipv6 ? 16 : 4) else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: data, count: ipv6 ? 16 : 4)
+        return ipv6 ? .v6(IPv6Address(bytes: bytes)) : .v4(IPv4Address(bytes: bytes))
+    }
+
+    /// One IPVS_CMD_ATTR_SERVICE as the kernel reports it.
+    static func decodeService(_ attr: UnsafeMutablePointer<nlattr>) -> IPVSService? {
+        guard let a = nested(attr, max: Int32(__IPVS_SVC_ATTR_MAX - 1)), let afAttr = a[Int(IPVS_SVC_ATTR_AF)] else { return nil }
+        let ipv6 = Int32(nla_get_u16(afAttr)) == AF_INET6
+        let key: IPVSService.Key
+        if let mark = a[Int(IPVS_SVC_ATTR_FWMARK)], nla_get_u32(mark) != 0 {
+            key = .firewallMark(nla_get_u32(mark), ipv6: ipv6)
+        } else {
+            guard let p = a[Int(IPVS_SVC_ATTR_PROTOCOL)], let proto = IPVSService.IPProtocol(rawValue: nla_get_u16(p)),
+                  let addr = address(a[Int(IPVS_SVC_ATTR_ADDR)], ipv6: ipv6), let port = a[Int(IPVS_SVC_ATTR_PORT)] else { return nil }
+            key = .endpoint(addr, port: UInt16(bigEndian: nla_get_u16(port)), protocol: proto)
+        }
+        var service = IPVSService(key: key)
+        if let name = a[Int(IPVS_SVC_ATTR_SCHED_NAME)], let text = nla_get_string(name) { service.scheduler = String(cString: text) }
+        if let f = a[Int(IPVS_SVC_ATTR_FLAGS)], nla_len(f) >= 8, let data = nla_data(f) {
+            service.flags = data.loadUnaligned(as: UInt32.self)
+        }
+        if let t = a[Int(IPVS_SVC_ATTR_TIMEOUT)] { service.timeout = nla_get_u32(t) }
+        if let n = a[Int(IPVS_SVC_ATTR_NETMASK)] { service.netmask = nla_get_u32(n) }
+        return service
+    }
+
+    static func decodeDestination(_ attr: UnsafeMutablePointer<nlattr>) -> IPVSDestination? {
+        guard let a = nested(attr, max: Int32(__IPVS_DEST_ATTR_MAX - 1)) else { return nil }
+        let family = a[Int(IPVS_DEST_ATTR_ADDR_FAMILY)].map { Int32(nla_get_u16($0)) }
+        guard let addr = address(a[Int(IPVS_DEST_ATTR_ADDR)], ipv6: family == AF_INET6),
+              let port = a[Int(IPVS_DEST_ATTR_PORT)] else { return nil }
+        var d = IPVSDestination(key: .init(address: addr, port: UInt16(bigEndian: nla_get_u16(port))))
+        if let f = a[Int(IPVS_DEST_ATTR_FWD_METHOD)] {
+            d.forwarding = IPVSDestination.Forwarding(rawValue: nla_get_u32(f) & 0x7) ?? .masquerade
+        }
+        if let w = a[Int(IPVS_DEST_ATTR_WEIGHT)] { d.weight = Int32(bitPattern: nla_get_u32(w)) }
+        if let u = a[Int(IPVS_DEST_ATTR_U_THRESH)] { d.upperThreshold = nla_get_u32(u) }
+        if let l = a[Int(IPVS_DEST_ATTR_L_THRESH)] { d.lowerThreshold = nla_get_u32(l) }
+        if let t = a[Int(IPVS_DEST_ATTR_TUN_TYPE)] { d.tunnelType = nla_get_u8(t) }
+        return d
+    }
+}

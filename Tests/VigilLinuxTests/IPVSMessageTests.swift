@@ -1,0 +1,46 @@
+import Testing
+import LVS
+import VRRP
+@testable import VigilLinux
+
+/// The generic netlink messages of the IPVS driver, encoded with libnl and read back with
+/// the same decoder the dumps use. (The kernel side is proved under qemu: Tests/IPVS.)
+@Suite struct IPVSMessageTests {
+    @Test func aServiceAndADestinationSurviveTheRoundTrip() throws {
+        let key = IPVSService.Key.endpoint(.v4(IPv4Address(192, 0, 2, 100)), port: 80, protocol: .tcp)
+        let service = IPVSService(key: key, scheduler: "wrr", flags: IPVSService.persistent, timeout: 300, netmask: 0xffff_ff00)
+        let rs = IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, 1)), port: 8080), forwarding: .route,
+                                 weight: 3, upperThreshold: 100, lowerThreshold: 10)
+        let (bytes, back, dest) = try IPVSDriver.roundTrip(service, rs)
+        #expect(back == service)
+        #expect(dest == rs)
+        // Ports go in network order: 80 = 0x0050 is "00 50" in the message.
+        let port: [UInt8] = [0x06, 0x00, 0x04, 0x00, 0x00, 0x50]  // nla_len 6, type IPVS_SVC_ATTR_PORT, 80
+        #expect(bytes.indices.contains { bytes[$0...].starts(with: port) })
+        // An IPv4 address travels as 16 bytes, the address first (union nf_inet_addr).
+        let address: [UInt8] = [0x14, 0x00, 0x03, 0x00, 192, 0, 2, 100] + [UInt8](repeating: 0, count: 12)
+        #expect(bytes.indices.contains { bytes[$0...].starts(with: address) })
+    }
+
+    @Test func ipv6AndFirewallMarkServices() throws {
+        let v6 = IPVSService.Key.endpoint(.v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100)), port: 443, protocol: .sctp)
+        let rs6 = IPVSDestination(key: .init(address: .v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), port: 443),
+                                  forwarding: .tunnel, weight: 0, tunnelType: 2)
+        let a = try IPVSDriver.roundTrip(IPVSService(key: v6, scheduler: "mh", flags: 0x8), rs6)
+        #expect(a.service == IPVSService(key: v6, scheduler: "mh", flags: 0x8))
+        #expect(a.destination == rs6)
+        let mark = IPVSService.Key.firewallMark(42, ipv6: false)
+        let rs = IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, 2)), port: 0), weight: 1)
+        let b = try IPVSDriver.roundTrip(IPVSService(key: mark, scheduler: "sh"), rs)
+        #expect(b.service?.key == mark && b.service?.scheduler == "sh")
+    }
+
+    /// This machine's kernel has no IPVS: one clear error, no crash.
+    @Test func withoutIPVSTheErrorSaysSo() {
+        do {
+            _ = try IPVSDriver()
+        } catch {
+            #expect(error.description.hasPrefix("IPVS is not available in this kernel: "))
+        }
+    }
+}
