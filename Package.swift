@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "HealthCheck", dependencies: ["VigilConfig"]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
-            "VigilConfig", "VRRP", "VigilLinux", "HealthCheck", "CLinux",
+            "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(

@@ -40,6 +40,7 @@ public final class Daemon {
     private var groupOfInstance: [Int: Int] = [:]
     private var trackScripts: TrackScriptRunner
     private let trackProcesses: TrackProcessMonitor
+    private let lvs: LVSRunner
     private let files: FileWatcher?
     /// Last number read from each track_file, by name.
     private var fileNumbers: [String: Int64] = [:]
@@ -63,6 +64,7 @@ public final class Daemon {
         }
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
+        lvs = LVSRunner(plan.lvs, logger: logger)
         for f in plan.trackFiles {
             guard let value = f.initValue else { continue }
             do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {
@@ -142,6 +144,7 @@ public final class Daemon {
         firewall.removeLeftover()
         for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
+        lvs.start()
         scripts.openFIFOs(plan.fifos)
         var now = Monotonic.now()
         // What is known before the election: links, files, init_fail scripts.
@@ -192,6 +195,7 @@ public final class Daemon {
         now = Monotonic.now()
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         scripts.finish(timeout: 2_000_000)
+        lvs.stop()
         for vmac in virtualMACs {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }

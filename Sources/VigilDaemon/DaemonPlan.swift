@@ -1,6 +1,7 @@
 import VRRP
 import VigilConfig
 import VigilLinux
+import LVS
 
 /// Everything `vigil run` runs, made concrete for this host: the instances, the scripts
 /// and files they track, their sync groups and the notify FIFOs.
@@ -16,6 +17,8 @@ public struct DaemonPlan: Sendable {
     public var scriptUser: ScriptCredentials
     /// Scripts refused by `enable_script_security`, by command: they are never run.
     public var refusedCommands: Set<String>
+    /// The IPVS table of the virtual servers.
+    public var lvs = LVSPlan(desired: IPVSTable(), notes: [])
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
 
@@ -199,9 +202,11 @@ public struct DaemonPlan: Sendable {
             notes.append("warning: scripts run as \(scriptUser.user) without enable_script_security: their files are not checked for unsafe permissions")
         }
         let orderedScripts = config.vrrpScripts.compactMap { usedScripts[$0.name] }
-        return DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, trackProcesses: processes,
+        var result = DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, trackProcesses: processes,
                           syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
+        result.lvs = LVSPlan.make(config)
+        return result
     }
 
     /// keepalived's range for tracking weights: −253…253.
