@@ -6,13 +6,17 @@
 #   make demo   a failover drill you can watch (two `vigil run` in namespaces, a client
 #               pinging the VIP, the master stopped and crashed; timings printed).
 #   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
+#   make ipvs-test  boots Debian's stock kernel (it has IPVS; this machine's has not) under
+#               qemu and runs Tests/IPVS guest scripts in it (root; Tests/IPVS/README.md).
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping nftables
 VIGIL      := .build/debug/vigil
+# Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs.
+IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping
 
-.PHONY: all build release test unit-test compat-test integration-test demo deps check-examples bench-check fuzz clean
+.PHONY: all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -33,7 +37,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: build unit-test compat-test check-examples integration-test
+test: build unit-test compat-test check-examples integration-test ipvs-test
 
 unit-test:
 	$(SWIFT) test
@@ -51,6 +55,22 @@ demo: build
 integration-test: build
 	@if [ "$$(id -u)" = 0 ]; then Tests/Integration/run.sh $(CURDIR)/$(VIGIL); \
 	else echo "==> integration-test skipped: needs root for network namespaces"; fi
+
+# IPVS against a real kernel: Debian's kernel under qemu (TCG), the host's root shared
+# read-only over 9p; the kernel is fetched once into .build/ipvs-kernel/ (~70 MB download).
+ipvs-deps:
+	@missing=""; for p in $(IPVS_DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+ipvs-test: ipvs-deps
+	@if [ "$$(id -u)" = 0 ]; then Tests/IPVS/harness.sh Tests/IPVS/guest-smoke.sh; \
+	else echo "==> ipvs-test skipped: needs root (apt-get download, qemu sharing /)"; fi
 
 check-examples: build
 	@for f in etc/*.conf; do \
