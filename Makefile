@@ -68,8 +68,11 @@ ipvs-deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-ipvs-test: ipvs-deps
-	@if [ "$$(id -u)" = 0 ]; then Tests/IPVS/harness.sh Tests/IPVS/guest-smoke.sh; \
+# Guest scripts on a real IPVS kernel: the harness itself, then vigil programming IPVS.
+ipvs-test: ipvs-deps build
+	@if [ "$$(id -u)" = 0 ]; then \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-smoke.sh && \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-vigil-table.sh $(CURDIR); \
 	else echo "==> ipvs-test skipped: needs root (apt-get download, qemu sharing /)"; fi
 
 check-examples: build

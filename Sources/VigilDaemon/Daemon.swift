@@ -126,6 +126,11 @@ public final class Daemon {
             instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i
             for index in plan.trackedInterfaces.keys { instancesOnInterface[index, default: []].append(i) }
         }
+        // A signal set to be ignored never reaches a signalfd, and a shell starts background
+        // jobs with SIGINT ignored: take the default back so the signal can be blocked
+        // and read instead.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Runs inside the qemu guest (real IPVS): `vigil run` programs the table of its
+# virtual_server blocks, exactly; adopts a matching service left by someone else (edits
+# it in place), leaves a foreign service alone, and removes what it manages on SIGTERM.
+#   guest-vigil-table.sh REPO
+# IPVS tables are per network namespace; everything happens in namespace vgt.
+REPO=${1:-/work/main}
+VIGIL=$REPO/.build/debug/vigil
+W=$(mktemp -d /tmp/vigil-table.XXXXXX)
+NS=vgt
+FAILED=0
+ok()   { echo "  ok   $*"; }
+fail() { echo "  FAIL $*"; FAILED=1; }
+check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+in_ns() { ip netns exec $NS "$@"; }
+cleanup() {
+    [ -n "${PID:-}" ] && kill -KILL "$PID" 2>/dev/null
+    ip netns del $NS 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+ip netns add $NS
+in_ns ip link set lo up
+cat > "$W/vigil.conf" <<CONF
+virtual_server 192.0.2.100 80 {
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.1 80 {
+        weight 3
+    }
+    real_server 198.51.100.2 80 {
+        weight 1
+    }
+}
+virtual_server 192.0.2.100 53 {
+    lb_algo sh
+    sh-port
+    lb_kind DR
+    persistence_timeout 300
+    real_server 198.51.100.3 53 {
+        weight 2
+    }
+}
+virtual_server fwmark 7 {
+    lb_algo rr
+    lb_kind TUN
+    real_server 203.0.113.7 0 {
+    }
+}
+CONF
+# Someone else's service (must survive), and ours with a wrong scheduler and a stale
+# real server (must be edited, not recreated).
+in_ns ipvsadm -A -t 203.0.113.50:443 -s rr
+in_ns ipvsadm -A -t 192.0.2.100:80 -s lc
+in_ns ipvsadm -a -t 192.0.2.100:80 -r 198.51.100.9:80 -m -w 5
+
+# Not through in_ns: a function in the background is a subshell, and $! would be its PID.
+ip netns exec $NS "$VIGIL" run -f "$W/vigil.conf" > "$W/vigil.log" 2>&1 &
+PID=$!
+programmed() { in_ns ipvsadm -Sn | grep -q -- "-a -f 7 -r 203.0.113.7:0 -i"; }
+i=0; while [ $i -lt 100 ] && ! programmed; do sleep 0.1; i=$((i + 1)); done
+in_ns ipvsadm -Sn | sort > "$W/table"
+sort > "$W/expected" <<TABLE
+-A -t 203.0.113.50:443 -s rr
+-A -t 192.0.2.100:80 -s wrr
+-a -t 192.0.2.100:80 -r 198.51.100.1:80 -m -w 3
+-a -t 192.0.2.100:80 -r 198.51.100.2:80 -m -w 1
+-A -u 192.0.2.100:53 -s sh -p 300 -b sh-port
+-a -u 192.0.2.100:53 -r 198.51.100.3:53 -g -w 2
+-A -f 7 -s rr
+-a -f 7 -r 203.0.113.7:0 -i -w 1 --tun-type ipip
+TABLE
+if cmp -s "$W/table" "$W/expected"; then
+    ok "ipvsadm -Sn shows exactly the configured table (plus the foreign service)"
+else
+    fail "the table differs from the configuration"; diff "$W/expected" "$W/table"
+fi
+check "the stale real server 198.51.100.9 was removed, the service kept (edited in place)" \
+    sh -c "! ip netns exec $NS ipvsadm -Sn | grep -q 198.51.100.9"
+check "vigil logged what it did" grep -q "IPVS: programmed 3 virtual service(s)" "$W/vigil.log"
+kill -TERM $PID
+i=0; while [ $i -lt 100 ] && kill -0 $PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait $PID; STATUS=$?; PID=
+check "SIGTERM: vigil exits 0" [ "$STATUS" = 0 ]
+in_ns ipvsadm -Sn > "$W/after"
+check "SIGTERM: its services are removed, the foreign one stays" \
+    sh -c "[ \"\$(cat $W/after)\" = '-A -t 203.0.113.50:443 -s rr' ]"
+echo "--- vigil log"; cat "$W/vigil.log"
+exit $FAILED
