@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // libnl-3 / libnl-route-3 / libnl-genl-3 (Debian: libnl-3-dev libnl-route-3-dev libnl-genl-3-dev).
@@ -30,7 +32,13 @@ let package = Package(
         // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
         .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS"]),
         // Health checks of real servers.
-        .target(name: "HealthCheck", dependencies: ["VigilConfig"]),
+        .target(name: "HealthCheck", dependencies: [
+            "VigilConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
             "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux",
@@ -52,6 +60,11 @@ let package = Package(
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
         .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "VigilConfig"]),
+        .testTarget(name: "HealthCheckTests", dependencies: [
+            "HealthCheck", "VigilConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ]
 )

@@ -1,0 +1,128 @@
+import Crypto
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// keepalived's HTTP_GET: one request per `url`; the server is up when every URL answers
+/// with an accepted status code (default 200–299) and, when a `digest` is given, a body
+/// whose MD5 matches. The whole exchange must fit in connect_timeout.
+public enum HTTPGetChecker {
+    public struct URL: Sendable, Equatable {
+        public var path: String
+        public var statusCodes: [ClosedRange<Int>]
+        /// MD5 of the body, 32 lowercase hex digits.
+        public var digest: String?
+        public var virtualhost: String?
+
+        public init(path: String, statusCodes: [ClosedRange<Int>] = [], digest: String? = nil, virtualhost: String? = nil) {
+            self.path = path
+            self.statusCodes = statusCodes
+            self.digest = digest
+            self.virtualhost = virtualhost
+        }
+    }
+
+    public static func check(_ target: CheckTarget, urls: [URL], on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+        let loop = group.next()
+        var result = loop.makeSucceededFuture(CheckOutcome.up)
+        for url in urls {
+            result = result.flatMap { outcome in
+                guard outcome.isUp else { return loop.makeSucceededFuture(outcome) }
+                return fetch(target, url, on: loop).map { response in evaluate(response, url) }
+                    .recover { .down(Connector.reason($0, target)) }
+            }
+        }
+        return result
+    }
+
+    /// The verdict on one response.
+    static func evaluate(_ response: Response, _ url: URL) -> CheckOutcome {
+        let accepted = url.statusCodes.isEmpty ? [200...299] : url.statusCodes
+        guard accepted.contains(where: { $0.contains(response.status) }) else { return .down("HTTP \(response.status) for \(url.path)") }
+        if let digest = url.digest {
+            let got = md5Hex(response.body)
+            if got != digest.lowercased() { return .down("digest mismatch for \(url.path): \(got), expected \(digest.lowercased())") }
+        }
+        return .up
+    }
+
+    public static func md5Hex(_ bytes: [UInt8]) -> String {
+        Insecure.MD5.hash(data: bytes).map { b in
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// Completes a promise once: the deadline, the end of the response, the connection
+    /// closing and an error can all race to it (all on the same event loop).
+    final class Once: @unchecked Sendable {
+        let promise: EventLoopPromise<Response>
+        private var done = false
+        init(_ promise: EventLoopPromise<Response>) { self.promise = promise }
+        func succeed(_ r: Response) { if !done { done = true; promise.succeed(r) } }
+        func fail(_ e: Error) { if !done { done = true; promise.fail(e) } }
+    }
+
+    static func fetch(_ target: CheckTarget, _ url: URL, on loop: EventLoop) -> EventLoopFuture<Response> {
+        let promise = Once(loop.makePromise(of: Response.self))
+        let deadline = loop.scheduleTask(in: .microseconds(target.timeout)) {
+            promise.fail(CheckError.timeout(target.timeoutText))
+        }
+        let connected = Connector.connect(target, on: loop) { channel in
+            channel.pipeline.addHTTPClientHandlers().flatMap {
+                channel.pipeline.addHandler(ResponseCollector(promise: promise))
+            }
+        }
+        connected.whenFailure { promise.fail($0) }
+        connected.whenSuccess { channel in
+            let host = url.virtualhost ?? target.host
+            var head = HTTPRequestHead(version: .http1_0, method: .GET, uri: url.path)
+            head.headers.add(name: "Host", value: target.port == 80 ? host : "\(host):\(target.port)")
+            head.headers.add(name: "User-Agent", value: "vigil-healthcheck")
+            head.headers.add(name: "Connection", value: "close")
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            promise.promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        }
+        promise.promise.futureResult.whenComplete { _ in deadline.cancel() }
+        return promise.promise.futureResult
+    }
+
+    final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPClientResponsePart
+        private let promise: Once
+        private var status: Int?
+        private var body: [UInt8] = []
+        /// Bodies beyond this are not needed to judge a health page.
+        private let limit = 4 << 20
+
+        init(promise: Once) { self.promise = promise }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case let .head(head): status = Int(head.status.code)
+            case var .body(buffer):
+                if body.count < limit, let bytes = buffer.readBytes(length: min(buffer.readableBytes, limit - body.count)) {
+                    body += bytes
+                }
+            case .end:
+                if let status { promise.succeed(Response(status: status, body: body)) }
+            }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.fail(CheckError.closedEarly)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            promise.fail(CheckError.protocolError("bad HTTP response: \(error)"))
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import NIOCore
+import NIOPosix
+
+/// keepalived's TCP_CHECK: the real server is up when a TCP connection to it succeeds
+/// within connect_timeout; the connection is closed at once.
+public enum TCPChecker {
+    public static func check(_ target: CheckTarget, on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+        let loop = group.next()
+        return Connector.connect(target, on: loop).flatMap { channel in
+            channel.close().map { CheckOutcome.up }.recover { _ in .up }
+        }.recover { error in
+            .down(Connector.reason(error, target))
+        }
+    }
+}
+
+/// Opening a checker's connection: bind address/port if set, connect_timeout enforced.
+enum Connector {
+    static func connect(_ target: CheckTarget, on loop: EventLoop,
+                        initializer: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil) -> EventLoopFuture<Channel> {
+        var bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.microseconds(target.timeout))
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        if let initializer { bootstrap = bootstrap.channelInitializer(initializer) }
+        if let bind = target.bindAddress {
+            do {
+                let address = try SocketAddress(ipAddress: bind, port: target.bindPort ?? 0)
+                bootstrap = bootstrap.bind(to: address)
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+        }
+        return bootstrap.connect(host: target.host, port: target.port)
+    }
+
+    /// The reason as keepalived users expect to read it.
+    static func reason(_ error: Error, _ target: CheckTarget) -> String {
+        if let e = error as? ChannelError, case .connectTimeout = e { return "timeout after \(target.timeoutText)" }
+        if let e = error as? CheckError { return e.description }
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case 111: return "connection refused"
+            case 113: return "no route to host"
+            case 110: return "timeout after \(target.timeoutText)"
+            default: return "\(e)"
+            }
+        }
+        if let e = error as? NIOConnectionError {
+            if let first = e.connectionErrors.first?.error { return reason(first, target) }
+            return "cannot connect to \(target.host):\(target.port)"
+        }
+        return "\(error)"
+    }
+}
+
+enum CheckError: Error, CustomStringConvertible {
+    case timeout(String)
+    case closedEarly
+    case protocolError(String)
+
+    var description: String {
+        switch self {
+        case let .timeout(after): return "timeout after \(after)"
+        case .closedEarly: return "connection closed before a complete response"
+        case let .protocolError(what): return what
+        }
+    }
+}

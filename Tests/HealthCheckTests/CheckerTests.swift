@@ -1,0 +1,85 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+@testable import HealthCheck
+
+/// TCP_CHECK and HTTP_GET against real servers on 127.0.0.1: a small HTTP server that
+/// answers /ok with 200 "hello", /fail with 503 and never answers /hang.
+@Suite(.serialized) struct CheckerTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    final class Routes: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        private var uri = ""
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case let .head(head): uri = head.uri
+            case .body: break
+            case .end:
+                if uri == "/hang" { return }
+                let ok = uri == "/ok"
+                let body = ok ? "hello" : "unavailable"
+                var head = HTTPResponseHead(version: .http1_0, status: ok ? .ok : .serviceUnavailable)
+                head.headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            }
+        }
+    }
+
+    static func server() throws -> Channel {
+        try ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Routes()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+    }
+
+    /// A port with nothing listening: bound, then closed.
+    static func closedPort() throws -> Int {
+        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
+        let port = channel.localAddress!.port!
+        try channel.close().wait()
+        return port
+    }
+
+    @Test func tcpCheckUpAndRefused() throws {
+        let server = try Self.server()
+        defer { try? server.close().wait() }
+        let up = try TCPChecker.check(CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!), on: Self.group).wait()
+        #expect(up == .up)
+        let refused = try TCPChecker.check(CheckTarget(host: "127.0.0.1", port: try Self.closedPort()), on: Self.group).wait()
+        #expect(refused == .down("connection refused"))
+    }
+
+    @Test func httpStatusAndDigest() throws {
+        let server = try Self.server()
+        defer { try? server.close().wait() }
+        let target = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 2_000_000)
+        let hello = HTTPGetChecker.md5Hex(Array("hello".utf8))
+        #expect(hello == "5d41402abc4b2a76b9719d911017c592")
+        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/ok", digest: hello)], on: Self.group).wait() == .up)
+        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/fail")], on: Self.group).wait() == .down("HTTP 503 for /fail"))
+        // A range that takes 503 in makes it healthy; a digest that differs does not.
+        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/fail", statusCodes: [500...599])], on: Self.group).wait() == .up)
+        let wrong = try HTTPGetChecker.check(target, urls: [.init(path: "/ok", digest: String(repeating: "0", count: 32))],
+                                             on: Self.group).wait()
+        #expect(wrong == .down("digest mismatch for /ok: \(hello), expected \(String(repeating: "0", count: 32))"))
+        // Every URL must pass.
+        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/ok"), .init(path: "/fail")], on: Self.group).wait()
+                == .down("HTTP 503 for /fail"))
+    }
+
+    @Test func httpTimeoutAndRefused() throws {
+        let server = try Self.server()
+        defer { try? server.close().wait() }
+        let slow = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 300_000)
+        #expect(try HTTPGetChecker.check(slow, urls: [.init(path: "/hang")], on: Self.group).wait() == .down("timeout after 0.3 s"))
+        let refused = CheckTarget(host: "127.0.0.1", port: try Self.closedPort(), timeout: 1_000_000)
+        #expect(try HTTPGetChecker.check(refused, urls: [.init(path: "/ok")], on: Self.group).wait() == .down("connection refused"))
+    }
+}
