@@ -58,7 +58,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
-        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP"]),
+        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "HealthCheck"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
         .testTarget(name: "HealthCheckTests", dependencies: [
             "HealthCheck", "VigilConfig",

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <sys/inotify.h>
+#include <sys/eventfd.h>
 #include <linux/netlink.h>
 #include <sys/types.h>
 #include <sys/stat.h>

@@ -168,7 +168,8 @@ public final class Daemon {
         var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
         let firstSocket = fds.count
         fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
@@ -188,6 +189,7 @@ public final class Daemon {
             if fds[1].revents != 0 { linkChanged(at: now) }
             if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
             if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
+            if fds[4].revents != 0 { lvs.resultsArrived() }
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             for (s, fd) in fds.dropFirst(firstSocket).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }

@@ -18,7 +18,7 @@ public struct DaemonPlan: Sendable {
     /// Scripts refused by `enable_script_security`, by command: they are never run.
     public var refusedCommands: Set<String>
     /// The IPVS table of the virtual servers.
-    public var lvs = LVSPlan(desired: IPVSTable(), notes: [])
+    public var lvs = LVSPlan()
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
 

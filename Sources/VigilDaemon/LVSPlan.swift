@@ -1,21 +1,77 @@
 import LVS
 import VRRP
 import VigilConfig
+import HealthCheck
 
-/// The IPVS table the configuration asks for, before health checks have a say: keepalived's
-/// defaults (scheduler wlc, forwarding NAT, weight 1, a real server without a port uses the
-/// service's), virtual_server_group expanded, the sorry server in when no real server is.
+/// The IPVS table the configuration asks for, as pools whose members come and go with
+/// their health checks: keepalived's defaults (scheduler wlc, forwarding NAT, weight 1,
+/// delay_loop 60 s, connect_timeout 5 s, retry 1, delay_before_retry 1 s; a checker
+/// connects to the real server's address and port unless connect_ip/connect_port say
+/// otherwise), virtual_server_group expanded, the sorry server in when no member is.
 ///
-/// Health checkers are not run by Vigil yet, so a real server that has checkers is kept
-/// out of the pool (with a note) rather than put in unchecked: a dead server must not get
-/// traffic because Vigil could not look.
+/// A real server with a checker Vigil does not run yet (MISC_CHECK, SMTP_CHECK …) is kept
+/// out of the pool, said at start: a dead server must not get traffic because Vigil could
+/// not look.
 public struct LVSPlan: Sendable {
-    public var desired: IPVSTable
-    public var notes: [String]
+    public struct Member: Sendable {
+        public var name: String
+        public var destination: IPVSDestination
+        /// Indices into `checks`.
+        public var checks: [Int]
+        /// `inhibit_on_failure`: weight 0 while down instead of leaving the pool.
+        public var inhibitOnFailure: Bool
+        /// `alpha`: down until the first success (otherwise up until the first failure).
+        public var alpha: Bool
+    }
+
+    public struct Pool: Sendable {
+        public var name: String
+        public var services: [IPVSService]
+        public var members: [Member]
+        public var sorry: IPVSDestination?
+    }
+
+    public var pools: [Pool] = []
+    /// Every checker, `id` = its index; `owner[i]` = (pool, member).
+    public var checks: [CheckSpec] = []
+    public var owner: [(pool: Int, member: Int)] = []
+    public var notes: [String] = []
+
+    public init(pools: [Pool] = [], notes: [String] = []) {
+        self.pools = pools
+        self.notes = notes
+    }
+
+    /// The table before any check has reported.
+    public var desired: IPVSTable {
+        table { pool, member in !pools[pool].members[member].alpha }
+    }
+
+    /// The table for the given health (`up(pool, member)`).
+    public func table(_ up: (Int, Int) -> Bool) -> IPVSTable {
+        var table = IPVSTable()
+        for (p, pool) in pools.enumerated() {
+            var destinations: [IPVSDestination] = []
+            for (m, member) in pool.members.enumerated() {
+                if up(p, m) {
+                    destinations.append(member.destination)
+                } else if member.inhibitOnFailure {
+                    var d = member.destination
+                    d.weight = 0
+                    destinations.append(d)
+                }
+            }
+            if !destinations.contains(where: { $0.weight > 0 }), let sorry = pool.sorry { destinations.append(sorry) }
+            for var service in pool.services {
+                service.destinations = Dictionary(destinations.map { ($0.key, $0) }, uniquingKeysWith: { _, b in b })
+                table.services[service.key] = service
+            }
+        }
+        return table
+    }
 
     public static func make(_ config: Configuration) -> LVSPlan {
-        var table = IPVSTable()
-        var notes: [String] = []
+        var plan = LVSPlan()
         let groups = Dictionary(config.virtualServerGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for vs in config.virtualServers {
             let keys = serviceKeys(vs, groups)
@@ -23,18 +79,33 @@ public struct LVSPlan: Sendable {
                 if case let .endpoint(_, p, _) = key { return p }
                 return nil
             } ?? 0
-            var destinations: [IPVSDestination] = []
+            var members: [Member] = []
             for rs in vs.realServers {
-                if !rs.checkers.isEmpty {
-                    notes.append("virtual_server \(vs.key): real server \(rs.endpoint) has health checkers, which Vigil does not run yet; it is kept out of the pool")
+                let destination = destination(rs.endpoint, vs: vs, rs: rs, servicePort: port)
+                var specs: [CheckSpec] = []
+                var unsupported: [String] = []
+                for checker in rs.checkers {
+                    if let spec = checkSpec(checker, vs: vs, rs: rs, destination: destination) { specs.append(spec) } else {
+                        unsupported.append(checkerName(checker))
+                    }
+                }
+                if !unsupported.isEmpty {
+                    plan.notes.append("virtual_server \(vs.key): real server \(rs.endpoint) has \(unsupported.joined(separator: ", ")), which Vigil does not run yet; it is kept out of the pool")
                     continue
                 }
-                destinations.append(destination(rs.endpoint, vs: vs, rs: rs, servicePort: port))
+                var ids: [Int] = []
+                for var spec in specs {
+                    spec.id = plan.checks.count
+                    ids.append(spec.id)
+                    plan.checks.append(spec)
+                    plan.owner.append((plan.pools.count, members.count))
+                }
+                let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
+                members.append(Member(name: "\(vs.key) real server \(rs.endpoint)", destination: destination, checks: ids,
+                                      inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty))
             }
-            if destinations.isEmpty, let sorry = vs.sorryServer {
-                destinations.append(destination(sorry, vs: vs, rs: nil, servicePort: port,
-                                                forwarding: vs.sorryServerForwardingMethod))
-            }
+            let sorry = vs.sorryServer.map { destination($0, vs: vs, rs: nil, servicePort: port, forwarding: vs.sorryServerForwardingMethod) }
+            var services: [IPVSService] = []
             for key in keys {
                 var flags: UInt32 = 0
                 for f in vs.schedulerFlags {
@@ -58,11 +129,66 @@ public struct LVSPlan: Sendable {
                     netmask = b.count == 4 ? b.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
                         : UInt32(b.reduce(0) { $0 + $1.nonzeroBitCount })
                 }
-                table.services[key] = IPVSService(key: key, scheduler: vs.scheduler?.rawValue ?? "wlc", flags: flags,
-                                                  timeout: timeout, netmask: netmask, destinations: destinations)
+                services.append(IPVSService(key: key, scheduler: vs.scheduler?.rawValue ?? "wlc", flags: flags,
+                                            timeout: timeout, netmask: netmask))
             }
+            plan.pools.append(Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry))
         }
-        return LVSPlan(desired: table, notes: notes)
+        return plan
+    }
+
+    static func checkerName(_ c: HealthChecker) -> String {
+        switch c {
+        case .tcp: return "TCP_CHECK"
+        case let .http(h): return h.tls ? "SSL_GET" : "HTTP_GET"
+        case .misc: return "MISC_CHECK"
+        case let .unsupported(s): return s.name
+        }
+    }
+
+    /// keepalived's inheritance: the checker's own options, then the real server's, then
+    /// the virtual server's, then the defaults.
+    static func checkSpec(_ checker: HealthChecker, vs: VirtualServer, rs: RealServer,
+                          destination: IPVSDestination) -> CheckSpec? {
+        func merged(_ o: CheckerOptions) -> CheckerOptions {
+            var m = o
+            for d in [rs.checkerDefaults, vs.checkerDefaults] {
+                m.connectIP = m.connectIP ?? d.connectIP
+                m.connectPort = m.connectPort ?? d.connectPort
+                m.bindTo = m.bindTo ?? d.bindTo
+                m.bindPort = m.bindPort ?? d.bindPort
+                m.connectTimeout = m.connectTimeout ?? d.connectTimeout
+                m.retry = m.retry ?? d.retry
+                m.delayBeforeRetry = m.delayBeforeRetry ?? d.delayBeforeRetry
+                m.warmup = m.warmup ?? d.warmup
+                m.delayLoop = m.delayLoop ?? d.delayLoop
+            }
+            return m
+        }
+        func target(_ o: CheckerOptions) -> CheckTarget {
+            CheckTarget(host: (o.connectIP.map { "\($0)" }) ?? destination.key.address.description,
+                        port: o.connectPort ?? Int(destination.key.port), bindAddress: o.bindTo.map { "\($0)" },
+                        bindPort: o.bindPort, timeout: o.connectTimeout ?? 5_000_000)
+        }
+        func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions) -> CheckSpec {
+            CheckSpec(id: 0, kind: kind, delayLoop: o.delayLoop ?? vs.delayLoop ?? 60_000_000, retry: o.retry ?? 1,
+                      delayBeforeRetry: o.delayBeforeRetry ?? 1_000_000, warmup: o.warmup ?? 0)
+        }
+        switch checker {
+        case let .tcp(t):
+            let o = merged(t.options)
+            return spec(.tcp(target(o)), o)
+        case let .http(h):
+            guard !h.tls else { return nil }
+            let o = merged(h.options)
+            let urls = h.urls.map { u in
+                HTTPGetChecker.URL(path: u.path ?? "/", statusCodes: u.statusCodes, digest: u.digest,
+                                   virtualhost: u.virtualhost ?? h.virtualhost ?? vs.virtualhost)
+            }
+            return spec(.http(target(o), urls: urls.isEmpty ? [HTTPGetChecker.URL(path: "/")] : urls), o)
+        case .misc, .unsupported:
+            return nil
+        }
     }
 
     static func internet(_ a: IPAddress) -> InternetAddress {

@@ -1,35 +1,86 @@
+import HealthCheck
 import LVS
 import Logging
+import Synchronization
 import VigilLinux
 
-/// Keeps the kernel's IPVS table as the configuration wants it: at start the difference
-/// is applied (services that already match are adopted, not recreated), at exit what this
-/// run manages is removed, as keepalived does. Without IPVS in the kernel: one clear error
-/// line, and the VRRP side runs on.
+/// Keeps the kernel's IPVS table as the configuration and the health checks want it. At
+/// start the difference is applied (services that already match are adopted, not
+/// recreated) and the checkers start; each result that changes a real server's state
+/// changes the table by exactly that difference; at exit what this run manages is removed,
+/// as keepalived does. Without IPVS in the kernel: one clear error line, VRRP runs on.
 final class LVSRunner {
     private let plan: LVSPlan
     private let logger: Logger
     private var driver: IPVSDriver?
     /// Services this run manages: removed at exit.
     private var owned: Set<IPVSService.Key> = []
+    /// Per pool, per member: the health from its checkers.
+    private var health: [[RealServerHealth]]
+    private var scheduler: CheckScheduler?
+    let wakeup: Wakeup?
+    private let inbox = Inbox()
+
+    /// Results handed over from the checkers' thread.
+    final class Inbox: Sendable {
+        private let queue = Mutex<[(Int, CheckOutcome)]>([])
+        func put(_ id: Int, _ outcome: CheckOutcome) { queue.withLock { $0.append((id, outcome)) } }
+        func take() -> [(Int, CheckOutcome)] { queue.withLock { q in defer { q = [] }; return q } }
+    }
 
     init(_ plan: LVSPlan, logger: Logger) {
         self.plan = plan
         self.logger = logger
+        health = plan.pools.map { pool in
+            pool.members.map { RealServerHealth(checkerCount: $0.checks.count, alpha: $0.alpha) }
+        }
+        wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
 
     func start() {
-        guard !plan.desired.services.isEmpty else { return }
+        guard !plan.pools.isEmpty else { return }
         for note in plan.notes { logger.warning("\(note)") }
         do { driver = try IPVSDriver() } catch {
             logger.error("\(error); virtual servers are not programmed, VRRP runs on")
             return
         }
-        apply(plan.desired, what: "programmed")
-        owned = Set(plan.desired.services.keys)
+        apply(current(), what: "programmed")
+        owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        guard !plan.checks.isEmpty, let wakeup else { return }
+        let inbox = self.inbox
+        let scheduler = CheckScheduler { id, outcome in
+            inbox.put(id, outcome)
+            wakeup.signal()
+        }
+        scheduler.start(plan.checks)
+        self.scheduler = scheduler
+        logger.info("health checks: \(plan.checks.count) checker(s) started")
+    }
+
+    /// The wakeup fired: apply the results that arrived.
+    func resultsArrived() {
+        wakeup?.drain()
+        var changed = false
+        for (id, outcome) in inbox.take() where plan.owner.indices.contains(id) {
+            let (p, m) = plan.owner[id]
+            let checker = plan.pools[p].members[m].checks.firstIndex(of: id) ?? 0
+            let result: RealServerHealth.Result = outcome.isUp ? .up : .down(reason: "\(outcome)")
+            guard let change = health[p][m].record(result, checker: checker) else { continue }
+            changed = true
+            switch change {
+            case .up: logger.notice("(\(plan.pools[p].members[m].name)) up")
+            case let .down(reason): logger.warning("(\(plan.pools[p].members[m].name)) \(reason)")
+            }
+        }
+        if changed { apply(current(), what: "updated") }
+    }
+
+    private func current() -> IPVSTable {
+        plan.table { p, m in health[p][m].isUp }
     }
 
     func stop() {
+        scheduler?.stop()
         guard driver != nil, !owned.isEmpty else { return }
         apply(IPVSTable(), what: "removed")
     }

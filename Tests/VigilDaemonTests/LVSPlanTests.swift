@@ -2,6 +2,7 @@ import Testing
 import LVS
 import VRRP
 import VigilConfig
+import HealthCheck
 @testable import VigilDaemon
 
 /// From virtual_server blocks to the IPVS table, with keepalived's defaults.
@@ -56,21 +57,63 @@ import VigilConfig
         #expect(s.destinations[Self.rs(1, port: 53)]?.forwarding == .route)
     }
 
-    @Test func checkedRealServersStayOutAndTheSorryServerStandsIn() throws {
+    @Test func unsupportedCheckersKeepARealServerOutAndTheSorryServerStandsIn() throws {
         let p = Self.plan("""
             virtual_server 192.0.2.100 80 {
                 protocol TCP
                 sorry_server 203.0.113.9 8080
                 real_server 198.51.100.1 80 {
-                    TCP_CHECK {
-                        connect_timeout 3
+                    MISC_CHECK {
+                        misc_path /bin/true
                     }
                 }
             }
             """)
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 80, protocol: .tcp)])
         #expect(s.destinations.keys.map(\.description) == ["203.0.113.9:8080"])
-        #expect(p.notes.count == 1 && p.notes[0].contains("does not run yet"))
+        #expect(p.notes.count == 1 && p.notes[0].contains("MISC_CHECK, which Vigil does not run yet"))
+    }
+
+    @Test func checkersInheritKeepalivedsDefaultsAndHealthMovesThePool() throws {
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                delay_loop 2
+                inhibit_on_failure
+                sorry_server 203.0.113.9 80
+                real_server 198.51.100.1 80 {
+                    weight 3
+                    TCP_CHECK {
+                        connect_timeout 3
+                    }
+                }
+                real_server 198.51.100.2 80 {
+                    HTTP_GET {
+                        url {
+                            path /health
+                            status_code 200-299
+                        }
+                        retry 2
+                    }
+                }
+            }
+            """)
+        #expect(p.checks.count == 2 && p.notes.isEmpty)
+        #expect(p.checks[0].kind == .tcp(CheckTarget(host: "198.51.100.1", port: 80, timeout: 3_000_000)))
+        #expect(p.checks[0].delayLoop == 2_000_000 && p.checks[0].retry == 1)
+        #expect(p.checks[1].retry == 2)
+        guard case let .http(target, urls) = p.checks[1].kind else { Issue.record("not HTTP"); return }
+        #expect(target.timeout == 5_000_000 && urls.map(\.path) == ["/health"])
+        // Non-alpha servers start up; a down one keeps weight 0 with inhibit_on_failure.
+        let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
+        #expect(p.desired.services[key]?.destinations.count == 2)
+        let oneDown = p.table { _, m in m == 1 }
+        #expect(oneDown.services[key]?.destinations[Self.rs(1)]?.weight == 0)
+        #expect(oneDown.services[key]?.destinations[Self.rs(2)]?.weight == 1)
+        // Nobody up: the sorry server joins (the inhibited ones stay at weight 0).
+        let allDown = p.table { _, _ in false }
+        #expect(allDown.services[key]?.destinations.keys.map(\.description).sorted()
+                == ["198.51.100.1:80", "198.51.100.2:80", "203.0.113.9:80"])
     }
 
     @Test func groupsExpandToOneServiceEach() {
