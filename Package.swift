@@ -47,8 +47,9 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilDaemon", "VigilConfig", "VigilLinux",
+                "VigilDaemon", "VigilConfig", "VigilLinux", "HealthCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -53,10 +53,19 @@ public enum HTTPGetChecker {
         }.joined()
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var body: [UInt8]
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
     }
+
+    /// One GET, as the checker does it (for `vigil genhash`).
+    public static func get(_ target: CheckTarget, path: String, virtualhost: String?, on group: EventLoopGroup)
+        -> EventLoopFuture<Response> {
+        fetch(target, URL(path: path, virtualhost: virtualhost), on: group.next())
+            .flatMapErrorThrowing { throw GetError(description: Connector.reason($0, target)) }
+    }
+
+    public struct GetError: Error, CustomStringConvertible { public var description: String }
 
     /// Completes a promise once: the deadline, the end of the response, the connection
     /// closing and an error can all race to it (all on the same event loop).
