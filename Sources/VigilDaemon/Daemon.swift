@@ -64,7 +64,7 @@ public final class Daemon {
         }
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
-        lvs = LVSRunner(plan.lvs, logger: logger)
+        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts)
         for f in plan.trackFiles {
             guard let value = f.initValue else { continue }
             do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {

@@ -22,6 +22,9 @@ public struct LVSPlan: Sendable {
         public var inhibitOnFailure: Bool
         /// `alpha`: down until the first success (otherwise up until the first failure).
         public var alpha: Bool
+        /// `notify_up` / `notify_down`.
+        public var notifyUp: String?
+        public var notifyDown: String?
     }
 
     public struct Pool: Sendable {
@@ -29,6 +32,17 @@ public struct LVSPlan: Sendable {
         public var services: [IPVSService]
         public var members: [Member]
         public var sorry: IPVSDestination?
+        /// `quorum` (default 1): the weight of live members the pool needs; below it
+        /// (with `hysteresis` either side) the sorry server stands in and `quorum_down` runs.
+        public var quorum: Int
+        public var hysteresis: Int
+        public var quorumUp: String?
+        public var quorumDown: String?
+
+        /// The weight of the members `up` says are alive.
+        public func liveWeight(_ up: (Int) -> Bool) -> Int {
+            members.indices.filter(up).reduce(0) { $0 + max(0, Int(members[$1].destination.weight)) }
+        }
     }
 
     public var pools: [Pool] = []
@@ -47,8 +61,9 @@ public struct LVSPlan: Sendable {
         table { pool, member in !pools[pool].members[member].alpha }
     }
 
-    /// The table for the given health (`up(pool, member)`).
-    public func table(_ up: (Int, Int) -> Bool) -> IPVSTable {
+    /// The table for the given health (`up(pool, member)`); a pool has its quorum when
+    /// `quorum(pool)` says so (by default: live weight ≥ quorum).
+    public func table(_ up: (Int, Int) -> Bool, quorum: ((Int) -> Bool)? = nil) -> IPVSTable {
         var table = IPVSTable()
         for (p, pool) in pools.enumerated() {
             var destinations: [IPVSDestination] = []
@@ -61,7 +76,8 @@ public struct LVSPlan: Sendable {
                     destinations.append(d)
                 }
             }
-            if !destinations.contains(where: { $0.weight > 0 }), let sorry = pool.sorry { destinations.append(sorry) }
+            let hasQuorum = quorum?(p) ?? (pool.liveWeight { up(p, $0) } >= pool.quorum)
+            if !hasQuorum, let sorry = pool.sorry { destinations.append(sorry) }
             for var service in pool.services {
                 service.destinations = Dictionary(destinations.map { ($0.key, $0) }, uniquingKeysWith: { _, b in b })
                 table.services[service.key] = service
@@ -102,7 +118,8 @@ public struct LVSPlan: Sendable {
                 }
                 let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
                 members.append(Member(name: "\(vs.key) real server \(rs.endpoint)", destination: destination, checks: ids,
-                                      inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty))
+                                      inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty,
+                                      notifyUp: rs.notifyUp, notifyDown: rs.notifyDown))
             }
             let sorry = vs.sorryServer.map { destination($0, vs: vs, rs: nil, servicePort: port, forwarding: vs.sorryServerForwardingMethod) }
             var services: [IPVSService] = []
@@ -132,7 +149,9 @@ public struct LVSPlan: Sendable {
                 services.append(IPVSService(key: key, scheduler: vs.scheduler?.rawValue ?? "wlc", flags: flags,
                                             timeout: timeout, netmask: netmask))
             }
-            plan.pools.append(Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry))
+            plan.pools.append(Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry,
+                                   quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
+                                   quorumUp: vs.quorumUp, quorumDown: vs.quorumDown))
         }
         return plan
     }

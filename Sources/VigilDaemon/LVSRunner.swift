@@ -18,6 +18,10 @@ final class LVSRunner {
     /// Per pool, per member: the health from its checkers.
     private var health: [[RealServerHealth]]
     private var scheduler: CheckScheduler?
+    /// Per pool: whether it has its quorum (with hysteresis: gained at quorum + hysteresis,
+    /// lost below quorum − hysteresis).
+    private var quorate: [Bool]
+    private let scripts: NotifyRunner
     let wakeup: Wakeup?
     private let inbox = Inbox()
 
@@ -28,12 +32,15 @@ final class LVSRunner {
         func take() -> [(Int, CheckOutcome)] { queue.withLock { q in defer { q = [] }; return q } }
     }
 
-    init(_ plan: LVSPlan, logger: Logger) {
+    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner) {
         self.plan = plan
         self.logger = logger
-        health = plan.pools.map { pool in
+        self.scripts = scripts
+        let health = plan.pools.map { pool in
             pool.members.map { RealServerHealth(checkerCount: $0.checks.count, alpha: $0.alpha) }
         }
+        self.health = health
+        quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
 
@@ -67,16 +74,37 @@ final class LVSRunner {
             let result: RealServerHealth.Result = outcome.isUp ? .up : .down(reason: "\(outcome)")
             guard let change = health[p][m].record(result, checker: checker) else { continue }
             changed = true
+            let member = plan.pools[p].members[m]
             switch change {
-            case .up: logger.notice("(\(plan.pools[p].members[m].name)) up")
-            case let .down(reason): logger.warning("(\(plan.pools[p].members[m].name)) \(reason)")
+            case .up:
+                logger.notice("(\(member.name)) up")
+                if let script = member.notifyUp { scripts.run(script) }
+            case let .down(reason):
+                logger.warning("(\(member.name)) \(reason)")
+                if let script = member.notifyDown { scripts.run(script) }
             }
+            updateQuorum(p)
         }
         if changed { apply(current(), what: "updated") }
     }
 
     private func current() -> IPVSTable {
-        plan.table { p, m in health[p][m].isUp }
+        let health = self.health, quorate = self.quorate
+        return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] })
+    }
+
+    private func updateQuorum(_ p: Int) {
+        let pool = plan.pools[p]
+        let live = pool.liveWeight { health[p][$0].isUp }
+        if quorate[p], live < pool.quorum - pool.hysteresis {
+            quorate[p] = false
+            logger.warning("(\(pool.name)) quorum lost: live weight \(live) < \(pool.quorum)\(pool.sorry.map { "; sorry server \($0.key) in" } ?? "")")
+            if let script = pool.quorumDown { scripts.run(script) }
+        } else if !quorate[p], live >= pool.quorum + pool.hysteresis {
+            quorate[p] = true
+            logger.notice("(\(pool.name)) quorum gained: live weight \(live) ≥ \(pool.quorum)")
+            if let script = pool.quorumUp { scripts.run(script) }
+        }
     }
 
     func stop() {

@@ -68,6 +68,9 @@ final class NotifyRunner {
         if let any = scripts.any { spawn("\(any) \(kind) \"\(name)\" \(word) \(priority)") }
     }
 
+    /// A script as written (notify_up/down, quorum_up/down), under the same rules.
+    func run(_ command: String) { spawn(command) }
+
     private func spawn(_ command: String) {
         if refused.contains(command) || refused.contains(where: { command.hasPrefix($0 + " ") }) { return }
         do { running.append((try ScriptProcess.spawn(command, as: user), command, Monotonic.now())) } catch {

@@ -116,6 +116,38 @@ import HealthCheck
                 == ["198.51.100.1:80", "198.51.100.2:80", "203.0.113.9:80"])
     }
 
+    /// `quorum 4` with weights 3 and 1: losing either member drops below it, and the sorry
+    /// server stands in beside the survivor.
+    @Test func quorumIsTheLiveWeight() throws {
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                quorum 4
+                hysteresis 1
+                sorry_server 203.0.113.9 80
+                real_server 198.51.100.1 80 {
+                    weight 3
+                    notify_down "/usr/local/bin/down 1"
+                    TCP_CHECK {
+                    }
+                }
+                real_server 198.51.100.2 80 {
+                    TCP_CHECK {
+                    }
+                }
+            }
+            """)
+        let pool = p.pools[0]
+        #expect(pool.quorum == 4 && pool.hysteresis == 1)
+        #expect(pool.members[0].notifyDown == "/usr/local/bin/down 1")
+        #expect(pool.liveWeight { _ in true } == 4)
+        #expect(pool.liveWeight { $0 == 0 } == 3)
+        let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
+        #expect(p.desired.services[key]?.destinations.count == 2, "all up: quorum, no sorry server")
+        let lost = p.table { _, m in m == 0 }
+        #expect(lost.services[key]?.destinations.keys.map(\.description).sorted() == ["198.51.100.1:80", "203.0.113.9:80"])
+    }
+
     @Test func groupsExpandToOneServiceEach() {
         let p = Self.plan("""
             virtual_server_group web {
