@@ -10,29 +10,11 @@ REPO=${1:-/work/main}
 VIGIL=$REPO/.build/debug/vigil
 W=$(mktemp -d /tmp/lvs-nat.XXXXXX)
 P=ln$$
-FAILED=0
-PIDS=()
-ok()   { echo "  ok   $*"; }
-fail() { echo "  FAIL $*"; FAILED=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-wait_until() {  # MS COMMAND...
-    local deadline=$(( $(now_ms) + $1 )); shift
-    while [ "$(now_ms)" -lt "$deadline" ]; do "$@" && return 0; sleep 0.1; done
-    "$@"
-}
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    for n in c d r1 r2 s sw; do ip netns del $P$n 2>/dev/null; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/guest-lib.sh"
 
 # Client c and director d on 192.0.2.0/24 (bridge in sw), real servers behind d on
 # 198.51.100.0/24 (another bridge).
-ip netns add ${P}sw
-ip -n ${P}sw link add front type bridge; ip -n ${P}sw link set front up
-ip -n ${P}sw link add back type bridge; ip -n ${P}sw link set back up
+switch front back
 box() {  # NAME BRIDGE ADDRESS [GATEWAY]
     ip netns add $P$1
     ip link add $P$1x type veth peer name eth0 netns $P$1
@@ -56,12 +38,6 @@ box r1 back 198.51.100.11/24 198.51.100.1
 box r2 back 198.51.100.12/24 198.51.100.1
 box s back 198.51.100.13/24 198.51.100.1
 
-serve() {  # NAME: an HTTP server answering "NAME" on port 80
-    mkdir -p "$W/www-$1"; echo "$1" > "$W/www-$1/index.html"
-    ip netns exec $P$1 python3 -m http.server 80 --bind 0.0.0.0 --directory "$W/www-$1" > /dev/null 2>&1 &
-    eval "SERVER_$1=$!"; PIDS+=($!)
-}
-serving() { ip netns exec $P$1 python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1/', timeout=2)" 2>/dev/null; }
 serve r1; serve r2; serve s
 for n in r1 r2 s; do wait_until 15000 serving $n || fail "the HTTP server on $n did not start"; done
 
