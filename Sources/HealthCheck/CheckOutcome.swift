@@ -3,12 +3,20 @@
 public enum CheckOutcome: Sendable, Equatable, CustomStringConvertible {
     case up
     case down(String)
+    /// MISC_CHECK with `misc_dynamic`: up, with this weight (exit status − 2).
+    case upWithWeight(Int32)
 
-    public var isUp: Bool { self == .up }
+    public var isUp: Bool {
+        switch self {
+        case .up, .upWithWeight: return true
+        case .down: return false
+        }
+    }
 
     public var description: String {
         switch self {
         case .up: return "up"
+        case let .upWithWeight(w): return "up with weight \(w)"
         case let .down(reason): return "down: \(reason)"
         }
     }

@@ -6,6 +6,9 @@ public struct CheckSpec: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case tcp(CheckTarget)
         case http(CheckTarget, urls: [HTTPGetChecker.URL])
+        /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
+        /// not on the event loop.
+        case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)
     }
 
     /// Whatever the caller uses to find the real server again.
@@ -48,6 +51,7 @@ public final class CheckScheduler: Sendable {
     public func start(_ specs: [CheckSpec]) {
         let loop = group.next()
         for spec in specs {
+            if case .misc = spec.kind { continue }
             let first = spec.warmup > 0 ? Int64.random(in: 0...spec.warmup) : 0
             loop.scheduleTask(in: .microseconds(first)) { self.run(spec, attempt: 0, on: loop) }
         }
@@ -58,6 +62,7 @@ public final class CheckScheduler: Sendable {
         switch spec.kind {
         case let .tcp(target): check = TCPChecker.check(target, on: loop)
         case let .http(target, urls): check = HTTPGetChecker.check(target, urls: urls, on: loop)
+        case .misc: return
         }
         check.whenSuccess { outcome in
             if !outcome.isUp && attempt < spec.retry {

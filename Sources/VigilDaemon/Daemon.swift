@@ -175,7 +175,7 @@ public final class Daemon {
         while !stop {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline].compactMap { $0 }).min()
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline].compactMap { $0 }).min()
             for f in fds.indices { fds[f].revents = 0 }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
@@ -190,6 +190,7 @@ public final class Daemon {
             if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
             if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
             if fds[4].revents != 0 { lvs.resultsArrived() }
+            lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             for (s, fd) in fds.dropFirst(firstSocket).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }

@@ -63,13 +63,16 @@ public struct LVSPlan: Sendable {
 
     /// The table for the given health (`up(pool, member)`); a pool has its quorum when
     /// `quorum(pool)` says so (by default: live weight ≥ quorum).
-    public func table(_ up: (Int, Int) -> Bool, quorum: ((Int) -> Bool)? = nil) -> IPVSTable {
+    public func table(_ up: (Int, Int) -> Bool, quorum: ((Int) -> Bool)? = nil,
+                      weight: ((Int, Int) -> Int32?)? = nil) -> IPVSTable {
         var table = IPVSTable()
         for (p, pool) in pools.enumerated() {
             var destinations: [IPVSDestination] = []
             for (m, member) in pool.members.enumerated() {
                 if up(p, m) {
-                    destinations.append(member.destination)
+                    var d = member.destination
+                    if let w = weight?(p, m) { d.weight = w }
+                    destinations.append(d)
                 } else if member.inhibitOnFailure {
                     var d = member.destination
                     d.weight = 0
@@ -205,7 +208,12 @@ public struct LVSPlan: Sendable {
                                    virtualhost: u.virtualhost ?? h.virtualhost ?? vs.virtualhost)
             }
             return spec(.http(target(o), urls: urls.isEmpty ? [HTTPGetChecker.URL(path: "/")] : urls), o)
-        case .misc, .unsupported:
+        case let .misc(m):
+            guard let command = m.path else { return nil }
+            let o = merged(m.options)
+            return spec(.misc(command: command, timeout: m.timeout ?? o.delayLoop ?? vs.delayLoop ?? 60_000_000,
+                              dynamic: m.dynamic, user: m.user?.user, group: m.user?.group), o)
+        case .unsupported:
             return nil
         }
     }

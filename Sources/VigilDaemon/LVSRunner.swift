@@ -2,6 +2,7 @@ import HealthCheck
 import LVS
 import Logging
 import Synchronization
+import VRRP
 import VigilLinux
 
 /// Keeps the kernel's IPVS table as the configuration and the health checks want it. At
@@ -22,6 +23,9 @@ final class LVSRunner {
     /// lost below quorum − hysteresis).
     private var quorate: [Bool]
     private let scripts: NotifyRunner
+    /// misc_dynamic weights, per pool and member.
+    private var weights: [[Int32?]]
+    private var misc: MiscCheckRunner?
     let wakeup: Wakeup?
     private let inbox = Inbox()
 
@@ -40,6 +44,7 @@ final class LVSRunner {
             pool.members.map { RealServerHealth(checkerCount: $0.checks.count, alpha: $0.alpha) }
         }
         self.health = health
+        weights = plan.pools.map { pool in pool.members.map { _ in nil } }
         quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
@@ -53,6 +58,8 @@ final class LVSRunner {
         }
         apply(current(), what: "programmed")
         owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), logger: logger)
+        if !misc.isEmpty { self.misc = misc }
         guard !plan.checks.isEmpty, let wakeup else { return }
         let inbox = self.inbox
         let scheduler = CheckScheduler { id, outcome in
@@ -64,12 +71,31 @@ final class LVSRunner {
         logger.info("health checks: \(plan.checks.count) checker(s) started")
     }
 
+    /// MISC_CHECK timing.
+    var nextDeadline: Instant? { misc?.nextDeadline }
+
+    /// Runs due MISC_CHECKs and reaps finished ones (the loop calls this every turn).
+    func advance(to now: Instant) {
+        guard let misc else { return }
+        let results = misc.advance(to: now)
+        if !results.isEmpty { record(results) }
+    }
+
     /// The wakeup fired: apply the results that arrived.
     func resultsArrived() {
         wakeup?.drain()
+        record(inbox.take())
+    }
+
+    private func record(_ results: [(Int, CheckOutcome)]) {
         var changed = false
-        for (id, outcome) in inbox.take() where plan.owner.indices.contains(id) {
+        for (id, outcome) in results where plan.owner.indices.contains(id) {
             let (p, m) = plan.owner[id]
+            if case let .upWithWeight(w) = outcome, weights[p][m] != w {
+                weights[p][m] = w
+                changed = true
+                logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (misc_dynamic)")
+            }
             let checker = plan.pools[p].members[m].checks.firstIndex(of: id) ?? 0
             let result: RealServerHealth.Result = outcome.isUp ? .up : .down(reason: "\(outcome)")
             guard let change = health[p][m].record(result, checker: checker) else { continue }
@@ -89,8 +115,8 @@ final class LVSRunner {
     }
 
     private func current() -> IPVSTable {
-        let health = self.health, quorate = self.quorate
-        return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] })
+        let health = self.health, quorate = self.quorate, weights = self.weights
+        return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] }, weight: { p, m in weights[p][m] })
     }
 
     private func updateQuorum(_ p: Int) {
@@ -109,6 +135,7 @@ final class LVSRunner {
 
     func stop() {
         scheduler?.stop()
+        misc?.stop()
         guard driver != nil, !owned.isEmpty else { return }
         apply(IPVSTable(), what: "removed")
     }

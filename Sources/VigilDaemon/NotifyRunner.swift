@@ -15,7 +15,7 @@ import VigilLinux
 final class NotifyRunner {
     private let logger: Logger
     private var running: [(pid: pid_t, command: String, started: Instant)] = []
-    private let user: ScriptCredentials
+    let user: ScriptCredentials
     private let refused: Set<String>
     private var fifos: [NotifyFIFO] = []
     /// `notify_fifo_script`s: run for the daemon's whole life, stopped at exit.

@@ -43,6 +43,18 @@ virtual_server 192.0.2.100 53 {
         weight 2
     }
 }
+virtual_server 192.0.2.100 8080 {
+    delay_loop 1
+    lb_algo rr
+    protocol TCP
+    real_server 198.51.100.4 8080 {
+        MISC_CHECK {
+            misc_path "/bin/sh -c 'exit \$(cat $W/misc-status)'"
+            misc_dynamic
+            retry 0
+        }
+    }
+}
 virtual_server fwmark 7 {
     lb_algo rr
     lb_kind TUN
@@ -52,6 +64,7 @@ virtual_server fwmark 7 {
 CONF
 # Someone else's service (must survive), and ours with a wrong scheduler and a stale
 # real server (must be edited, not recreated).
+echo 12 > "$W/misc-status"     # misc_dynamic: exit 12 = up with weight 10
 in_ns ipvsadm -A -t 203.0.113.50:443 -s rr
 in_ns ipvsadm -A -t 192.0.2.100:80 -s lc
 in_ns ipvsadm -a -t 192.0.2.100:80 -r 198.51.100.9:80 -m -w 5
@@ -59,7 +72,7 @@ in_ns ipvsadm -a -t 192.0.2.100:80 -r 198.51.100.9:80 -m -w 5
 # Not through in_ns: a function in the background is a subshell, and $! would be its PID.
 ip netns exec $NS "$VIGIL" run -f "$W/vigil.conf" > "$W/vigil.log" 2>&1 &
 PID=$!
-programmed() { in_ns ipvsadm -Sn | grep -q -- "-a -f 7 -r 203.0.113.7:0 -i"; }
+programmed() { in_ns ipvsadm -Sn | grep -q -- "-a -f 7 -r 203.0.113.7:0 -i" && in_ns ipvsadm -Sn | grep -q -- "-r 198.51.100.4:8080 -m -w 10"; }
 i=0; while [ $i -lt 100 ] && ! programmed; do sleep 0.1; i=$((i + 1)); done
 in_ns ipvsadm -Sn | sort > "$W/table"
 sort > "$W/expected" <<TABLE
@@ -71,6 +84,8 @@ sort > "$W/expected" <<TABLE
 -a -u 192.0.2.100:53 -r 198.51.100.3:53 -g -w 2
 -A -f 7 -s rr
 -a -f 7 -r 203.0.113.7:0 -i -w 1 --tun-type ipip
+-A -t 192.0.2.100:8080 -s rr
+-a -t 192.0.2.100:8080 -r 198.51.100.4:8080 -m -w 10
 TABLE
 if cmp -s "$W/table" "$W/expected"; then
     ok "ipvsadm -Sn shows exactly the configured table (plus the foreign service)"
@@ -79,7 +94,11 @@ else
 fi
 check "the stale real server 198.51.100.9 was removed, the service kept (edited in place)" \
     sh -c "! ip netns exec $NS ipvsadm -Sn | grep -q 198.51.100.9"
-check "vigil logged what it did" grep -q "IPVS: programmed 3 virtual service(s)" "$W/vigil.log"
+check "vigil logged what it did" grep -q "IPVS: programmed 4 virtual service(s)" "$W/vigil.log"
+echo 1 > "$W/misc-status"
+gone() { ! in_ns ipvsadm -Sn | grep -q -- "-r 198.51.100.4:8080"; }
+i=0; while [ $i -lt 50 ] && ! gone; do sleep 0.1; i=$((i + 1)); done
+check "MISC_CHECK exit 1: the real server leaves the pool (reason logged)" sh -c "! ip netns exec $NS ipvsadm -Sn | grep -q 198.51.100.4 && grep -q 'MISC_CHECK exit status 1' '$W/vigil.log'"
 kill -TERM $PID
 i=0; while [ $i -lt 100 ] && kill -0 $PID 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 wait $PID; STATUS=$?; PID=

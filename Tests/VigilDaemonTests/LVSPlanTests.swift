@@ -63,15 +63,15 @@ import HealthCheck
                 protocol TCP
                 sorry_server 203.0.113.9 8080
                 real_server 198.51.100.1 80 {
-                    MISC_CHECK {
-                        misc_path /bin/true
+                    SMTP_CHECK {
+                        connect_timeout 3
                     }
                 }
             }
             """)
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 80, protocol: .tcp)])
         #expect(s.destinations.keys.map(\.description) == ["203.0.113.9:8080"])
-        #expect(p.notes.count == 1 && p.notes[0].contains("MISC_CHECK, which Vigil does not run yet"))
+        #expect(p.notes.count == 1 && p.notes[0].contains("SMTP_CHECK, which Vigil does not run yet"))
     }
 
     @Test func checkersInheritKeepalivedsDefaultsAndHealthMovesThePool() throws {
@@ -146,6 +146,30 @@ import HealthCheck
         #expect(p.desired.services[key]?.destinations.count == 2, "all up: quorum, no sorry server")
         let lost = p.table { _, m in m == 0 }
         #expect(lost.services[key]?.destinations.keys.map(\.description).sorted() == ["198.51.100.1:80", "203.0.113.9:80"])
+    }
+
+    /// MISC_CHECK's exit statuses, keepalived's way.
+    @Test func miscCheckExitStatuses() {
+        #expect(MiscCheckRunner.outcome(.status(0), dynamic: false, timedOut: false, timeout: 1) == .up)
+        #expect(MiscCheckRunner.outcome(.status(1), dynamic: true, timedOut: false, timeout: 1) == .down("MISC_CHECK exit status 1"))
+        #expect(MiscCheckRunner.outcome(.status(7), dynamic: true, timedOut: false, timeout: 1) == .upWithWeight(5))
+        #expect(MiscCheckRunner.outcome(.status(7), dynamic: false, timedOut: false, timeout: 1) == .down("MISC_CHECK exit status 7"))
+        #expect(MiscCheckRunner.outcome(.signal(9), dynamic: false, timedOut: true, timeout: 3_000_000)
+                == .down("MISC_CHECK timeout after 3 s"))
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                delay_loop 5
+                real_server 198.51.100.1 80 {
+                    MISC_CHECK {
+                        misc_path "/usr/local/bin/check 198.51.100.1"
+                        misc_dynamic
+                    }
+                }
+            }
+            """)
+        #expect(p.checks.first?.kind == .misc(command: "/usr/local/bin/check 198.51.100.1", timeout: 5_000_000, dynamic: true,
+                                               user: nil, group: nil), "misc_timeout defaults to delay_loop")
     }
 
     @Test func groupsExpandToOneServiceEach() {
