@@ -37,11 +37,15 @@ public struct CheckSpec: Sendable, Equatable {
 
 /// Runs every check on its own delay_loop on one SwiftNIO event loop thread, so a
 /// thousand real servers cost one thread and no blocking anywhere. A failed check is
-/// retried `retry` times, `delay_before_retry` apart, before it is reported down; every
-/// final outcome goes to `report` (called on the event loop thread).
+/// retried `retry` times, `delay_before_retry` apart, before it is reported down. Only a
+/// final outcome that differs from the check's previous one goes to `report` (called on
+/// the event loop thread): in steady state the daemon's own thread is never woken.
 public final class CheckScheduler: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let report: @Sendable (Int, CheckOutcome) -> Void
+    /// Touched only on the event loop thread.
+    private final class Reported: @unchecked Sendable { var last: [Int: CheckOutcome] = [:] }
+    private let reported = Reported()
 
     public init(report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -53,11 +57,14 @@ public final class CheckScheduler: Sendable {
         for spec in specs {
             if case .misc = spec.kind { continue }
             let first = spec.warmup > 0 ? Int64.random(in: 0...spec.warmup) : 0
-            loop.scheduleTask(in: .microseconds(first)) { self.run(spec, attempt: 0, on: loop) }
+            loop.scheduleTask(in: .microseconds(first)) { self.run(spec, attempt: 0, cycle: .now(), on: loop) }
         }
     }
 
-    private func run(_ spec: CheckSpec, attempt: Int, on loop: EventLoop) {
+    /// `cycle`: when this round of checks began. The next round begins delay_loop after
+    /// it (not after the check ended), so a slow check or a retry never stretches the
+    /// period: a thousand servers at delay_loop 1 s are a thousand checks a second.
+    private func run(_ spec: CheckSpec, attempt: Int, cycle: NIODeadline, on loop: EventLoop) {
         let check: EventLoopFuture<CheckOutcome>
         switch spec.kind {
         case let .tcp(target): check = TCPChecker.check(target, on: loop)
@@ -66,11 +73,17 @@ public final class CheckScheduler: Sendable {
         }
         check.whenSuccess { outcome in
             if !outcome.isUp && attempt < spec.retry {
-                loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) { self.run(spec, attempt: attempt + 1, on: loop) }
+                loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) {
+                    self.run(spec, attempt: attempt + 1, cycle: cycle, on: loop)
+                }
                 return
             }
-            self.report(spec.id, outcome)
-            loop.scheduleTask(in: .microseconds(spec.delayLoop)) { self.run(spec, attempt: 0, on: loop) }
+            if self.reported.last[spec.id] != outcome {
+                self.reported.last[spec.id] = outcome
+                self.report(spec.id, outcome)
+            }
+            let next = max(cycle + .microseconds(spec.delayLoop), .now())
+            loop.scheduleTask(deadline: next) { self.run(spec, attempt: 0, cycle: next, on: loop) }
         }
     }
 

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Guest side of Benchmarks/checkers.sh (runs in the qemu IPVS guest): N real servers
+# (addresses 198.18.x.y on one namespace's lo, one TCP listener counting accepts),
+# TCP_CHECK every delay_loop 1 s, first by vigil, then by keepalived's checker, each for
+# WINDOW seconds after a warm-up. Prints the checks served per second (not falling
+# behind: ~N/s) and the daemon's CPU seconds per second.
+#   guest-checkers.sh REPO [N] [WINDOW]
+REPO=${1:-/work/main}; N=${2:-1000}; WINDOW=${3:-20}
+VIGIL=$REPO/.build/release/vigil; [ -x "$VIGIL" ] || VIGIL=$REPO/.build/debug/vigil
+W=$(mktemp -d /tmp/checkers.XXXXXX)
+P=ck$$
+source "$REPO/Tests/IPVS/guest-lib.sh"
+ip netns add ${P}d; ip netns add ${P}r
+ip link add ${P}a type veth peer name ${P}b
+ip link set ${P}a netns ${P}d; ip link set ${P}b netns ${P}r
+ip -n ${P}d addr add 192.0.2.1/24 dev ${P}a; ip -n ${P}d link set ${P}a up; ip -n ${P}d link set lo up
+ip -n ${P}r addr add 192.0.2.2/24 dev ${P}b; ip -n ${P}r link set ${P}b up; ip -n ${P}r link set lo up
+ip -n ${P}d route add 198.18.0.0/15 via 192.0.2.2
+addr() { echo "198.18.$(( $1 / 250 )).$(( $1 % 250 + 1 ))"; }
+for ((i = 0; i < N; i++)); do echo "address add $(addr $i)/32 dev lo"; done | ip -n ${P}r -batch -
+# The real servers: one listener on all addresses; it counts accepted connections.
+ip netns exec ${P}r python3 - "$W/accepts" <<'PY' &
+import socket, sys, time, os
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 80)); s.listen(4096)
+n = 0; last = time.time()
+while True:
+    c, _ = s.accept(); c.close(); n += 1
+    if time.time() - last >= 1:
+        with open(sys.argv[1], "w") as f: f.write(str(n))
+        last = time.time()
+PY
+PIDS+=($!)
+{
+    echo "virtual_server 192.0.2.100 80 {"
+    echo "    delay_loop 1"; echo "    lb_algo rr"; echo "    lb_kind NAT"; echo "    protocol TCP"
+    for ((i = 0; i < N; i++)); do
+        echo "    real_server $(addr $i) 80 {"; echo "        TCP_CHECK {"; echo "            connect_timeout 3"
+        echo "        }"; echo "    }"
+    done
+    echo "}"
+} > "$W/checkers.conf"
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
+accepts() { cat "$W/accepts" 2>/dev/null || echo 0; }
+measure() {  # NAME PID: after 10 s of warm-up, checks/s and CPU-s/s over WINDOW
+    sleep 10
+    local a0 c0 a1 c1 hz
+    hz=$(getconf CLK_TCK); a0=$(accepts); c0=$(cpu_ticks $2)
+    sleep "$WINDOW"
+    a1=$(accepts); c1=$(cpu_ticks $2)
+    awk -v n="$1" -v a=$((a1 - a0)) -v c=$((c1 - c0)) -v w="$WINDOW" -v hz="$hz" -v N="$N" \
+        'BEGIN { printf "%-10s %5d real servers: %7.1f checks/s served (%5.1f%% of N/s), CPU %.3f s/s\n", n, N, a / w, 100 * a / w / N, c / hz / w }'
+}
+ip netns exec ${P}d "$VIGIL" run -f "$W/checkers.conf" > "$W/vigil.log" 2>&1 & V=$!; PIDS+=($V)
+measure vigil $V
+kill -TERM $V; wait $V
+ip netns exec ${P}d keepalived -n -l -C -f "$W/checkers.conf" -p "$W/k.pid" -c "$W/kc.pid" > "$W/keepalived.log" 2>&1 & K=$!; PIDS+=($K)
+wait_until 10000 test -s "$W/kc.pid"
+KC=$(cat "$W/kc.pid")
+measure keepalived $KC
+kill -TERM $K; wait $K
+grep -i "error\|warn" "$W/vigil.log" | head -3
+exit 0
