@@ -30,6 +30,11 @@ enum Connector {
                 return loop.makeFailedFuture(error)
             }
         }
+        // An address literal (the usual case: the real server's address) needs no resolver:
+        // connect(host:) would run getaddrinfo and happy eyeballs for every check.
+        if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+            return bootstrap.connect(to: address)
+        }
         return bootstrap.connect(host: target.host, port: target.port)
     }
 
