@@ -9,6 +9,12 @@ public enum Dumper {
         if !c.staticAddresses.isEmpty {
             w.block("static_ipaddress") { for a in c.staticAddresses { w.line(Writer.vip(a)) } }
         }
+        if !c.staticRoutes.isEmpty {
+            w.block("static_routes") { for r in c.staticRoutes { w.line(Writer.route(r)) } }
+        }
+        if !c.staticRules.isEmpty {
+            w.block("static_rules") { for r in c.staticRules { w.line(Writer.rule(r)) } }
+        }
         for s in c.vrrpScripts { w.vrrpScript(s) }
         for t in c.trackFiles { w.trackFile(t) }
         for p in c.trackProcesses { w.trackProcess(p) }
@@ -200,29 +206,49 @@ private final class Writer {
     }
 
     static func route(_ r: VirtualRoute) -> String {
-        var words: [String] = r.kind == .unicast ? [] : [r.kind.rawValue]
+        // `src A to P …` as keepalived's examples write it; a type stands without `to`
+        // (keepalived 2.2.7 reads none after it).
+        var words: [String] = []
         if let src = r.source { words += ["src", src.description] }
-        // keepalived's examples: `src A to P …`, else the prefix first.
-        words += r.source == nil ? [r.destination.description] : ["to", r.destination.description]
+        words += r.kind == .unicast ? ["to", r.destination.description] : [r.kind.rawValue, r.destination.description]
+        if let p = r.sourcePrefix { words += ["from", p.description] }
         if let gw = r.gateway { words += ["via", gw.description] }
         if let d = r.device { words += ["dev", word(d)] }
         if let s = r.scope { words += ["scope", s.description] }
         if let t = r.table { words += ["table", RouteTable.name(t)] }
         if let m = r.metric { words += ["metric", String(m)] }
-        if let p = r.protocolNumber { words += ["proto", String(p)] }
+        if let p = r.protocolNumber { words += ["protocol", String(p)] }
+        if let t = r.typeOfService { words += ["tos", String(t)] }
         if r.onlink { words.append("onlink") }
+        if let p = r.placement { words.append(p.rawValue) }
+        if r.noTrack { words.append("no_track") }
         return words.joined(separator: " ")
     }
 
     static func rule(_ r: VirtualRule) -> String {
         var words: [String] = []
+        if r.invert { words.append("not") }
         if let f = r.from { words += ["from", f.description] }
         if let t = r.to { words += ["to", t.description] }
         if let i = r.inputInterface { words += ["iif", word(i)] }
         if let o = r.outputInterface { words += ["oif", word(o)] }
         if let m = r.firewallMark { words += ["fwmark", r.firewallMask.map { "\(m)/\($0)" } ?? String(m)] }
+        if let t = r.typeOfService { words += ["tos", String(t)] }
         if let p = r.priority { words += ["priority", String(p)] }
-        if let t = r.table { words += ["table", RouteTable.name(t)] }
+        if let p = r.protocolNumber { words += ["protocol", String(p)] }
+        switch r.action {
+        case let .table(t): words += ["table", RouteTable.name(t)]
+        case let .goto(n): words += ["goto", String(n)]
+        case .nop: words.append("nop")
+        case .blackhole: words.append("blackhole")
+        case .unreachable: words.append("unreachable")
+        case .prohibit: words.append("prohibit")
+        case .l3mdev: words.append("l3mdev")
+        }
+        if r.noTrack { words.append("no_track") }
+        // The family only when no address says it, and last: keepalived skips the word
+        // after it.
+        if r.ipv6 && r.from == nil && r.to == nil { words.append("inet6") }
         return words.joined(separator: " ")
     }
 

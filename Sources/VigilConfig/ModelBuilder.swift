@@ -3,6 +3,9 @@
 /// whole configuration are the `Validator`'s.
 final class ModelBuilder {
     let diagnostics: DiagnosticEngine
+    /// The priority the next rule without one gets (keepalived counts down from 16384,
+    /// per family, over `static_rules` and every `virtual_rules` in reading order).
+    var nextRulePriority = (ipv4: 16384, ipv6: 16384)
 
     init(diagnostics: DiagnosticEngine) {
         self.diagnostics = diagnostics

@@ -23,6 +23,10 @@ extension ModelBuilder {
                 if let group = readVirtualServerGroup(s) { config.virtualServerGroups.append(group) }
             case "static_ipaddress":
                 if let block = blockExpected(s) { config.staticAddresses += block.compactMap(readVirtualIPAddress) }
+            case "static_routes":
+                if let block = blockExpected(s) { config.staticRoutes += block.compactMap { readVirtualRoute($0, block: "static_routes") } }
+            case "static_rules":
+                if let block = blockExpected(s) { config.staticRules += block.compactMap { readVirtualRule($0, block: "static_rules") } }
             default:
                 return false
             }

@@ -16,6 +16,7 @@ struct Validator {
         checkScripts()
         checkScriptSecurity()
         checkVirtualServers()
+        checkRouteInterfaces(config.staticRoutes, config.staticRules, "static")
         StrictModeRules(config: config, diagnostics: diagnostics).run()
     }
 
@@ -34,6 +35,17 @@ struct Validator {
             error("no-such-interface", origin, message)
         } else {
             warning("no-such-interface", origin, message + " (an error with --host)")
+        }
+    }
+
+    /// keepalived refuses a route or rule naming an interface it cannot find.
+    private func checkRouteInterfaces(_ routes: [VirtualRoute], _ rules: [VirtualRule], _ what: String) {
+        for r in routes {
+            if let d = r.device { checkInterface(d, r.origin, "\(what)_routes \(r.destination): dev") }
+        }
+        for r in rules {
+            if let i = r.inputInterface { checkInterface(i, r.origin, "\(what)_rules: iif") }
+            if let o = r.outputInterface { checkInterface(o, r.origin, "\(what)_rules: oif") }
         }
     }
 
@@ -98,6 +110,7 @@ struct Validator {
                 if let device = vip.device { checkInterface(device, vip.origin, "virtual address \(vip.prefix): dev") }
             }
             for ref in v.trackInterfaces { checkInterface(ref.name, ref.origin, "\(path): track_interface") }
+            checkRouteInterfaces(v.virtualRoutes, v.virtualRules, "\(path): virtual")
             for ref in v.trackScripts where !scripts.contains(ref.name) {
                 error("undefined-script", ref.origin, "\(path): track_script '\(ref.name)' is not defined by any vrrp_script")
             }

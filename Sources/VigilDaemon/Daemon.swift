@@ -26,7 +26,7 @@ public final class Daemon {
     private var announcers: [Int32: GratuitousARP] = [:]
     private var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
     private let addresses: AddressManager
-    private let routes: RouteManager
+    private let routes: VirtualRoutes
     private let logger: Logger
     private let scripts: NotifyRunner
     private var rejections = RejectionLog()
@@ -55,7 +55,7 @@ public final class Daemon {
         firewall = StrictFirewallPlan(plans, logger: logger)
         routers = plans.map { VirtualRouter($0.router) }
         addresses = try AddressManager()
-        routes = try RouteManager()
+        routes = try VirtualRoutes(logger: logger)
         scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
         groups = plan.syncGroups.map { SyncGroupCoordinator(name: $0.name, members: $0.members) }
@@ -149,6 +149,7 @@ public final class Daemon {
         firewall.removeLeftover()
         for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
+        routes.install(plan.staticRoutes, for: "static")
         lvs.start()
         scripts.openFIFOs(plan.fifos)
         var now = Monotonic.now()
@@ -208,6 +209,7 @@ public final class Daemon {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
         firewall.remove()
+        routes.remove(plan.staticRoutes, for: "static")
     }
 
     /// Empties the signalfd; true when asked to stop (SIGCHLD only wakes the loop).
@@ -272,39 +274,8 @@ public final class Daemon {
             if !stale.isEmpty {
                 logger.notice("(\(plan.router.name)) removed \(stale.map(\.description).joined(separator: " ")) left from an earlier run")
             }
-            let staleRules = plan.rules.filter { (try? routes.remove($0)) == true }
-            let staleRoutes = plan.routes.filter { (try? routes.remove($0)) == true }
-            if !staleRules.isEmpty || !staleRoutes.isEmpty {
-                let what = staleRoutes.map { "route \($0)" } + staleRules.map { "rule \($0)" }
-                logger.notice("(\(plan.router.name)) removed \(what.joined(separator: ", ")) left from an earlier run")
-            }
+            routes.removeLeftovers(plan.routes, for: plan.router.name)
         }
-    }
-
-    /// `virtual_routes` then `virtual_rules`, once the VIPs (their sources) are in place.
-    private func installRoutes(of i: Int) {
-        let plan = plans[i]
-        guard !plan.routes.isEmpty || !plan.rules.isEmpty else { return }
-        for route in plan.routes {
-            do { try routes.add(route) } catch { logger.error("(\(plan.router.name)) \(error)") }
-        }
-        for rule in plan.rules {
-            do { try routes.add(rule) } catch { logger.error("(\(plan.router.name)) \(error)") }
-        }
-        logger.info("(\(plan.router.name)) added \(plan.routes.count) virtual route(s), \(plan.rules.count) rule(s)")
-    }
-
-    /// Rules, then routes, before the VIPs go (keepalived's order).
-    private func removeRoutes(of i: Int) {
-        let plan = plans[i]
-        guard !plan.routes.isEmpty || !plan.rules.isEmpty else { return }
-        for rule in plan.rules {
-            do { try routes.remove(rule) } catch { logger.error("(\(plan.router.name)) \(error)") }
-        }
-        for route in plan.routes {
-            do { try routes.remove(route) } catch { logger.error("(\(plan.router.name)) \(error)") }
-        }
-        logger.info("(\(plan.router.name)) removed its virtual routes and rules")
     }
 
     /// Link events: an instance's interface going down puts it in Fault (its VIPs go, the
@@ -404,9 +375,9 @@ public final class Daemon {
                     do { try addresses.add(address) } catch { logger.error("(\(name)) \(error)") }
                 }
                 logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
-                installRoutes(of: i)
+                routes.install(plan.routes, for: name)
             case .removeVirtualAddresses:
-                removeRoutes(of: i)
+                routes.remove(plan.routes, for: name)
                 for address in plan.addresses {
                     do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
                 }

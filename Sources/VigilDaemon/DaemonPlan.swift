@@ -19,6 +19,8 @@ public struct DaemonPlan: Sendable {
     public var refusedCommands: Set<String>
     /// The IPVS table of the virtual servers.
     public var lvs = LVSPlan()
+    /// `static_routes` / `static_rules`: in from start to exit, whatever the states.
+    public var staticRoutes = RoutePlan()
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
 
@@ -206,6 +208,8 @@ public struct DaemonPlan: Sendable {
                           syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
         result.lvs = LVSPlan.make(config)
+        result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
+                                                 interfaces: interfaces)
         return result
     }
 

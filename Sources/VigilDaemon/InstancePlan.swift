@@ -15,8 +15,7 @@ public struct InstancePlan: Sendable {
     /// Empty for multicast.
     public var unicastPeers: [InternetAddress]
     /// `virtual_routes` and `virtual_rules`, installed after the VIPs and removed before.
-    public var routes: [KernelRoute] = []
-    public var rules: [KernelRule] = []
+    public var routes = RoutePlan()
     /// `use_vmac`: the macvlan the daemon creates for this instance.
     public var vmac: VirtualMACPlan?
     /// IPv6 instance (VRRPv3 over IPv6, ff02::12).
@@ -136,42 +135,7 @@ public struct InstancePlan: Sendable {
         var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
                                 unicastPeers: peers, notify: v.notify)
         plan.vmac = vmac
-        for r in v.virtualRoutes {
-            let where_ = r.origin.location
-            var index: Int32?
-            if let dev = r.device {
-                guard let link = table.interfaces[dev] else {
-                    throw Problem(location: where_, message: "virtual_routes: dev '\(dev)' does not exist")
-                }
-                index = link.index
-            }
-            let kind: KernelRoute.Kind
-            switch r.kind {
-            case .unicast: kind = .unicast
-            case .blackhole: kind = .blackhole
-            case .unreachable: kind = .unreachable
-            case .prohibit: kind = .prohibit
-            }
-            let destination = internet(r.destination.address)
-            plan.routes.append(KernelRoute(
-                kind: kind, destination: destination,
-                prefixLength: r.destination.prefixLength ?? (destination.isIPv6 ? 128 : 32),
-                source: r.source.map(internet), gateway: r.gateway.map(internet), interfaceIndex: index,
-                scope: r.scope.map(Self.scope), table: UInt32(r.table ?? 254), metric: r.metric.map { UInt32($0) },
-                protocolNumber: UInt8(r.protocolNumber ?? 18), onlink: r.onlink))
-        }
-        for r in v.virtualRules {
-            let family = r.from?.address.family ?? r.to?.address.family
-            var rule = KernelRule(ipv6: family.map { $0 == .inet6 } ?? ipv6, table: UInt32(r.table ?? 254))
-            rule.from = r.from.map { (internet($0.address), $0.prefixLength ?? ($0.address.family == .inet6 ? 128 : 32)) }
-            rule.to = r.to.map { (internet($0.address), $0.prefixLength ?? ($0.address.family == .inet6 ? 128 : 32)) }
-            rule.priority = r.priority.map { UInt32($0) }
-            rule.firewallMark = r.firewallMark
-            rule.firewallMask = r.firewallMask
-            rule.inputInterface = r.inputInterface
-            rule.outputInterface = r.outputInterface
-            plan.rules.append(rule)
-        }
+        plan.routes = try RoutePlan.make(routes: v.virtualRoutes, rules: v.virtualRules, block: "virtual", interfaces: table)
         plan.dropsTrafficWhileMaster = StrictMode.dropsTrafficToVirtualAddresses(v, g)
         return plan
     }

@@ -4,26 +4,54 @@ import Glibc
 import CNetlink
 import VRRP
 
-/// A route as `virtual_routes` installs it, resolved for this host.
+/// An address and prefix length as rtnetlink carries them (RTA_SRC, FRA_SRC, FRA_DST).
+public struct KernelPrefix: Hashable, Sendable, CustomStringConvertible {
+    public var address: InternetAddress
+    public var length: Int
+
+    public init(_ address: InternetAddress, length: Int) {
+        self.address = address
+        self.length = length
+    }
+
+    public var description: String { "\(address)/\(length)" }
+}
+
+/// A route as `virtual_routes` / `static_routes` install it, resolved for this host.
 public struct KernelRoute: Hashable, Sendable, CustomStringConvertible {
-    /// rtnetlink route types.
-    public enum Kind: UInt8, Sendable { case unicast = 1, blackhole = 6, unreachable = 7, prohibit = 8 }
+    /// rtnetlink route types (RTN_*).
+    public enum Kind: UInt8, Sendable { case unicast = 1, blackhole = 6, unreachable = 7, prohibit = 8, `throw` = 9 }
+
+    /// The netlink flags of the add (keepalived's `prepend` default, `add`, `append`).
+    public enum Placement: Sendable {
+        /// NLM_F_CREATE: beside a route with the same key; only an identical one clashes.
+        case prepend
+        /// NLM_F_CREATE | NLM_F_EXCL: no other route with the same key may exist.
+        case add
+        /// NLM_F_CREATE | NLM_F_APPEND: after the others with the same key.
+        case append
+    }
 
     public var kind: Kind
     public var destination: InternetAddress
     public var prefixLength: Int
+    /// RTA_PREFSRC (`src`).
     public var source: InternetAddress?
+    /// RTA_SRC (`from`, IPv6).
+    public var sourcePrefix: KernelPrefix?
     public var gateway: InternetAddress?
     public var interfaceIndex: Int32?
-    /// nil: guessed as `ip route` does (link for a route without a gateway).
-    public var scope: UInt8?
+    /// keepalived's default is universe (0) whatever the route, not iproute2's guess.
+    public var scope: UInt8
     public var table: UInt32
     public var metric: UInt32?
     public var protocolNumber: UInt8
+    public var typeOfService: UInt8?
     public var onlink: Bool
+    public var placement: Placement
 
     public init(kind: Kind, destination: InternetAddress, prefixLength: Int, source: InternetAddress? = nil,
-                gateway: InternetAddress? = nil, interfaceIndex: Int32? = nil, scope: UInt8? = nil, table: UInt32 = 254,
+                gateway: InternetAddress? = nil, interfaceIndex: Int32? = nil, scope: UInt8 = 0, table: UInt32 = 254,
                 metric: UInt32? = nil, protocolNumber: UInt8 = 18, onlink: Bool = false) {
         self.kind = kind
         self.destination = destination
@@ -36,54 +64,26 @@ public struct KernelRoute: Hashable, Sendable, CustomStringConvertible {
         self.metric = metric
         self.protocolNumber = protocolNumber
         self.onlink = onlink
+        self.placement = .prepend
     }
 
+    /// As `ip route` would name it, with the words that tell it from its neighbours.
     public var description: String {
         var s = kind == .unicast ? "" : "\(kind) "
         s += "\(destination)/\(prefixLength)"
+        if let p = sourcePrefix { s += " from \(p)" }
         if let gateway { s += " via \(gateway)" }
+        if let tos = typeOfService { s += " tos \(tos)" }
         if table != 254 { s += " table \(table)" }
+        if let metric { s += " metric \(metric)" }
         return s
     }
 }
 
-/// A policy rule as `virtual_rules` installs it.
-public struct KernelRule: Hashable, Sendable, CustomStringConvertible {
-    public var ipv6: Bool
-    public var from: (address: InternetAddress, prefixLength: Int)?
-    public var to: (address: InternetAddress, prefixLength: Int)?
-    public var table: UInt32
-    public var priority: UInt32?
-    public var firewallMark: UInt32?
-    public var firewallMask: UInt32?
-    public var inputInterface: String?
-    public var outputInterface: String?
-
-    public init(ipv6: Bool, table: UInt32) {
-        self.ipv6 = ipv6
-        self.table = table
-    }
-
-    public static func == (a: KernelRule, b: KernelRule) -> Bool { a.description == b.description }
-    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
-
-    public var description: String {
-        var words: [String] = []
-        if let from { words += ["from", "\(from.address)/\(from.prefixLength)"] }
-        if let to { words += ["to", "\(to.address)/\(to.prefixLength)"] }
-        if let i = inputInterface { words += ["iif", i] }
-        if let o = outputInterface { words += ["oif", o] }
-        if let m = firewallMark { words += ["fwmark", firewallMask.map { "\(m)/\($0)" } ?? "\(m)"] }
-        if let p = priority { words += ["priority", "\(p)"] }
-        words += ["table", "\(table)"]
-        return words.joined(separator: " ")
-    }
-}
-
-/// Adds and removes routes and policy rules over rtnetlink with libnl-route-3. Something
-/// already there (add) or already gone (remove) is not an error.
+/// Adds and removes routes (and, in RuleManager.swift, policy rules) over rtnetlink with
+/// libnl-route-3. Something already there (add) or already gone (remove) is not an error.
 public final class RouteManager {
-    private let socket: OpaquePointer
+    let socket: OpaquePointer
 
     public init() throws {
         guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
@@ -97,34 +97,32 @@ public final class RouteManager {
 
     deinit { nl_socket_free(socket) }
 
+    /// With keepalived's default (`prepend`) the kernel answers EEXIST only for an
+    /// identical route, which is then in place: not an error. With `add` it means another
+    /// route holds the key, which the operator asked not to share: an error.
     public func add(_ route: KernelRoute) throws {
-        let result = try withRoute(route) { rtnl_route_add(socket, $0, NLM_F_CREATE | NLM_F_EXCL) }
-        if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding route \(route)", code: result) }
+        var flags = NLM_F_CREATE
+        switch route.placement {
+        case .prepend: break
+        case .add: flags |= NLM_F_EXCL
+        case .append: flags |= NLM_F_APPEND
+        }
+        let result = try withRoute(route, removal: false) { rtnl_route_add(socket, $0, flags) }
+        if result == -NLE_EXIST && route.placement != .add { return }
+        if result < 0 { throw NetlinkError("adding route \(route)", code: result) }
     }
 
-    /// Says whether the route was there.
+    /// Says whether the route was there. Only a route of the same protocol (18 unless
+    /// `no_track` said otherwise) matches, so an operator's own copy stays.
     @discardableResult
     public func remove(_ route: KernelRoute) throws -> Bool {
-        let result = try withRoute(route) { rtnl_route_delete(socket, $0, 0) }
+        let result = try withRoute(route, removal: true) { rtnl_route_delete(socket, $0, 0) }
         if result == -NLE_OBJ_NOTFOUND || result == -NLE_NOADDR { return false }
         if result < 0 { throw NetlinkError("removing route \(route)", code: result) }
         return true
     }
 
-    public func add(_ rule: KernelRule) throws {
-        let result = try withRule(rule) { rtnl_rule_add(socket, $0, NLM_F_CREATE | NLM_F_EXCL) }
-        if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding rule \(rule)", code: result) }
-    }
-
-    @discardableResult
-    public func remove(_ rule: KernelRule) throws -> Bool {
-        let result = try withRule(rule) { rtnl_rule_delete(socket, $0, 0) }
-        if result == -NLE_OBJ_NOTFOUND || result == -NLE_NOADDR { return false }
-        if result < 0 { throw NetlinkError("removing rule \(rule)", code: result) }
-        return true
-    }
-
-    private static func address(_ a: InternetAddress, prefix: Int? = nil) throws -> OpaquePointer {
+    static func address(_ a: InternetAddress, prefix: Int? = nil) throws -> OpaquePointer {
         var bytes = a.bytes
         guard let addr = nl_addr_build(a.isIPv6 ? AF_INET6 : AF_INET, &bytes, bytes.count) else {
             throw NetlinkError("nl_addr_build", code: -NLE_NOMEM)
@@ -133,7 +131,10 @@ public final class RouteManager {
         return addr
     }
 
-    private func withRoute(_ r: KernelRoute, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+    /// The route as a libnl object. For removal the scope is RT_SCOPE_NOWHERE, the
+    /// kernel's "any scope", as keepalived deletes: a leftover of a run that chose another
+    /// scope still goes.
+    private func withRoute(_ r: KernelRoute, removal: Bool, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
         guard let route = rtnl_route_alloc() else { throw NetlinkError("rtnl_route_alloc", code: -NLE_NOMEM) }
         defer { rtnl_route_put(route) }
         let family = r.destination.isIPv6 ? AF_INET6 : AF_INET
@@ -145,12 +146,21 @@ public final class RouteManager {
         rtnl_route_set_type(route, r.kind.rawValue)
         rtnl_route_set_table(route, r.table)
         rtnl_route_set_protocol(route, r.protocolNumber)
+        // Always set: libnl guesses a scope (link for a route without gateway) when none is.
+        rtnl_route_set_scope(route, removal ? 255 : r.scope)
         if let metric = r.metric { rtnl_route_set_priority(route, metric) }
+        if let tos = r.typeOfService { rtnl_route_set_tos(route, tos) }
         if let source = r.source {
             let src = try Self.address(source)
             defer { nl_addr_put(src) }
             result = rtnl_route_set_pref_src(route, src)
-            guard result == 0 else { throw NetlinkError("route src \(source)", code: result) }
+            guard result == 0 else { throw NetlinkError("route \(r): src \(source)", code: result) }
+        }
+        if let from = r.sourcePrefix {
+            let src = try Self.address(from.address, prefix: from.length)
+            defer { nl_addr_put(src) }
+            result = rtnl_route_set_src(route, src)
+            guard result == 0 else { throw NetlinkError("route \(r): from \(from)", code: result) }
         }
         if r.kind == .unicast {
             guard let hop = rtnl_route_nh_alloc() else { throw NetlinkError("rtnl_route_nh_alloc", code: -NLE_NOMEM) }
@@ -163,37 +173,6 @@ public final class RouteManager {
             if r.onlink { rtnl_route_nh_set_flags(hop, 4) }  // RTNH_F_ONLINK
             rtnl_route_add_nexthop(route, hop)  // the route owns it from here
         }
-        if let scope = r.scope {
-            rtnl_route_set_scope(route, scope)
-        } else {
-            rtnl_route_set_scope(route, UInt8(truncatingIfNeeded: rtnl_route_guess_scope(route)))
-        }
         return body(route)
-    }
-
-    private func withRule(_ r: KernelRule, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
-        guard let rule = rtnl_rule_alloc() else { throw NetlinkError("rtnl_rule_alloc", code: -NLE_NOMEM) }
-        defer { rtnl_rule_put(rule) }
-        rtnl_rule_set_family(rule, r.ipv6 ? AF_INET6 : AF_INET)
-        rtnl_rule_set_action(rule, 1)  // FR_ACT_TO_TBL
-        rtnl_rule_set_table(rule, r.table)
-        if let p = r.priority { rtnl_rule_set_prio(rule, p) }
-        if let m = r.firewallMark { rtnl_rule_set_mark(rule, m) }
-        if let m = r.firewallMask { rtnl_rule_set_mask(rule, m) }
-        if let from = r.from {
-            let a = try Self.address(from.address, prefix: from.prefixLength)
-            defer { nl_addr_put(a) }
-            let result = rtnl_rule_set_src(rule, a)
-            guard result == 0 else { throw NetlinkError("rule from \(from.address)", code: result) }
-        }
-        if let to = r.to {
-            let a = try Self.address(to.address, prefix: to.prefixLength)
-            defer { nl_addr_put(a) }
-            let result = rtnl_rule_set_dst(rule, a)
-            guard result == 0 else { throw NetlinkError("rule to \(to.address)", code: result) }
-        }
-        if let i = r.inputInterface { _ = i.withCString { rtnl_rule_set_iif(rule, $0) } }
-        if let o = r.outputInterface { _ = o.withCString { rtnl_rule_set_oif(rule, $0) } }
-        return body(rule)
     }
 }

@@ -15,12 +15,13 @@ import Testing
             }
             """))
         #expect(result.errors.isEmpty)
+        #expect(result.has("route-protocol", line: 9, .warning), "keepalived resets the protocol of a tracked route to 18")
         let routes = try #require(result.configuration.vrrpInstances.first?.virtualRoutes)
         #expect(routes.count == 5)
         #expect(routes[0].destination.description == "198.51.100.0/24" && routes[0].gateway?.description == "192.0.2.1"
                 && routes[0].device == "eth0" && routes[0].kind == .unicast)
         #expect(routes[1].source?.description == "192.0.2.100" && routes[1].table == 100 && routes[1].metric == 7
-                && routes[1].protocolNumber == 4 && routes[1].onlink)
+                && routes[1].protocolNumber == nil && routes[1].onlink)
         #expect(routes[2].kind == .blackhole && routes[3].kind == .unreachable)
         #expect(routes[4].destination.description == "0.0.0.0/0" && routes[4].table == 254)
     }
@@ -33,7 +34,7 @@ import Testing
                 198.51.100.0/24 dev eth0 table mine
             }
             virtual_rules {
-                from 192.0.2.100 table 100 goto 5
+                from 192.0.2.100 table 100 realms 5
                 from 192.0.2.100
                 from 192.0.2.100 to 2001:db8::1 table 1
             }

@@ -12,6 +12,10 @@ public struct Configuration: Hashable, Sendable {
     public var virtualServerGroups: [VirtualServerGroup] = []
     public var virtualServers: [VirtualServer] = []
     public var staticAddresses: [VirtualIPAddress] = []
+    /// `static_routes` / `static_rules`: installed at start whatever the instances' states,
+    /// removed at exit.
+    public var staticRoutes: [VirtualRoute] = []
+    public var staticRules: [VirtualRule] = []
     /// Top-level blocks Vigil recognises but does not implement yet, as written.
     public var unsupported: [Statement] = []
 
