@@ -30,13 +30,7 @@ public final class AddressManager {
     private let socket: OpaquePointer
 
     public init() throws {
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
-        let connected = nl_connect(socket, NETLINK_ROUTE)
-        guard connected == 0 else {
-            nl_socket_free(socket)
-            throw NetlinkError("connecting to rtnetlink", code: connected)
-        }
-        self.socket = socket
+        socket = try RouteNetlink.connect()
     }
 
     deinit { nl_socket_free(socket) }

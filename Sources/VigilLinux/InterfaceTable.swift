@@ -31,10 +31,8 @@ public struct InterfaceTable: Sendable {
 
     /// Reads links and addresses from the kernel of the current network namespace.
     public static func read() throws -> InterfaceTable {
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        let socket = try RouteNetlink.connect()
         defer { nl_socket_free(socket) }
-        let connected = nl_connect(socket, NETLINK_ROUTE)
-        guard connected == 0 else { throw NetlinkError("connecting to rtnetlink", code: connected) }
 
         var linkCache: OpaquePointer?
         let linkResult = rtnl_link_alloc_cache(socket, AF_UNSPEC, &linkCache)

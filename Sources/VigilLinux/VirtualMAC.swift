@@ -36,10 +36,9 @@ public final class VirtualMAC {
         self.name = name
         self.hardwareAddress = hardwareAddress
         parentName = parent
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        let socket = try RouteNetlink.connect()
         defer { nl_socket_free(socket) }
-        var result = nl_connect(socket, NETLINK_ROUTE)
-        guard result == 0 else { throw NetlinkError("connecting to rtnetlink", code: result) }
+        var result: Int32
         if Self.delete(name, socket: socket) { replaced(name) }
 
         guard let link = rtnl_link_macvlan_alloc() else { throw NetlinkError("rtnl_link_macvlan_alloc", code: -NLE_NOMEM) }
@@ -96,10 +95,8 @@ public final class VirtualMAC {
     public func remove() throws {
         for (path, value) in savedParentSettings { Self.write(path, value) }
         savedParentSettings = []
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
+        let socket = try RouteNetlink.connect()
         defer { nl_socket_free(socket) }
-        let result = nl_connect(socket, NETLINK_ROUTE)
-        guard result == 0 else { throw NetlinkError("connecting to rtnetlink", code: result) }
         _ = Self.delete(name, socket: socket)
     }
 
