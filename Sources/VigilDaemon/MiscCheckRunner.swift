@@ -103,9 +103,7 @@ final class MiscCheckRunner {
     func stop() {
         for c in checks {
             guard let pid = c.pid else { continue }
-            ScriptProcess.signal(pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
+            ScriptProcess.end(pid)
         }
     }
 }

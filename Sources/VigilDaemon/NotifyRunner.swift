@@ -88,9 +88,7 @@ final class NotifyRunner {
             }
             if now - entry.started > timeout {
                 logger.warning("notify script '\(entry.command)' still running after \(formatMicro(timeout)); killed")
-                ScriptProcess.signal(entry.pid, SIGKILL)
-                var status: Int32 = 0
-                _ = waitpid(entry.pid, &status, 0)
+                ScriptProcess.end(entry.pid)
                 return true
             }
             return false
@@ -111,11 +109,7 @@ final class NotifyRunner {
             usleep(10_000)
         }
         for entry in running { ScriptProcess.signal(entry.pid, SIGKILL) }
-        for pid in fifoReaders {
-            ScriptProcess.signal(pid, SIGTERM)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
-        }
+        for pid in fifoReaders { ScriptProcess.end(pid, with: SIGTERM) }
         fifoReaders = []
         fifos = []
     }

@@ -104,9 +104,7 @@ final class TrackScriptRunner {
     func stop() {
         for s in scripts {
             guard let pid = s.pid else { continue }
-            ScriptProcess.signal(pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
+            ScriptProcess.end(pid)
         }
     }
 }

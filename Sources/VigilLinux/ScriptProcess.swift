@@ -78,6 +78,13 @@ public enum ScriptProcess {
     public static func signal(_ pid: pid_t, _ signal: Int32) {
         if kill(-pid, signal) != 0 { kill(pid, signal) }
     }
+
+    /// Signals the child's group and waits for the child to end (reaped, no zombie).
+    public static func end(_ pid: pid_t, with signal: Int32 = SIGKILL) {
+        self.signal(pid, signal)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
 }
 
 /// keepalived's `enable_script_security` test: a script (and every directory on its path)
