@@ -1,3 +1,5 @@
+import VigilConfig
+
 /// What one check of a real server found: up, or down with the reason an operator reads
 /// in the log ("HTTP 503", "timeout after 3 s", "connection refused", "digest mismatch").
 public enum CheckOutcome: Sendable, Equatable, CustomStringConvertible {
@@ -40,7 +42,5 @@ public struct CheckTarget: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    var timeoutText: String {
-        timeout % 1_000_000 == 0 ? "\(timeout / 1_000_000) s" : "\(Double(timeout) / 1_000_000) s"
-    }
+    var timeoutText: String { "\(formatSeconds(timeout)) s" }
 }

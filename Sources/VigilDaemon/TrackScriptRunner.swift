@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import VRRP
+import VigilConfig
 import VigilLinux
 
 /// Runs the `vrrp_script`s on their intervals without ever blocking the protocol loop:
@@ -109,6 +110,5 @@ final class TrackScriptRunner {
     }
 }
 
-func formatMicro(_ micro: Int64) -> String {
-    micro % 1_000_000 == 0 ? "\(micro / 1_000_000) s" : "\(Double(micro) / 1_000_000) s"
-}
+/// A duration for the log: `1 s`, `0.3 s`, written as keepalived writes seconds.
+func formatMicro(_ micro: Int64) -> String { "\(formatSeconds(micro)) s" }
