@@ -20,9 +20,9 @@ IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputi
 
 all: build
 
-# Installs only the Debian packages that are missing.
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# Installs only the Debian packages of $(1) that are missing.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -30,6 +30,10 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call install-missing,$(DEB_PKGS))
 
 build: deps
 	$(SWIFT) build
@@ -59,14 +63,7 @@ integration-test: build
 # IPVS against a real kernel: Debian's kernel under qemu (TCG), the host's root shared
 # read-only over 9p; the kernel is fetched once into .build/ipvs-kernel/ (~70 MB download).
 ipvs-deps:
-	@missing=""; for p in $(IPVS_DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "==> installing:$$missing"; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	$(call install-missing,$(IPVS_DEB_PKGS))
 
 # Guest scripts on a real IPVS kernel: the harness itself, then vigil programming IPVS.
 ipvs-test: ipvs-deps build
