@@ -209,14 +209,7 @@ extension ModelBuilder {
         r.onlink = onlink
         r.placement = placement
         r.noTrack = noTrack
-        if let proto {
-            if noTrack || proto.number == RouteProtocol.keepalived {
-                r.protocolNumber = proto.number
-            } else {
-                diagnostics.warning("route-protocol", at: proto.token.location,
-                                    "\(block): protocol '\(proto.token.text)' is replaced by keepalived (18), as keepalived does for a route without 'no_track'")
-            }
-        }
+        r.protocolNumber = keptProtocol(proto, noTrack: noTrack, block: block, what: "route")
         if device == nil && !noTrack {
             diagnostics.warning("route-not-tracked", at: s.location,
                                 "\(block): \(r.destination) has no 'dev', so keepalived would not track it (Vigil tracks no route; see the README)")
@@ -360,14 +353,7 @@ extension ModelBuilder {
         rule.inputInterface = iif
         rule.outputInterface = oif
         rule.noTrack = noTrack
-        if let proto {
-            if noTrack || proto.number == RouteProtocol.keepalived {
-                rule.protocolNumber = proto.number
-            } else {
-                diagnostics.warning("route-protocol", at: proto.token.location,
-                                    "\(block): protocol '\(proto.token.text)' is replaced by keepalived (18), as keepalived does for a rule without 'no_track'")
-            }
-        }
+        rule.protocolNumber = keptProtocol(proto, noTrack: noTrack, block: block, what: "rule")
         if let priority {
             rule.priority = priority
         } else {
@@ -389,6 +375,16 @@ extension ModelBuilder {
         guard w.i + 1 < w.words.count else { return true }
         w.error("bad-value", t, "keepalived 2.2.7 skips the word after '\(t.text)' ('\(w.words[w.i + 1].text)' here); write '\(t.text)' at the end of the line")
         return false
+    }
+
+    /// A written `protocol` stays only with `no_track` (or when it is keepalived's own);
+    /// otherwise keepalived replaces it with 18, and so does Vigil, saying so.
+    private func keptProtocol(_ proto: (number: Int, token: Token)?, noTrack: Bool, block: String, what: String) -> Int? {
+        guard let proto else { return nil }
+        if noTrack || proto.number == RouteProtocol.keepalived { return proto.number }
+        diagnostics.warning("route-protocol", at: proto.token.location,
+                            "\(block): protocol '\(proto.token.text)' is replaced by keepalived (18), as keepalived does for a \(what) without 'no_track'")
+        return nil
     }
 
     private func prefix(_ t: Token) -> IPPrefix? {
