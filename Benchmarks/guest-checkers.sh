@@ -2,7 +2,8 @@
 # Guest side of Benchmarks/checkers.sh (runs in the qemu IPVS guest): N real servers
 # (addresses 198.18.x.y on one namespace's lo, one TCP listener counting accepts),
 # TCP_CHECK every delay_loop 1 s, first by vigil, then by keepalived's checker, each for
-# WINDOW seconds after a warm-up. Prints the checks served per second (not falling
+# WINDOW seconds after a warm-up. Also run on the host by Benchmarks/checkers-host.sh
+# (vigil alone: keepalived's checker needs IPVS, which this machine's kernel lacks). Prints the checks served per second (not falling
 # behind: ~N/s) and the daemon's CPU seconds per second.
 #   guest-checkers.sh REPO [N] [WINDOW]
 REPO=${1:-/work/main}; N=${2:-1000}; WINDOW=${3:-20}
@@ -54,6 +55,12 @@ measure() {  # NAME PID: after 10 s of warm-up, checks/s and CPU-s/s over WINDOW
 ip netns exec ${P}d "$VIGIL" run -f "$W/checkers.conf" > "$W/vigil.log" 2>&1 & V=$!; PIDS+=($V)
 measure vigil $V
 kill -TERM $V; wait $V
+# keepalived's checker cannot start without IPVS (on this machine's own kernel).
+if [ ! -e /proc/net/ip_vs ]; then
+    echo "keepalived skipped: no IPVS in this kernel (its checker needs it)"
+    grep -i "error\|warn" "$W/vigil.log" | grep -v "IPVS is not available" | head -3
+    exit 0
+fi
 ip netns exec ${P}d keepalived -n -l -C -f "$W/checkers.conf" -p "$W/k.pid" -c "$W/kc.pid" > "$W/keepalived.log" 2>&1 & K=$!; PIDS+=($K)
 wait_until 10000 test -s "$W/kc.pid"
 KC=$(cat "$W/kc.pid")

@@ -1,11 +1,13 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One checker of one real server, ready to run: what to check and keepalived's timing.
 public struct CheckSpec: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case tcp(CheckTarget)
-        case http(CheckTarget, urls: [HTTPGetChecker.URL])
+        /// HTTP_GET, or SSL_GET when `settings.tls`.
+        case http(CheckTarget, HTTPGetChecker.Settings)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)
@@ -21,70 +23,136 @@ public struct CheckSpec: Sendable, Equatable {
     /// `delay_before_retry`: wait before a retry.
     public var delayBeforeRetry: Int64
     /// `warmup`: a random delay up to this before the first check, so that a thousand
-    /// checks do not fire in the same millisecond.
+    /// checks do not fire in the same millisecond (keepalived's default: the delay_loop).
     public var warmup: Int64
+    /// `alpha`: the checker starts as failed, so it must pass before its server is up.
+    public var startsDown: Bool
 
     public init(id: Int, kind: Kind, delayLoop: Int64 = 60_000_000, retry: Int = 1, delayBeforeRetry: Int64 = 1_000_000,
-                warmup: Int64 = 0) {
+                warmup: Int64 = 0, startsDown: Bool = false) {
         self.id = id
         self.kind = kind
         self.delayLoop = delayLoop
         self.retry = retry
         self.delayBeforeRetry = delayBeforeRetry
         self.warmup = warmup
+        self.startsDown = startsDown
     }
 }
 
-/// Runs every check on its own delay_loop on one SwiftNIO event loop thread, so a
-/// thousand real servers cost one thread and no blocking anywhere. A failed check is
-/// retried `retry` times, `delay_before_retry` apart, before it is reported down. Only a
-/// final outcome that differs from the check's previous one goes to `report` (called on
-/// the event loop thread): in steady state the daemon's own thread is never woken.
+/// Runs every check on its own delay_loop on SwiftNIO event loops (one thread per core, at
+/// most four), so a thousand real servers cost a few threads and no blocking anywhere. A
+/// failed check is retried `retry` times, `delay_before_retry` apart, before it is
+/// reported down. Only a final outcome that differs from the check's previous one goes to
+/// `report` (called on an event loop thread): in steady state the daemon's own thread is
+/// never woken.
+///
+/// An HTTP_GET whose server is down (or `alpha`, before its first success) checks one URL
+/// per delay_loop and comes up once every URL has passed in a row, as keepalived does;
+/// `fast_recovery` checks them all in one round instead.
+///
+/// `ha_suspend`: a suspended checker skips its rounds and keeps its last result.
 public final class CheckScheduler: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let report: @Sendable (Int, CheckOutcome) -> Void
-    /// Touched only on the event loop thread.
-    private final class Reported: @unchecked Sendable { var last: [Int: CheckOutcome] = [:] }
-    private let reported = Reported()
+    private let tls: TLSClient?
+    private let suspended = Mutex<Set<Int>>([])
 
-    public init(report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// What one checker remembers between rounds; touched only on its event loop.
+    private final class State: @unchecked Sendable {
+        let spec: CheckSpec
+        let loop: EventLoop
+        var reported: CheckOutcome?
+        /// Is the checker passing, as far as the recovery rule is concerned.
+        var up: Bool
+        /// While recovering: the next URL to check.
+        var nextURL = 0
+        init(_ spec: CheckSpec, on loop: EventLoop) {
+            self.spec = spec
+            self.loop = loop
+            up = !spec.startsDown
+        }
+    }
+
+    public init(tls: TLSClient? = nil, threads: Int = min(System.coreCount, 4),
+                report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        self.tls = tls
         self.report = report
     }
 
-    public func start(_ specs: [CheckSpec]) {
-        let loop = group.next()
+    public func start(_ specs: [CheckSpec], suspended: Set<Int> = []) {
+        self.suspended.withLock { $0 = suspended }
         for spec in specs {
             if case .misc = spec.kind { continue }
+            let state = State(spec, on: group.next())
             let first = spec.warmup > 0 ? Int64.random(in: 0...spec.warmup) : 0
-            loop.scheduleTask(in: .microseconds(first)) { self.run(spec, attempt: 0, cycle: .now(), on: loop) }
+            let cycle = NIODeadline.now() + .microseconds(first)
+            state.loop.scheduleTask(deadline: cycle) { self.run(state, attempt: 0, cycle: cycle) }
+        }
+    }
+
+    /// `ha_suspend`: stops (or resumes) the rounds of these checkers.
+    public func setSuspended(_ ids: [Int], _ suspend: Bool) {
+        suspended.withLock { set in
+            if suspend { set.formUnion(ids) } else { set.subtract(ids) }
         }
     }
 
     /// `cycle`: when this round of checks began. The next round begins delay_loop after
     /// it (not after the check ended), so a slow check or a retry never stretches the
     /// period: a thousand servers at delay_loop 1 s are a thousand checks a second.
-    private func run(_ spec: CheckSpec, attempt: Int, cycle: NIODeadline, on loop: EventLoop) {
+    private func run(_ state: State, attempt: Int, cycle: NIODeadline) {
+        let spec = state.spec
+        if attempt == 0, suspended.withLock({ $0.contains(spec.id) }) {
+            schedule(state, after: cycle)
+            return
+        }
         let check: EventLoopFuture<CheckOutcome>
+        var recovering = false
         switch spec.kind {
-        case let .tcp(target): check = TCPChecker.check(target, on: loop)
-        case let .http(target, urls): check = HTTPGetChecker.check(target, urls: urls, on: loop)
-        case .misc: return
+        case let .tcp(target):
+            check = TCPChecker.check(target, on: state.loop)
+        case let .http(target, settings):
+            if state.up || settings.fastRecovery || settings.urls.count < 2 {
+                check = HTTPGetChecker.check(target, settings, urls: settings.urls[...], tls: tls, on: state.loop)
+            } else {
+                recovering = true
+                let i = min(state.nextURL, settings.urls.count - 1)
+                check = HTTPGetChecker.check(target, settings, urls: settings.urls[i...i], tls: tls, on: state.loop)
+            }
+        case .misc:
+            return
         }
         check.whenSuccess { outcome in
-            if !outcome.isUp && attempt < spec.retry {
-                loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) {
-                    self.run(spec, attempt: attempt + 1, cycle: cycle, on: loop)
+            if !outcome.isUp && attempt < spec.retry && state.up {
+                state.loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) {
+                    self.run(state, attempt: attempt + 1, cycle: cycle)
                 }
                 return
             }
-            if self.reported.last[spec.id] != outcome {
-                self.reported.last[spec.id] = outcome
-                self.report(spec.id, outcome)
+            if recovering, case let .http(_, settings) = spec.kind {
+                // Recovering: one URL a round; nothing changes until every one has passed.
+                state.nextURL = outcome.isUp ? state.nextURL + 1 : 0
+                if outcome.isUp && state.nextURL < settings.urls.count {
+                    self.schedule(state, after: cycle)
+                    return
+                }
             }
-            let next = max(cycle + .microseconds(spec.delayLoop), .now())
-            loop.scheduleTask(deadline: next) { self.run(spec, attempt: 0, cycle: next, on: loop) }
+            let final = outcome
+            state.up = final.isUp
+            state.nextURL = 0
+            if state.reported != final {
+                state.reported = final
+                self.report(spec.id, final)
+            }
+            self.schedule(state, after: cycle)
         }
+    }
+
+    private func schedule(_ state: State, after cycle: NIODeadline) {
+        let next = max(cycle + .microseconds(state.spec.delayLoop), .now())
+        state.loop.scheduleTask(deadline: next) { self.run(state, attempt: 0, cycle: next) }
     }
 
     public func stop() {

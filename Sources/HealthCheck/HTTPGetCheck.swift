@@ -1,6 +1,7 @@
 import Crypto
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOPosix
 
 /// keepalived's HTTP_GET: one request per `url`; the server is up when every URL answers
@@ -22,13 +23,43 @@ public enum HTTPGetChecker {
         }
     }
 
-    public static func check(_ target: CheckTarget, urls: [URL], on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+    /// `http_protocol`: the request line's version and whether it says `Connection: close`
+    /// (keepalived: 1.0 bare, 1.0C and 1.1 with it).
+    public enum HTTPProtocol: String, Sendable, Equatable {
+        case http10 = "1.0", http10Close = "1.0C", http11 = "1.1"
+    }
+
+    /// How an HTTP_GET or SSL_GET asks: the URLs and the request's shape.
+    public struct Settings: Sendable, Equatable {
+        public var urls: [URL]
+        public var httpProtocol: HTTPProtocol
+        /// SSL_GET: TLS first.
+        public var tls: Bool
+        /// `enable_sni`: the TLS server name (the virtualhost) is sent.
+        public var sni: Bool
+        /// `fast_recovery`: a server that is down checks every URL in one round instead of
+        /// one URL per delay_loop (see `CheckScheduler`).
+        public var fastRecovery: Bool
+
+        public init(urls: [URL], httpProtocol: HTTPProtocol = .http10, tls: Bool = false, sni: Bool = false,
+                    fastRecovery: Bool = false) {
+            self.urls = urls
+            self.httpProtocol = httpProtocol
+            self.tls = tls
+            self.sni = sni
+            self.fastRecovery = fastRecovery
+        }
+    }
+
+    /// Checks `urls` (a subset of `settings.urls`, in order); the first failure decides.
+    public static func check(_ target: CheckTarget, _ settings: Settings, urls: ArraySlice<URL>, tls: TLSClient?,
+                             on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
         let loop = group.next()
         var result = loop.makeSucceededFuture(CheckOutcome.up)
         for url in urls {
             result = result.flatMap { outcome in
                 guard outcome.isUp else { return loop.makeSucceededFuture(outcome) }
-                return fetch(target, url, on: loop).map { response in evaluate(response, url) }
+                return fetch(target, url, settings, tls: tls, on: loop).map { response in evaluate(response, url) }
                     .recover { .down(Connector.reason($0, target)) }
             }
         }
@@ -59,9 +90,10 @@ public enum HTTPGetChecker {
     }
 
     /// One GET, as the checker does it (for `vigil genhash`).
-    public static func get(_ target: CheckTarget, path: String, virtualhost: String?, on group: EventLoopGroup)
-        -> EventLoopFuture<Response> {
-        fetch(target, URL(path: path, virtualhost: virtualhost), on: group.next())
+    public static func get(_ target: CheckTarget, path: String, virtualhost: String?, tls: TLSClient? = nil,
+                           sni: Bool = false, on group: EventLoopGroup) -> EventLoopFuture<Response> {
+        let url = URL(path: path, virtualhost: virtualhost)
+        return fetch(target, url, Settings(urls: [url], tls: tls != nil, sni: sni), tls: tls, on: group.next())
             .flatMapErrorThrowing { throw GetError(description: Connector.reason($0, target)) }
     }
 
@@ -77,23 +109,44 @@ public enum HTTPGetChecker {
         func fail(_ e: Error) { if !done { done = true; promise.fail(e) } }
     }
 
-    static func fetch(_ target: CheckTarget, _ url: URL, on loop: EventLoop) -> EventLoopFuture<Response> {
+    static func fetch(_ target: CheckTarget, _ url: URL, _ settings: Settings, tls: TLSClient?,
+                      on loop: EventLoop) -> EventLoopFuture<Response> {
         let promise = Once(loop.makePromise(of: Response.self))
         let deadline = loop.scheduleTask(in: .microseconds(target.timeout)) {
             promise.fail(CheckError.timeout(target.timeoutText))
         }
+        if settings.tls && tls == nil {
+            promise.fail(CheckError.protocolError("no TLS context (see the SSL error at start)"))
+        }
         let connected = Connector.connect(target, on: loop) { channel in
-            channel.pipeline.addHTTPClientHandlers().flatMap {
-                channel.pipeline.addHandler(ResponseCollector(promise: promise))
+            do {
+                if settings.tls, let tls {
+                    try channel.pipeline.syncOperations.addHandler(tls.handler(serverName: settings.sni ? url.virtualhost : nil))
+                }
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                return channel.eventLoop.makeSucceededVoidFuture()
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
             }
         }
         connected.whenFailure { promise.fail($0) }
         connected.whenSuccess { channel in
-            let host = url.virtualhost ?? target.host
-            var head = HTTPRequestHead(version: .http1_0, method: .GET, uri: url.path)
-            head.headers.add(name: "Host", value: target.port == 80 ? host : "\(host):\(target.port)")
-            head.headers.add(name: "User-Agent", value: "vigil-healthcheck")
-            head.headers.add(name: "Connection", value: "close")
+            // keepalived's request: the virtualhost as it is, else the address with the
+            // port (brackets around an IPv6 literal, RFC 2732).
+            let host: String
+            if let virtualhost = url.virtualhost {
+                host = virtualhost
+            } else {
+                host = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
+            }
+            let version: HTTPVersion = settings.httpProtocol == .http11 ? .http1_1 : .http1_0
+            var head = HTTPRequestHead(version: version, method: .GET, uri: url.path)
+            // keepalived's request, header for header: operators' servers may know it by
+            // its User-Agent (to keep health checks out of access logs, say).
+            head.headers.add(name: "User-Agent", value: "KeepAliveClient")
+            if settings.httpProtocol != .http10 { head.headers.add(name: "Connection", value: "close") }
+            head.headers.add(name: "Host", value: host)
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             promise.promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
@@ -130,6 +183,9 @@ public enum HTTPGetChecker {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
+            // A TLS server that closes without close_notify after a body that ends at the
+            // close: the HTTP decoder still ends the response when the channel goes.
+            if let tls = error as? NIOSSLError, case .uncleanShutdown = tls { return }
             promise.fail(CheckError.protocolError("bad HTTP response: \(error)"))
             context.close(promise: nil)
         }

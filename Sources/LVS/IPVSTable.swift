@@ -117,15 +117,21 @@ public struct IPVSDestination: Hashable, Sendable, CustomStringConvertible {
     public var lowerThreshold: UInt32
     /// IPIP 0, GUE 1, GRE 2 (tunnel forwarding only).
     public var tunnelType: UInt8
+    /// GUE's UDP port (host order; 0 for the other tunnel types).
+    public var tunnelPort: UInt16
+    /// IP_VS_TUNNEL_ENCAP_FLAG_*: 0 no checksum, 1 csum, 2 remcsum (GUE and GRE).
+    public var tunnelFlags: UInt16
 
     public init(key: Key, forwarding: Forwarding = .masquerade, weight: Int32 = 1, upperThreshold: UInt32 = 0,
-                lowerThreshold: UInt32 = 0, tunnelType: UInt8 = 0) {
+                lowerThreshold: UInt32 = 0, tunnelType: UInt8 = 0, tunnelPort: UInt16 = 0, tunnelFlags: UInt16 = 0) {
         self.key = key
         self.forwarding = forwarding
         self.weight = weight
         self.upperThreshold = upperThreshold
         self.lowerThreshold = lowerThreshold
         self.tunnelType = tunnelType
+        self.tunnelPort = tunnelPort
+        self.tunnelFlags = tunnelFlags
     }
 
     public var description: String { "\(key) \(forwarding) \(weight)" }

@@ -69,6 +69,15 @@ public enum InternetAddress: Hashable, Comparable, Sendable, CustomStringConvert
         }
     }
 
+    /// From 4 or 16 bytes in network order; nil for any other length.
+    public init?(bytes: [UInt8]) {
+        switch bytes.count {
+        case 4: self = .v4(IPv4Address(bytes: bytes))
+        case 16: self = .v6(IPv6Address(bytes: bytes))
+        default: return nil
+        }
+    }
+
     public var isIPv6: Bool { if case .v6 = self { return true } else { return false } }
 
     /// The VRRP multicast group of this address's family.

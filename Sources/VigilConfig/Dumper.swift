@@ -6,6 +6,14 @@ public enum Dumper {
     public static func dump(_ c: Configuration) -> String {
         let w = Writer()
         w.block("global_defs") { w.globalDefs(c.globalDefs) }
+        if let ssl = c.ssl {
+            w.block("SSL") {
+                w.opt("password", ssl.password.map(Writer.word))
+                w.opt("ca", ssl.ca.map(Writer.word))
+                w.opt("certificate", ssl.certificate.map(Writer.word))
+                w.opt("key", ssl.key.map(Writer.word))
+            }
+        }
         if !c.staticAddresses.isEmpty {
             w.block("static_ipaddress") { for a in c.staticAddresses { w.line(Writer.vip(a)) } }
         }
@@ -408,7 +416,7 @@ private final class Writer {
             seconds("delay_loop", v.delayLoop)
             opt("lb_algo", v.scheduler?.rawValue)
             for f in v.schedulerFlags { line(f) }
-            opt("lb_kind", v.forwardingMethod?.rawValue)
+            opt("lb_kind", v.forwardingMethod.map { m in v.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
             opt("protocol", v.serviceProtocol?.rawValue)
             opt("persistence_timeout", v.persistenceTimeout)
             opt("persistence_granularity", v.persistenceGranularity)
@@ -433,12 +441,13 @@ private final class Writer {
     func realServer(_ r: RealServer) {
         block("real_server \(r.endpoint)") {
             opt("weight", r.weight)
-            opt("lvs_method", r.forwardingMethod?.rawValue)
+            opt("lvs_method", r.forwardingMethod.map { m in r.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
             if r.inhibitOnFailure == true { line("inhibit_on_failure") }
             script("notify_up", r.notifyUp)
             script("notify_down", r.notifyDown)
             opt("uthreshold", r.upperThreshold)
             opt("lthreshold", r.lowerThreshold)
+            opt("virtualhost", r.virtualhost.map(Writer.word))
             checkerOptions(r.checkerDefaults)
             raw(r.unsupported)
             for c in r.checkers { checker(c) }
@@ -468,6 +477,7 @@ private final class Writer {
                 opt("virtualhost", h.virtualhost.map(Writer.word))
                 opt("http_protocol", h.httpProtocol)
                 flag("fast_recovery", h.fastRecovery)
+                flag("enable_sni", h.enableSNI)
                 checkerOptions(h.options)
                 raw(h.unsupported)
             }

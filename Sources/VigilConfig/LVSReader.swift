@@ -15,7 +15,7 @@ extension ModelBuilder {
                                       "\(s.name) '\(word)' is not an IPVS scheduler (\(Scheduler.allCases.map(\.rawValue).joined(separator: " ")))")
                 }
             case "lb_kind", "lvs_method":
-                v.forwardingMethod = readForwardingMethod(s)
+                (v.forwardingMethod, v.tunnel) = readForwarding(s)
             case "protocol":
                 guard let word = word(s, "TCP, UDP or SCTP") else { break }
                 v.serviceProtocol = ServiceProtocol(rawValue: word.uppercased())
@@ -88,6 +88,70 @@ extension ModelBuilder {
         }
     }
 
+    /// `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`, with
+    /// keepalived's rules: GUE needs a port and nothing else takes one, IPIP has no
+    /// checksum option, GRE no `remcsum`.
+    func readForwarding(_ s: Statement) -> (ForwardingMethod?, TunnelOptions?) {
+        guard let first = s.arguments.first else {
+            diagnostics.error("missing-argument", at: s.location, "'\(s.name)' needs NAT, DR or TUN")
+            return (nil, nil)
+        }
+        guard let method = ForwardingMethod(rawValue: first.text.uppercased()) else {
+            diagnostics.error("bad-lb-kind", at: first.location, "\(s.name) '\(first.text)' is not NAT, DR or TUN")
+            return (nil, nil)
+        }
+        let words = Array(s.arguments.dropFirst())
+        guard !words.isEmpty else { return (method, nil) }
+        guard method == .tun else {
+            diagnostics.warning("extra-argument", at: words[0].location, "tunnel options after \(method.rawValue) are ignored (they apply to TUN only)")
+            return (method, nil)
+        }
+        var tunnel = TunnelOptions()
+        var i = 0
+        while i < words.count {
+            let w = words[i]
+            switch w.text {
+            case "type", "port":
+                guard i + 1 < words.count else {
+                    diagnostics.error("missing-argument", at: w.location, w.text == "type" ? "'type' needs ipip, gue or gre" : "'port' needs the GUE port")
+                    return (method, nil)
+                }
+                let value = words[i + 1]
+                if w.text == "type" {
+                    guard let kind = TunnelOptions.Kind(rawValue: value.text) else {
+                        diagnostics.error("bad-value", at: value.location, "tunnel type '\(value.text)' is not ipip, gue or gre")
+                        return (method, nil)
+                    }
+                    tunnel.kind = kind
+                } else {
+                    guard let p = integer(value, 1...65535, what: "GUE port") else { return (method, nil) }
+                    tunnel.port = p
+                }
+                i += 2
+            default:
+                guard let checksum = TunnelOptions.Checksum(rawValue: w.text) else {
+                    diagnostics.error("bad-value", at: w.location, "'\(w.text)' is not a tunnel option (type, port, nocsum, csum, remcsum)")
+                    return (method, nil)
+                }
+                tunnel.checksum = checksum
+                i += 1
+            }
+        }
+        if (tunnel.kind == .gue) != (tunnel.port != nil) {
+            diagnostics.error("bad-tunnel", at: s.location, tunnel.kind == .gue ? "a gue tunnel needs 'port N'" : "only a gue tunnel takes a port")
+            return (method, nil)
+        }
+        if tunnel.kind == .ipip && tunnel.checksum != .nocsum {
+            diagnostics.error("bad-tunnel", at: s.location, "an ipip tunnel has no checksum option ('\(tunnel.checksum.rawValue)')")
+            return (method, nil)
+        }
+        if tunnel.kind == .gre && tunnel.checksum == .remcsum {
+            diagnostics.error("bad-tunnel", at: s.location, "a gre tunnel does not support 'remcsum'")
+            return (method, nil)
+        }
+        return (method, tunnel)
+    }
+
     func readForwardingMethod(_ s: Statement) -> ForwardingMethod? {
         guard let word = word(s, "NAT, DR or TUN") else { return nil }
         guard let method = ForwardingMethod(rawValue: word.uppercased()) else {
@@ -138,12 +202,13 @@ extension ModelBuilder {
         each(s.block ?? [], in: .realServer, path: path(), unsupported: &unsupported) { s in
             switch s.name {
             case "weight": r.weight = integer(s, 0...65535)
-            case "lvs_method", "lb_kind": r.forwardingMethod = readForwardingMethod(s)
+            case "lvs_method", "lb_kind": (r.forwardingMethod, r.tunnel) = readForwarding(s)
             case "inhibit_on_failure": r.inhibitOnFailure = flag(s)
             case "notify_up": r.notifyUp = command(s)
             case "notify_down": r.notifyDown = command(s)
             case "uthreshold": r.upperThreshold = integer(s, 0...Int(UInt32.max))
             case "lthreshold": r.lowerThreshold = integer(s, 0...Int(UInt32.max))
+            case "virtualhost": r.virtualhost = word(s, "a host name")
             case "TCP_CHECK":
                 var check = TCPCheck(origin: Origin(s.location))
                 var options = CheckerOptions()
@@ -202,11 +267,13 @@ extension ModelBuilder {
                 h.urls.append(readURL(s, path: "\(path) > url"))
             case "virtualhost": h.virtualhost = word(s, "a host name")
             case "http_protocol":
-                guard let word = word(s, "1.0, 1.0C, 1.1 or 0.9") else { break }
-                if ["1.0", "1.0C", "1.1", "0.9"].contains(word) { h.httpProtocol = word } else {
-                    diagnostics.error("bad-value", at: s.arguments[0].location, "http_protocol '\(word)' is not 1.0, 1.0C, 1.1 or 0.9")
+                // keepalived 2.2.7 takes these three (case-sensitive 'C'); any other is its error.
+                guard let word = word(s, "1.0, 1.0C or 1.1") else { break }
+                if ["1.0", "1.0C", "1.1"].contains(word) { h.httpProtocol = word } else {
+                    diagnostics.error("bad-value", at: s.arguments[0].location, "http_protocol '\(word)' is not 1.0, 1.0C or 1.1")
                 }
-            case "fast_recovery": h.fastRecovery = flag(s)
+            case "fast_recovery": h.fastRecovery = optionalBool(s) ?? h.fastRecovery
+            case "enable_sni": h.enableSNI = optionalBool(s) ?? h.enableSNI
             default:
                 return readCheckerOption(s, into: &h.options)
             }

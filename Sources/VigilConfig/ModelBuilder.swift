@@ -69,6 +69,20 @@ final class ModelBuilder {
         return true
     }
 
+    /// A keyword with keepalived's optional <BOOL> (`fast_recovery`, `fast_recovery no`):
+    /// true without a word; yes/no, on/off, true/false otherwise.
+    func optionalBool(_ s: Statement) -> Bool? {
+        if s.block != nil { blockNotExpected(s) }
+        guard let word = s.arguments.first else { return true }
+        switch word.text.lowercased() {
+        case "yes", "on", "true": return true
+        case "no", "off", "false": return false
+        default:
+            diagnostics.error("bad-value", at: word.location, "'\(s.name) \(word.text)': expected yes/no, on/off or true/false")
+            return nil
+        }
+    }
+
     /// A keyword without a block was given one.
     func blockNotExpected(_ s: Statement) {
         diagnostics.error("unexpected-block", at: s.location, "'\(s.name)' does not take a block")

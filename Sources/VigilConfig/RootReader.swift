@@ -21,6 +21,25 @@ extension ModelBuilder {
                 if let server = readVirtualServer(s) { config.virtualServers.append(server) }
             case "virtual_server_group":
                 if let group = readVirtualServerGroup(s) { config.virtualServerGroups.append(group) }
+            case "SSL":
+                guard let block = blockExpected(s) else { break }
+                var ssl = SSLContextSettings(origin: Origin(s.location))
+                var ignored: [Statement] = []
+                each(block, in: .ssl, path: "SSL", unsupported: &ignored) { s in
+                    switch s.name {
+                    case "password": ssl.password = word(s, "the key's password")
+                    case "ca": ssl.ca = word(s, "a CA file")
+                    case "certificate": ssl.certificate = word(s, "a certificate file (PEM)")
+                    case "key": ssl.key = word(s, "a key file (PEM)")
+                    default: return false
+                    }
+                    return true
+                }
+                if config.ssl != nil { diagnostics.warning("duplicate", at: s.location, "a second SSL block replaces the first") }
+                if (ssl.certificate == nil) != (ssl.key == nil) {
+                    diagnostics.error("ssl-incomplete", at: s.location, "SSL needs both 'certificate' and 'key' (or neither)")
+                }
+                config.ssl = ssl
             case "static_ipaddress":
                 if let block = blockExpected(s) { config.staticAddresses += block.compactMap(readVirtualIPAddress) }
             case "static_routes":

@@ -203,8 +203,8 @@ public final class Daemon {
         trackScripts.stop()
         now = Monotonic.now()
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
-        scripts.finish(timeout: 2_000_000)
         lvs.stop()
+        scripts.finish(timeout: 2_000_000)
         for vmac in virtualMACs {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
@@ -376,12 +376,14 @@ public final class Daemon {
                 }
                 logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
                 routes.install(plan.routes, for: name)
+                lvs.addressesChanged(plan.addresses.map(\.address), present: true)
             case .removeVirtualAddresses:
                 routes.remove(plan.routes, for: name)
                 for address in plan.addresses {
                     do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
                 }
                 firewall.addressesRemoved(instance: i)
+                lvs.addressesChanged(plan.addresses.map(\.address), present: false)
                 logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
             case .sendGratuitousARP:
                 for (address, link) in plan.announced {

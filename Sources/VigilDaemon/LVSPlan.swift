@@ -5,11 +5,12 @@ import HealthCheck
 
 /// The IPVS table the configuration asks for, as pools whose members come and go with
 /// their health checks: keepalived's defaults (scheduler wlc, forwarding NAT, weight 1,
-/// delay_loop 60 s, connect_timeout 5 s, retry 1, delay_before_retry 1 s; a checker
+/// delay_loop 60 s, connect_timeout 5 s, retry 1, delay_before_retry 1 s (3 s for
+/// HTTP_GET and SSL_GET), warmup up to one delay_loop; a checker
 /// connects to the real server's address and port unless connect_ip/connect_port say
 /// otherwise), virtual_server_group expanded, the sorry server in when no member is.
 ///
-/// A real server with a checker Vigil does not run yet (MISC_CHECK, SMTP_CHECK …) is kept
+/// A real server with a checker Vigil does not run yet (SMTP_CHECK, DNS_CHECK …) is kept
 /// out of the pool, said at start: a dead server must not get traffic because Vigil could
 /// not look.
 public struct LVSPlan: Sendable {
@@ -38,6 +39,11 @@ public struct LVSPlan: Sendable {
         public var hysteresis: Int
         public var quorumUp: String?
         public var quorumDown: String?
+        /// `ha_suspend`: the virtual server's addresses; its checkers run only while one of
+        /// them is on this box (empty: always run).
+        public var haSuspendAddresses: [InternetAddress] = []
+        /// `omega`: at exit, notify_down of every live member and quorum_down run.
+        public var omega = false
 
         /// The weight of the members `up` says are alive.
         public func liveWeight(_ up: (Int) -> Bool) -> Int {
@@ -50,6 +56,8 @@ public struct LVSPlan: Sendable {
     public var checks: [CheckSpec] = []
     public var owner: [(pool: Int, member: Int)] = []
     public var notes: [String] = []
+    /// The top-level `SSL` block: SSL_GET's client certificate.
+    public var ssl: SSLContextSettings?
 
     public init(pools: [Pool] = [], notes: [String] = []) {
         self.pools = pools
@@ -91,6 +99,7 @@ public struct LVSPlan: Sendable {
 
     public static func make(_ config: Configuration) -> LVSPlan {
         var plan = LVSPlan()
+        plan.ssl = config.ssl
         let groups = Dictionary(config.virtualServerGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for vs in config.virtualServers {
             let keys = serviceKeys(vs, groups)
@@ -103,8 +112,12 @@ public struct LVSPlan: Sendable {
                 let destination = destination(rs.endpoint, vs: vs, rs: rs, servicePort: port)
                 var specs: [CheckSpec] = []
                 var unsupported: [String] = []
+                let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
                 for checker in rs.checkers {
-                    if let spec = checkSpec(checker, vs: vs, rs: rs, destination: destination) { specs.append(spec) } else {
+                    if var spec = checkSpec(checker, vs: vs, rs: rs, destination: destination) {
+                        spec.startsDown = alpha
+                        specs.append(spec)
+                    } else {
                         unsupported.append(checkerName(checker))
                     }
                 }
@@ -119,7 +132,6 @@ public struct LVSPlan: Sendable {
                     plan.checks.append(spec)
                     plan.owner.append((plan.pools.count, members.count))
                 }
-                let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
                 members.append(Member(name: "\(vs.key) real server \(rs.endpoint)", destination: destination, checks: ids,
                                       inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty,
                                       notifyUp: rs.notifyUp, notifyDown: rs.notifyDown))
@@ -152,9 +164,21 @@ public struct LVSPlan: Sendable {
                 services.append(IPVSService(key: key, scheduler: vs.scheduler?.rawValue ?? "wlc", flags: flags,
                                             timeout: timeout, netmask: netmask))
             }
-            plan.pools.append(Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry,
-                                   quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
-                                   quorumUp: vs.quorumUp, quorumDown: vs.quorumDown))
+            var pool = Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry,
+                            quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
+                            quorumUp: vs.quorumUp, quorumDown: vs.quorumDown)
+            pool.omega = vs.omega
+            if vs.haSuspend {
+                // keepalived: a firewall-mark service has no address to watch; it clears ha_suspend.
+                pool.haSuspendAddresses = keys.compactMap { key in
+                    if case let .endpoint(address, _, _) = key { return address }
+                    return nil
+                }
+                if pool.haSuspendAddresses.isEmpty {
+                    plan.notes.append("virtual_server \(vs.key): ha_suspend needs an address (not a firewall mark); its checkers always run")
+                }
+            }
+            plan.pools.append(pool)
         }
         return plan
     }
@@ -192,22 +216,30 @@ public struct LVSPlan: Sendable {
                         port: o.connectPort ?? Int(destination.key.port), bindAddress: o.bindTo.map { "\($0)" },
                         bindPort: o.bindPort, timeout: o.connectTimeout ?? 5_000_000)
         }
-        func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions) -> CheckSpec {
-            CheckSpec(id: 0, kind: kind, delayLoop: o.delayLoop ?? vs.delayLoop ?? 60_000_000, retry: o.retry ?? 1,
-                      delayBeforeRetry: o.delayBeforeRetry ?? 1_000_000, warmup: o.warmup ?? 0)
+        func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions, delayBeforeRetry: Int64 = 1_000_000) -> CheckSpec {
+            // keepalived 2.2.7: warmup defaults to the delay_loop (first checks spread over
+            // one period), delay_before_retry to 3 s for HTTP_GET/SSL_GET and 1 s otherwise.
+            let delayLoop = o.delayLoop ?? vs.delayLoop ?? 60_000_000
+            return CheckSpec(id: 0, kind: kind, delayLoop: delayLoop, retry: o.retry ?? 1,
+                             delayBeforeRetry: o.delayBeforeRetry ?? delayBeforeRetry, warmup: o.warmup ?? delayLoop)
         }
         switch checker {
         case let .tcp(t):
             let o = merged(t.options)
             return spec(.tcp(target(o)), o)
         case let .http(h):
-            guard !h.tls else { return nil }
             let o = merged(h.options)
+            // keepalived's virtualhost order: the url's, the checker's, the real server's, the virtual server's.
+            let virtualhost = h.virtualhost ?? rs.virtualhost ?? vs.virtualhost
             let urls = h.urls.map { u in
                 HTTPGetChecker.URL(path: u.path ?? "/", statusCodes: u.statusCodes, digest: u.digest,
-                                   virtualhost: u.virtualhost ?? h.virtualhost ?? vs.virtualhost)
+                                   virtualhost: u.virtualhost ?? virtualhost)
             }
-            return spec(.http(target(o), urls: urls.isEmpty ? [HTTPGetChecker.URL(path: "/")] : urls), o)
+            let settings = HTTPGetChecker.Settings(
+                urls: urls.isEmpty ? [HTTPGetChecker.URL(path: "/", virtualhost: virtualhost)] : urls,
+                httpProtocol: h.httpProtocol.flatMap(HTTPGetChecker.HTTPProtocol.init(rawValue:)) ?? .http10,
+                tls: h.tls, sni: h.enableSNI, fastRecovery: h.fastRecovery)
+            return spec(.http(target(o), settings), o, delayBeforeRetry: 3_000_000)
         case let .misc(m):
             guard let command = m.path else { return nil }
             let o = merged(m.options)
@@ -266,8 +298,13 @@ public struct LVSPlan: Sendable {
         case .dr: fwd = .route
         case .tun: fwd = .tunnel
         }
+        // keepalived: a real server's own `lvs_method` sets its tunnel (plain TUN: IPIP);
+        // without one it takes the virtual server's, as the sorry server does.
+        let tunnel = fwd != .tunnel ? nil : (rs?.forwardingMethod != nil ? rs?.tunnel : vs.tunnel)
         return IPVSDestination(key: .init(address: internet(endpoint.address), port: endpoint.port.map { UInt16($0) } ?? servicePort),
                                forwarding: fwd, weight: Int32(rs?.weight ?? 1),
-                               upperThreshold: UInt32(rs?.upperThreshold ?? 0), lowerThreshold: UInt32(rs?.lowerThreshold ?? 0))
+                               upperThreshold: UInt32(rs?.upperThreshold ?? 0), lowerThreshold: UInt32(rs?.lowerThreshold ?? 0),
+                               tunnelType: tunnel?.kind.kernelValue ?? 0, tunnelPort: UInt16(tunnel?.port ?? 0),
+                               tunnelFlags: tunnel?.checksum.kernelValue ?? 0)
     }
 }

@@ -9,7 +9,8 @@ import VigilLinux
 /// start the difference is applied (services that already match are adopted, not
 /// recreated) and the checkers start; each result that changes a real server's state
 /// changes the table by exactly that difference; at exit what this run manages is removed,
-/// as keepalived does. Without IPVS in the kernel: one clear error line, VRRP runs on.
+/// as keepalived does. Without IPVS in the kernel: one clear error line, VRRP runs on, and
+/// the checkers still run (their results are logged and the notify scripts run).
 final class LVSRunner {
     private let plan: LVSPlan
     private let logger: Logger
@@ -28,6 +29,8 @@ final class LVSRunner {
     private var misc: MiscCheckRunner?
     let wakeup: Wakeup?
     private let inbox = Inbox()
+    /// `ha_suspend`: per pool, which of its addresses are on this box now.
+    private var present: [Set<InternetAddress>]
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -47,28 +50,82 @@ final class LVSRunner {
         weights = plan.pools.map { pool in pool.members.map { _ in nil } }
         quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
+        present = plan.pools.map { _ in [] }
+    }
+
+    /// The checkers of pool `p`.
+    private func checkIDs(_ p: Int) -> [Int] { plan.pools[p].members.flatMap(\.checks) }
+
+    /// Whether pool `p`'s checkers are suspended (`ha_suspend` and none of its addresses here).
+    private func isSuspended(_ p: Int) -> Bool {
+        !plan.pools[p].haSuspendAddresses.isEmpty && present[p].isEmpty
     }
 
     func start() {
         guard !plan.pools.isEmpty else { return }
         for note in plan.notes { logger.warning("\(note)") }
-        do { driver = try IPVSDriver() } catch {
-            logger.error("\(error); virtual servers are not programmed, VRRP runs on")
-            return
+        do {
+            driver = try IPVSDriver()
+            apply(current(), what: "programmed")
+            owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        } catch {
+            // The checks still run: real servers' states are logged and notify_up /
+            // notify_down / quorum scripts run, which some operators use on their own.
+            logger.error("\(error); virtual servers are not programmed (health checks run and only log), VRRP runs on")
         }
-        apply(current(), what: "programmed")
-        owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        // ha_suspend: which virtual server addresses are here at start (later the VRRP
+        // instances say when they add or remove theirs).
+        if plan.pools.contains(where: { !$0.haSuspendAddresses.isEmpty }) {
+            let local: Set<InternetAddress>
+            do {
+                local = Set(try InterfaceTable.read().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:)))
+            } catch {
+                logger.error("ha_suspend: reading this box's addresses: \(error); the checkers start suspended")
+                local = []
+            }
+            for p in plan.pools.indices {
+                present[p] = Set(plan.pools[p].haSuspendAddresses).intersection(local)
+                if isSuspended(p) { logger.info("(\(plan.pools[p].name)) health checks suspended: its address is not on this box (ha_suspend)") }
+            }
+        }
+        let suspended = Set(plan.pools.indices.filter(isSuspended).flatMap(checkIDs))
         let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), logger: logger)
+        misc.suspended = suspended
         if !misc.isEmpty { self.misc = misc }
         guard !plan.checks.isEmpty, let wakeup else { return }
+        var tls: TLSClient?
+        if plan.checks.contains(where: { if case let .http(_, s) = $0.kind { return s.tls } else { return false } }) {
+            do {
+                tls = try TLSClient(certificate: plan.ssl?.certificate, key: plan.ssl?.key, password: plan.ssl?.password)
+            } catch {
+                logger.error("SSL: \(error); SSL_GET checks fail until this is fixed")
+            }
+        }
         let inbox = self.inbox
-        let scheduler = CheckScheduler { id, outcome in
+        let scheduler = CheckScheduler(tls: tls) { id, outcome in
             inbox.put(id, outcome)
             wakeup.signal()
         }
-        scheduler.start(plan.checks)
+        scheduler.start(plan.checks, suspended: suspended)
         self.scheduler = scheduler
         logger.info("health checks: \(plan.checks.count) checker(s) started")
+    }
+
+    /// A VRRP instance added (`present`) or removed these addresses: `ha_suspend` pools
+    /// whose address came or went resume or suspend their checkers, as keepalived does on
+    /// its netlink address events.
+    func addressesChanged(_ addresses: [InternetAddress], present isPresent: Bool) {
+        for p in plan.pools.indices where !plan.pools[p].haSuspendAddresses.isEmpty {
+            let mine = addresses.filter(plan.pools[p].haSuspendAddresses.contains)
+            guard !mine.isEmpty else { continue }
+            let before = isSuspended(p)
+            if isPresent { present[p].formUnion(mine) } else { present[p].subtract(mine) }
+            let after = isSuspended(p)
+            guard before != after else { continue }
+            logger.info("(\(plan.pools[p].name)) health checks \(after ? "suspended: its address left this box" : "resumed: its address is on this box") (ha_suspend)")
+            scheduler?.setSuspended(checkIDs(p), after)
+            if after { misc?.suspended.formUnion(checkIDs(p)) } else { misc?.suspended.subtract(checkIDs(p)) }
+        }
     }
 
     /// MISC_CHECK timing.
@@ -136,6 +193,13 @@ final class LVSRunner {
     func stop() {
         scheduler?.stop()
         misc?.stop()
+        // omega: keepalived runs the down notifiers on the way out.
+        for (p, pool) in plan.pools.enumerated() where pool.omega {
+            for (m, member) in pool.members.enumerated() where health[p][m].isUp {
+                if let script = member.notifyDown { scripts.run(script) }
+            }
+            if let script = pool.quorumDown { scripts.run(script) }
+        }
         guard driver != nil, !owned.isEmpty else { return }
         apply(IPVSTable(), what: "removed")
     }

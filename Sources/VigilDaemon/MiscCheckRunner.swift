@@ -9,7 +9,8 @@ import VigilLinux
 /// keepalived's MISC_CHECK: a command per real server, run every delay_loop as a child
 /// process (never blocking the loop; SIGCHLD wakes it), killed at `misc_timeout`. Exit 0
 /// is up, 1 down; with `misc_dynamic`, 2…255 is up with weight status − 2. A failure is
-/// retried `retry` times, `delay_before_retry` apart, before it counts.
+/// retried `retry` times, `delay_before_retry` apart, before it counts. A suspended check
+/// (`ha_suspend`) skips its runs.
 final class MiscCheckRunner {
     private struct Check {
         var id: Int
@@ -29,6 +30,8 @@ final class MiscCheckRunner {
 
     private var checks: [Check] = []
     private let logger: Logger
+    /// `ha_suspend`: checks that skip their runs (a running one finishes).
+    var suspended: Set<Int> = []
 
     init(_ specs: [CheckSpec], defaultUser: ScriptCredentials, now: Instant, logger: Logger) {
         self.logger = logger
@@ -74,6 +77,10 @@ final class MiscCheckRunner {
                     checks[i].timedOut = true
                     ScriptProcess.signal(pid, SIGKILL)
                 }
+            }
+            if checks[i].pid == nil, now >= checks[i].nextRun, suspended.contains(checks[i].id) {
+                checks[i].nextRun = now + checks[i].delayLoop
+                continue
             }
             if checks[i].pid == nil, now >= checks[i].nextRun {
                 do {

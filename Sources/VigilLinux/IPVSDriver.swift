@@ -144,8 +144,12 @@ public final class IPVSDriver {
             try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_WEIGHT), UInt32(bitPattern: d.weight)), "weight")
             try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_U_THRESH), d.upperThreshold), "uthreshold")
             try check(nla_put_u32(msg, Int32(IPVS_DEST_ATTR_L_THRESH), d.lowerThreshold), "lthreshold")
+            // Only for a tunnel other than IPIP, so kernels before 5.2 (no tunnel
+            // attributes) still take IPIP tunnels.
             if d.forwarding == .tunnel && d.tunnelType != 0 {
                 try check(nla_put_u8(msg, Int32(IPVS_DEST_ATTR_TUN_TYPE), d.tunnelType), "tunnel type")
+                try check(nla_put_u16(msg, Int32(IPVS_DEST_ATTR_TUN_PORT), d.tunnelPort.bigEndian), "tunnel port")
+                try check(nla_put_u16(msg, Int32(IPVS_DEST_ATTR_TUN_FLAGS), d.tunnelFlags), "tunnel flags")
             }
         }
         try check(nla_nest_end(msg, nest), "nest end")
@@ -275,6 +279,8 @@ public final class IPVSDriver {
         if let u = a[Int(IPVS_DEST_ATTR_U_THRESH)] { d.upperThreshold = nla_get_u32(u) }
         if let l = a[Int(IPVS_DEST_ATTR_L_THRESH)] { d.lowerThreshold = nla_get_u32(l) }
         if let t = a[Int(IPVS_DEST_ATTR_TUN_TYPE)] { d.tunnelType = nla_get_u8(t) }
+        if let p = a[Int(IPVS_DEST_ATTR_TUN_PORT)] { d.tunnelPort = UInt16(bigEndian: nla_get_u16(p)) }
+        if let f = a[Int(IPVS_DEST_ATTR_TUN_FLAGS)] { d.tunnelFlags = nla_get_u16(f) }
         return d
     }
 }

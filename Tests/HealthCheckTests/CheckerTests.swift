@@ -47,6 +47,11 @@ import Testing
         return port
     }
 
+    /// One HTTP_GET round over `urls` with keepalived's defaults.
+    static func get(_ target: CheckTarget, _ urls: [HTTPGetChecker.URL]) throws -> CheckOutcome {
+        try HTTPGetChecker.check(target, HTTPGetChecker.Settings(urls: urls), urls: urls[...], tls: nil, on: group).wait()
+    }
+
     @Test func tcpCheckUpAndRefused() throws {
         let server = try Self.server()
         defer { try? server.close().wait() }
@@ -62,15 +67,14 @@ import Testing
         let target = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 2_000_000)
         let hello = HTTPGetChecker.md5Hex(Array("hello".utf8))
         #expect(hello == "5d41402abc4b2a76b9719d911017c592")
-        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/ok", digest: hello)], on: Self.group).wait() == .up)
-        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/fail")], on: Self.group).wait() == .down("HTTP 503 for /fail"))
+        #expect(try Self.get(target, [.init(path: "/ok", digest: hello)]) == .up)
+        #expect(try Self.get(target, [.init(path: "/fail")]) == .down("HTTP 503 for /fail"))
         // A range that takes 503 in makes it healthy; a digest that differs does not.
-        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/fail", statusCodes: [500...599])], on: Self.group).wait() == .up)
-        let wrong = try HTTPGetChecker.check(target, urls: [.init(path: "/ok", digest: String(repeating: "0", count: 32))],
-                                             on: Self.group).wait()
+        #expect(try Self.get(target, [.init(path: "/fail", statusCodes: [500...599])]) == .up)
+        let wrong = try Self.get(target, [.init(path: "/ok", digest: String(repeating: "0", count: 32))])
         #expect(wrong == .down("digest mismatch for /ok: \(hello), expected \(String(repeating: "0", count: 32))"))
         // Every URL must pass.
-        #expect(try HTTPGetChecker.check(target, urls: [.init(path: "/ok"), .init(path: "/fail")], on: Self.group).wait()
+        #expect(try Self.get(target, [.init(path: "/ok"), .init(path: "/fail")])
                 == .down("HTTP 503 for /fail"))
     }
 
@@ -78,8 +82,8 @@ import Testing
         let server = try Self.server()
         defer { try? server.close().wait() }
         let slow = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 300_000)
-        #expect(try HTTPGetChecker.check(slow, urls: [.init(path: "/hang")], on: Self.group).wait() == .down("timeout after 0.3 s"))
+        #expect(try Self.get(slow, [.init(path: "/hang")]) == .down("timeout after 0.3 s"))
         let refused = CheckTarget(host: "127.0.0.1", port: try Self.closedPort(), timeout: 1_000_000)
-        #expect(try HTTPGetChecker.check(refused, urls: [.init(path: "/ok")], on: Self.group).wait() == .down("connection refused"))
+        #expect(try Self.get(refused, [.init(path: "/ok")]) == .down("connection refused"))
     }
 }

@@ -102,8 +102,13 @@ import HealthCheck
         #expect(p.checks[0].kind == .tcp(CheckTarget(host: "198.51.100.1", port: 80, timeout: 3_000_000)))
         #expect(p.checks[0].delayLoop == 2_000_000 && p.checks[0].retry == 1)
         #expect(p.checks[1].retry == 2)
-        guard case let .http(target, urls) = p.checks[1].kind else { Issue.record("not HTTP"); return }
-        #expect(target.timeout == 5_000_000 && urls.map(\.path) == ["/health"])
+        guard case let .http(target, settings) = p.checks[1].kind else { Issue.record("not HTTP"); return }
+        #expect(target.timeout == 5_000_000 && settings.urls.map(\.path) == ["/health"])
+        // keepalived 2.2.7's defaults: HTTP_GET retries after 3 s, TCP_CHECK after 1 s; the
+        // first check comes within one delay_loop (warmup), HTTP/1.0 without fast_recovery.
+        #expect(p.checks[0].delayBeforeRetry == 1_000_000 && p.checks[1].delayBeforeRetry == 3_000_000)
+        #expect(p.checks[0].warmup == 2_000_000 && p.checks[1].warmup == 2_000_000)
+        #expect(settings.httpProtocol == .http10 && !settings.fastRecovery && !settings.tls)
         // Non-alpha servers start up; a down one keeps weight 0 with inhibit_on_failure.
         let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
         #expect(p.desired.services[key]?.destinations.count == 2)

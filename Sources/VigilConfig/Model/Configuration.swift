@@ -16,10 +16,26 @@ public struct Configuration: Hashable, Sendable {
     /// removed at exit.
     public var staticRoutes: [VirtualRoute] = []
     public var staticRules: [VirtualRule] = []
+    /// `SSL { … }`: the client identity of every SSL_GET.
+    public var ssl: SSLContextSettings?
     /// Top-level blocks Vigil recognises but does not implement yet, as written.
     public var unsupported: [Statement] = []
 
     public init() {}
 
     public var realServerCount: Int { virtualServers.reduce(0) { $0 + $1.realServers.count } }
+}
+
+/// keepalived's top-level `SSL` block: a client certificate and key (PEM, the key possibly
+/// protected by `password`) that SSL_GET presents, and a `ca` file. keepalived loads the
+/// CA but never asks for the server's certificate to be verified; Vigil does the same
+/// (health checks reach real servers by address, rarely by the name in their certificate).
+public struct SSLContextSettings: Hashable, Sendable {
+    public var origin: Origin
+    public var password: String?
+    public var ca: String?
+    public var certificate: String?
+    public var key: String?
+
+    public init(origin: Origin) { self.origin = origin }
 }

@@ -41,9 +41,13 @@ public struct HTTPGetCheck: Hashable, Sendable {
     public var options = CheckerOptions()
     public var urls: [URLCheck] = []
     public var virtualhost: String?
-    /// `http_protocol 1.0 | 1.0C | 1.1 | 0.9`
+    /// `http_protocol 1.0 | 1.0C | 1.1` (nil: 1.0, keepalived's default)
     public var httpProtocol: String?
+    /// `fast_recovery`: a failed (or `alpha`) server checks all its URLs at once rather
+    /// than one per delay_loop.
     public var fastRecovery = false
+    /// `enable_sni` (SSL_GET): send the virtualhost as the TLS server name.
+    public var enableSNI = false
     public var unsupported: [Statement] = []
 
     public init(origin: Origin, tls: Bool) {

@@ -25,6 +25,54 @@ public enum ForwardingMethod: String, Hashable, Sendable, CaseIterable {
     case nat = "NAT", dr = "DR", tun = "TUN"
 }
 
+/// The tunnel of `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`
+/// (Linux 5.2 brought GUE, 5.3 GRE and the checksum flags); keepalived's default is
+/// IPIP without checksums.
+public struct TunnelOptions: Hashable, Sendable, CustomStringConvertible {
+    /// The kernel's IP_VS_CONN_F_TUNNEL_TYPE_* values.
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        case ipip, gue, gre
+        public var kernelValue: UInt8 {
+            switch self {
+            case .ipip: return 0
+            case .gue: return 1
+            case .gre: return 2
+            }
+        }
+    }
+
+    /// The kernel's IP_VS_TUNNEL_ENCAP_FLAG_* values.
+    public enum Checksum: String, Hashable, Sendable, CaseIterable {
+        case nocsum, csum, remcsum
+        public var kernelValue: UInt16 {
+            switch self {
+            case .nocsum: return 0
+            case .csum: return 1
+            case .remcsum: return 2
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// GUE's UDP port (required for GUE, refused otherwise).
+    public var port: Int?
+    public var checksum: Checksum
+
+    public init(kind: Kind = .ipip, port: Int? = nil, checksum: Checksum = .nocsum) {
+        self.kind = kind
+        self.port = port
+        self.checksum = checksum
+    }
+
+    /// The words after `TUN`, as `--dump` writes them back.
+    public var description: String {
+        var words = ["type", kind.rawValue]
+        if let port { words += ["port", String(port)] }
+        if checksum != .nocsum { words.append(checksum.rawValue) }
+        return words.joined(separator: " ")
+    }
+}
+
 public enum ServiceProtocol: String, Hashable, Sendable, CaseIterable {
     case tcp = "TCP", udp = "UDP", sctp = "SCTP"
 }
@@ -38,6 +86,8 @@ public struct VirtualServer: Hashable, Sendable {
     /// Scheduler flags: `sh-port`, `sh-fallback`, `mh-port`, `mh-fallback`, `flag-1`…
     public var schedulerFlags: [String] = []
     public var forwardingMethod: ForwardingMethod?
+    /// With `lvs_method TUN type …`: the default tunnel of the real servers.
+    public var tunnel: TunnelOptions?
     /// As written; nil when the block has no `protocol` line (see `effectiveProtocol`).
     public var serviceProtocol: ServiceProtocol?
     public var persistenceTimeout: Int?
@@ -90,11 +140,15 @@ public struct RealServer: Hashable, Sendable {
     public var origin: Origin
     public var weight: Int?
     public var forwardingMethod: ForwardingMethod?
+    /// With `lvs_method TUN type …`.
+    public var tunnel: TunnelOptions?
     public var inhibitOnFailure: Bool?
     public var notifyUp: String?
     public var notifyDown: String?
     public var upperThreshold: Int?
     public var lowerThreshold: Int?
+    /// Default Host of its HTTP_GET / SSL_GET checkers (over the virtual server's).
+    public var virtualhost: String?
     public var checkerDefaults = CheckerOptions()
     public var checkers: [HealthChecker] = []
     public var unsupported: [Statement] = []
