@@ -63,14 +63,14 @@ public final class CheckScheduler: Sendable {
         let spec: CheckSpec
         let loop: EventLoop
         var reported: CheckOutcome?
-        /// Is the checker passing, as far as the recovery rule is concerned.
-        var up: Bool
-        /// While recovering: the next URL to check.
-        var nextURL = 0
+        /// Which URLs a round checks (HTTP_GET); for the others only `passing` matters.
+        var recovery: HTTPRecovery
         init(_ spec: CheckSpec, on loop: EventLoop) {
             self.spec = spec
             self.loop = loop
-            up = !spec.startsDown
+            var urls = 1, fast = true
+            if case let .http(_, settings) = spec.kind { urls = settings.urls.count; fast = settings.fastRecovery }
+            recovery = HTTPRecovery(urlCount: urls, fastRecovery: fast, startsPassing: !spec.startsDown)
         }
     }
 
@@ -109,39 +109,28 @@ public final class CheckScheduler: Sendable {
             return
         }
         let check: EventLoopFuture<CheckOutcome>
-        var recovering = false
         switch spec.kind {
         case let .tcp(target):
             check = TCPChecker.check(target, on: state.loop)
         case let .http(target, settings):
-            if state.up || settings.fastRecovery || settings.urls.count < 2 {
-                check = HTTPGetChecker.check(target, settings, urls: settings.urls[...], tls: tls, on: state.loop)
-            } else {
-                recovering = true
-                let i = min(state.nextURL, settings.urls.count - 1)
-                check = HTTPGetChecker.check(target, settings, urls: settings.urls[i...i], tls: tls, on: state.loop)
-            }
+            let urls = settings.urls[state.recovery.round.clamped(to: settings.urls.indices)]
+            check = HTTPGetChecker.check(target, settings, urls: urls, tls: tls, on: state.loop)
         case .misc:
             return
         }
         check.whenSuccess { outcome in
-            if !outcome.isUp && attempt < spec.retry && state.up {
+            // keepalived retries only a checker that was passing.
+            if !outcome.isUp && attempt < spec.retry && state.recovery.passing {
                 state.loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) {
                     self.run(state, attempt: attempt + 1, cycle: cycle)
                 }
                 return
             }
-            if recovering, case let .http(_, settings) = spec.kind {
-                // Recovering: one URL a round; nothing changes until every one has passed.
-                state.nextURL = outcome.isUp ? state.nextURL + 1 : 0
-                if outcome.isUp && state.nextURL < settings.urls.count {
-                    self.schedule(state, after: cycle)
-                    return
-                }
+            guard state.recovery.record(passed: outcome.isUp) else {
+                self.schedule(state, after: cycle)
+                return
             }
             let final = outcome
-            state.up = final.isUp
-            state.nextURL = 0
             if state.reported != final {
                 state.reported = final
                 self.report(spec.id, final)

@@ -193,3 +193,57 @@ import HealthCheck
                 == ["FWM 7", "TCP 192.0.2.100:80", "TCP 192.0.2.101:80", "TCP 192.0.2.102:80"])
     }
 }
+
+/// Tunnels, SSL_GET, ha_suspend and omega from the configuration into the plan.
+@Suite struct LVSPlanOptionTests {
+    @Test func tunnelsReachTheDestinationsAndSSLGetIsChecked() throws {
+        let p = LVSPlanTests.plan("""
+            virtual_server 192.0.2.100 443 {
+                protocol TCP
+                delay_loop 5
+                lvs_method TUN type gue port 6080 remcsum
+                ha_suspend
+                omega
+                real_server 198.51.100.1 443 {
+                    SSL_GET {
+                        enable_sni
+                        virtualhost www.example.test
+                        fast_recovery
+                    }
+                }
+                real_server 198.51.100.2 443 {
+                    lvs_method TUN type gre csum
+                }
+                real_server 198.51.100.3 443 {
+                    lvs_method NAT
+                }
+            }
+            """)
+        #expect(p.notes.isEmpty, "\(p.notes)")
+        let key = IPVSService.Key.endpoint(LVSPlanTests.vip, port: 443, protocol: .tcp)
+        let d = try #require(p.desired.services[key]?.destinations)
+        let gue = try #require(d[LVSPlanTests.rs(1, port: 443)])
+        #expect(gue.forwarding == .tunnel && gue.tunnelType == 1 && gue.tunnelPort == 6080 && gue.tunnelFlags == 2)
+        let gre = try #require(d[LVSPlanTests.rs(2, port: 443)])
+        #expect(gre.tunnelType == 2 && gre.tunnelPort == 0 && gre.tunnelFlags == 1)
+        #expect(d[LVSPlanTests.rs(3, port: 443)]?.forwarding == .masquerade && d[LVSPlanTests.rs(3, port: 443)]?.tunnelType == 0)
+        guard case let .http(_, settings) = p.checks[0].kind else { Issue.record("SSL_GET not planned"); return }
+        #expect(settings.tls && settings.sni && settings.fastRecovery)
+        #expect(settings.urls.map(\.virtualhost) == ["www.example.test"])
+        #expect(p.pools[0].haSuspendAddresses == [LVSPlanTests.vip] && p.pools[0].omega)
+    }
+
+    @Test func haSuspendOnAFirewallMarkIsSaidAndDropped() {
+        let p = LVSPlanTests.plan("""
+            virtual_server fwmark 7 {
+                ha_suspend
+                real_server 198.51.100.1 80 {
+                    TCP_CHECK {
+                    }
+                }
+            }
+            """)
+        #expect(p.pools[0].haSuspendAddresses.isEmpty)
+        #expect(p.notes.contains { $0.contains("ha_suspend needs an address") })
+    }
+}

@@ -1,0 +1,116 @@
+import Testing
+@testable import VigilConfig
+
+/// The LVS keywords keepalived 2.2.7 reads beyond the basics: tunnel types, the SSL block,
+/// SSL_GET's options, http_protocol, fast_recovery, ha_suspend, omega.
+struct CheckerKeywordTests {
+    @Test func tunnelTypesAreReadWithKeepalivedsRules() {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            lvs_method TUN type gue port 6080 csum
+            real_server 198.51.100.1 80 {
+            }
+            real_server 198.51.100.2 80 {
+                lvs_method TUN type gre
+            }
+            real_server 198.51.100.3 80 {
+                lvs_method TUN
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let vs = result.configuration.virtualServers[0]
+        #expect(vs.forwardingMethod == .tun && vs.tunnel == TunnelOptions(kind: .gue, port: 6080, checksum: .csum))
+        #expect(vs.realServers.map(\.tunnel) == [nil, TunnelOptions(kind: .gre), nil])
+        // The dump writes the options back, and reads back the same.
+        let dumped = Dumper.dump(result.configuration)
+        #expect(dumped.contains("lb_kind TUN type gue port 6080 csum"))
+        #expect(dumped.contains("lvs_method TUN type gre"))
+        #expect(load(dumped).configuration == result.configuration)
+    }
+
+    @Test func badTunnelsAreErrorsAtTheirLine() {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                lvs_method TUN type gue
+            }
+            real_server 198.51.100.2 80 {
+                lvs_method TUN type ipip csum
+            }
+            real_server 198.51.100.3 80 {
+                lvs_method TUN type gre remcsum
+            }
+            real_server 198.51.100.4 80 {
+                lvs_method TUN type vxlan
+            }
+            real_server 198.51.100.5 80 {
+                lvs_method TUN type gre port 9
+            }
+            real_server 198.51.100.6 80 {
+                lvs_method DR type gue
+            }
+        }
+        """)
+        #expect(result.found == ["4:bad-tunnel", "7:bad-tunnel", "10:bad-tunnel", "13:bad-value", "16:bad-tunnel", "19:extra-argument"])
+        #expect(result.diagnostics[0].message == "a gue tunnel needs 'port N'")
+    }
+
+    @Test func sslBlockAndSSLGetOptions() {
+        let result = load("""
+        SSL {
+            password s3cret
+            ca /etc/vigil/ca.pem
+            certificate /etc/vigil/client.pem
+            key /etc/vigil/client.key
+        }
+        virtual_server 192.0.2.100 443 {
+            protocol TCP
+            ha_suspend
+            omega
+            real_server 198.51.100.1 443 {
+                virtualhost www.example.test
+                SSL_GET {
+                    enable_sni
+                    http_protocol 1.1
+                    fast_recovery no
+                    url {
+                        path /health
+                    }
+                }
+            }
+            real_server 198.51.100.2 443 {
+                HTTP_GET {
+                    http_protocol 0.9
+                    fast_recovery
+                }
+            }
+        }
+        """)
+        #expect(result.found == ["24:bad-value"], "\(result.diagnostics)")
+        let c = result.configuration
+        #expect(c.ssl?.certificate == "/etc/vigil/client.pem" && c.ssl?.key == "/etc/vigil/client.key")
+        #expect(c.ssl?.password == "s3cret" && c.ssl?.ca == "/etc/vigil/ca.pem")
+        let vs = c.virtualServers[0]
+        #expect(vs.haSuspend && vs.omega && vs.realServers[0].virtualhost == "www.example.test")
+        guard case let .http(ssl) = vs.realServers[0].checkers[0], case let .http(plain) = vs.realServers[1].checkers[0] else {
+            Issue.record("not HTTP checkers"); return
+        }
+        #expect(ssl.tls && ssl.enableSNI && ssl.httpProtocol == "1.1" && !ssl.fastRecovery)
+        #expect(!plain.tls && plain.fastRecovery && plain.httpProtocol == nil)
+        let dumped = Dumper.dump(c)
+        #expect(dumped.contains("SSL {") && dumped.contains("enable_sni"))
+        #expect(load(dumped).configuration == c)
+    }
+
+    @Test func anSSLBlockNeedsBothCertificateAndKey() {
+        let result = load("""
+        SSL {
+            certificate /etc/vigil/client.pem
+        }
+        """)
+        #expect(result.found == ["1:ssl-incomplete"])
+    }
+}
