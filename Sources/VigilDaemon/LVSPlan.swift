@@ -58,6 +58,9 @@ public struct LVSPlan: Sendable {
     public var notes: [String] = []
     /// The top-level `SSL` block: SSL_GET's client certificate.
     public var ssl: SSLContextSettings?
+    /// Remove the managed services at exit (keepalived's default; `--dont-release-ipvs`
+    /// leaves them, so a restart carries on without a gap in the table).
+    public var releaseAtExit = true
 
     public init(pools: [Pool] = [], notes: [String] = []) {
         self.pools = pools

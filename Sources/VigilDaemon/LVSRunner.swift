@@ -201,6 +201,10 @@ final class LVSRunner {
             if let script = pool.quorumDown { scripts.run(script) }
         }
         guard driver != nil, !owned.isEmpty else { return }
+        guard plan.releaseAtExit else {
+            logger.info("IPVS: left \(owned.count) virtual service(s) in place (--dont-release-ipvs)")
+            return
+        }
         apply(IPVSTable(), what: "removed")
     }
 

@@ -26,6 +26,10 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("log-detail"), help: "Log at debug level.")
     var logDetail = false
 
+    @Flag(name: [.customShort("I"), .customLong("dont-release-ipvs")],
+          help: "Leave the IPVS virtual services in the kernel at exit (keepalived's --dont-release-ipvs).")
+    var dontReleaseIPVS = false
+
     mutating func run() throws {
         let table: InterfaceTable
         do { table = try InterfaceTable.read() } catch {
@@ -44,11 +48,12 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         for d in result.diagnostics { FileHandleStderr.write("\(d)\n") }
-        let plan: DaemonPlan
+        var plan: DaemonPlan
         do { plan = try DaemonPlan.make(result.configuration, interfaces: table) } catch {
             FileHandleStderr.write("\(error)\n")
             throw ExitCode(1)
         }
+        plan.lvs.releaseAtExit = !dontReleaseIPVS
         let detail = logDetail
         LoggingSystem.bootstrap { _ in
             var handler = DaemonLogHandler()

@@ -106,5 +106,13 @@ check "SIGTERM: vigil exits 0" [ "$STATUS" = 0 ]
 in_ns ipvsadm -Sn > "$W/after"
 check "SIGTERM: its services are removed, the foreign one stays" \
     sh -c "[ \"\$(cat $W/after)\" = '-A -t 203.0.113.50:443 -s rr' ]"
+# keepalived's --dont-release-ipvs: the table outlives the daemon.
+ip netns exec $NS "$VIGIL" run -I -f "$W/vigil.conf" > "$W/vigil-keep.log" 2>&1 &
+PID=$!
+ours() { in_ns ipvsadm -Sn | grep -q -- "-a -t 192.0.2.100:80 -r 198.51.100.1:80 -m -w 3"; }
+i=0; while [ $i -lt 100 ] && ! ours; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $PID; wait $PID; PID=
+check "--dont-release-ipvs: SIGTERM leaves its services in the kernel" ours
+check "  and says so" grep -q "IPVS: left 4 virtual service(s) in place (--dont-release-ipvs)" "$W/vigil-keep.log"
 echo "--- vigil log"; cat "$W/vigil.log"
 exit $FAILED
