@@ -136,10 +136,9 @@ public final class CheckScheduler: Sendable {
                 self.schedule(state, after: cycle)
                 return
             }
-            let final = outcome
-            if state.reported != final {
-                state.reported = final
-                self.report(spec.id, final)
+            if state.reported != outcome {
+                state.reported = outcome
+                self.report(spec.id, outcome)
             }
             self.schedule(state, after: cycle)
         }

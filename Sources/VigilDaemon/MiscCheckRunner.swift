@@ -78,11 +78,11 @@ final class MiscCheckRunner {
                     ScriptProcess.signal(pid, SIGKILL)
                 }
             }
-            if checks[i].pid == nil, now >= checks[i].nextRun, suspended.contains(checks[i].id) {
-                checks[i].nextRun = now + checks[i].delayLoop
-                continue
-            }
             if checks[i].pid == nil, now >= checks[i].nextRun {
+                if suspended.contains(checks[i].id) {
+                    checks[i].nextRun = now + checks[i].delayLoop
+                    continue
+                }
                 do {
                     checks[i].pid = try ScriptProcess.spawn(checks[i].command, as: checks[i].user)
                     checks[i].started = now

@@ -9,35 +9,7 @@ import Testing
 @Suite(.serialized) struct CheckerTests {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    final class Routes: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-        private var uri = ""
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case let .head(head): uri = head.uri
-            case .body: break
-            case .end:
-                if uri == "/hang" { return }
-                let ok = uri == "/ok"
-                let body = ok ? "hello" : "unavailable"
-                var head = HTTPResponseHead(version: .http1_0, status: ok ? .ok : .serviceUnavailable)
-                head.headers.add(name: "Content-Length", value: "\(body.utf8.count)")
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
-            }
-        }
-    }
-
-    static func server() throws -> Channel {
-        try ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Routes()) }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
-    }
+    static func server() throws -> Channel { try TestHTTPServer.start(on: group) }
 
     /// A port with nothing listening: bound, then closed.
     static func closedPort() throws -> Int {

@@ -13,49 +13,10 @@ import Testing
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static let fixtures = String(#filePath.dropLast("SSLGetTests.swift".count)) + "Fixtures/"
 
-    /// What the server saw: each request's head.
-    final class Seen: Sendable {
-        let heads = Mutex<[HTTPRequestHead]>([])
-    }
+    typealias Seen = TestHTTPServer.Seen
 
-    /// Answers /ok with 200 "hello", anything else with 503; records the heads.
-    final class Routes: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-        let seen: Seen
-        private var uri = ""
-        init(_ seen: Seen) { self.seen = seen }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case let .head(head):
-                uri = head.uri
-                seen.heads.withLock { $0.append(head) }
-            case .body: break
-            case .end:
-                let ok = uri == "/ok"
-                let body = ok ? "hello" : "unavailable"
-                var head = HTTPResponseHead(version: .http1_0, status: ok ? .ok : .serviceUnavailable)
-                head.headers.add(name: "Content-Length", value: "\(body.utf8.count)")
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
-            }
-        }
-    }
-
-    /// An HTTP server, over TLS when `tls` is given.
     static func server(_ seen: Seen, tls: NIOSSLContext? = nil) throws -> Channel {
-        try ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                do {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Routes(seen))
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch { return channel.eventLoop.makeFailedFuture(error) }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
+        try TestHTTPServer.start(on: group, seen: seen, tls: tls)
     }
 
     /// The server's TLS: its self-signed certificate; with `clientCA`, a client
