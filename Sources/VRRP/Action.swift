@@ -42,6 +42,10 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
     /// Another member of the sync group changed state; the group moves together.
     case syncGroup(group: String, member: String)
     case shutdown
+    /// The operator asked it to hand over (`vigil resign`).
+    case resigned
+    /// A live reload changed its settings; it goes on in the state it had.
+    case reload
 
     public var description: String {
         switch self {
@@ -54,6 +58,8 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .faultCleared: return "no fault remains"
         case let .syncGroup(group, member): return "sync group \(group) follows \(member)"
         case .shutdown: return "shutdown"
+        case .resigned: return "resigned by the operator"
+        case .reload: return "configuration reloaded; carrying on as master"
         }
     }
 }

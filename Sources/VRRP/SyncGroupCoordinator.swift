@@ -16,9 +16,11 @@ public struct SyncGroupCoordinator: Sendable {
     /// Backup when every member is.
     public private(set) var state: VRRPState = .initialize
 
-    public init(name: String, members: [Int]) {
+    /// `state`: the group's state carried over a live reload that left the group as it was.
+    public init(name: String, members: [Int], state: VRRPState = .initialize) {
         self.name = name
         self.members = members
+        self.state = state
     }
 
     public struct Outcome: Sendable {

@@ -74,6 +74,9 @@ public struct VirtualRouter: Sendable {
     /// The priority in our adverts and in Skew_Time: the configured one moved by the
     /// tracked objects' weights (keepalived's effective_priority).
     public private(set) var priority: UInt8
+    /// `vigil priority INSTANCE N` / `vigil resign`: the operator's priority, standing in for
+    /// the configured one moved by tracking until cleared (never kept across a restart).
+    public private(set) var priorityOverride: UInt8?
     /// Fault reasons from outside the instance's own trackers (its sync group).
     private var externalFaults: [FaultReason] = []
     /// Everything that holds the instance in Fault now; empty when it may run.
@@ -98,6 +101,9 @@ public struct VirtualRouter: Sendable {
         tracking = PriorityTracking(base: configuration.priority, objects: configuration.tracked)
         priority = tracking.effectivePriority
     }
+
+    /// The priority in effect: the operator's override, else the tracked one.
+    private var wantedPriority: UInt8 { priorityOverride ?? tracking.effectivePriority }
 
     /// RFC 3768 §6.1 timers for the current Master_Adver_Interval.
     public var timers: VRRPTimers {
@@ -183,6 +189,44 @@ public struct VirtualRouter: Sendable {
         return reconcile(at: now)
     }
 
+    /// The operator sets (1…254) or clears (nil) a temporary priority. An address owner
+    /// (255) keeps its own: its priority is what makes it the owner.
+    public mutating func overridePriority(_ value: UInt8?, at now: Instant) -> [Action] {
+        guard configuration.priority != 255 else { return [] }
+        priorityOverride = value.map { min(254, max(1, $0)) }
+        return reconcile(at: now)
+    }
+
+    /// A graceful handover (`vigil resign`): priority 1 from now on (until cleared with
+    /// `overridePriority(nil)`), and a master steps down at once with a priority-0 advert,
+    /// so a backup takes over after Skew_Time rather than Master_Down_Interval. With no
+    /// peer to take over, the master-down timer brings this router back: the VIPs are
+    /// never left without a home.
+    public mutating func resign(at now: Instant) -> [Action] {
+        guard configuration.priority != 255 else { return [] }
+        var actions = overridePriority(1, at: now)
+        guard state == .master else { return actions }
+        clearTimers()
+        state = .backup
+        masterAdvertisementInterval = configuration.advertisementInterval
+        masterDownTimer = now + timers.masterDownInterval
+        actions += [.transition(from: .master, to: .backup, reason: .resigned),
+                    .sendAdvertisement(advertisement(priority: 0)), .removeVirtualAddresses]
+        return actions
+    }
+
+    /// Leaves Initialize for a live reload that changed this instance's settings: a
+    /// router that was master goes on as master at once (new adverts, its VIPs installed
+    /// and announced); any other starts as at boot. Either way the protocol then settles
+    /// the election with the peer as usual.
+    public mutating func start(resuming previous: VRRPState, at now: Instant) -> [Action] {
+        guard state == .initialize else { return [] }
+        if previous == .master, faults.isEmpty, configuration.priority != 255 {
+            return becomeMaster(at: now, reason: .reload)
+        }
+        return start(at: now)
+    }
+
     /// Brings priority and state in line with the trackers. A priority change shows in
     /// the next advert; as backup it also moves Master_Down_Timer by the change in
     /// Skew_Time (keepalived does the same). The first fault leaves Master with a
@@ -190,7 +234,7 @@ public struct VirtualRouter: Sendable {
     /// starts a new election from Backup (the address owner takes over at once).
     private mutating func reconcile(at now: Instant) -> [Action] {
         var actions: [Action] = []
-        let newPriority = tracking.effectivePriority
+        let newPriority = wantedPriority
         if newPriority != priority {
             let oldDown = timers.masterDownInterval
             actions.append(.priorityChanged(from: priority, to: newPriority))

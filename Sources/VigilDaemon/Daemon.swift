@@ -5,136 +5,119 @@ import CLinux
 import Logging
 import VRRP
 import VigilLinux
+import VigilConfig
 
 /// `vigil run`: drives the VRRP cores with real time and performs their actions.
 ///
-/// One thread, one `ppoll`: the VRRP sockets, a signalfd for SIGTERM/SIGINT, and the wait
-/// bounded by the earliest deadline of any instance (nanosecond resolution, so 10 ms
-/// adverts keep their pace). Every syscall is in VigilLinux or here.
+/// One thread, one `ppoll`: the VRRP sockets, a signalfd (SIGTERM/SIGINT stop, SIGHUP
+/// reloads), the control socket and the wait bounded by the earliest deadline of any
+/// instance (nanosecond resolution, so 10 ms adverts keep their pace). Every syscall is in
+/// VigilLinux or here.
 public final class Daemon {
-    private var routers: [VirtualRouter]
-    private var plans: [InstancePlan]
-    /// `use_vmac` macvlans, removed at exit.
-    private var virtualMACs: [VirtualMAC] = []
-    /// Instances whose adverts leave through their macvlan (not the receiving socket).
-    private var transmitSocket: [Int: VRRPSocket] = [:]
-    /// One socket per interface (and source address), shared by its instances.
-    private var sockets: [VRRPSocket] = []
-    private var socketOfInstance: [Int] = []
-    /// Per socket, the instance of each VRID: how a received advert finds its instance.
-    private var instanceOfVRID: [[UInt8: Int]] = []
-    private var announcers: [Int32: GratuitousARP] = [:]
-    private var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
-    private let addresses: AddressManager
-    private let routes: VirtualRoutes
-    private let logger: Logger
-    private let scripts: NotifyRunner
-    private var rejections = RejectionLog()
-    private let signals: Int32
-    private let links: LinkMonitor
-    /// Per interface index, the instances that run on it (they go to Fault with it).
-    private var instancesOnInterface: [Int32: [Int]] = [:]
-    private let plan: DaemonPlan
-    private var groups: [SyncGroupCoordinator]
-    /// The sync group of each instance, if any (index into `groups`).
-    private var groupOfInstance: [Int: Int] = [:]
-    private var trackScripts: TrackScriptRunner
-    private let trackProcesses: TrackProcessMonitor
-    private let lvs: LVSRunner
-    private let files: FileWatcher?
-    /// Last number read from each track_file, by name.
-    private var fileNumbers: [String: Int64] = [:]
-    /// Strict mode's drop rules (nftables) for instances without `accept`.
-    private var firewall: StrictFirewallPlan
+    /// Per instance, what `vigil status` counts.
+    struct Counters {
+        var advertsReceived = 0
+        var advertsSent = 0
+        var transitions = 0
+        var becameMaster = 0
+        var rejections: [String: Int] = [:]
+    }
 
-    public init(plan: DaemonPlan, logger: Logger) throws {
+    /// The sockets, macvlans and announcers the instances use, and the indices that lead
+    /// from a received packet or a link event to an instance. Rebuilt by a reload, which
+    /// reuses what stays (a socket, a macvlan) rather than reopening it.
+    struct Wiring {
+        var virtualMACs: [String: VirtualMAC] = [:]
+        /// Adverts that leave through a macvlan (not the receiving socket), by macvlan name.
+        var transmitByVMAC: [String: VRRPSocket] = [:]
+        var transmitSocket: [Int: VRRPSocket] = [:]
+        var socketsByKey: [String: VRRPSocket] = [:]
+        var sockets: [VRRPSocket] = []
+        var socketOfInstance: [Int] = []
+        /// Per socket, the instance of each VRID: how a received advert finds its instance.
+        var instanceOfVRID: [[UInt8: Int]] = []
+        var announcers: [Int32: GratuitousARP] = [:]
+        var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
+        /// Per interface index, the instances that track it.
+        var instancesOnInterface: [Int32: [Int]] = [:]
+    }
+
+    var routers: [VirtualRouter]
+    /// The instances as planned (what a reload compares) and as wired (a use_vmac
+    /// instance's addresses moved onto its macvlan).
+    var plannedInstances: [InstancePlan]
+    var plans: [InstancePlan]
+    var counters: [Counters]
+    var wiring = Wiring()
+    let addresses: AddressManager
+    let routes: VirtualRoutes
+    let logger: Logger
+    let scripts: NotifyRunner
+    var rejections = RejectionLog()
+    /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
+    var interfaceRejections: [String: [String: Int]] = [:]
+    let signals: Int32
+    let links: LinkMonitor
+    var plan: DaemonPlan
+    var groups: [SyncGroupCoordinator]
+    /// The sync group of each instance, if any (index into `groups`).
+    var groupOfInstance: [Int: Int] = [:]
+    var trackScripts: TrackScriptRunner
+    var trackProcesses: TrackProcessMonitor
+    let lvs: LVSRunner
+    var files: FileWatcher?
+    /// Last number read from each track_file, by name.
+    var fileNumbers: [String: Int64] = [:]
+    /// Strict mode's drop rules (nftables) for instances without `accept`.
+    var firewall: StrictFirewallPlan
+    /// Where a reload reads the configuration (nil: reload refused, e.g. in tests).
+    let source: PlanSource?
+    let notifier = SystemdNotifier()
+    var nextWatchdog: Instant?
+    let control: ControlSocket?
+    let startedAt = Monotonic.now()
+    var lastReload = "never"
+    /// A transition happened: systemd's STATUS line is due.
+    var statusChanged = false
+
+    public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, controlSocket: String? = nil) throws {
         self.plan = plan
-        let plans = plan.instances
-        self.plans = plans
         self.logger = logger
-        firewall = StrictFirewallPlan(plans, logger: logger)
-        routers = plans.map { VirtualRouter($0.router) }
+        self.source = source
+        plannedInstances = plan.instances
+        plans = plan.instances
+        firewall = StrictFirewallPlan(plan.instances, logger: logger)
+        routers = plan.instances.map { VirtualRouter($0.router) }
+        counters = plan.instances.map { _ in Counters() }
         addresses = try AddressManager()
         routes = try VirtualRoutes(logger: logger)
         scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
-        groups = plan.syncGroups.map { SyncGroupCoordinator(name: $0.name, members: $0.members) }
-        for (g, group) in plan.syncGroups.enumerated() {
-            for m in group.members { groupOfInstance[m] = g }
-        }
+        (groups, groupOfInstance) = Self.syncGroups(plan, carrying: [:])
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
         lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts)
-        for f in plan.trackFiles {
-            guard let value = f.initValue else { continue }
-            do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {
-                logger.error("track_file \(f.name): init_file: \(error)")
-            }
-        }
+        Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
-        for i in self.plans.indices {
-            guard let vmac = self.plans[i].vmac else { continue }
-            let base = self.plans[i].interface
-            let created = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
-                                         hardwareAddress: vmac.hardwareAddress,
-                                         linkLocal: self.plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { name in
-                logger.notice("(\(plans[i].router.name)) deleted \(name) left from an earlier run")
-            }
-            virtualMACs.append(created)
-            logger.info("(\(plans[i].router.name)) created \(created.name) on \(base.name) with MAC \(vmac.hardwareAddress.map { String($0, radix: 16) }.joined(separator: ":"))")
-            var link = base
-            link.name = created.name
-            link.index = created.index
-            link.hardwareAddress = vmac.hardwareAddress
-            for k in vmac.addressIndices {
-                self.plans[i].addresses[k].interfaceIndex = created.index
-                self.plans[i].announced[k].interface = link
-            }
-            if !vmac.transmitBase {
-                // The macvlan has no address of its own: adverts are bound to the parent's.
-                transmitSocket[i] = try VRRPSocket(interface: created.name, index: created.index,
-                                                   source: self.plans[i].router.primaryAddress,
-                                                   multicast: self.plans[i].unicastPeers.isEmpty,
-                                                   ipv6: self.plans[i].isIPv6, receives: false)
+        var control: ControlSocket?
+        if let controlSocket {
+            do { control = try ControlSocket(path: controlSocket) } catch {
+                logger.error("control socket: \(error); vigil status/reload/drain will not reach this daemon (SIGHUP still reloads)")
             }
         }
-        var keys: [String: Int] = [:]
-        for plan in self.plans {
-            // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
-            let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
-            let key = "\(plan.interface.name)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
-            if let existing = keys[key] {
-                socketOfInstance.append(existing)
-            } else {
-                let socket = try VRRPSocket(interface: plan.interface.name, index: plan.interface.index, source: source,
-                                            multicast: !plan.router.unicast, ipv6: plan.isIPv6)
-                keys[key] = sockets.count
-                socketOfInstance.append(sockets.count)
-                sockets.append(socket)
-            }
-            for (address, link) in plan.announced where link.hardwareAddress.count == 6 {
-                if address.isIPv6, neighbourAnnouncers[link.index] == nil {
-                    neighbourAnnouncers[link.index] = try NeighbourAdvertisement(interface: link.name, index: link.index,
-                                                                                 hardwareAddress: link.hardwareAddress)
-                } else if !address.isIPv6, announcers[link.index] == nil {
-                    announcers[link.index] = try GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
-                }
-            }
-        }
-        instanceOfVRID = Array(repeating: [:], count: sockets.count)
-        for (i, plan) in plans.enumerated() {
-            instanceOfVRID[socketOfInstance[i]][plan.router.virtualRouterID] = i
-            for index in plan.trackedInterfaces.keys { instancesOnInterface[index, default: []].append(i) }
-        }
+        self.control = control
+        (wiring, plans) = try Self.wire(plan.instances, previous: Wiring(), logger: logger)
         // A signal set to be ignored never reaches a signalfd, and a shell starts background
         // jobs with SIGINT ignored: take the default back so the signal can be blocked
         // and read instead.
         signal(SIGTERM, SIG_DFL)
         signal(SIGINT, SIG_DFL)
+        signal(SIGHUP, SIG_DFL)
         var mask = sigset_t()
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGHUP)
         // Scripts ending wake the loop, so a verdict is acted on at once.
         sigaddset(&mask, SIGCHLD)
         sigprocmask(SIG_BLOCK, &mask, nil)
@@ -143,6 +126,106 @@ public final class Daemon {
     }
 
     deinit { close(signals) }
+
+    static func initialiseTrackFiles(_ list: [DaemonPlan.TrackFilePlan], logger: Logger) {
+        for f in list {
+            guard let value = f.initValue else { continue }
+            do { try FileWatcher.initialise(f.path, value: value, overwrite: f.overwrite) } catch {
+                logger.error("track_file \(f.name): init_file: \(error)")
+            }
+        }
+    }
+
+    /// The sync groups' coordinators; a group named in `carrying` keeps that state.
+    static func syncGroups(_ plan: DaemonPlan, carrying: [String: VRRPState]) -> ([SyncGroupCoordinator], [Int: Int]) {
+        var groupOf: [Int: Int] = [:]
+        for (g, group) in plan.syncGroups.enumerated() {
+            for m in group.members { groupOf[m] = g }
+        }
+        let groups = plan.syncGroups.map {
+            SyncGroupCoordinator(name: $0.name, members: $0.members, state: carrying[$0.name] ?? .initialize)
+        }
+        return (groups, groupOf)
+    }
+
+    /// Opens what the instances need, reusing from `previous` whatever fits (same socket
+    /// key, same macvlan, same announcing interface). Returns the wiring and the plans as
+    /// wired. Throws before anything of `previous` is touched; macvlans it created itself
+    /// are removed again when it throws.
+    static func wire(_ planned: [InstancePlan], previous: Wiring, logger: Logger) throws -> (Wiring, [InstancePlan]) {
+        var w = Wiring()
+        var plans = planned
+        var created: [VirtualMAC] = []
+        do {
+            for i in plans.indices {
+                guard let vmac = plans[i].vmac else { continue }
+                let base = plans[i].interface
+                let link: VirtualMAC
+                if let kept = previous.virtualMACs[vmac.name] ?? w.virtualMACs[vmac.name] {
+                    link = kept
+                } else {
+                    let name = plans[i].router.name
+                    link = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
+                                          hardwareAddress: vmac.hardwareAddress,
+                                          linkLocal: plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { replaced in
+                        logger.notice("(\(name)) deleted \(replaced) left from an earlier run")
+                    }
+                    created.append(link)
+                    logger.info("(\(name)) created \(link.name) on \(base.name) with MAC \(vmac.hardwareAddress.map { String($0, radix: 16) }.joined(separator: ":"))")
+                }
+                w.virtualMACs[vmac.name] = link
+                var moved = base
+                moved.name = link.name
+                moved.index = link.index
+                moved.hardwareAddress = vmac.hardwareAddress
+                for k in vmac.addressIndices {
+                    plans[i].addresses[k].interfaceIndex = link.index
+                    plans[i].announced[k].interface = moved
+                }
+                if !vmac.transmitBase {
+                    // The macvlan has no address of its own: adverts are bound to the parent's.
+                    let socket = try previous.transmitByVMAC[vmac.name] ?? w.transmitByVMAC[vmac.name]
+                        ?? VRRPSocket(interface: link.name, index: link.index, source: plans[i].router.primaryAddress,
+                                      multicast: plans[i].unicastPeers.isEmpty, ipv6: plans[i].isIPv6, receives: false)
+                    w.transmitByVMAC[vmac.name] = socket
+                    w.transmitSocket[i] = socket
+                }
+            }
+            for plan in plans {
+                // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
+                let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
+                let key = "\(plan.interface.name)|\(plan.interface.index)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
+                if let socket = w.socketsByKey[key], let s = w.sockets.firstIndex(where: { $0 === socket }) {
+                    w.socketOfInstance.append(s)
+                } else {
+                    let socket = try previous.socketsByKey[key]
+                        ?? VRRPSocket(interface: plan.interface.name, index: plan.interface.index, source: source,
+                                      multicast: !plan.router.unicast, ipv6: plan.isIPv6)
+                    w.socketsByKey[key] = socket
+                    w.socketOfInstance.append(w.sockets.count)
+                    w.sockets.append(socket)
+                }
+                for (address, link) in plan.announced where link.hardwareAddress.count == 6 {
+                    if address.isIPv6, w.neighbourAnnouncers[link.index] == nil {
+                        w.neighbourAnnouncers[link.index] = try previous.neighbourAnnouncers[link.index]
+                            ?? NeighbourAdvertisement(interface: link.name, index: link.index, hardwareAddress: link.hardwareAddress)
+                    } else if !address.isIPv6, w.announcers[link.index] == nil {
+                        w.announcers[link.index] = try previous.announcers[link.index]
+                            ?? GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
+                    }
+                }
+            }
+        } catch {
+            for link in created { try? link.remove() }
+            throw error
+        }
+        w.instanceOfVRID = Array(repeating: [:], count: w.sockets.count)
+        for (i, plan) in plans.enumerated() {
+            w.instanceOfVRID[w.socketOfInstance[i]][plan.router.virtualRouterID] = i
+            for index in plan.trackedInterfaces.keys { w.instancesOnInterface[index, default: []].append(i) }
+        }
+        return (w, plans)
+    }
 
     /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
     public func run() {
@@ -154,30 +237,30 @@ public final class Daemon {
         scripts.openFIFOs(plan.fifos)
         var now = Monotonic.now()
         // What is known before the election: links, files, init_fail scripts.
-        for i in routers.indices {
-            for (index, name) in plans[i].trackedInterfaces {
-                let up = index == plans[i].interface.index ? plans[i].interface.isRunning : (interfaceIsRunning(index) ?? false)
-                if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
-                perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
-            }
-        }
         readTrackFiles(at: now)
-        for (name, reading) in trackScripts.initialReadings { scriptChanged(name, reading, at: now) }
+        for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings) }
         for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
         for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
+        notifier.ready(status: statusLine())
+        statusChanged = false
+        if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
         var stop = false
-        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
-        let firstSocket = fds.count
-        fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
         while !stop {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline].compactMap { $0 }).min()
-            for f in fds.indices { fds[f].revents = 0 }
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, nextWatchdog].compactMap { $0 }).min()
+            // Rebuilt each turn: a reload may change the sockets and the descriptors.
+            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: control?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+            let clients = control?.clientPolls ?? []
+            fds += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+            let firstSocket = fds.count
+            let sockets = wiring.sockets
+            fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
                 let wait = max(0, deadline - now)
@@ -186,57 +269,109 @@ public final class Daemon {
             let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
             if ready < 0 && errno != EINTR { logger.error("ppoll: \(String(cString: strerror(errno)))") }
             now = Monotonic.now()
-            if fds[0].revents != 0 { stop = readSignals() }
+            var reload = false
+            if fds[0].revents != 0 { (stop, reload) = readSignals() }
             if fds[1].revents != 0 { linkChanged(at: now) }
             if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
             if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
             if fds[4].revents != 0 { lvs.resultsArrived() }
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-            for (s, fd) in fds.dropFirst(firstSocket).enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(socket: sockets[s], at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             for i in routers.indices {
                 if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
             }
             scripts.reap()
+            // Control requests come last: a reload they ask for sees this turn's state.
+            if let control {
+                if fds[5].revents != 0 { control.accept() }
+                let readyClients = Set(fds[6..<firstSocket].filter { $0.revents != 0 }.map(\.fd))
+                if !readyClients.isEmpty {
+                    for (client, line) in control.service(ready: readyClients) {
+                        control.reply(client, answer(line, at: Monotonic.now()))
+                    }
+                }
+            }
+            if reload && !stop { _ = self.reload(because: "SIGHUP") }
+            if let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval {
+                notifier.watchdog()
+                nextWatchdog = now + interval
+            }
+            if statusChanged {
+                notifier.status(statusLine())
+                statusChanged = false
+            }
         }
+        notifier.stopping(status: "stopping: masters hand over (priority 0), VIPs removed")
         trackScripts.stop()
         now = Monotonic.now()
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         lvs.stop()
         scripts.finish(timeout: 2_000_000)
-        for vmac in virtualMACs {
+        for vmac in wiring.virtualMACs.values {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
         firewall.remove()
         routes.remove(plan.staticRoutes, for: "static")
     }
 
-    /// Empties the signalfd; true when asked to stop (SIGCHLD only wakes the loop).
-    private func readSignals() -> Bool {
-        var stop = false
+    /// systemd's STATUS line: how many instances are in each state.
+    func statusLine() -> String {
+        var count: [VRRPState: Int] = [:]
+        for r in routers { count[r.state, default: 0] += 1 }
+        let states = [VRRPState.master, .backup, .fault, .initialize].compactMap { s in count[s].map { "\($0) \(s)" } }
+        let vrrp = routers.isEmpty ? "no VRRP instances" : "\(routers.count) instance(s): " + states.joined(separator: ", ")
+        let lvsPart = plan.lvs.pools.isEmpty ? "" : "; \(plan.lvs.pools.count) virtual server(s)"
+        let reloadPart = lastReload.hasPrefix("refused") ? "; last reload \(lastReload)" : ""
+        return vrrp + lvsPart + reloadPart
+    }
+
+    /// Empties the signalfd: whether to stop, whether to reload (SIGCHLD only wakes the loop).
+    func readSignals() -> (stop: Bool, reload: Bool) {
+        var stop = false, reload = false
         for _ in 0..<64 {
             var info = signalfd_siginfo()
             guard read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 else { break }
             if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) {
                 logger.info("signal \(info.ssi_signo): shutting down")
                 stop = true
+            } else if info.ssi_signo == UInt32(SIGHUP) {
+                reload = true
             }
         }
-        return stop
+        return (stop, reload)
     }
 
-    private func interfaceIsRunning(_ index: Int32) -> Bool? {
+    func interfaceIsRunning(_ index: Int32) -> Bool? {
         guard let table = try? InterfaceTable.read() else { return nil }
         return table.interfaces.values.first { $0.index == index }?.isRunning
     }
 
+    /// Tells instance `i` what is known before it starts: its links, the track files'
+    /// numbers, the scripts' and processes' verdicts.
+    func prime(_ i: Int, at now: Instant, scripts readings: [(name: String, reading: PriorityTracking.Reading)]) {
+        for (index, name) in plans[i].trackedInterfaces {
+            let up = index == plans[i].interface.index ? plans[i].interface.isRunning : (interfaceIsRunning(index) ?? false)
+            if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
+            perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
+        }
+        for (name, value) in fileNumbers where routers[i].tracking.tracks(.file, name) {
+            perform(routers[i].track(.number(value), kind: .file, name: name, at: now), instance: i)
+        }
+        for (name, reading) in readings + trackProcesses.readings.map({ ($0.name, $0.reading) })
+        where routers[i].tracking.tracks(.script, name) || routers[i].tracking.tracks(.process, name) {
+            let kind: PriorityTracking.Object.Kind = routers[i].tracking.tracks(.script, name) ? .script : .process
+            perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
+        }
+    }
+
     /// A vrrp_script's verdict changed: every instance tracking it hears of it.
-    private func scriptChanged(_ name: String, _ reading: PriorityTracking.Reading, at now: Instant) {
+    func scriptChanged(_ name: String, _ reading: PriorityTracking.Reading, at now: Instant) {
         tracked(.script, name, reading, at: now)
     }
 
-    private func tracked(_ kind: PriorityTracking.Object.Kind, _ name: String, _ reading: PriorityTracking.Reading,
+    func tracked(_ kind: PriorityTracking.Object.Kind, _ name: String, _ reading: PriorityTracking.Reading,
                          at now: Instant) {
         for i in routers.indices where routers[i].tracking.tracks(kind, name) {
             perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
@@ -244,7 +379,7 @@ public final class Daemon {
     }
 
     /// Reads every track_file; instances tracking one whose number changed hear of it.
-    private func readTrackFiles(at now: Instant) {
+    func readTrackFiles(at now: Instant) {
         for f in plan.trackFiles {
             guard let value = FileWatcher.readNumber(at: f.path) else {
                 logger.warning("track_file \(f.name): \(f.path) does not hold a number; keeping \(fileNumbers[f.name] ?? 0)")
@@ -263,7 +398,7 @@ public final class Daemon {
     /// (kill -9, power loss) would answer beside the real master: remove each configured
     /// VIP before the election, as keepalived does. An address owner's VIPs are the
     /// interface's own addresses and stay.
-    private func removeStaleAddresses() {
+    func removeStaleAddresses() {
         for plan in plans where plan.router.priority < 255 {
             let stale = plan.addresses.filter { address in
                 do { return try addresses.remove(address) } catch {
@@ -280,7 +415,7 @@ public final class Daemon {
 
     /// Link events: an instance's interface going down puts it in Fault (its VIPs go, the
     /// peer takes over after Master_Down_Interval); coming back up starts a new election.
-    private func linkChanged(at now: Instant) {
+    func linkChanged(at now: Instant) {
         var changes: [LinkMonitor.Change]
         switch links.read() {
         case let .changes(list):
@@ -289,7 +424,7 @@ public final class Daemon {
             logger.warning("link events were lost; reading the link table again")
             do {
                 let table = try InterfaceTable.read()
-                changes = instancesOnInterface.keys.map { index in
+                changes = wiring.instancesOnInterface.keys.map { index in
                     let link = table.interfaces.values.first { $0.index == index }
                     return LinkMonitor.Change(interfaceIndex: index, isUp: link?.isRunning ?? false)
                 }
@@ -299,7 +434,7 @@ public final class Daemon {
             }
         }
         for change in changes {
-            for i in instancesOnInterface[change.interfaceIndex] ?? [] {
+            for i in wiring.instancesOnInterface[change.interfaceIndex] ?? [] {
                 guard let name = plans[i].trackedInterfaces[change.interfaceIndex] else { continue }
                 let actions = routers[i].track(change.isUp ? .up : .down, kind: .interface, name: name, at: now)
                 if !actions.isEmpty {
@@ -310,10 +445,11 @@ public final class Daemon {
         }
     }
 
-    private func drain(socket s: Int, at now: Instant) {
+    func drain(socket: VRRPSocket, at now: Instant) {
+        guard let s = wiring.sockets.firstIndex(where: { $0 === socket }) else { return }
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
-            do { packet = try sockets[s].receive() } catch {
+            do { packet = try socket.receive() } catch {
                 logger.error("\(error)")
                 return
             }
@@ -328,24 +464,30 @@ public final class Daemon {
                                                                 destination: destination, hopLimit: hopLimit)
                 }
             } catch {
-                rejections.note(error, on: sockets[s].interfaceName, at: now, logger: logger)
+                interfaceRejections[socket.interfaceName, default: [:]][error.reason, default: 0] += 1
+                rejections.note(error, on: socket.interfaceName, at: now, logger: logger)
                 continue
             }
             let vrid = received.advertisement.virtualRouterID
-            guard let i = instanceOfVRID[s][vrid] else {
-                rejections.note(.unknownVirtualRouter(vrid), on: sockets[s].interfaceName, at: now, logger: logger)
+            guard let i = wiring.instanceOfVRID[s][vrid] else {
+                let rejection = Rejection.unknownVirtualRouter(vrid)
+                interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
+                rejections.note(rejection, on: socket.interfaceName, at: now, logger: logger)
                 continue
             }
             do {
-                perform(try routers[i].receive(received, at: now), instance: i)
+                let actions = try routers[i].receive(received, at: now)
+                counters[i].advertsReceived += 1
+                perform(actions, instance: i)
             } catch {
+                counters[i].rejections[error.reason, default: 0] += 1
                 rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
             }
         }
     }
 
     /// Performs an instance's actions, then its sync group's response to them.
-    private func perform(_ actions: [Action], instance i: Int) {
+    func perform(_ actions: [Action], instance i: Int) {
         execute(actions, instance: i)
         guard let g = groupOfInstance[i] else { return }
         let outcome = groups[g].follow(actions, of: i, routers: &routers, at: Monotonic.now())
@@ -356,7 +498,7 @@ public final class Daemon {
         }
     }
 
-    private func execute(_ actions: [Action], instance i: Int) {
+    func execute(_ actions: [Action], instance i: Int) {
         let plan = plans[i]
         let name = plan.router.name
         for action in actions {
@@ -365,15 +507,16 @@ public final class Daemon {
                 let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
                 for destination in destinations {
                     let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
-                    do { try (transmitSocket[i] ?? sockets[socketOfInstance[i]]).send(payload, to: destination) } catch {
+                    do {
+                        try (wiring.transmitSocket[i] ?? wiring.sockets[wiring.socketOfInstance[i]]).send(payload, to: destination)
+                        counters[i].advertsSent += 1
+                    } catch {
                         logger.warning("(\(name)) sending advert: \(error)")
                     }
                 }
             case .addVirtualAddresses:
                 firewall.addressesAdding(instance: i)
-                for address in plan.addresses {
-                    do { try addresses.add(address) } catch { logger.error("(\(name)) \(error)") }
-                }
+                addAddresses(plan.addresses, of: name)
                 logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
                 routes.install(plan.routes, for: name)
                 lvs.addressesChanged(plan.addresses.map(\.address), present: true)
@@ -389,16 +532,42 @@ public final class Daemon {
                 for (address, link) in plan.announced {
                     do {
                         switch address {
-                        case let .v4(a): try announcers[link.index]?.announce(a)
-                        case let .v6(a): try neighbourAnnouncers[link.index]?.announce(a)
+                        case let .v4(a): try wiring.announcers[link.index]?.announce(a)
+                        case let .v6(a): try wiring.neighbourAnnouncers[link.index]?.announce(a)
                         }
                     } catch { logger.warning("(\(name)) \(error)") }
                 }
             case let .transition(from, to, reason):
                 logger.info("(\(name)) \(from) -> \(to): \(reason)")
+                counters[i].transitions += 1
+                if to == .master { counters[i].becameMaster += 1 }
+                statusChanged = true
                 scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plan.notify)
             case let .priorityChanged(from, to):
                 logger.info("(\(name)) effective priority \(from) -> \(to)")
+            }
+        }
+    }
+
+    /// Adds VIPs; one the kernel refuses for a passing reason (ENOBUFS, EBUSY, ENOMEM,
+    /// EAGAIN, EINTR) is tried again twice, 10 ms apart, and each failure is logged with
+    /// the address and the reason. A master without its VIP is worse than a short delay.
+    func addAddresses(_ list: [InterfaceAddress], of name: String) {
+        for address in list {
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    try addresses.add(address)
+                    if attempt > 1 { logger.notice("(\(name)) added \(address) at attempt \(attempt)") }
+                    break
+                } catch {
+                    let transient = (error as? NetlinkError)?.isTransient == true
+                    logger.error("(\(name)) \(error)\(transient && attempt < 3 ? "; retrying" : "")")
+                    guard transient, attempt < 3 else { break }
+                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+                    nanosleep(&pause, nil)
+                }
             }
         }
     }
@@ -416,7 +585,7 @@ enum Monotonic {
 /// Counts rejected packets per place and reason; logs the first, then at most one line
 /// per reason every 10 seconds with the count since the last line.
 struct RejectionLog {
-    private var counts: [String: (total: Int, unlogged: Int, last: Instant?)] = [:]
+    var counts: [String: (total: Int, unlogged: Int, last: Instant?)] = [:]
 
     mutating func note(_ rejection: Rejection, on place: String, at now: Instant, logger: Logger) {
         let key = "\(place)|\(rejection.reason)"

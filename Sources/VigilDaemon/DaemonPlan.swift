@@ -25,7 +25,7 @@ public struct DaemonPlan: Sendable {
     public var notes: [String]
 
     /// A `vrrp_script` in use by some instance or group.
-    public struct ScriptPlan: Sendable {
+    public struct ScriptPlan: Sendable, Equatable {
         public var name: String
         public var command: String
         public var interval: Int64
@@ -36,7 +36,7 @@ public struct DaemonPlan: Sendable {
         public var user: ScriptCredentials
     }
 
-    public struct TrackFilePlan: Sendable {
+    public struct TrackFilePlan: Sendable, Equatable {
         public var name: String
         public var path: String
         /// `init_file [VALUE] [overwrite]`
@@ -45,7 +45,7 @@ public struct DaemonPlan: Sendable {
     }
 
     /// A `vrrp_track_process` in use.
-    public struct ProcessPlan: Sendable {
+    public struct ProcessPlan: Sendable, Equatable {
         public var name: String
         public var pattern: ProcessPattern
         public var quorum: Int
@@ -56,7 +56,7 @@ public struct DaemonPlan: Sendable {
         public var terminateDelay: Int64
     }
 
-    public struct SyncGroupPlan: Sendable {
+    public struct SyncGroupPlan: Sendable, Equatable {
         public var name: String
         /// Indices into `instances`.
         public var members: [Int]
@@ -215,4 +215,23 @@ public struct DaemonPlan: Sendable {
 
     /// keepalived's range for tracking weights: −253…253.
     static func clampWeight(_ w: Int) -> Int { min(253, max(-253, w)) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonPlan {
+    /// Scripts that run as another user need CAP_SETUID and CAP_SETGID (and CAP_KILL to
+    /// stop them at their timeout). Under the hardened systemd unit they are not granted
+    /// unless the script-user drop-in is installed: say so at start rather than have every
+    /// script fail with exit 126.
+    public func missingCapabilities(effective: UInt64? = Capabilities.effective()) -> String? {
+        let me = getuid()
+        let users = Set([scriptUser] + scripts.map(\.user)).filter { $0.uid != me }
+        guard let other = users.first, let caps = effective else { return nil }
+        let needed = Capabilities.setuid | Capabilities.setgid | Capabilities.kill
+        guard caps & needed != needed else { return nil }
+        return "scripts run as \(other) but this process lacks CAP_SETUID, CAP_SETGID or CAP_KILL to switch to that user and stop its scripts; under systemd install systemd/vigil-script-user.conf as a drop-in (README, \"systemd\")"
+    }
 }

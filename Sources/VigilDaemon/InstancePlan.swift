@@ -27,7 +27,7 @@ public struct InstancePlan: Sendable {
     /// `no_accept` in effect (strict mode's default): traffic to `addresses` is dropped while master.
     public var dropsTrafficWhileMaster = false
 
-    public struct VirtualMACPlan: Sendable {
+    public struct VirtualMACPlan: Sendable, Equatable {
         /// `use_vmac NAME`, or keepalived's default `vrrp.VRID`.
         public var name: String
         public var hardwareAddress: [UInt8]
@@ -36,6 +36,18 @@ public struct InstancePlan: Sendable {
         /// Positions in `addresses` (and `announced`) that live on the macvlan: the VIPs
         /// without a `dev` of their own.
         public var addressIndices: [Int]
+    }
+
+    /// Whether a live reload may leave this instance running as it is: every setting the
+    /// core or the edge acts on is the same (an interface's up/down state is not a setting).
+    public func sameSettings(as other: InstancePlan) -> Bool {
+        func link(_ i: InterfaceTable.Interface) -> [String] { [i.name, "\(i.index)", "\(i.hardwareAddress)"] }
+        return router == other.router && link(interface) == link(other.interface) && addresses == other.addresses
+            && announced.map { "\($0.address)" + link($0.interface).joined(separator: "/") }
+                == other.announced.map { "\($0.address)" + link($0.interface).joined(separator: "/") }
+            && unicastPeers == other.unicastPeers && routes == other.routes && vmac == other.vmac
+            && notify == other.notify && trackedInterfaces == other.trackedInterfaces
+            && dropsTrafficWhileMaster == other.dropsTrafficWhileMaster
     }
 
     /// A reason the configuration cannot run on this host, said with its location.

@@ -16,6 +16,8 @@ import HealthCheck
 public struct LVSPlan: Sendable {
     public struct Member: Sendable {
         public var name: String
+        /// `ADDR:PORT` as `vigil drain` and `vigil status` name it (unique in its pool).
+        public var endpoint: String { destination.key.description }
         public var destination: IPVSDestination
         /// Indices into `checks`.
         public var checks: [Int]
@@ -30,6 +32,9 @@ public struct LVSPlan: Sendable {
 
     public struct Pool: Sendable {
         public var name: String
+        /// The virtual server as written (`ADDR:PORT`, `fwmark N`, `group NAME`): what
+        /// `vigil drain` and `vigil status` call it.
+        public var key: String
         public var services: [IPVSService]
         public var members: [Member]
         public var sorry: IPVSDestination?
@@ -167,7 +172,7 @@ public struct LVSPlan: Sendable {
                 services.append(IPVSService(key: key, scheduler: vs.scheduler?.rawValue ?? "wlc", flags: flags,
                                             timeout: timeout, netmask: netmask))
             }
-            var pool = Pool(name: "virtual_server \(vs.key)", services: services, members: members, sorry: sorry,
+            var pool = Pool(name: "virtual_server \(vs.key)", key: vs.key.description, services: services, members: members, sorry: sorry,
                             quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
                             quorumUp: vs.quorumUp, quorumDown: vs.quorumDown)
             pool.omega = vs.omega

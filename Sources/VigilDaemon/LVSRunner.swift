@@ -12,7 +12,7 @@ import VigilLinux
 /// as keepalived does. Without IPVS in the kernel: one clear error line, VRRP runs on, and
 /// the checkers still run (their results are logged and the notify scripts run).
 final class LVSRunner {
-    private let plan: LVSPlan
+    private var plan: LVSPlan
     private let logger: Logger
     private var driver: IPVSDriver?
     /// Services this run manages: removed at exit.
@@ -27,10 +27,15 @@ final class LVSRunner {
     /// misc_dynamic weights, per pool and member.
     private var weights: [[Int32?]]
     private var misc: MiscCheckRunner?
-    let wakeup: Wakeup?
+    private(set) var wakeup: Wakeup?
     private let inbox = Inbox()
     /// `ha_suspend`: per pool, which of its addresses are on this box now.
     private var present: [Set<InternetAddress>]
+    /// `vigil drain VS RS`: weight 0 until undrained, by "pool key|member endpoint" (kept
+    /// across reloads, not across restarts).
+    private var drained: Set<String> = []
+    /// Per pool, per member: the last check's outcome, for `vigil status`.
+    private var lastCheck: [[String?]]
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -51,6 +56,7 @@ final class LVSRunner {
         quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
         present = plan.pools.map { _ in [] }
+        lastCheck = plan.pools.map { pool in pool.members.map { _ in nil } }
     }
 
     /// The checkers of pool `p`.
@@ -73,6 +79,11 @@ final class LVSRunner {
             // notify_down / quorum scripts run, which some operators use on their own.
             logger.error("\(error); virtual servers are not programmed (health checks run and only log), VRRP runs on")
         }
+        startCheckers()
+    }
+
+    /// ha_suspend's view of the box, then the MISC_CHECKs and the NIO checkers.
+    private func startCheckers() {
         // ha_suspend: which virtual server addresses are here at start (later the VRRP
         // instances say when they add or remove theirs).
         if plan.pools.contains(where: { !$0.haSuspendAddresses.isEmpty }) {
@@ -92,7 +103,8 @@ final class LVSRunner {
         let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), logger: logger)
         misc.suspended = suspended
         if !misc.isEmpty { self.misc = misc }
-        guard !plan.checks.isEmpty, let wakeup else { return }
+        guard !plan.checks.isEmpty, let wakeup = wakeup ?? (try? Wakeup()) else { return }
+        self.wakeup = wakeup
         var tls: TLSClient?
         if plan.checks.contains(where: { if case let .http(_, s) = $0.kind { return s.tls } else { return false } }) {
             do {
@@ -154,6 +166,7 @@ final class LVSRunner {
                 logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (misc_dynamic)")
             }
             let checker = plan.pools[p].members[m].checks.firstIndex(of: id) ?? 0
+            lastCheck[p][m] = "\(outcome)"
             let result: RealServerHealth.Result = outcome.isUp ? .up : .down(reason: "\(outcome)")
             guard let change = health[p][m].record(result, checker: checker) else { continue }
             changed = true
@@ -173,7 +186,10 @@ final class LVSRunner {
 
     private func current() -> IPVSTable {
         let health = self.health, quorate = self.quorate, weights = self.weights
-        return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] }, weight: { p, m in weights[p][m] })
+        let plan = self.plan, drained = self.drained
+        return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] }, weight: { p, m in
+            drained.contains(Self.drainKey(plan.pools[p], plan.pools[p].members[m])) ? 0 : weights[p][m]
+        })
     }
 
     private func updateQuorum(_ p: Int) {
@@ -226,4 +242,103 @@ final class LVSRunner {
         let services = desired.services.isEmpty ? owned.count : desired.services.count
         logger.info("IPVS: \(what) \(services) virtual service(s): \(changes.count) change(s)\(failed > 0 ? ", \(failed) failed" : "")")
     }
+
+    // MARK: - Operator requests and reload
+
+    private static func drainKey(_ pool: LVSPlan.Pool, _ member: LVSPlan.Member) -> String { "\(pool.key)|\(member.endpoint)" }
+
+    /// `vigil drain` / `undrain`: the member's weight goes to 0 (established connections
+    /// finish, new ones go elsewhere) or back. Returns what happened, or why not.
+    func drain(virtualServer: String, realServer: String, _ on: Bool) -> Result<String, ControlError> {
+        let pools = plan.pools.filter { $0.key == virtualServer }
+        guard !pools.isEmpty else {
+            return .failure(ControlError("no virtual server \(virtualServer); there are: \(plan.pools.map(\.key).joined(separator: ", "))"))
+        }
+        let matches = pools.flatMap { pool in
+            pool.members.filter { $0.endpoint == realServer || $0.destination.key.address.description == realServer }.map { (pool, $0) }
+        }
+        guard let (pool, member) = matches.first else {
+            return .failure(ControlError("virtual server \(virtualServer) has no real server \(realServer); it has: \(pools.flatMap(\.members).map(\.endpoint).joined(separator: ", "))"))
+        }
+        guard Set(matches.map { $0.1.endpoint }).count == 1 else {
+            return .failure(ControlError("\(realServer) is ambiguous in \(virtualServer): say ADDRESS:PORT"))
+        }
+        let key = Self.drainKey(pool, member)
+        let changed = on ? drained.insert(key).inserted : drained.remove(key) != nil
+        guard changed else { return .success("\(member.endpoint) in \(virtualServer) was already \(on ? "drained" : "not drained")") }
+        logger.notice("(\(member.name)) \(on ? "drained by the operator: weight 0, established connections finish" : "undrained by the operator: weight \(member.destination.weight)")")
+        apply(current(), what: on ? "drained" : "undrained")
+        return .success("\(member.endpoint) in \(virtualServer) \(on ? "drained (weight 0)" : "undrained (weight \(member.destination.weight))")")
+    }
+
+    /// The virtual servers for `vigil status`.
+    func status() -> [StatusReport.VirtualServer] {
+        let table = current()
+        return plan.pools.enumerated().map { p, pool in
+            let service = pool.services.first.flatMap { table.services[$0.key] }
+            return StatusReport.VirtualServer(
+                name: pool.key, quorum: pool.quorum, hasQuorum: quorate[p],
+                sorryServerIn: pool.sorry.map { service?.destinations[$0.key] != nil } ?? false,
+                checksSuspended: isSuspended(p),
+                realServers: pool.members.enumerated().map { m, member in
+                    StatusReport.RealServer(address: member.endpoint, healthy: health[p][m].isUp,
+                                            drained: drained.contains(Self.drainKey(pool, member)),
+                                            weight: service?.destinations[member.destination.key].map { Int($0.weight) },
+                                            configuredWeight: Int(member.destination.weight), lastCheck: lastCheck[p][m])
+                })
+        }
+    }
+
+    /// A live reload: the checkers stop, the new plan's table is applied as a difference
+    /// against the kernel (services and real servers in both stay, so their established
+    /// connections survive; ones no longer configured go), and the checkers start again.
+    /// A real server in both keeps its health, its last result and its drain, so a reload
+    /// never takes a healthy server out while its checks warm up again.
+    func reload(_ newPlan: LVSPlan) {
+        scheduler?.stop()
+        scheduler = nil
+        misc?.stop()
+        misc = nil
+        _ = inbox.take()
+        var oldHealth: [String: (RealServerHealth, String?, Int32?)] = [:]
+        for (p, pool) in plan.pools.enumerated() {
+            for (m, member) in pool.members.enumerated() where member.checks.count > 0 {
+                oldHealth["\(Self.drainKey(pool, member))|\(member.checks.count)"] = (health[p][m], lastCheck[p][m], weights[p][m])
+            }
+        }
+        let oldKeys = Set(plan.pools.map(\.key))
+        var newPlan = newPlan
+        newPlan.releaseAtExit = plan.releaseAtExit
+        plan = newPlan
+        health = plan.pools.map { pool in
+            pool.members.map { member in
+                oldHealth["\(Self.drainKey(pool, member))|\(member.checks.count)"]?.0
+                    ?? RealServerHealth(checkerCount: member.checks.count, alpha: member.alpha)
+            }
+        }
+        lastCheck = plan.pools.map { pool in pool.members.map { oldHealth["\(Self.drainKey(pool, $0))|\($0.checks.count)"]?.1 } }
+        weights = plan.pools.map { pool in pool.members.map { oldHealth["\(Self.drainKey(pool, $0))|\($0.checks.count)"]?.2 } }
+        let keys = Set(plan.pools.flatMap { pool in pool.members.map { Self.drainKey(pool, $0) } })
+        drained.formIntersection(keys)
+        let health = self.health
+        quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
+        present = plan.pools.map { _ in [] }
+        for note in plan.notes { logger.warning("\(note)") }
+        if driver == nil, !plan.pools.isEmpty { driver = try? IPVSDriver() }
+        if driver != nil {
+            // What this run owned and no longer configures is removed by the difference.
+            apply(current(), what: "reloaded")
+            owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        }
+        let added = Set(plan.pools.map(\.key)).subtracting(oldKeys).count
+        let removed = oldKeys.subtracting(plan.pools.map(\.key)).count
+        if added + removed > 0 { logger.info("virtual servers: \(added) added, \(removed) removed") }
+        startCheckers()
+    }
+}
+
+/// A control request that cannot be carried out, said to the operator.
+struct ControlError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -15,8 +15,8 @@ import VigilLinux
 final class NotifyRunner {
     private let logger: Logger
     private var running: [(pid: pid_t, command: String, started: Instant)] = []
-    let user: ScriptCredentials
-    private let refused: Set<String>
+    private(set) var user: ScriptCredentials
+    private var refused: Set<String>
     private var fifos: [NotifyFIFO] = []
     /// `notify_fifo_script`s: run for the daemon's whole life, stopped at exit.
     private var fifoReaders: [pid_t] = []
@@ -24,6 +24,12 @@ final class NotifyRunner {
 
     init(logger: Logger, user: ScriptCredentials = .root, refused: Set<String> = []) {
         self.logger = logger
+        self.user = user
+        self.refused = refused
+    }
+
+    /// A live reload: who scripts run as and which are refused may have changed.
+    func reconfigure(user: ScriptCredentials, refused: Set<String>) {
         self.user = user
         self.refused = refused
     }

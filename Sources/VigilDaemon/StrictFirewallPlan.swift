@@ -17,6 +17,11 @@ struct StrictFirewallPlan {
     private let logger: Logger
     private var holding = Set<Int>()
 
+    /// For a live reload: the same nftables handle, the new instances.
+    func replanned(_ plans: [InstancePlan]) -> StrictFirewallPlan {
+        StrictFirewallPlan(plans, firewall: firewall, logger: logger)
+    }
+
     init(_ plans: [InstancePlan], firewall: StrictFirewall? = StrictFirewall.locate(), logger: Logger) {
         dropped = plans.map { plan in
             plan.dropsTrafficWhileMaster ? Set(plan.addresses.map(\.address)) : []
@@ -26,7 +31,7 @@ struct StrictFirewallPlan {
         self.logger = logger
     }
 
-    private var needed: Bool { dropped.contains { !$0.isEmpty } }
+    var needed: Bool { dropped.contains { !$0.isEmpty } }
 
     /// At start, before anything else: a table an earlier run left (kill -9) would drop
     /// traffic to addresses this box may not even hold any more, so it goes whatever the

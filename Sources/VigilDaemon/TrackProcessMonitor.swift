@@ -38,6 +38,13 @@ final class TrackProcessMonitor {
         nextScan = now
     }
 
+    var plans: [DaemonPlan.ProcessPlan] { tracked.map(\.plan) }
+
+    /// Every verdict known now (for an instance started by a reload).
+    var readings: [(name: String, reading: PriorityTracking.Reading)] {
+        tracked.filter { $0.reported != .pending }.map { ($0.plan.name, $0.reported) }
+    }
+
     private var period: Int64 { events == nil ? 1_000_000 : 5_000_000 }
 
     var nextDeadline: Instant? {

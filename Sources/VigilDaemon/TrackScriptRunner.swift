@@ -101,6 +101,25 @@ final class TrackScriptRunner {
         return r
     }
 
+    /// Every verdict known now (for an instance started by a reload).
+    var readings: [(name: String, reading: PriorityTracking.Reading)] {
+        scripts.filter { $0.health.reading != .pending }.map { ($0.plan.name, $0.health.reading) }
+    }
+
+    /// A live reload: a script whose plan is unchanged keeps its verdict, its schedule and
+    /// any run in progress; a changed or new one starts afresh; a removed one's run is ended.
+    func reconfigure(_ plans: [DaemonPlan.ScriptPlan], now: Instant) {
+        var old = Dictionary(scripts.map { ($0.plan.name, $0) }, uniquingKeysWith: { a, _ in a })
+        scripts = plans.map { plan in
+            if let kept = old[plan.name], kept.plan == plan {
+                old[plan.name] = nil
+                return kept
+            }
+            return Script(plan: plan, health: ScriptHealth(rise: plan.rise, fall: plan.fall, initFail: plan.initFail), nextRun: now)
+        }
+        for s in old.values { if let pid = s.pid { ScriptProcess.end(pid) } }
+    }
+
     /// On exit: no script outlives the daemon.
     func stop() {
         for s in scripts {

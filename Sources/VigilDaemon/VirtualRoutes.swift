@@ -5,7 +5,7 @@ import VigilLinux
 
 /// `virtual_routes` / `virtual_rules` (with an instance's VIPs) and `static_routes` /
 /// `static_rules` (for the daemon's whole life), resolved for this host.
-public struct RoutePlan: Sendable {
+public struct RoutePlan: Sendable, Equatable {
     public var routes: [KernelRoute] = []
     public var rules: [KernelRule] = []
 

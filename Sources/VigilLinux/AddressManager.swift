@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CNetlink
 import VRRP
 
@@ -35,8 +38,16 @@ public final class AddressManager {
 
     deinit { nl_socket_free(socket) }
 
+    /// Fault drills only: `VIGIL_FAULT_ADDRESS_ADD=N` makes the first N additions fail as
+    /// if the kernel were busy (NLE_BUSY), to prove the retry and its report on a real run.
+    private var injectedFailures = getenv("VIGIL_FAULT_ADDRESS_ADD").flatMap { Int(String(cString: $0)) } ?? 0
+
     /// Installs the address; one that is already there is fine.
     public func add(_ address: InterfaceAddress) throws {
+        if injectedFailures > 0 {
+            injectedFailures -= 1
+            throw NetlinkError("adding \(address) (injected by VIGIL_FAULT_ADDRESS_ADD)", code: -Int32(NLE_BUSY))
+        }
         let result = try withAddress(address) { rtnl_addr_add(socket, $0, 0) }
         if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding \(address)", code: result) }
     }

@@ -10,6 +10,11 @@ public struct NetlinkError: Error, CustomStringConvertible {
         self.code = code
     }
 
+    /// A refusal that may pass if asked again: out of buffers or memory, busy, interrupted.
+    public var isTransient: Bool {
+        [NLE_INTR, NLE_AGAIN, NLE_NOMEM, NLE_BUSY].map { Int32($0) }.contains(-code)
+    }
+
     public var description: String {
         "\(operation): \(String(cString: nl_geterror(code)))"
     }

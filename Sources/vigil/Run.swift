@@ -30,30 +30,25 @@ struct Run: ParsableCommand {
           help: "Leave the IPVS virtual services in the kernel at exit (keepalived's --dont-release-ipvs).")
     var dontReleaseIPVS = false
 
+    @Option(name: .customLong("control-socket"), help: "The control socket for vigil status/reload/drain (empty: none).")
+    var controlSocket = ControlPath.defaultPath
+
     mutating func run() throws {
-        let table: InterfaceTable
-        do { table = try InterfaceTable.read() } catch {
-            FileHandleStderr.write("vigil: cannot read this host's interfaces: \(error)\n")
-            throw ExitCode(2)
+        var source = PlanSource(file: file, configID: configID)
+        source.releaseIPVSAtExit = !dontReleaseIPVS
+        let loaded: PlanSource.Loaded
+        switch source.load() {
+        case let .success(l): loaded = l
+        case let .failure(refusal):
+            FileHandleStderr.write(refusal.description + "\n")
+            throw ExitCode(refusal.lines.count == 1 && refusal.lines[0].hasPrefix("cannot") ? 2 : 1)
         }
-        let options = ConfigurationLoader.Options(configID: configID ?? defaultConfigID(),
-                                                  host: KernelHostFacts(table: table), strictHost: true)
-        let result: ConfigurationLoader.Result
-        do { result = try ConfigurationLoader.load(path: file, options: options) } catch {
-            FileHandleStderr.write("vigil: \(error)\n")
-            throw ExitCode(2)
-        }
-        if !result.isValid {
-            FileHandleStderr.write(ConfigurationReport(result).text)
+        for line in loaded.warnings { FileHandleStderr.write("\(line)\n") }
+        let plan = loaded.plan
+        if let missing = plan.missingCapabilities() {
+            FileHandleStderr.write("vigil: \(missing)\n")
             throw ExitCode(1)
         }
-        for d in result.diagnostics { FileHandleStderr.write("\(d)\n") }
-        var plan: DaemonPlan
-        do { plan = try DaemonPlan.make(result.configuration, interfaces: table) } catch {
-            FileHandleStderr.write("\(error)\n")
-            throw ExitCode(1)
-        }
-        plan.lvs.releaseAtExit = !dontReleaseIPVS
         let detail = logDetail
         LoggingSystem.bootstrap { _ in
             var handler = DaemonLogHandler()
@@ -62,17 +57,17 @@ struct Run: ParsableCommand {
         }
         let logger = Logger(label: "vigil")
         if let pidFile {
-            let text = "\(getpid())\n"
-            guard let f = fopen(pidFile, "w") else {
-                FileHandleStderr.write("vigil: cannot write \(pidFile)\n")
+            do { try PIDFile.write(pidFile) } catch {
+                FileHandleStderr.write("vigil: cannot write the pid file: \(error)\n")
                 throw ExitCode(2)
             }
-            fputs(text, f)
-            fclose(f)
         }
         defer { if let pidFile { unlink(pidFile) } }
         let daemon: Daemon
-        do { daemon = try Daemon(plan: plan, logger: logger) } catch {
+        do {
+            daemon = try Daemon(plan: plan, logger: logger, source: source,
+                                controlSocket: controlSocket.isEmpty ? nil : ControlPath.prepare(controlSocket))
+        } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }

@@ -8,7 +8,7 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "A keepalived-compatible high-availability daemon: VRRP failover and IPVS health checks.",
-        subcommands: [Check.self, Run.self, Genhash.self]
+        subcommands: [Check.self, Run.self, Status.self, Reload.self, Drain.self, Undrain.self, Priority.self, Resign.self, Genhash.self]
     )
 
     /// Usage errors exit with 2, the code `vigil check` documents (ArgumentParser's is 64).

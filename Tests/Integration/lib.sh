@@ -134,7 +134,8 @@ EOF
 
 vigil_start() {
     local name=$1 conf=$2
-    spawn "$LABDIR/$name.log" ip netns exec "${LAB}$name" "$VIGIL" run -f "$conf" --pid-file "$LABDIR/$name.pid"
+    spawn "$LABDIR/$name.log" ip netns exec "${LAB}$name" "$VIGIL" run -f "$conf" --pid-file "$LABDIR/$name.pid" \
+        --control-socket "$LABDIR/$name.sock"
     PID[$name]=$!
     KIND[$name]=vigil
 }

@@ -18,6 +18,7 @@ drills=(
     "vmac.sh"
     "virtual-routes.sh"
     "strict-mode.sh"
+    "reload.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

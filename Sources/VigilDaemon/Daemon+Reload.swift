@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VRRP
+import VigilConfig
+import VigilLinux
+
+/// Live reload (SIGHUP, `vigil reload`, systemd's ExecReload).
+extension Daemon {
+    /// What a reload does with an instance of the new configuration.
+    enum Fate {
+        /// Same name and settings: it keeps running untouched (state, timers, VIPs).
+        case unchanged(old: Int)
+        /// Same name, other settings: it starts again from the state it had.
+        case changed(old: Int)
+        case added
+    }
+
+    /// What an instance depends on outside its own block: its sync group and the specs of
+    /// what it tracks. An instance is left running only when these are the same too.
+    struct Context: Equatable {
+        var group: String?
+        var groupMembers: [String] = []
+        var groupNotify: NotifyScripts?
+        var scripts: [DaemonPlan.ScriptPlan] = []
+        var processes: [DaemonPlan.ProcessPlan] = []
+        var files: [DaemonPlan.TrackFilePlan] = []
+
+        init(_ plan: DaemonPlan, _ i: Int) {
+            if let g = plan.syncGroups.first(where: { $0.members.contains(i) }) {
+                group = g.name
+                groupMembers = g.members.map { plan.instances[$0].router.name }
+                groupNotify = g.notify
+            }
+            let tracked = plan.instances[i].router.tracked
+            func uses(_ kind: PriorityTracking.Object.Kind, _ name: String) -> Bool {
+                tracked.contains { $0.kind == kind && $0.name == name }
+            }
+            scripts = plan.scripts.filter { uses(.script, $0.name) }
+            processes = plan.trackProcesses.filter { uses(.process, $0.name) }
+            files = plan.trackFiles.filter { uses(.file, $0.name) }
+        }
+    }
+
+    /// Re-reads the configuration. Invalid: the errors are logged with their locations and
+    /// the running configuration stays. Valid: unchanged instances run on untouched (no
+    /// VIP flap, no gap in adverts, no GARP), changed ones carry their state over, removed
+    /// ones hand over and release their VIPs, new ones start, and IPVS gets the difference.
+    @discardableResult
+    func reload(because trigger: String) -> Result<String, PlanSource.Refusal> {
+        notifier.reloading(status: "reloading (\(trigger))")
+        guard let source else {
+            let refusal = PlanSource.Refusal(lines: ["this daemon was started without a configuration file to reload"], errorCount: 1)
+            notifier.ready(status: statusLine())
+            return .failure(refusal)
+        }
+        logger.info("reload (\(trigger)): reading \(source.file)")
+        switch source.load() {
+        case let .failure(refusal):
+            for line in refusal.lines { logger.error("reload refused: \(line)") }
+            lastReload = "refused: \(refusal.errorCount) error(s) in \(source.file); running the previous configuration"
+            logger.error("reload refused: \(refusal.errorCount) error(s); the running configuration stays")
+            notifier.ready(status: statusLine())
+            return .failure(refusal)
+        case let .success(loaded):
+            for line in loaded.warnings { logger.warning("\(line)") }
+            do {
+                let summary = try apply(loaded.plan)
+                lastReload = "ok: \(summary)"
+                logger.notice("reloaded \(source.file): \(summary)")
+                notifier.ready(status: statusLine())
+                return .success(summary)
+            } catch {
+                lastReload = "refused: \(error); running the previous configuration"
+                logger.error("reload refused: \(error); the running configuration stays")
+                notifier.ready(status: statusLine())
+                return .failure(PlanSource.Refusal(lines: ["\(error)"], errorCount: 1))
+            }
+        }
+    }
+
+    func apply(_ newPlan: DaemonPlan) throws -> String {
+        let now = Monotonic.now()
+        let oldPlan = plan
+        let oldByName = Dictionary(plannedInstances.enumerated().map { ($1.router.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let fates: [Fate] = newPlan.instances.enumerated().map { j, new in
+            guard let i = oldByName[new.router.name] else { return .added }
+            let same = plannedInstances[i].sameSettings(as: new) && Context(oldPlan, i) == Context(newPlan, j)
+            return same ? .unchanged(old: i) : .changed(old: i)
+        }
+        var kept = Set<Int>()
+        for fate in fates {
+            switch fate {
+            case let .unchanged(i), let .changed(i): kept.insert(i)
+            case .added: break
+            }
+        }
+        let removed = plannedInstances.indices.filter { !kept.contains($0) }
+
+        // 1. Open what the new instances need; nothing of the running set is touched if
+        // this fails.
+        let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, logger: logger)
+
+        // 2. Removed instances hand over (priority 0) and release their VIPs; changed ones
+        // that were master give up the VIPs the new settings no longer have.
+        for i in removed {
+            logger.info("(\(routers[i].configuration.name)) removed from the configuration")
+            perform(routers[i].shutdown(at: now), instance: i)
+        }
+        var previousState: [Int: VRRPState] = [:]
+        for (j, fate) in fates.enumerated() {
+            guard case let .changed(i) = fate else { continue }
+            previousState[j] = routers[i].state
+            guard routers[i].state == .master else { continue }
+            let gone = plans[i].addresses.filter { !newPlans[j].addresses.contains($0) }
+            routes.remove(plans[i].routes, for: plans[i].router.name)
+            for address in gone {
+                do { try addresses.remove(address) } catch { logger.error("(\(plans[i].router.name)) \(error)") }
+            }
+            if !gone.isEmpty { lvs.addressesChanged(gone.map(\.address), present: false) }
+        }
+
+        // 3. The new set of instances.
+        let oldRouters = routers, oldCounters = counters
+        routers = fates.enumerated().map { j, fate in
+            if case let .unchanged(i) = fate { return oldRouters[i] }
+            return VirtualRouter(newPlan.instances[j].router)
+        }
+        counters = fates.map { fate in
+            switch fate {
+            case let .unchanged(i), let .changed(i): return oldCounters[i]
+            case .added: return Counters()
+            }
+        }
+        var carried: [String: VRRPState] = [:]
+        for (g, group) in newPlan.syncGroups.enumerated() {
+            guard let old = groups.first(where: { $0.name == group.name }) else { continue }
+            let allUnchanged = group.members.allSatisfy { if case .unchanged = fates[$0] { return true } else { return false } }
+            if allUnchanged, old.members.count == group.members.count { carried[newPlan.syncGroups[g].name] = old.state }
+        }
+        (groups, groupOfInstance) = Self.syncGroups(newPlan, carrying: carried)
+        let oldFirewall = firewall
+        firewall = oldFirewall.replanned(newPlans)
+        if oldFirewall.needed || firewall.needed {
+            var old = oldFirewall
+            old.remove()
+            for i in routers.indices where routers[i].state == .master { firewall.addressesAdding(instance: i) }
+        }
+        let oldWiring = wiring
+        wiring = newWiring
+        plannedInstances = newPlan.instances
+        plans = newPlans
+        plan = newPlan
+        for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil {
+            do { try vmac.remove() } catch { logger.error("removing \(name): \(error)") }
+        }
+
+        // 4. What the instances track, the scripts' user, routes, IPVS.
+        scripts.reconfigure(user: newPlan.scriptUser, refused: newPlan.refusedCommands)
+        if newPlan.fifos.map(\.path) != oldPlan.fifos.map(\.path) || newPlan.fifos.map(\.script) != oldPlan.fifos.map(\.script) {
+            logger.warning("notify_fifo changes take effect at the next restart")
+        }
+        trackScripts.reconfigure(newPlan.scripts, now: now)
+        if trackProcesses.plans != newPlan.trackProcesses {
+            trackProcesses = TrackProcessMonitor(newPlan.trackProcesses, now: now, logger: logger)
+        }
+        if newPlan.trackFiles != oldPlan.trackFiles {
+            Self.initialiseTrackFiles(newPlan.trackFiles.filter { !oldPlan.trackFiles.contains($0) }, logger: logger)
+            do { files = newPlan.trackFiles.isEmpty ? nil : try FileWatcher(paths: newPlan.trackFiles.map(\.path)) } catch {
+                logger.error("track_file: \(error)")
+            }
+            let names = Set(newPlan.trackFiles.map(\.name))
+            fileNumbers = fileNumbers.filter { names.contains($0.key) }
+            readTrackFiles(at: now)
+        }
+        if newPlan.staticRoutes != oldPlan.staticRoutes {
+            routes.remove(oldPlan.staticRoutes, for: "static")
+            routes.install(newPlan.staticRoutes, for: "static")
+        }
+        lvs.reload(newPlan.lvs)
+        for note in newPlan.notes where !oldPlan.notes.contains(note) {
+            note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)")
+        }
+
+        // 5. Changed and new instances start, with what is known about what they track.
+        var unchanged = 0, changed = 0, added = 0
+        for (j, fate) in fates.enumerated() {
+            switch fate {
+            case .unchanged:
+                unchanged += 1
+                continue
+            case .changed: changed += 1
+            case .added: added += 1
+            }
+            logger.info("(\(newPlan.instances[j].router.name)) \(previousState[j] == nil ? "new" : "settings changed"): starting\(previousState[j].map { " from \($0)" } ?? "")")
+            prime(j, at: now, scripts: trackScripts.readings)
+            let previous = previousState[j] ?? .initialize
+            perform(routers[j].start(resuming: previous, at: now), instance: j)
+            if previous == .master, routers[j].state != .master {
+                // It was master but may not be now (a fault): its VIPs that stayed go.
+                execute([.removeVirtualAddresses], instance: j)
+            }
+        }
+        statusChanged = true
+        return "\(unchanged) unchanged, \(changed) changed, \(added) added, \(removed.count) removed instance(s); \(newPlan.lvs.pools.count) virtual server(s)"
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// What `vigil status` shows: every VRRP instance and every virtual server, as the daemon
+/// sees them now. The daemon sends it as JSON (`vigil status --json` prints that as is);
+/// `table` is the human view.
+public struct StatusReport: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var configuration: String
+    /// Seconds since the daemon started.
+    public var uptime: Double
+    /// The last reload's outcome ("never", "ok …", "refused …").
+    public var lastReload: String
+    public var instances: [Instance] = []
+    public var virtualServers: [VirtualServer] = []
+    /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
+    public var interfaceRejections: [String: [String: Int]] = [:]
+
+    public struct Instance: Codable, Sendable, Equatable {
+        public var name: String
+        public var interface: String
+        public var virtualRouterID: Int
+        public var state: String
+        public var priority: Int
+        public var configuredPriority: Int
+        /// Set by `vigil priority` / `vigil resign`.
+        public var priorityOverride: Int?
+        /// "this box" when master, the address last heard from otherwise (nil: none).
+        public var master: String?
+        public var masterPriority: Int?
+        public var virtualAddresses: [String]
+        public var advertsReceived: Int
+        public var advertsSent: Int
+        public var transitions: Int
+        public var becameMaster: Int
+        /// Rejected adverts by reason (RFC 3768 §7.1's checks and the decoder's).
+        public var rejections: [String: Int]
+        public var faults: [String]
+    }
+
+    public struct VirtualServer: Codable, Sendable, Equatable {
+        public var name: String
+        public var quorum: Int
+        public var hasQuorum: Bool
+        public var sorryServerIn: Bool
+        public var checksSuspended: Bool
+        public var realServers: [RealServer]
+    }
+
+    public struct RealServer: Codable, Sendable, Equatable {
+        public var address: String
+        public var healthy: Bool
+        public var drained: Bool
+        /// The weight in the IPVS table now (nil: not in the table).
+        public var weight: Int?
+        public var configuredWeight: Int
+        public var lastCheck: String?
+    }
+
+    public init(pid: Int32, configuration: String, uptime: Double, lastReload: String) {
+        self.pid = pid
+        self.configuration = configuration
+        self.uptime = uptime
+        self.lastReload = lastReload
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public static func decode(_ text: String) throws -> StatusReport {
+        try JSONDecoder().decode(StatusReport.self, from: Data(text.utf8))
+    }
+
+    /// Aligned tables: instances, then each virtual server's real servers.
+    public var table: String {
+        var out = "vigil pid \(pid), \(configuration), up \(Self.duration(uptime)); last reload: \(lastReload)\n"
+        if !instances.isEmpty {
+            out += "\n" + Self.align([["INSTANCE", "IF", "VRID", "STATE", "PRIO", "MASTER", "VIPS", "ADV IN", "ADV OUT", "TRANS", "REJECTED"]]
+                + instances.map { i in
+                    let prio = i.priority == i.configuredPriority && i.priorityOverride == nil ? "\(i.priority)"
+                        : "\(i.priority) (\(i.priorityOverride.map { "set \($0)" } ?? "conf \(i.configuredPriority)"))"
+                    let rejected = i.rejections.isEmpty ? "0"
+                        : i.rejections.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                    let master = i.master.map { m in i.masterPriority.map { "\(m) (\($0))" } ?? m } ?? "-"
+                    return [i.name, i.interface, "\(i.virtualRouterID)", i.state + (i.faults.isEmpty ? "" : " [\(i.faults.joined(separator: "; "))]"),
+                            prio, master, i.virtualAddresses.joined(separator: ","), "\(i.advertsReceived)",
+                            "\(i.advertsSent)", "\(i.transitions)", rejected]
+                })
+        }
+        for vs in virtualServers {
+            var flags: [String] = ["quorum \(vs.quorum) \(vs.hasQuorum ? "held" : "LOST")"]
+            if vs.sorryServerIn { flags.append("sorry server in") }
+            if vs.checksSuspended { flags.append("checks suspended (ha_suspend)") }
+            out += "\n\(vs.name) (\(flags.joined(separator: ", ")))\n"
+            out += Self.align([["  REAL SERVER", "HEALTH", "WEIGHT", "LAST CHECK"]] + vs.realServers.map { r in
+                let weight = r.weight.map { "\($0)" } ?? "-"
+                let health = (r.healthy ? "up" : "down") + (r.drained ? " (drained)" : "")
+                return ["  " + r.address, health, r.weight == r.configuredWeight || r.weight == nil ? weight : "\(weight)/\(r.configuredWeight)",
+                        r.lastCheck ?? "-"]
+            })
+        }
+        return out
+    }
+
+    static func align(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = Array(repeating: 0, count: first.count)
+        for row in rows { for (c, cell) in row.enumerated() where c < widths.count { widths[c] = max(widths[c], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s / 3600)h\((s % 3600) / 60)m"
+    }
+}

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's pid file, written whole or not at all: a full disk or a read-only
+/// directory is an error naming the file and the reason, never a silently empty file.
+public enum PIDFile {
+    public static func write(_ path: String, pid: pid_t = getpid()) throws(SystemCallError) {
+        let text = Array("\(pid)\n".utf8)
+        let temporary = path + ".new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemCallError("open \(temporary)") }
+        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if written != text.count {
+            let error = written < 0 ? SystemCallError("write \(temporary)") : SystemCallError("write \(temporary)", errno: ENOSPC)
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        if fsync(fd) != 0 || close(fd) != 0 {
+            let error = SystemCallError("write \(temporary)")
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = SystemCallError("rename \(temporary) to \(path)")
+            unlink(temporary)
+            throw error
+        }
+    }
+}
