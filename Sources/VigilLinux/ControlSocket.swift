@@ -139,7 +139,13 @@ public final class ControlSocket {
 
     private func drop(_ fds: Set<Int32>) {
         guard !fds.isEmpty else { return }
-        for fd in fds { close(fd) }
+        for fd in fds {
+            // Unread input at close() makes the kernel reset the connection, and the
+            // client would lose the reply (an overlong request): read it away first.
+            var sink = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<64 where read(fd, &sink, sink.count) > 0 {}
+            close(fd)
+        }
         clients.removeAll { fds.contains($0.fd) }
     }
 

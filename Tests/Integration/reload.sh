@@ -80,12 +80,19 @@ t_reload=$(date +%s.%N)
 kill -HUP "${PID[lb1]}"
 check "SIGHUP: reload logged, both instances unchanged" wait_until 3000 log_has lb1 "2 unchanged, 0 changed, 0 added, 0 removed"
 check "systemd hears RELOADING=1 then READY=1" wait_until 2000 sh -c "grep -n 'RELOADING=1' '$LABDIR/notify.txt' | head -1 | cut -d: -f1 | { read r; [ -n \"\$r\" ] && tail -n +\$r '$LABDIR/notify.txt' | grep -q 'READY=1'; }"
-{ echo "$global"; instance VI_1 51 150 192.0.2.100/24; instance VI_2 52 150 192.0.2.101/24 192.0.2.102/24; } > "$conf1"
+# VI_2 gains a VIP and lb1 a lower priority; both boxes reload (their VIP lists must
+# match, or each refuses the other's adverts), the backup first.
+{ echo "$global"; instance VI_1 51 150 192.0.2.100/24; instance VI_2 52 140 192.0.2.101/24 192.0.2.102/24; } > "$conf1"
+{ echo "$global"; instance VI_1 51 100 192.0.2.100/24; instance VI_2 52 100 192.0.2.101/24 192.0.2.102/24; } > "$LABDIR/lb2.conf"
+ip netns exec "${LAB}lb2" "$VIGIL" reload --socket "$LABDIR/lb2.sock" > "$LABDIR/reload2b.txt" 2>&1
 ctl reload > "$LABDIR/reload2.txt" 2>&1
-check "vigil reload: VI_1 unchanged, VI_2 changed (exit 0: $(cat "$LABDIR/reload2.txt"))" grep -q "1 unchanged, 1 changed" "$LABDIR/reload2.txt"
+check "vigil reload on lb2 (backup): VI_2 changed ($(cat "$LABDIR/reload2b.txt"))" grep -q "1 unchanged, 1 changed" "$LABDIR/reload2b.txt"
+check "vigil reload on lb1: VI_1 unchanged, VI_2 changed ($(cat "$LABDIR/reload2.txt"))" grep -q "1 unchanged, 1 changed" "$LABDIR/reload2.txt"
 check "the changed VI_2 is master with its new VIP" wait_until 2000 has_vip lb1 192.0.2.102
 check "VI_2 kept its old VIP" has_vip lb1 192.0.2.101
 check "lb1 logs VI_2 carrying on as master" log_has lb1 "(VI_2) INIT -> MASTER: configuration reloaded"
+check "VI_2 stays on lb1 (140 > 100): lb2 never takes it" holds_for 1000 lacks_vip lb2 192.0.2.101
+check "lb2 refused none of lb1's adverts" sh -c "! grep -q 'dropped packet' '$LABDIR/lb2.log'"
 
 # Reload 2: VI_2 removed from lb1, VI_3 added.
 { echo "$global"; instance VI_1 51 150 192.0.2.100/24; instance VI_3 53 150 192.0.2.103/24; } > "$conf1"

@@ -47,6 +47,16 @@ struct SimulatedLAN {
     /// Starts a router at the current time.
     mutating func start(_ name: String) { apply(name) { $0.start(at: $1) } }
     mutating func shutdown(_ name: String) { apply(name) { $0.shutdown(at: $1) } }
+    mutating func resign(_ name: String) { apply(name) { $0.resign(at: $1) } }
+    mutating func overridePriority(_ name: String, _ value: UInt8?) { apply(name) { $0.overridePriority(value, at: $1) } }
+    /// A live reload that changed the router's settings: a new core, started from the
+    /// state the old one had.
+    mutating func reload(_ name: String, with configuration: VirtualRouter.Configuration) {
+        let i = routers.firstIndex { $0.configuration.name == name }!
+        let previous = routers[i].state
+        routers[i] = VirtualRouter(configuration)
+        apply(configuration.name) { $0.start(resuming: previous, at: $1) }
+    }
     mutating func interfaceDown(_ name: String, _ link: String = "eth0") {
         apply(name) { $0.track(.down, kind: .interface, name: link, at: $1) }
     }
