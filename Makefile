@@ -73,7 +73,8 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-lvs-nat.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-lvs-dr.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-two-directors.sh $(CURDIR) && \
-	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR); \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR); \
 	else echo "==> ipvs-test skipped: needs root (apt-get download, qemu sharing /)"; fi
 
 check-examples: build

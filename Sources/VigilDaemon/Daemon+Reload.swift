@@ -57,7 +57,9 @@ extension Daemon {
         logger.info("reload (\(trigger)): reading \(source.file)")
         switch source.load() {
         case let .failure(refusal):
-            for line in refusal.lines { logger.error("reload refused: \(line)") }
+            for line in refusal.lines {
+                if line.contains(": warning:") { logger.warning("reload: \(line)") } else { logger.error("reload refused: \(line)") }
+            }
             lastReload = "refused: \(refusal.errorCount) error(s) in \(source.file); running the previous configuration"
             logger.error("reload refused: \(refusal.errorCount) error(s); the running configuration stays")
             notifier.ready(status: statusLine())
