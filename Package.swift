@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // SSL_GET: TLS to real servers.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        // metrics_listen: Prometheus text exposition.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // libnl-3 / libnl-route-3 / libnl-genl-3 (Debian: libnl-3-dev libnl-route-3-dev libnl-genl-3-dev).
@@ -46,6 +48,10 @@ let package = Package(
         .target(name: "VigilDaemon", dependencies: [
             "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(
             name: "vigil",

@@ -76,10 +76,16 @@ public final class CheckScheduler: Sendable {
         }
     }
 
+    /// Told of every check's final result (after its retries), on the event loop thread:
+    /// what `vigil_checker_results_total` counts. `report` hears only changes.
+    private let observe: (@Sendable (Int, Bool) -> Void)?
+
     public init(tls: TLSClient? = nil, threads: Int = min(System.coreCount, 4),
+                observe: (@Sendable (Int, Bool) -> Void)? = nil,
                 report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         self.tls = tls
+        self.observe = observe
         self.report = report
     }
 
@@ -132,6 +138,7 @@ public final class CheckScheduler: Sendable {
                 }
                 return
             }
+            self.observe?(spec.id, outcome.isUp)
             guard state.recovery.record(passed: outcome.isUp) else {
                 self.schedule(state, after: cycle)
                 return

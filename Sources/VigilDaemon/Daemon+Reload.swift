@@ -60,6 +60,7 @@ extension Daemon {
             for line in refusal.lines {
                 if line.contains(": warning:") { logger.warning("reload: \(line)") } else { logger.error("reload refused: \(line)") }
             }
+            metrics?.reload(ok: false)
             lastReload = "refused: \(refusal.errorCount) error(s) in \(source.file); running the previous configuration"
             logger.error("reload refused: \(refusal.errorCount) error(s); the running configuration stays")
             notifier.ready(status: statusLine())
@@ -69,10 +70,12 @@ extension Daemon {
             do {
                 let summary = try apply(loaded.plan)
                 lastReload = "ok: \(summary)"
+                metrics?.reload(ok: true)
                 logger.notice("reloaded \(source.file): \(summary)")
                 notifier.ready(status: statusLine())
                 return .success(summary)
             } catch {
+                metrics?.reload(ok: false)
                 lastReload = "refused: \(error); running the previous configuration"
                 logger.error("reload refused: \(error); the running configuration stays")
                 notifier.ready(status: statusLine())
@@ -159,6 +162,9 @@ extension Daemon {
 
         // 4. What the instances track, the scripts' user, routes, IPVS.
         scripts.reconfigure(user: newPlan.scriptUser, refused: newPlan.refusedCommands)
+        if newPlan.metricsListen != oldPlan.metricsListen {
+            logger.warning("metrics_listen changes take effect at the next restart")
+        }
         if newPlan.fifos.map(\.path) != oldPlan.fifos.map(\.path) || newPlan.fifos.map(\.script) != oldPlan.fifos.map(\.script) {
             logger.warning("notify_fifo changes take effect at the next restart")
         }
@@ -195,6 +201,7 @@ extension Daemon {
             case .added: added += 1
             }
             logger.info("(\(newPlan.instances[j].router.name)) \(previousState[j] == nil ? "new" : "settings changed"): starting\(previousState[j].map { " from \($0)" } ?? "")")
+            metrics?.priority(newPlan.instances[j].router.name, routers[j].priority)
             prime(j, at: now, scripts: trackScripts.readings)
             let previous = previousState[j] ?? .initialize
             perform(routers[j].start(resuming: previous, at: now), instance: j)

@@ -77,6 +77,9 @@ public final class Daemon {
     let control: ControlSocket?
     let startedAt = Monotonic.now()
     var lastReload = "never"
+    /// `metrics_listen`: Prometheus metrics and their HTTP endpoint (nil: not asked for).
+    let metrics: Metrics?
+    var metricsServer: MetricsServer?
     /// A transition happened: systemd's STATUS line is due.
     var statusChanged = false
 
@@ -96,7 +99,8 @@ public final class Daemon {
         (groups, groupOfInstance) = Self.syncGroups(plan, carrying: [:])
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
-        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts)
+        metrics = plan.metricsListen == nil ? nil : Metrics()
+        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, metrics: metrics)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var control: ControlSocket?
@@ -235,6 +239,18 @@ public final class Daemon {
         routes.install(plan.staticRoutes, for: "static")
         lvs.start()
         scripts.openFIFOs(plan.fifos)
+        if let listen = plan.metricsListen, let metrics {
+            do {
+                metricsServer = try MetricsServer(listen: listen, metrics: metrics, logger: logger)
+                logger.info("metrics: Prometheus scrapes http://\(listen)/metrics")
+            } catch {
+                logger.error("\(error); running without metrics")
+            }
+        }
+        for r in routers {
+            metrics?.state(r.configuration.name, r.state)
+            metrics?.priority(r.configuration.name, r.priority)
+        }
         var now = Monotonic.now()
         // What is known before the election: links, files, init_fail scripts.
         readTrackFiles(at: now)
@@ -314,6 +330,7 @@ public final class Daemon {
         }
         firewall.remove()
         routes.remove(plan.staticRoutes, for: "static")
+        metricsServer?.stop()
     }
 
     /// systemd's STATUS line: how many instances are in each state.
@@ -465,6 +482,7 @@ public final class Daemon {
                 }
             } catch {
                 interfaceRejections[socket.interfaceName, default: [:]][error.reason, default: 0] += 1
+                metrics?.rejected(socket.interfaceName, reason: error.reason)
                 rejections.note(error, on: socket.interfaceName, at: now, logger: logger)
                 continue
             }
@@ -472,15 +490,18 @@ public final class Daemon {
             guard let i = wiring.instanceOfVRID[s][vrid] else {
                 let rejection = Rejection.unknownVirtualRouter(vrid)
                 interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
+                metrics?.rejected(socket.interfaceName, reason: rejection.reason)
                 rejections.note(rejection, on: socket.interfaceName, at: now, logger: logger)
                 continue
             }
             do {
                 let actions = try routers[i].receive(received, at: now)
                 counters[i].advertsReceived += 1
+                metrics?.advertReceived(routers[i].configuration.name)
                 perform(actions, instance: i)
             } catch {
                 counters[i].rejections[error.reason, default: 0] += 1
+                metrics?.rejected(routers[i].configuration.name, reason: error.reason)
                 rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
             }
         }
@@ -510,6 +531,7 @@ public final class Daemon {
                     do {
                         try (wiring.transmitSocket[i] ?? wiring.sockets[wiring.socketOfInstance[i]]).send(payload, to: destination)
                         counters[i].advertsSent += 1
+                        metrics?.advertSent(name)
                     } catch {
                         logger.warning("(\(name)) sending advert: \(error)")
                     }
@@ -541,10 +563,12 @@ public final class Daemon {
                 logger.info("(\(name)) \(from) -> \(to): \(reason)")
                 counters[i].transitions += 1
                 if to == .master { counters[i].becameMaster += 1 }
+                metrics?.transition(name, to: to)
                 statusChanged = true
                 scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plan.notify)
             case let .priorityChanged(from, to):
                 logger.info("(\(name)) effective priority \(from) -> \(to)")
+                metrics?.priority(name, to)
             }
         }
     }

@@ -21,6 +21,8 @@ public struct DaemonPlan: Sendable {
     public var lvs = LVSPlan()
     /// `static_routes` / `static_rules`: in from start to exit, whatever the states.
     public var staticRoutes = RoutePlan()
+    /// `metrics_listen ADDR:PORT`: where Prometheus scrapes (nil: no metrics endpoint).
+    public var metricsListen: String?
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
 
@@ -208,6 +210,7 @@ public struct DaemonPlan: Sendable {
                           syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
         result.lvs = LVSPlan.make(config)
+        result.metricsListen = g.metricsListen
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
         return result

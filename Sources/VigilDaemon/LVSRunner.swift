@@ -44,8 +44,11 @@ final class LVSRunner {
         func take() -> [(Int, CheckOutcome)] { queue.withLock { q in defer { q = [] }; return q } }
     }
 
-    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner) {
+    private let metrics: Metrics?
+
+    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, metrics: Metrics? = nil) {
         self.plan = plan
+        self.metrics = metrics
         self.logger = logger
         self.scripts = scripts
         let health = plan.pools.map { pool in
@@ -84,6 +87,7 @@ final class LVSRunner {
 
     /// ha_suspend's view of the box, then the MISC_CHECKs and the NIO checkers.
     private func startCheckers() {
+        publishHealth()
         // ha_suspend: which virtual server addresses are here at start (later the VRRP
         // instances say when they add or remove theirs).
         if plan.pools.contains(where: { !$0.haSuspendAddresses.isEmpty }) {
@@ -114,7 +118,18 @@ final class LVSRunner {
             }
         }
         let inbox = self.inbox
-        let scheduler = CheckScheduler(tls: tls) { id, outcome in
+        var observe: (@Sendable (Int, Bool) -> Void)?
+        if let metrics {
+            let labels: [(String, String)] = plan.owner.map { owner in
+                let pool = plan.pools[owner.pool]
+                return (pool.key, pool.members[owner.member].endpoint)
+            }
+            observe = { id, up in
+                guard labels.indices.contains(id) else { return }
+                metrics.checkResult(virtualServer: labels[id].0, realServer: labels[id].1, up: up)
+            }
+        }
+        let scheduler = CheckScheduler(tls: tls, observe: observe) { id, outcome in
             inbox.put(id, outcome)
             wakeup.signal()
         }
@@ -147,6 +162,10 @@ final class LVSRunner {
     func advance(to now: Instant) {
         guard let misc else { return }
         let results = misc.advance(to: now)
+        for (id, outcome) in results where plan.owner.indices.contains(id) {
+            let (p, m) = plan.owner[id]
+            metrics?.checkResult(virtualServer: plan.pools[p].key, realServer: plan.pools[p].members[m].endpoint, up: outcome.isUp)
+        }
         if !results.isEmpty { record(results) }
     }
 
@@ -224,7 +243,18 @@ final class LVSRunner {
         apply(IPVSTable(), what: "removed")
     }
 
+    /// Health and weight of every real server as gauges (`metrics_listen`).
+    private func publishHealth() {
+        guard let metrics else { return }
+        for vs in status() {
+            for rs in vs.realServers {
+                metrics.realServer(virtualServer: vs.name, realServer: rs.address, healthy: rs.healthy, weight: rs.weight)
+            }
+        }
+    }
+
     private func apply(_ desired: IPVSTable, what: String) {
+        defer { publishHealth() }
         guard let driver else { return }
         let actual: IPVSTable
         do { actual = try driver.read() } catch {

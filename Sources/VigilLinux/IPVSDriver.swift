@@ -155,6 +155,34 @@ public final class IPVSDriver {
         try check(nla_nest_end(msg, nest), "nest end")
     }
 
+    /// A GET_DEST answer carrying `counters` (STATS64 and the connection counts, as the
+    /// kernel sends them), read back through the dump decoder.
+    static func countersRoundTrip(_ service: IPVSService.Key, _ destination: IPVSDestination, _ counters: IPVSCounters) throws -> [IPVSCounters] {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
+        defer { nlmsg_free(msg) }
+        _ = genlmsg_put(msg, 0, 0, 0x20, 0, 0, UInt8(IPVS_CMD_NEW_DEST), UInt8(IPVS_GENL_VERSION))
+        guard let nest = nla_nest_start(msg, Int32(IPVS_CMD_ATTR_DEST)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        var address = [UInt8](repeating: 0, count: 16)
+        for (i, b) in destination.key.address.bytes.enumerated() { address[i] = b }
+        _ = nla_put(msg, Int32(IPVS_DEST_ATTR_ADDR), 16, address)
+        _ = nla_put_u16(msg, Int32(IPVS_DEST_ATTR_PORT), destination.key.port.bigEndian)
+        _ = nla_put_u16(msg, Int32(IPVS_DEST_ATTR_ADDR_FAMILY), UInt16(destination.key.address.isIPv6 ? AF_INET6 : AF_INET))
+        _ = nla_put_u32(msg, Int32(IPVS_DEST_ATTR_ACTIVE_CONNS), counters.activeConnections ?? 0)
+        _ = nla_put_u32(msg, Int32(IPVS_DEST_ATTR_INACT_CONNS), counters.inactiveConnections ?? 0)
+        guard let stats = nla_nest_start(msg, Int32(IPVS_DEST_ATTR_STATS64)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        _ = nla_put_u64(msg, Int32(IPVS_STATS_ATTR_CONNS), counters.connections)
+        _ = nla_put_u64(msg, Int32(IPVS_STATS_ATTR_INPKTS), counters.inPackets)
+        _ = nla_put_u64(msg, Int32(IPVS_STATS_ATTR_OUTPKTS), counters.outPackets)
+        _ = nla_put_u64(msg, Int32(IPVS_STATS_ATTR_INBYTES), counters.inBytes)
+        _ = nla_put_u64(msg, Int32(IPVS_STATS_ATTR_OUTBYTES), counters.outBytes)
+        nla_nest_end(msg, stats)
+        nla_nest_end(msg, nest)
+        let c = Collector()
+        c.service = service
+        collect(msg, into: c)
+        return c.counters
+    }
+
     /// A NEW_DEST message for `destination` of `service` (with the service's settings too,
     /// which NEW_SERVICE would carry) as bytes, and what reading it back gives: the
     /// encoder and decoder checked against each other without a kernel.
@@ -189,6 +217,18 @@ public final class IPVSDriver {
         var services: [IPVSService] = []
         var destinations: [IPVSDestination] = []
         var service: IPVSService.Key?
+        var counters: [IPVSCounters] = []
+    }
+
+    /// The traffic counters of every service and destination (`ipvsadm -Ln --stats`).
+    public func readCounters() throws -> [IPVSCounters] {
+        var all: [IPVSCounters] = []
+        let services = try runDump(IPVS_CMD_GET_SERVICE, service: nil)
+        all += services.counters
+        for service in services.services {
+            all += try runDump(IPVS_CMD_GET_DEST, service: service.key).counters
+        }
+        return all
     }
 
     private func dumpServices() throws -> [IPVSService] {
@@ -228,8 +268,16 @@ public final class IPVSDriver {
         guard let header = nlmsg_hdr(message) else { return }
         var top = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(__IPVS_CMD_ATTR_MAX - 1) + 1)
         guard genlmsg_parse(header, 0, &top, Int32(__IPVS_CMD_ATTR_MAX - 1), nil) == 0 else { return }
-        if let s = top[Int(IPVS_CMD_ATTR_SERVICE)], let service = decodeService(s) { c.services.append(service) }
-        if let d = top[Int(IPVS_CMD_ATTR_DEST)], let destination = decodeDestination(d) { c.destinations.append(destination) }
+        if let s = top[Int(IPVS_CMD_ATTR_SERVICE)], let service = decodeService(s) {
+            c.services.append(service)
+            if let counters = decodeCounters(s, service: service.key, destination: nil) { c.counters.append(counters) }
+        }
+        if let d = top[Int(IPVS_CMD_ATTR_DEST)], let destination = decodeDestination(d) {
+            c.destinations.append(destination)
+            if let service = c.service, let counters = decodeCounters(d, service: service, destination: destination.key) {
+                c.counters.append(counters)
+            }
+        }
     }
 
     static func nested(_ attr: UnsafeMutablePointer<nlattr>, max: Int32) -> [UnsafeMutablePointer<nlattr>?]? {
@@ -264,6 +312,33 @@ public final class IPVSDriver {
         if let t = a[Int(IPVS_SVC_ATTR_TIMEOUT)] { service.timeout = nla_get_u32(t) }
         if let n = a[Int(IPVS_SVC_ATTR_NETMASK)] { service.netmask = nla_get_u32(n) }
         return service
+    }
+
+    /// The STATS64 nest of a service or destination (STATS on kernels before 4.1, where
+    /// the packet and connection counts are 32 bits), and a destination's connection counts.
+    static func decodeCounters(_ attr: UnsafeMutablePointer<nlattr>, service: IPVSService.Key,
+                               destination: IPVSDestination.Key?) -> IPVSCounters? {
+        let isDestination = destination != nil
+        let max = Int32(isDestination ? __IPVS_DEST_ATTR_MAX - 1 : __IPVS_SVC_ATTR_MAX - 1)
+        guard let a = nested(attr, max: max) else { return nil }
+        let stats64 = a[Int(isDestination ? IPVS_DEST_ATTR_STATS64 : IPVS_SVC_ATTR_STATS64)]
+        let stats32 = a[Int(isDestination ? IPVS_DEST_ATTR_STATS : IPVS_SVC_ATTR_STATS)]
+        guard let nest = stats64 ?? stats32, let s = nested(nest, max: Int32(__IPVS_STATS_ATTR_MAX - 1)) else { return nil }
+        func value(_ id: Int) -> UInt64 {
+            guard let v = s[Int(id)] else { return 0 }
+            return nla_len(v) >= 8 ? nla_get_u64(v) : UInt64(nla_get_u32(v))
+        }
+        var c = IPVSCounters(service: service, destination: destination)
+        c.connections = value(IPVS_STATS_ATTR_CONNS)
+        c.inPackets = value(IPVS_STATS_ATTR_INPKTS)
+        c.outPackets = value(IPVS_STATS_ATTR_OUTPKTS)
+        c.inBytes = value(IPVS_STATS_ATTR_INBYTES)
+        c.outBytes = value(IPVS_STATS_ATTR_OUTBYTES)
+        if isDestination {
+            c.activeConnections = a[Int(IPVS_DEST_ATTR_ACTIVE_CONNS)].map { nla_get_u32($0) }
+            c.inactiveConnections = a[Int(IPVS_DEST_ATTR_INACT_CONNS)].map { nla_get_u32($0) }
+        }
+        return c
     }
 
     static func decodeDestination(_ attr: UnsafeMutablePointer<nlattr>) -> IPVSDestination? {

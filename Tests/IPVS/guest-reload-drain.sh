@@ -45,7 +45,11 @@ vs() {  # PORT SCHEDULER REAL-SERVER-LINES...
     printf '%s' "$@"
     printf '}\n'
 }
-{ vs 80 rr "$(rs 198.51.100.11 80)" "$(rs 198.51.100.12 80)"
+metrics='global_defs {
+    metrics_listen 192.0.2.1:9100
+}
+'
+{ echo "$metrics"; vs 80 rr "$(rs 198.51.100.11 80)" "$(rs 198.51.100.12 80)"
   vs 81 rr "$(rs 198.51.100.11 80)"
   vs 9000 rr "$(rs 198.51.100.11 9000)" "$(rs 198.51.100.12 9000)"; } > "$W/vigil.conf"
 ip netns exec ${P}d "$VIGIL" run -f "$W/vigil.conf" --control-socket "$W/vigil.sock" > "$W/vigil.log" 2>&1 &
@@ -75,7 +79,7 @@ check "the held connection is answered ($first)" [ "$first" = "$server: one" ]
 echo "       held connection to $server; ipvs connections:"; ip netns exec ${P}d ipvsadm -Lnc | sed 's/^/         /'
 
 # Reload: port 9000 gains r3 and becomes wrr (edited in place), port 81 goes, port 80 stays.
-{ vs 80 rr "$(rs 198.51.100.11 80)" "$(rs 198.51.100.12 80)"
+{ echo "$metrics"; vs 80 rr "$(rs 198.51.100.11 80)" "$(rs 198.51.100.12 80)"
   vs 9000 wrr "$(rs 198.51.100.11 9000)" "$(rs 198.51.100.12 9000)" "$(rs 198.51.100.13 9000)"; } > "$W/vigil.conf"
 table > "$W/before"
 ctl reload > "$W/reload.txt" 2>&1; rc=$?
@@ -114,6 +118,17 @@ undrained() { table | grep -q -- "-a -t 192.0.2.100:9000 -r $ip:9000 -m -w 1"; }
 check "vigil undrain: weight 1 again" wait_until 3000 undrained
 ctl drain 192.0.2.100:9000 198.51.100.99:9000 > "$W/drain2.txt" 2>&1; rc=$?
 check "draining an unknown real server: exit 1 naming the real servers" bash -c "[ $rc = 1 ] && grep -q 'has no real server 198.51.100.99:9000' '$W/drain2.txt'"
+
+# The kernel's IPVS counters on metrics_listen.
+ip netns exec ${P}c python3 -c "import urllib.request; print(urllib.request.urlopen('http://192.0.2.1:9100/metrics', timeout=5).read().decode())" > "$W/metrics.txt" 2>&1
+value() { awk -v m="$1" 'index($0, m " ") == 1 { print $NF }' "$W/metrics.txt"; }
+conns=$(value 'vigil_ipvs_service_connections_total{service="TCP 192.0.2.100:9000"}')
+check "metrics: the 9000 service's connections_total counts the 7 connections made (got $conns)" [ "${conns:-0}" -ge 7 ]
+active=$(value "vigil_ipvs_real_server_active_connections{service=\"TCP 192.0.2.100:9000\",real_server=\"$ip:9000\"}")
+check "metrics: the held connection is active on $ip (got $active)" [ "${active%.*}" = 1 ]
+inbytes=$(value "vigil_ipvs_real_server_in_bytes_total{service=\"TCP 192.0.2.100:9000\",real_server=\"$ip:9000\"}")
+check "metrics: bytes in through $ip are counted (got $inbytes)" [ "${inbytes:-0}" -gt 0 ]
+grep '^vigil_ipvs' "$W/metrics.txt" | head -20 | sed 's/^/       /'
 
 kill -TERM $VPID; wait $VPID; STATUS=$?
 check "SIGTERM: vigil exits 0" [ "$STATUS" = 0 ]

@@ -19,6 +19,7 @@ drills=(
     "virtual-routes.sh"
     "strict-mode.sh"
     "reload.sh"
+    "metrics.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

@@ -35,6 +35,20 @@ import VRRP
         #expect(b.service?.key == mark && b.service?.scheduler == "sh")
     }
 
+    @Test func countersAreReadFromTheStatsNest() throws {
+        let key = IPVSService.Key.endpoint(.v4(IPv4Address(192, 0, 2, 100)), port: 80, protocol: .tcp)
+        let rs = IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, 1)), port: 80))
+        var sent = IPVSCounters(service: key, destination: rs.key)
+        sent.connections = 5_000_000_000  // past 32 bits: STATS64
+        sent.inPackets = 7
+        sent.outPackets = 9
+        sent.inBytes = 1 << 40
+        sent.outBytes = 12_345
+        sent.activeConnections = 3
+        sent.inactiveConnections = 11
+        #expect(try IPVSDriver.countersRoundTrip(key, rs, sent) == [sent])
+    }
+
     /// This machine's kernel has no IPVS: one clear error, no crash.
     @Test func withoutIPVSTheErrorSaysSo() {
         do {

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Prometheus metrics on metrics_listen, scraped over the lab's network: VRRP state,
+# priority, transitions, adverts, rejected packets by reason (from vrrp-inject), reloads,
+# and checker results and real server health (TCP_CHECK against a live and a dead real
+# server; this host has no IPVS, so checks run and only the metrics and logs see them).
+# IPVS traffic counters are proved in the guest (Tests/IPVS/guest-reload-drain.sh).
+source "$(dirname "$0")/lib.sh"
+INJECT=${INJECT:-$(dirname "$VIGIL")/vrrp-inject}
+echo "metrics_listen: Prometheus metrics"
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box bad 192.0.2.66/24
+lab_box web 192.0.2.20/24
+spawn "$LABDIR/web.log" ip netns exec "${LAB}web" python3 -m http.server 80 --bind 192.0.2.20 --directory "$LABDIR"
+HELPERS+=($!)
+conf=$(vrrp_conf lb1 100 version=2 advert=1 global="    metrics_listen 192.0.2.11:9100")
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+    real_server 192.0.2.21 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+EOF
+vigil_start lb1 "$conf"
+check "lb1 becomes master" wait_until 6000 has_vip lb1 192.0.2.100
+scrape() {  # PATH: the body (or the HTTP status on an error)
+    in_box bad python3 -c "
+import urllib.request, urllib.error, sys
+try:
+    print(urllib.request.urlopen('http://192.0.2.11:9100$1', timeout=3).read().decode(), end='')
+except urllib.error.HTTPError as e:
+    print('HTTP', e.code)" 2>&1
+}
+metric() {  # NAME{LABELS} → its value
+    scrape /metrics | awk -v m="$1" 'index($0, m " ") == 1 { print $2 }'
+}
+at_least() { local v; v=$(metric "$1"); [ -n "$v" ] && awk -v v="$v" -v n="$2" 'BEGIN { exit !(v >= n) }'; }
+equals() { local v; v=$(metric "$1"); [ -n "$v" ] && awk -v v="$v" -v n="$2" 'BEGIN { exit !(v == n) }'; }
+both_dead() {
+    equals 'vigil_real_server_healthy{virtual_server="192.0.2.100:80",real_server="192.0.2.21:80"}' 0 &&
+        equals 'vigil_real_server_weight{virtual_server="192.0.2.100:80",real_server="192.0.2.21:80"}' -1
+}
+types() { scrape /metrics | grep -q '^# TYPE vigil_vrrp_adverts_sent_total counter' && scrape /metrics | grep -q '^# TYPE vigil_vrrp_state gauge'; }
+gone() { ! scrape /metrics | grep -q vigil_; }
+
+check "vigil_vrrp_state is 2 (MASTER)" wait_until 3000 equals 'vigil_vrrp_state{instance="VI_1"}' 2
+check "vigil_vrrp_master is 1" equals 'vigil_vrrp_master{instance="VI_1"}' 1
+check "vigil_vrrp_priority is 100" equals 'vigil_vrrp_priority{instance="VI_1"}' 100
+check "one transition to MASTER counted" equals 'vigil_vrrp_transitions_total{instance="VI_1",to="MASTER"}' 1
+check "adverts sent are counted" wait_until 3000 at_least 'vigil_vrrp_adverts_sent_total{instance="VI_1"}' 2
+in_box bad "$INJECT" eth0 auth_password version=2 vrid=51 vip=192.0.2.100 interval=1 source=192.0.2.66 dest=192.0.2.11 count=7 > /dev/null
+check "7 adverts with a wrong password: rejected_packets_total{reason=auth_password} 7" wait_until 2000 equals 'vigil_vrrp_rejected_packets_total{place="VI_1",reason="auth_password"}' 7
+in_box bad "$INJECT" eth0 unknown_vrid version=2 vrid=51 vip=192.0.2.100 interval=1 source=192.0.2.66 dest=192.0.2.11 count=3 > /dev/null
+check "3 adverts for an unknown VRID, counted on the interface" wait_until 2000 equals 'vigil_vrrp_rejected_packets_total{place="eth0",reason="unknown_vrid"}' 3
+check "the live real server is healthy (1)" wait_until 5000 equals 'vigil_real_server_healthy{virtual_server="192.0.2.100:80",real_server="192.0.2.20:80"}' 1
+check "the dead real server is not (0), and out of the table (-1)" wait_until 5000 both_dead
+check "checker results are counted (down for the dead one)" wait_until 3000 at_least 'vigil_checker_results_total{virtual_server="192.0.2.100:80",real_server="192.0.2.21:80",result="down"}' 1
+check "checker results are counted (up for the live one)" wait_until 3000 at_least 'vigil_checker_results_total{virtual_server="192.0.2.100:80",real_server="192.0.2.20:80",result="up"}' 2
+kill -HUP "${PID[lb1]}"
+check "a reload is counted" wait_until 3000 equals 'vigil_reloads_total{result="ok"}' 1
+check "TYPE lines for counters and gauges" types
+check "another path: 404" test "$(scrape /other)" = "HTTP 404"
+scrape /metrics > "$LABDIR/metrics.txt"
+echo "       $(grep -vc '^#' "$LABDIR/metrics.txt") series exposed"
+daemon_stop lb1
+check "SIGTERM: the endpoint closes with the daemon" gone
+finish
