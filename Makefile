@@ -16,7 +16,7 @@ VIGIL      := .build/debug/vigil
 # Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs.
 IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping
 
-.PHONY: all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
+.PHONY: install systemd-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -41,7 +41,28 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: build unit-test compat-test check-examples integration-test ipvs-test
+test: build unit-test compat-test check-examples systemd-test integration-test ipvs-test
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.build/release/vigil]: the binary, the
+# hardened unit (its ExecStart follows PREFIX), the script-user drop-in as a file to copy,
+# and /etc/vigil/vigil.conf from etc/pair-master.conf unless one is there already.
+PREFIX ?= /usr/local
+BIN    ?= .build/release/vigil
+install: $(if $(filter .build/release/vigil,$(BIN)),release)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/vigil
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/local/sbin/vigil|$(PREFIX)/sbin/vigil|g' systemd/vigil.service > $(DESTDIR)/etc/systemd/system/vigil.service
+	chmod 0644 $(DESTDIR)/etc/systemd/system/vigil.service
+	install -D -m 0644 systemd/vigil-script-user.conf $(DESTDIR)$(PREFIX)/share/vigil/vigil-script-user.conf
+	@if [ -e $(DESTDIR)/etc/vigil/vigil.conf ]; then echo "==> kept the existing $(DESTDIR)/etc/vigil/vigil.conf"; \
+	else install -D -m 0640 etc/pair-master.conf $(DESTDIR)/etc/vigil/vigil.conf; \
+	  echo "==> installed an example $(DESTDIR)/etc/vigil/vigil.conf (etc/pair-master.conf): edit it, then systemctl enable --now vigil"; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# The unit: installs into a scratch root, verifies it and measures its exposure beside
+# Debian's keepalived.service (systemd-analyze security --offline=true; goal <= 2.5).
+systemd-test: build
+	Tests/systemd/check-unit.sh $(VIGIL)
 
 unit-test:
 	$(SWIFT) test

@@ -264,7 +264,7 @@ public final class Daemon {
         while !stop {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, nextWatchdog].compactMap { $0 }).min()
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, scripts.nextDeadline, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),

@@ -84,6 +84,9 @@ final class NotifyRunner {
         }
     }
 
+    /// When the oldest running script reaches its timeout (the loop wakes for it).
+    var nextDeadline: Instant? { running.map { $0.started + timeout }.min() }
+
     /// Collects finished scripts and kills overdue ones.
     func reap() {
         let now = Monotonic.now()

@@ -7,6 +7,7 @@
 //   vrrp-inject INTERFACE CASE [key=value ...]
 //   keys: version=2|3 vrid=51 priority=254 interval=1 (seconds) pass=secret
 //         vip=192.0.2.100 source=ADDR (0.0.0.0: the kernel picks) count=1 dest=224.0.0.18
+//         rate=N (packets per second, paced every millisecond; 0: as fast as it can)
 
 #if canImport(Glibc)
 import Glibc
@@ -46,7 +47,8 @@ var password = Array((options["pass"] ?? "secret").utf8)
 var vips = [address(options["vip"] ?? "192.0.2.100")]
 var source = address(options["source"] ?? "0.0.0.0")
 let destination = address(options["dest"] ?? "224.0.0.18")
-let count = max(1, min(Int(options["count"] ?? "1") ?? 1, 1_000_000))
+let count = max(1, min(Int(options["count"] ?? "1") ?? 1, 10_000_000))
+let rate = max(0, Int(options["rate"] ?? "0") ?? 0)
 var ttl: UInt8 = 255
 
 switch kind {
@@ -96,8 +98,20 @@ guard bound == 0 else { fail("SO_BINDTODEVICE \(interface): \(String(cString: st
 var target = sockaddr_in()
 target.sin_family = sa_family_t(AF_INET)
 target.sin_addr.s_addr = destination.value.bigEndian
+func monotonicNanoseconds() -> Int64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+}
 var sent = 0
-for _ in 0..<count {
+let started = monotonicNanoseconds()
+for i in 0..<count {
+    if rate > 0, i % max(1, rate / 1000) == 0 {
+        // Packet i is due at started + i/rate: sleep until then (bounded: never past 1 s).
+        let due = started + Int64(i) * 1_000_000_000 / Int64(rate)
+        let wait = due - monotonicNanoseconds()
+        if wait > 0 { usleep(UInt32(min(wait / 1000, 1_000_000))) }
+    }
     let n = packet.withUnsafeBytes { bytes in
         withUnsafePointer(to: &target) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -111,4 +125,5 @@ for _ in 0..<count {
     }
     sent += 1
 }
-print("vrrp-inject: sent \(sent) \(kind) packet(s) on \(interface)")
+let seconds = Double(monotonicNanoseconds() - started) / 1e9
+print("vrrp-inject: sent \(sent) \(kind) packet(s) on \(interface) in \((seconds * 1000).rounded() / 1000) s (\(Int(Double(sent) / max(seconds, 1e-9))) per second)")

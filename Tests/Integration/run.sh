@@ -20,6 +20,7 @@ drills=(
     "strict-mode.sh"
     "reload.sh"
     "metrics.sh"
+    "faults.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
