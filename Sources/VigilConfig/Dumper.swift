@@ -44,8 +44,15 @@ private final class Writer {
         text += String(repeating: "    ", count: depth) + s + "\n"
     }
 
-    func block(_ header: String, _ body: () -> Void) {
-        line(header + " {")
+    /// `braceOnNextLine`: the header's last word would swallow a `{` written after it (an
+    /// unclosed `${`, which takes the rest of the line, or a closing ` #`).
+    func block(_ header: String, braceOnNextLine: Bool = false, _ body: () -> Void) {
+        if braceOnNextLine {
+            line(header)
+            line("{")
+        } else {
+            line(header + " {")
+        }
         depth += 1
         body()
         depth -= 1
@@ -78,6 +85,16 @@ private final class Writer {
         line("\(keyword) \(command.contains("\"") ? command : Writer.word(command))")
     }
 
+    /// Whether the text's last `${` has no `}` after it: the lexer then reads to the end of
+    /// the line as one word.
+    static func endsInOpenExpansion(_ text: String) -> Bool {
+        let chars = Array(text)
+        guard let start = chars.indices.last(where: { $0 + 1 < chars.count && chars[$0] == "$" && chars[$0 + 1] == "{" }) else {
+            return false
+        }
+        return !chars[(start + 2)...].contains("}")
+    }
+
     /// A statement Vigil keeps as written, in words that the lexer reads back the same.
     func raw(_ statements: [Statement]) {
         for s in statements {
@@ -90,7 +107,8 @@ private final class Writer {
             // A trailing backslash would continue the line; an empty comment ends it first.
             if words.hasSuffix("\\") { words += " #" }
             if let children = s.block {
-                block(words) { raw(children) }
+                let swallows = words.hasSuffix(" #") || Self.endsInOpenExpansion(words)
+                block(words, braceOnNextLine: swallows) { raw(children) }
             } else {
                 line(words)
             }
