@@ -52,6 +52,14 @@ public final class VRRPSocket {
             if !receives {
                 var size: Int32 = 0
                 setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
+            } else {
+                // 1 MiB of queue (the default is ~200 KiB): a flood of bogus packets that
+                // outruns the loop for a moment must not crowd out the master's adverts.
+                // SO_RCVBUFFORCE passes net.core.rmem_max (CAP_NET_ADMIN); else the capped size.
+                var size: Int32 = 1 << 20
+                if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, 4) != 0 {
+                    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
+                }
             }
             if ipv6 {
                 try configureIPv6(index: index, name: name, source: source?.ipv6, multicast: multicast)
