@@ -62,6 +62,7 @@ install: $(if $(filter .build/release/vigil,$(BIN)),release)
 # The unit: installs into a scratch root, verifies it and measures its exposure beside
 # Debian's keepalived.service (systemd-analyze security --offline=true; goal <= 2.5).
 systemd-test: build
+	$(call install-missing,systemd)
 	Tests/systemd/check-unit.sh $(VIGIL)
 
 unit-test:

@@ -47,13 +47,14 @@ PY
 HELPERS+=($!)
 for _ in $(seq 100); do [ -S "$LABDIR/notify.sock" ] && break; sleep 0.02; done
 
-NOTIFY_SOCKET=$LABDIR/notify.sock vigil_start lb1 "$conf1"
+NOTIFY_SOCKET=$LABDIR/notify.sock WATCHDOG_USEC=400000 vigil_start lb1 "$conf1"
 vigil_start lb2 "$LABDIR/lb2.conf"
 check "lb1 (150) is master of VI_1 and VI_2" wait_until 3000 sh -c "ip -n ${LAB}lb1 -o addr | grep -q 192.0.2.100/ && ip -n ${LAB}lb1 -o addr | grep -q 192.0.2.101/"
 check "lb2 holds neither" wait_until 2000 lacks_vip lb2 192.0.2.100
 notified() { grep -q -- "$1" "$LABDIR/notify.txt"; }
 check "systemd hears READY=1 with a STATUS line" wait_until 2000 notified "READY=1 | STATUS=2 instance(s)"
 check "the STATUS line follows the election (2 MASTER)" wait_until 2000 notified "STATUS=2 instance(s): 2 MASTER"
+check "WatchdogSec=0.4 s: WATCHDOG=1 every 0.2 s" wait_until 2000 sh -c "[ \$(grep -c '^WATCHDOG=1' '$LABDIR/notify.txt') -ge 3 ]"
 
 ctl() { ip netns exec "${LAB}lb1" "$VIGIL" "$@" --socket "$LABDIR/lb1.sock"; }
 ctl status > "$LABDIR/status.txt" 2>&1
@@ -92,7 +93,11 @@ check "the changed VI_2 is master with its new VIP" wait_until 2000 has_vip lb1 
 check "VI_2 kept its old VIP" has_vip lb1 192.0.2.101
 check "lb1 logs VI_2 carrying on as master" log_has lb1 "(VI_2) INIT -> MASTER: configuration reloaded"
 check "VI_2 stays on lb1 (140 > 100): lb2 never takes it" holds_for 1000 lacks_vip lb2 192.0.2.101
-check "lb2 refused none of lb1's adverts" sh -c "! grep -q 'dropped packet' '$LABDIR/lb2.log'"
+# Between the two reloads (tens of ms) lb2 may see an advert with the old VIP list and
+# refuse it, as keepalived would; no more than that.
+refused=$(ip netns exec "${LAB}lb2" "$VIGIL" status --json --socket "$LABDIR/lb2.sock" | python3 -c "
+import json,sys; r=json.load(sys.stdin); print(sum(sum(i['rejections'].values()) for i in r['instances']))")
+check "lb2 refused at most the adverts sent between the two reloads ($refused, advert_int 100 ms)" test "$refused" -le 2
 
 # Reload 2: VI_2 removed from lb1, VI_3 added.
 { echo "$global"; instance VI_1 51 150 192.0.2.100/24; instance VI_3 53 150 192.0.2.103/24; } > "$conf1"
@@ -113,6 +118,7 @@ check "invalid file: the error is located ($(head -1 "$LABDIR/reload4.txt"))" gr
 check "invalid file: the daemon logs the refusal and keeps running" sh -c "grep -q 'reload refused' '$LABDIR/lb1.log' && kill -0 ${PID[lb1]}"
 check "invalid file: systemd's STATUS says the reload was refused" wait_until 1000 notified "last reload refused"
 ctl status > "$LABDIR/status2.txt" 2>&1
+cat "$LABDIR/status2.txt" | sed 's/^/       /'
 check "invalid file: vigil status shows the refusal and the running instances" sh -c "grep -q 'last reload: refused' '$LABDIR/status2.txt' && grep -Eq '^VI_3 .* MASTER' '$LABDIR/status2.txt'"
 cp "$LABDIR/good.conf" "$conf1"
 
