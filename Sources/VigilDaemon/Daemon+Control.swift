@@ -69,7 +69,7 @@ extension Daemon {
                 rejections: counters[i].rejections, faults: r.faults.map(\.description))
         }
         report.interfaceRejections = interfaceRejections
-        report.virtualServers = lvs.status()
+        report.virtualServers = lvs.status(counters: true)
         return report
     }
 

@@ -301,9 +301,14 @@ final class LVSRunner {
         return .success("\(member.endpoint) in \(virtualServer) \(on ? "drained (weight 0)" : "undrained (weight \(member.destination.weight))")")
     }
 
-    /// The virtual servers for `vigil status`.
-    func status() -> [StatusReport.VirtualServer] {
+    /// The virtual servers for `vigil status`; with `counters`, the kernel's traffic
+    /// counters too (one netlink dump, only when asked).
+    func status(counters withCounters: Bool = false) -> [StatusReport.VirtualServer] {
         let table = current()
+        var kernel: [String: [IPVSCounters]] = [:]
+        if withCounters, let driver, let all = try? driver.readCounters() {
+            for c in all { if let d = c.destination { kernel["\(c.service)|\(d)", default: []].append(c) } }
+        }
         return plan.pools.enumerated().map { p, pool in
             let service = pool.services.first.flatMap { table.services[$0.key] }
             return StatusReport.VirtualServer(
@@ -311,10 +316,19 @@ final class LVSRunner {
                 sorryServerIn: pool.sorry.map { service?.destinations[$0.key] != nil } ?? false,
                 checksSuspended: isSuspended(p),
                 realServers: pool.members.enumerated().map { m, member in
-                    StatusReport.RealServer(address: member.endpoint, healthy: health[p][m].isUp,
-                                            drained: drained.contains(Self.drainKey(pool, member)),
-                                            weight: service?.destinations[member.destination.key].map { Int($0.weight) },
-                                            configuredWeight: Int(member.destination.weight), lastCheck: lastCheck[p][m])
+                    var rs = StatusReport.RealServer(address: member.endpoint, healthy: health[p][m].isUp,
+                                                     drained: drained.contains(Self.drainKey(pool, member)),
+                                                     weight: service?.destinations[member.destination.key].map { Int($0.weight) },
+                                                     configuredWeight: Int(member.destination.weight), lastCheck: lastCheck[p][m])
+                    let counted = pool.services.flatMap { kernel["\($0.key)|\(member.destination.key)"] ?? [] }
+                    if !counted.isEmpty {
+                        rs.activeConnections = counted.reduce(0) { $0 + Int($1.activeConnections ?? 0) }
+                        rs.inactiveConnections = counted.reduce(0) { $0 + Int($1.inactiveConnections ?? 0) }
+                        rs.connections = counted.reduce(0) { $0 + $1.connections }
+                        rs.inBytes = counted.reduce(0) { $0 + $1.inBytes }
+                        rs.outBytes = counted.reduce(0) { $0 + $1.outBytes }
+                    }
+                    return rs
                 })
         }
     }

@@ -54,6 +54,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var weight: Int?
         public var configuredWeight: Int
         public var lastCheck: String?
+        /// The kernel's counters for this real server, summed over the virtual server's
+        /// services (nil without IPVS).
+        public var activeConnections: Int?
+        public var inactiveConnections: Int?
+        public var connections: UInt64?
+        public var inBytes: UInt64?
+        public var outBytes: UInt64?
     }
 
     public init(pid: Int32, configuration: String, uptime: Double, lastReload: String) {
@@ -94,12 +101,20 @@ public struct StatusReport: Codable, Sendable, Equatable {
             if vs.sorryServerIn { flags.append("sorry server in") }
             if vs.checksSuspended { flags.append("checks suspended (ha_suspend)") }
             out += "\n\(vs.name) (\(flags.joined(separator: ", ")))\n"
-            out += Self.align([["  REAL SERVER", "HEALTH", "WEIGHT", "LAST CHECK"]] + vs.realServers.map { r in
-                let weight = r.weight.map { "\($0)" } ?? "-"
-                let health = (r.healthy ? "up" : "down") + (r.drained ? " (drained)" : "")
-                return ["  " + r.address, health, r.weight == r.configuredWeight || r.weight == nil ? weight : "\(weight)/\(r.configuredWeight)",
-                        r.lastCheck ?? "-"]
-            })
+            let counters = vs.realServers.contains { $0.connections != nil }
+            out += Self.align([["  REAL SERVER", "HEALTH", "WEIGHT"] + (counters ? ["ACT/INACT", "CONNS", "BYTES IN/OUT"] : []) + ["LAST CHECK"]]
+                + vs.realServers.map { r in
+                    let weight = r.weight.map { "\($0)" } ?? "-"
+                    let health = (r.healthy ? "up" : "down") + (r.drained ? " (drained)" : "")
+                    var row = ["  " + r.address, health,
+                               r.weight == r.configuredWeight || r.weight == nil ? weight : "\(weight)/\(r.configuredWeight)"]
+                    if counters {
+                        row += [r.activeConnections.map { "\($0)/\(r.inactiveConnections ?? 0)" } ?? "-",
+                                r.connections.map { "\($0)" } ?? "-",
+                                r.inBytes.map { "\(Self.bytes($0))/\(Self.bytes(r.outBytes ?? 0))" } ?? "-"]
+                    }
+                    return row + [r.lastCheck ?? "-"]
+                })
         }
         return out
     }
@@ -113,6 +128,14 @@ public struct StatusReport: Codable, Sendable, Equatable {
                 c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// 1234567 → 1.2M (bytes, as ipvsadm --stats -n --human-readable would not: it has none).
+    static func bytes(_ n: UInt64) -> String {
+        let units = ["", "K", "M", "G", "T"]
+        var value = Double(n), unit = 0
+        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(n)" : "\((value * 10).rounded() / 10)\(units[unit])"
     }
 
     static func duration(_ seconds: Double) -> String {

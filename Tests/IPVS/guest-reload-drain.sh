@@ -111,7 +111,7 @@ news=$(for i in 1 2 3 4 5 6; do ip netns exec ${P}c python3 -c "
 import socket; s = socket.create_connection(('192.0.2.100', 9000), timeout=5); s.sendall(b'x\n'); print(s.makefile('rb').readline().decode().split(':')[0])"; done | sort | uniq -c | tr '\n' ' ')
 check "  new connections avoid $server ($news)" bash -c "! echo '$news' | grep -q ' $server\$\| $server '"
 ctl status > "$W/status.txt" 2>&1
-check "vigil status shows the drained real server" grep -qE "^  $ip:9000 +up \(drained\) +0/1" "$W/status.txt"
+check "vigil status shows the drained real server, its held connection active (ACT/INACT 1/…)" grep -qE "^  $ip:9000 +up \(drained\) +0/1 +1/[0-9]+ +[0-9]+ " "$W/status.txt"
 cat "$W/status.txt" | sed 's/^/       /'
 ctl undrain 192.0.2.100:9000 $ip:9000 > /dev/null 2>&1
 undrained() { table | grep -q -- "-a -t 192.0.2.100:9000 -r $ip:9000 -m -w 1"; }

@@ -81,6 +81,19 @@ import Testing
         #expect(table.contains("down: connection refused"))
     }
 
+    @Test func statusTableShowsTheKernelsCountersWhenThereAreAny() {
+        var r = Self.report()
+        r.virtualServers[0].realServers[0].activeConnections = 3
+        r.virtualServers[0].realServers[0].inactiveConnections = 7
+        r.virtualServers[0].realServers[0].connections = 1200
+        r.virtualServers[0].realServers[0].inBytes = 2_345_678
+        r.virtualServers[0].realServers[0].outBytes = 512
+        let table = r.table
+        #expect(table.contains("ACT/INACT  CONNS  BYTES IN/OUT  LAST CHECK"))
+        #expect(table.contains("3/7        1200   2.3M/512"))
+        #expect(!Self.report().table.contains("ACT/INACT"), "no IPVS, no counter columns")
+    }
+
     @Test func scriptUsersNeedCapabilitiesToSwitchTo() throws {
         var plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
                               scriptUser: .root, refusedCommands: [], notes: [])
