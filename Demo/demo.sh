@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: a failover drill you can watch. Two directors run `vigil run` on the
 # configuration embedded below; a client pings the VIP every 5 ms while the master is
-# stopped, comes back, and crashes. Everything lives in network namespaces that this
+# stopped, comes back, is handed over by the operator (`vigil status`, `vigil resign`,
+# `vigil priority … reset`), and crashes. Everything lives in network namespaces that this
 # script creates and deletes (also on Ctrl-C); addresses are from 192.0.2.0/24.
 #
 #   Demo/demo.sh [VIGIL_BINARY]      (root)
@@ -86,9 +87,32 @@ ping_stop
 say "${G}lb1 is MASTER again${R} after $(vip_added_ms lb1 $VIP "$t") ms (its Master_Down_Interval); lb2 back to BACKUP"
 note "client outage during the preemption: $(ping_outage_ms client) ms"
 echo
+ctl() { local box=$1; shift; ip netns exec "${LAB}$box" "$VIGIL" "$@" --socket "$LABDIR/$box.sock"; }
+say "${B}3. the operator${R}: vigil status on lb1 (its control socket)"
+ctl lb1 status | sed 's/^/           /'
+ping_start client $VIP
+sleep 0.5
+say "vigil resign VI_1 on lb1 — a maintenance handover without stopping anything"
+t=$(now_ns)
+note "$(ctl lb1 resign VI_1)"
+wait_until 3000 has_vip lb2 $VIP || die "lb2 did not take over after the resign"
+sleep 0.5
+ping_stop
+say "${G}lb2 is MASTER${R}: VIP added $(vip_added_ms lb2 $VIP "$t") ms after the resign (Skew_Time 648 ms)"
+note "client outage: $(ping_outage_ms client) ms; lb1 stays BACKUP at priority 1"
+ping_start client $VIP
+t=$(now_ns)
+note "$(ctl lb1 priority VI_1 reset)"
+wait_until 8000 has_vip lb1 $VIP || die "lb1 did not preempt after the reset"
+wait_until 2000 lacks_vip lb2 $VIP || die "lb2 kept the VIP"
+sleep 0.5
+ping_stop
+say "vigil priority VI_1 reset: ${G}lb1 is MASTER again${R} after $(vip_added_ms lb1 $VIP "$t") ms (it preempts at Master_Down_Interval)"
+note "client outage: $(ping_outage_ms client) ms"
+echo
 ping_start client $VIP
 sleep 1
-say "${B}3. crash${R}: SIGKILL to lb1 and its link cut — no goodbye advert"
+say "${B}4. crash${R}: SIGKILL to lb1 and its link cut — no goodbye advert"
 t=$(now_ns)
 daemon_kill lb1
 cut_link lb1
