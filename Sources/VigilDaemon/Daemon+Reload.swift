@@ -111,6 +111,7 @@ extension Daemon {
         for i in removed {
             logger.info("(\(routers[i].configuration.name)) removed from the configuration")
             perform(routers[i].shutdown(at: now), instance: i)
+            metrics?.forget(instance: routers[i].configuration.name)
         }
         var previousState: [Int: VRRPState] = [:]
         for (j, fate) in fates.enumerated() {

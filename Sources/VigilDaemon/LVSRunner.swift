@@ -351,6 +351,7 @@ final class LVSRunner {
             }
         }
         let oldKeys = Set(plan.pools.map(\.key))
+        let oldMembers = Set(plan.pools.flatMap { pool in pool.members.map { "\(pool.key)|\($0.endpoint)" } })
         var newPlan = newPlan
         newPlan.releaseAtExit = plan.releaseAtExit
         plan = newPlan
@@ -373,6 +374,11 @@ final class LVSRunner {
             // What this run owned and no longer configures is removed by the difference.
             apply(current(), what: "reloaded")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+        }
+        let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { "\(pool.key)|\($0.endpoint)" } })
+        for gone in oldMembers.subtracting(newMembers) {
+            let parts = gone.split(separator: "|", maxSplits: 1).map(String.init)
+            metrics?.forget(virtualServer: parts[0], realServer: parts[1])
         }
         let added = Set(plan.pools.map(\.key)).subtracting(oldKeys).count
         let removed = oldKeys.subtracting(plan.pools.map(\.key)).count

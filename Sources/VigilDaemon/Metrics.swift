@@ -14,6 +14,31 @@ final class Metrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let ipvs = Mutex<IPVSState>(IPVSState())
 
+    /// Every metric's name and help, in one place: the registry insists that a name always
+    /// comes with the same help text.
+    enum Name {
+        static func d(_ name: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        }
+        static var state: MetricNameDescriptor { d("vigil_vrrp_state", "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT") }
+        static var master: MetricNameDescriptor { d("vigil_vrrp_master", "1 while this box is master of the instance") }
+        static var priority: MetricNameDescriptor { d("vigil_vrrp_priority", "Effective priority (configured, moved by tracking or the operator)") }
+        static var transitions: MetricNameDescriptor { d("vigil_vrrp_transitions_total", "State transitions, by the state entered") }
+        static var advertsSent: MetricNameDescriptor { d("vigil_vrrp_adverts_sent_total", "VRRP advertisements sent") }
+        static var advertsReceived: MetricNameDescriptor { d("vigil_vrrp_adverts_received_total", "VRRP advertisements accepted") }
+        static var rejected: MetricNameDescriptor { d("vigil_vrrp_rejected_packets_total",
+                                "VRRP packets dropped, by reason (RFC 3768 section 7.1 checks and the decoder's)") }
+        static var reloads: MetricNameDescriptor { d("vigil_reloads_total", "Configuration reloads, applied or refused") }
+        static var checks: MetricNameDescriptor { d("vigil_checker_results_total", "Health check results") }
+        static var healthy: MetricNameDescriptor { d("vigil_real_server_healthy", "1 when every checker of the real server passes") }
+        static var weight: MetricNameDescriptor { d("vigil_real_server_weight", "Weight in the IPVS table (-1: not in the table)") }
+        static var active: MetricNameDescriptor { d("vigil_ipvs_real_server_active_connections", "Active connections now") }
+        static var inactive: MetricNameDescriptor { d("vigil_ipvs_real_server_inactive_connections", "Inactive connections now") }
+        static func kernel(_ prefix: String, _ name: String, _ help: String) -> MetricNameDescriptor {
+            d("\(prefix)_\(name)_total", help)
+        }
+    }
+
     private struct IPVSState: ~Copyable {
         var driver: IPVSDriver?
         var triedDriver = false
@@ -33,56 +58,62 @@ final class Metrics: Sendable {
     }
 
     func state(_ instance: String, _ state: VRRPState) {
-        registry.makeGauge(name: "vigil_vrrp_state", labels: [("instance", instance)],
-                           help: "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT").set(Self.code(state))
-        registry.makeGauge(name: "vigil_vrrp_master", labels: [("instance", instance)],
-                           help: "1 while this box is master of the instance").set(state == .master ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: Name.state, labels: [("instance", instance)]).set(Self.code(state))
+        registry.makeGauge(descriptor: Name.master, labels: [("instance", instance)]).set(state == .master ? 1.0 : 0.0)
+    }
+
+    /// A reload removed the instance: its gauges go (a stale `vigil_vrrp_master 1` would
+    /// count a master that no longer exists). Its counters stay, as counters do.
+    func forget(instance: String) {
+        let labels = [("instance", instance)]
+        for name in [Name.state, Name.master, Name.priority] {
+            registry.unregisterGauge(registry.makeGauge(descriptor: name, labels: labels))
+        }
+    }
+
+    /// A reload removed the real server: its gauges go.
+    func forget(virtualServer: String, realServer: String) {
+        let labels = [("virtual_server", virtualServer), ("real_server", realServer)]
+        for name in [Name.healthy, Name.weight] {
+            registry.unregisterGauge(registry.makeGauge(descriptor: name, labels: labels))
+        }
     }
 
     func priority(_ instance: String, _ value: UInt8) {
-        registry.makeGauge(name: "vigil_vrrp_priority", labels: [("instance", instance)],
-                           help: "Effective priority (configured, moved by tracking or the operator)").set(Double(value))
+        registry.makeGauge(descriptor: Name.priority, labels: [("instance", instance)]).set(Double(value))
     }
 
     func transition(_ instance: String, to state: VRRPState) {
-        registry.makeCounter(name: "vigil_vrrp_transitions_total", labels: [("instance", instance), ("to", state.description)],
-                             help: "State transitions, by the state entered").increment()
+        registry.makeCounter(descriptor: Name.transitions, labels: [("instance", instance), ("to", state.description)]).increment()
         self.state(instance, state)
     }
 
     func advertSent(_ instance: String) {
-        registry.makeCounter(name: "vigil_vrrp_adverts_sent_total", labels: [("instance", instance)],
-                             help: "VRRP advertisements sent").increment()
+        registry.makeCounter(descriptor: Name.advertsSent, labels: [("instance", instance)]).increment()
     }
 
     func advertReceived(_ instance: String) {
-        registry.makeCounter(name: "vigil_vrrp_adverts_received_total", labels: [("instance", instance)],
-                             help: "VRRP advertisements accepted").increment()
+        registry.makeCounter(descriptor: Name.advertsReceived, labels: [("instance", instance)]).increment()
     }
 
     /// A rejected packet: `place` is the instance, or the interface when no instance took it.
     func rejected(_ place: String, reason: String) {
-        registry.makeCounter(name: "vigil_vrrp_rejected_packets_total", labels: [("place", place), ("reason", reason)],
-                             help: "VRRP packets dropped, by reason (RFC 3768 section 7.1 checks and the decoder's)").increment()
+        registry.makeCounter(descriptor: Name.rejected, labels: [("place", place), ("reason", reason)]).increment()
     }
 
     func reload(ok: Bool) {
-        registry.makeCounter(name: "vigil_reloads_total", labels: [("result", ok ? "ok" : "refused")],
-                             help: "Configuration reloads, applied or refused").increment()
+        registry.makeCounter(descriptor: Name.reloads, labels: [("result", ok ? "ok" : "refused")]).increment()
     }
 
     func checkResult(virtualServer: String, realServer: String, up: Bool) {
-        registry.makeCounter(name: "vigil_checker_results_total",
-                             labels: [("virtual_server", virtualServer), ("real_server", realServer), ("result", up ? "up" : "down")],
-                             help: "Health check results").increment()
+        registry.makeCounter(descriptor: Name.checks,
+                             labels: [("virtual_server", virtualServer), ("real_server", realServer), ("result", up ? "up" : "down")]).increment()
     }
 
     func realServer(virtualServer: String, realServer: String, healthy: Bool, weight: Int?) {
         let labels = [("virtual_server", virtualServer), ("real_server", realServer)]
-        registry.makeGauge(name: "vigil_real_server_healthy", labels: labels,
-                           help: "1 when every checker of the real server passes").set(healthy ? 1.0 : 0.0)
-        registry.makeGauge(name: "vigil_real_server_weight", labels: labels,
-                           help: "Weight in the IPVS table (-1: not in the table)").set(Double(weight ?? -1))
+        registry.makeGauge(descriptor: Name.healthy, labels: labels).set(healthy ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: Name.weight, labels: labels).set(Double(weight ?? -1))
     }
 
     /// Reads the kernel's IPVS counters into the registry (on Prometheus' scrape).
@@ -99,7 +130,7 @@ final class Metrics: Sendable {
                 var labels = [("service", service)]
                 if let d = c.destination { labels.append(("real_server", "\(d)")) }
                 func total(_ name: String, _ value: UInt64, _ help: String) {
-                    let counter = registry.makeCounter(name: "\(prefix)_\(name)_total", labels: labels, help: help)
+                    let counter = registry.makeCounter(descriptor: Name.kernel(prefix, name, help), labels: labels)
                     let key = "\(prefix)_\(name)|\(labels.map { $0.1 }.joined(separator: "|"))"
                     let before = state.last[key] ?? 0
                     if value < before { counter.reset() }
@@ -112,12 +143,10 @@ final class Metrics: Sendable {
                 total("in_bytes", c.inBytes, "Bytes in (kernel counter)")
                 total("out_bytes", c.outBytes, "Bytes out (kernel counter)")
                 if let active = c.activeConnections {
-                    registry.makeGauge(name: "vigil_ipvs_real_server_active_connections", labels: labels,
-                                       help: "Active connections now").set(Double(active))
+                    registry.makeGauge(descriptor: Name.active, labels: labels).set(Double(active))
                 }
                 if let inactive = c.inactiveConnections {
-                    registry.makeGauge(name: "vigil_ipvs_real_server_inactive_connections", labels: labels,
-                                       help: "Inactive connections now").set(Double(inactive))
+                    registry.makeGauge(descriptor: Name.inactive, labels: labels).set(Double(inactive))
                 }
             }
         }

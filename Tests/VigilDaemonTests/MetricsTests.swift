@@ -45,6 +45,20 @@ import VRRP
         #expect(l.contains(#"vigil_real_server_weight{virtual_server="192.0.2.100:80",real_server="198.51.100.1:80"} -1.0"#))
     }
 
+    @Test func aRemovedInstanceOrRealServerLeavesNoGauge() {
+        let m = Metrics()
+        m.transition("VI_2", to: .master)
+        m.priority("VI_2", 100)
+        m.realServer(virtualServer: "192.0.2.100:80", realServer: "198.51.100.1:80", healthy: true, weight: 1)
+        m.forget(instance: "VI_2")
+        m.forget(virtualServer: "192.0.2.100:80", realServer: "198.51.100.1:80")
+        let text = m.registry.emitToString()
+        #expect(!text.contains(#"vigil_vrrp_master{instance="VI_2"}"#))
+        #expect(!text.contains(#"vigil_vrrp_priority{instance="VI_2"}"#))
+        #expect(!text.contains("vigil_real_server_healthy{"))
+        #expect(text.contains(#"vigil_vrrp_transitions_total{instance="VI_2",to="MASTER"} 1"#), "counters stay")
+    }
+
     /// This machine's kernel has no IPVS: a scrape still answers, without IPVS series.
     @Test func aScrapeWithoutIPVSStillAnswers() {
         let m = Metrics()
