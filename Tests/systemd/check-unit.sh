@@ -28,6 +28,28 @@ sed 's|/usr/local/sbin/vigil|'"$root"'/usr/local/sbin/vigil|g; s|/etc/vigil/vigi
 verify=$(systemd-analyze verify "$root/vigil.service" 2>&1 | grep -v "^$")
 check "systemd-analyze verify: no complaint${verify:+ ($verify)}" test -z "$verify"
 
+# The unit's own command lines, run as systemd would run them (paths moved into the
+# scratch root), in a namespace that has the example's eth0: ExecStartPre must pass,
+# ExecStart must start and stop cleanly on SIGTERM (root only: a network namespace).
+if [ "$(id -u)" = 0 ]; then
+    ns=vgunit$$
+    ip netns add $ns && ip -n $ns link add eth0 type veth peer name eth1 && ip -n $ns addr add 192.0.2.11/24 dev eth0 &&
+        ip -n $ns link set eth1 up && ip -n $ns link set eth0 up
+    trap 'ip netns del '$ns' 2>/dev/null; rm -rf "$root"' EXIT
+    mkdir -p "$root/run/vigil"
+    command_of() { sed -n "s|^$1=||p" "$root/vigil.service" | sed "s|/run/vigil/|$root/run/vigil/|g"; }
+    pre=$(command_of ExecStartPre)
+    ip netns exec $ns $pre > "$root/pre.txt" 2>&1; rc=$?
+    check "ExecStartPre passes on the installed example ($(tail -1 "$root/pre.txt"))" test $rc = 0
+    start=$(command_of ExecStart)
+    ip netns exec $ns $start --control-socket "$root/run/vigil/vigil.sock" > "$root/start.txt" 2>&1 &
+    daemon=$!
+    for _ in $(seq 50); do [ -s "$root/run/vigil/vigil.pid" ] && break; sleep 0.1; done
+    check "ExecStart runs the daemon (pid file written)" test -s "$root/run/vigil/vigil.pid"
+    kill -TERM $daemon; wait $daemon; rc=$?
+    check "  and SIGTERM stops it with exit 0 (got $rc)" test $rc = 0
+fi
+
 score() { systemd-analyze security --offline=true "$@" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'; }
 vigil=$(score "$root/etc/systemd/system/vigil.service")
 mkdir -p "$root/dropin/vigil.service.d"
