@@ -34,7 +34,7 @@ check "systemd-analyze verify: no complaint${verify:+ ($verify)}" test -z "$veri
 if [ "$(id -u)" = 0 ]; then
     ns=vgunit$$
     ip netns add $ns && ip -n $ns link add eth0 type veth peer name eth1 && ip -n $ns addr add 192.0.2.11/24 dev eth0 &&
-        ip -n $ns link set eth1 up && ip -n $ns link set eth0 up
+        ip -n $ns link set eth1 up && ip -n $ns link set eth0 up && ip -n $ns link set lo up
     trap 'ip netns del '$ns' 2>/dev/null; rm -rf "$root"' EXIT
     mkdir -p "$root/run/vigil"
     command_of() { sed -n "s|^$1=||p" "$root/vigil.service" | sed "s|/run/vigil/|$root/run/vigil/|g"; }
@@ -48,6 +48,89 @@ if [ "$(id -u)" = 0 ]; then
     check "ExecStart runs the daemon (pid file written)" test -s "$root/run/vigil/vigil.pid"
     kill -TERM $daemon; wait $daemon; rc=$?
     check "  and SIGTERM stops it with exit 0 (got $rc)" test $rc = 0
+
+    # The whole job, confined as the unit confines it (capabilities, no_new_privs, the
+    # system call filter; Tests/systemd/confine.py): VRRP master with its VIP and
+    # gratuitous ARP, a notify script and a track script run, health checks on SwiftNIO
+    # threads, the metrics endpoint, the control socket, a live reload, SIGTERM.
+    ip netns exec $ns python3 -m http.server 8080 --bind 127.0.0.1 --directory "$root" > /dev/null 2>&1 &
+    web=$!
+    cat > "$root/confined.conf" <<CONF
+global_defs {
+    vrrp_version 3
+    metrics_listen 127.0.0.1:9100
+}
+vrrp_script up {
+    script "/bin/true"
+    interval 1
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    track_script {
+        up
+    }
+    notify_master "/bin/sh -c 'echo master > $root/notified'"
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    protocol TCP
+    real_server 127.0.0.1 8080 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+CONF
+    ip netns exec $ns setpriv --bounding-set -all,+net_admin,+net_raw \
+        python3 Tests/systemd/confine.py systemd/vigil.service \
+        "$root/usr/local/sbin/vigil" run -f "$root/confined.conf" --control-socket "$root/run/vigil/vigil.sock" \
+        > "$root/confined.log" 2>&1 &
+    daemon=$!
+    has_vip() { ip -n $ns -4 -o addr show dev eth0 | grep -q " 192.0.2.100/"; }
+    for _ in $(seq 100); do has_vip && break; sleep 0.1; done
+    check "confined: master with its VIP" has_vip
+    for _ in $(seq 50); do [ -s "$root/notified" ] && break; sleep 0.1; done
+    check "confined: notify_master ran" test -s "$root/notified"
+    scrape() { ip netns exec $ns python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9100/metrics', timeout=3).read().decode())" 2>/dev/null; }
+    for _ in $(seq 50); do scrape 2>/dev/null | grep -q 'vigil_real_server_healthy{.*} 1' && break; sleep 0.2; done
+    check "confined: a health check passed and the metrics endpoint answers" sh -c "$(declare -f scrape); ns=$ns; scrape | grep -q 'vigil_real_server_healthy{.*} 1'"
+    kill -HUP $daemon
+    for _ in $(seq 50); do grep -q "reloaded" "$root/confined.log" && break; sleep 0.1; done
+    check "confined: a live reload" grep -q "reloaded .*1 unchanged" "$root/confined.log"
+    ip netns exec $ns "$root/usr/local/sbin/vigil" status --socket "$root/run/vigil/vigil.sock" > "$root/status.txt" 2>&1
+    check "confined: vigil status over the control socket" grep -Eq "^VI_1 +eth0 +51 +MASTER" "$root/status.txt"
+    kill -TERM $daemon; wait $daemon; rc=$?
+    check "confined: SIGTERM, exit 0 (got $rc)" test $rc = 0
+    check "confined: the VIP is removed" sh -c "! ip -n $ns -4 -o addr show dev eth0 | grep -q ' 192.0.2.100/'"
+    refused=$(grep -v "^confine.py:" "$root/confined.log" | grep -ci "operation not permitted\|EPERM")
+    check "confined: no call refused by the sandbox ($refused in the log)" test "$refused" = 0
+    [ $failed = 0 ] || sed 's/^/      /' "$root/confined.log" | tail -20
+    kill $web 2>/dev/null; wait $web 2>/dev/null
+
+    # script_user: refused without the drop-in's capabilities, working with them.
+    sed "s|^global_defs {|global_defs {\n    script_user nobody|; s|echo master > $root/notified|id -u > $root/drop/uid|" \
+        "$root/confined.conf" > "$root/user.conf"
+    mkdir -p "$root/drop" && chmod 1777 "$root/drop" && chmod 755 "$root"
+    ip netns exec $ns setpriv --bounding-set -all,+net_admin,+net_raw \
+        python3 Tests/systemd/confine.py systemd/vigil.service \
+        "$root/usr/local/sbin/vigil" run -f "$root/user.conf" --control-socket "" > "$root/user1.log" 2>&1; rc=$?
+    check "script_user without the drop-in: refused at start, saying what to install (exit $rc)" \
+        sh -c "[ $rc = 1 ] && grep -q 'vigil-script-user.conf' '$root/user1.log'"
+    ip netns exec $ns setpriv --bounding-set -all,+net_admin,+net_raw,+setuid,+setgid,+kill \
+        python3 Tests/systemd/confine.py systemd/vigil.service:systemd/vigil-script-user.conf \
+        "$root/usr/local/sbin/vigil" run -f "$root/user.conf" --control-socket "" > "$root/user2.log" 2>&1 &
+    daemon=$!
+    for _ in $(seq 100); do [ -s "$root/drop/uid" ] && break; sleep 0.1; done
+    check "script_user with the drop-in: notify_master runs as nobody (uid $(cat "$root/drop/uid" 2>/dev/null))" \
+        test "$(cat "$root/drop/uid" 2>/dev/null)" = "$(id -u nobody)"
+    kill -TERM $daemon; wait $daemon
 fi
 
 score() { systemd-analyze security --offline=true "$@" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'; }
