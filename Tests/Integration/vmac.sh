@@ -28,6 +28,19 @@ check "the client reaches the VIP" wait_until 2000 client_pings
 check "the client's neighbour entry for the VIP is the virtual MAC" client_sees_vmac
 ip netns exec "${LAB}sw" timeout 3 tcpdump -i br0 -nn -e -c 3 -l vrrp > "$LABDIR/vmac.txt" 2>/dev/null
 check "adverts leave from the virtual MAC" grep -q "^[0-9:. ]*$VMAC > 01:00:5e:00:00:12" "$LABDIR/vmac.txt"
+# A live reload keeps the macvlan: unchanged, then with a new priority (a changed
+# instance reuses the macvlan of the same name; its VIP stays on it, the client's entry too).
+index() { ip -n "${LAB}$1" -o link show vrrp.51 | cut -d: -f1; }
+before=$(index lb1)
+kill -HUP "${PID[lb1]}"
+check "reload (unchanged): the instance runs on" wait_until 2000 log_has lb1 "1 unchanged, 0 changed"
+sed -i 's/priority 100/priority 110/' "$c1"
+kill -HUP "${PID[lb1]}"
+check "reload (priority 110): the instance changed and carries on as master" wait_until 2000 log_has lb1 "0 unchanged, 1 changed"
+check "  the same vrrp.51 (ifindex $before), not a new one" test "$(index lb1)" = "$before"
+check "  the VIP is on it" wait_until 1000 vip_on_vmac lb1
+check "  and lb2 never took it" lacks_vip lb2 $VIP
+sed -i 's/priority 110/priority 100/' "$c1"
 daemon_stop lb1
 check "SIGTERM on lb1: lb2 takes the VIP on its vrrp.51" wait_until 2000 vip_on_vmac lb2
 check "  lb1's vrrp.51 is removed on exit" lacks_vmac lb1
