@@ -85,6 +85,11 @@ check "  the VIPs stay together on lb2" holds_for 1000 both_on lb2
 in_box lb1 ip link set trk0 up
 check "link back: lb1 takes both VIPs back" wait_until 3000 both_on lb1
 check "  lb2 releases both" wait_until 1000 neither_on lb2
+# A live reload of the same file: the group and both members run on untouched.
+lines=$(wc -l < "$LABDIR/lb1.log")
+kill -HUP "${PID[lb1]}"
+check "reload: both members unchanged" wait_until 2000 log_has lb1 "2 unchanged, 0 changed, 0 added, 0 removed"
+check "  no transition, no group change, the VIPs stay" sh -c "holds() { ip -n ${LAB}lb1 -4 -o addr | grep -q ' 192.0.2.100/' && ip -n ${LAB}lb1 -4 -o addr | grep -q ' 192.0.2.101/'; }; holds && ! tail -n +$((lines + 1)) '$LABDIR/lb1.log' | grep -q -- '->'"
 daemon_stop lb1
 check "SIGTERM: lb2 takes both" wait_until 2000 both_on lb2
 check "  lb1's FIFO (created by vigil) is removed on exit" test ! -e "$LABDIR/lb1.fifo"
