@@ -301,20 +301,49 @@ struct Preprocessor {
         return changed ? result : nil
     }
 
+    /// A definition that keeps expanding: too deep (it uses itself) or too large (each
+    /// level using the one below several times grows exponentially). Said once, at the
+    /// word that started it, and that word is dropped.
+    private struct RunawayExpansion: Error {
+        var message: String
+    }
+
+    /// Words one written word may expand to, all levels together.
+    static let maximumExpansionWords = 65536
+
     private func expand(_ tokens: [Token], depth: Int) -> [Token] {
         if definitions.isEmpty { return tokens }
         var out: [Token] = []
         out.reserveCapacity(tokens.count)
         for token in tokens {
+            guard token.kind == .word, token.text.contains("$") else {
+                out.append(token)
+                continue
+            }
+            var budget = Self.maximumExpansionWords
+            do {
+                out.append(contentsOf: try expandNested([token], depth: depth, budget: &budget))
+            } catch {
+                diagnostics.error("macro-recursion", at: token.location, error.message)
+            }
+        }
+        return out
+    }
+
+    private func expandNested(_ tokens: [Token], depth: Int, budget: inout Int) throws(RunawayExpansion) -> [Token] {
+        var out: [Token] = []
+        for token in tokens {
             guard token.kind == .word, token.text.contains("$"),
                   let text = substitute(token.text, multiLine: !token.quoted) else {
+                budget -= 1
+                guard budget >= 0 else {
+                    throw RunawayExpansion(message: "definitions expand this word to more than \(Self.maximumExpansionWords) words (a definition that uses another several times, nested?)")
+                }
                 out.append(token)
                 continue
             }
             if depth >= Self.maximumExpansionDepth {
-                diagnostics.error("macro-recursion", at: token.location,
-                                  "definitions nest deeper than \(Self.maximumExpansionDepth) levels (a definition that uses itself?)")
-                continue
+                throw RunawayExpansion(message: "definitions nest deeper than \(Self.maximumExpansionDepth) levels (a definition that uses itself?)")
             }
             if token.quoted {
                 // keepalived replaces names in the line's text, inside quotes too, before it
@@ -329,7 +358,7 @@ struct Preprocessor {
                     t.location = token.location
                     return t
                 }
-                out.append(contentsOf: expand(moved, depth: depth + 1))
+                out.append(contentsOf: try expandNested(moved, depth: depth + 1, budget: &budget))
                 continue
             }
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -340,7 +369,7 @@ struct Preprocessor {
                     t.location = token.location
                     return t
                 }
-                out.append(contentsOf: expand(moved, depth: depth + 1))
+                out.append(contentsOf: try expandNested(moved, depth: depth + 1, budget: &budget))
             }
         }
         return out
