@@ -56,7 +56,8 @@ public final class CheckScheduler: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let report: @Sendable (Int, CheckOutcome) -> Void
     private let tls: TLSClient?
-    private let suspended = Mutex<Set<Int>>([])
+    /// `ha_suspend`: shared with the MISC_CHECK runner (one registry, set by the LVS runner).
+    public let suspension: CheckSuspension
     /// Microseconds: the grid first checks are put on.
     static let slot: Int64 = 10_000
 
@@ -81,16 +82,17 @@ public final class CheckScheduler: Sendable {
     private let observe: (@Sendable (Int, Bool) -> Void)?
 
     public init(tls: TLSClient? = nil, threads: Int = min(System.coreCount, 4),
+                suspension: CheckSuspension = CheckSuspension(),
                 observe: (@Sendable (Int, Bool) -> Void)? = nil,
                 report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         self.tls = tls
+        self.suspension = suspension
         self.observe = observe
         self.report = report
     }
 
-    public func start(_ specs: [CheckSpec], suspended: Set<Int> = []) {
-        self.suspended.withLock { $0 = suspended }
+    public func start(_ specs: [CheckSpec]) {
         let start = NIODeadline.now()
         for spec in specs {
             if case .misc = spec.kind { continue }
@@ -104,19 +106,12 @@ public final class CheckScheduler: Sendable {
         }
     }
 
-    /// `ha_suspend`: stops (or resumes) the rounds of these checkers.
-    public func setSuspended(_ ids: [Int], _ suspend: Bool) {
-        suspended.withLock { set in
-            if suspend { set.formUnion(ids) } else { set.subtract(ids) }
-        }
-    }
-
     /// `cycle`: when this round of checks began. The next round begins delay_loop after
     /// it (not after the check ended), so a slow check or a retry never stretches the
     /// period: a thousand servers at delay_loop 1 s are a thousand checks a second.
     private func run(_ state: State, attempt: Int, cycle: NIODeadline) {
         let spec = state.spec
-        if attempt == 0, suspended.withLock({ $0.contains(spec.id) }) {
+        if attempt == 0, suspension.contains(spec.id) {
             schedule(state, after: cycle)
             return
         }

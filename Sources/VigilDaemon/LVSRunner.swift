@@ -29,6 +29,8 @@ final class LVSRunner {
     private var misc: MiscCheckRunner?
     private(set) var wakeup: Wakeup?
     private let inbox = Inbox()
+    /// `ha_suspend`: the checkers skipping their rounds, read by both kinds of checker.
+    private let suspension = CheckSuspension()
     /// `ha_suspend`: per pool, which of its addresses are on this box now.
     private var present: [Set<InternetAddress>]
     /// `vigil drain VS RS`: weight 0 until undrained, by "pool key|member endpoint" (kept
@@ -103,9 +105,9 @@ final class LVSRunner {
                 if isSuspended(p) { logger.info("(\(plan.pools[p].name)) health checks suspended: its address is not on this box (ha_suspend)") }
             }
         }
-        let suspended = Set(plan.pools.indices.filter(isSuspended).flatMap(checkIDs))
-        let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), logger: logger)
-        misc.suspended = suspended
+        suspension.replace(with: Set(plan.pools.indices.filter(isSuspended).flatMap(checkIDs)))
+        let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), suspension: suspension,
+                                   logger: logger)
         if !misc.isEmpty { self.misc = misc }
         guard !plan.checks.isEmpty, let wakeup = wakeup ?? (try? Wakeup()) else { return }
         self.wakeup = wakeup
@@ -129,11 +131,11 @@ final class LVSRunner {
                 metrics.checkResult(virtualServer: labels[id].0, realServer: labels[id].1, up: up)
             }
         }
-        let scheduler = CheckScheduler(tls: tls, observe: observe) { id, outcome in
+        let scheduler = CheckScheduler(tls: tls, suspension: suspension, observe: observe) { id, outcome in
             inbox.put(id, outcome)
             wakeup.signal()
         }
-        scheduler.start(plan.checks, suspended: suspended)
+        scheduler.start(plan.checks)
         self.scheduler = scheduler
         logger.info("health checks: \(plan.checks.count) checker(s) started")
     }
@@ -150,8 +152,7 @@ final class LVSRunner {
             let after = isSuspended(p)
             guard before != after else { continue }
             logger.info("(\(plan.pools[p].name)) health checks \(after ? "suspended: its address left this box" : "resumed: its address is on this box") (ha_suspend)")
-            scheduler?.setSuspended(checkIDs(p), after)
-            if after { misc?.suspended.formUnion(checkIDs(p)) } else { misc?.suspended.subtract(checkIDs(p)) }
+            suspension.set(checkIDs(p), suspended: after)
         }
     }
 

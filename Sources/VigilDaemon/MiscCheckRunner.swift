@@ -30,11 +30,14 @@ final class MiscCheckRunner {
 
     private var checks: [Check] = []
     private let logger: Logger
-    /// `ha_suspend`: checks that skip their runs (a running one finishes).
-    var suspended: Set<Int> = []
+    /// `ha_suspend`: checks that skip their runs (a running one finishes); the registry
+    /// the NIO checkers read too.
+    private let suspension: CheckSuspension
 
-    init(_ specs: [CheckSpec], defaultUser: ScriptCredentials, now: Instant, logger: Logger) {
+    init(_ specs: [CheckSpec], defaultUser: ScriptCredentials, now: Instant, suspension: CheckSuspension = CheckSuspension(),
+         logger: Logger) {
         self.logger = logger
+        self.suspension = suspension
         for spec in specs {
             guard case let .misc(command, timeout, dynamic, user, group) = spec.kind else { continue }
             var credentials = defaultUser
@@ -79,7 +82,7 @@ final class MiscCheckRunner {
                 }
             }
             if checks[i].pid == nil, now >= checks[i].nextRun {
-                if suspended.contains(checks[i].id) {
+                if suspension.contains(checks[i].id) {
                     checks[i].nextRun = now + checks[i].delayLoop
                     continue
                 }

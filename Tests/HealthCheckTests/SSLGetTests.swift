@@ -100,13 +100,16 @@ import Testing
         let spec = CheckSpec(id: 7, kind: .http(target, HTTPGetChecker.Settings(urls: [.init(path: "/ok")])),
                              delayLoop: 20_000, retry: 0)
         let reports = Mutex<[(Int, CheckOutcome)]>([])
-        let scheduler = CheckScheduler(threads: 2) { id, outcome in reports.withLock { $0.append((id, outcome)) } }
+        let suspension = CheckSuspension([7])
+        let scheduler = CheckScheduler(threads: 2, suspension: suspension) { id, outcome in
+            reports.withLock { $0.append((id, outcome)) }
+        }
         defer { scheduler.stop() }
-        scheduler.start([spec], suspended: [7])
+        scheduler.start([spec])
         // Fifteen delay_loops suspended: not one request.
         Thread.sleep(0.3)
         #expect(seen.heads.withLock { $0.count } == 0)
-        scheduler.setSuspended([7], false)
+        suspension.set([7], suspended: false)
         var waited = 0
         while seen.heads.withLock({ $0.count }) < 2 && waited < 100 { Thread.sleep(0.05); waited += 1 }
         #expect(seen.heads.withLock { $0.count } >= 2)
