@@ -441,7 +441,7 @@ private final class Writer {
             opt("virtualhost", v.virtualhost.map(Writer.word))
             opt("sorry_server", v.sorryServer)
             flag("sorry_server_inhibit", v.sorryServerInhibit)
-            opt("sorry_server_lvs_method", v.sorryServerForwardingMethod?.rawValue)
+            opt("sorry_server_lvs_method", v.sorryServerForwardingMethod.map { m in v.sorryServerTunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
             opt("quorum", v.quorum)
             opt("hysteresis", v.hysteresis)
             script("quorum_up", v.quorumUp)

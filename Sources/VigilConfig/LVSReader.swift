@@ -32,7 +32,7 @@ extension ModelBuilder {
                       let address = address(args[0], what: "sorry_server") else { break }
                 v.sorryServer = RealServerAddress(address: address, port: args.count > 1 ? port(args[1]) : nil)
             case "sorry_server_inhibit": v.sorryServerInhibit = flag(s)
-            case "sorry_server_lvs_method": v.sorryServerForwardingMethod = readForwardingMethod(s)
+            case "sorry_server_lvs_method": (v.sorryServerForwardingMethod, v.sorryServerTunnel) = readForwarding(s)
             case "quorum": v.quorum = integer(s, 1...Int(UInt32.max))
             case "hysteresis": v.hysteresis = integer(s, 0...Int(UInt32.max))
             case "quorum_up": v.quorumUp = command(s)
@@ -150,15 +150,6 @@ extension ModelBuilder {
             return (method, nil)
         }
         return (method, tunnel)
-    }
-
-    func readForwardingMethod(_ s: Statement) -> ForwardingMethod? {
-        guard let word = word(s, "NAT, DR or TUN") else { return nil }
-        guard let method = ForwardingMethod(rawValue: word.uppercased()) else {
-            diagnostics.error("bad-lb-kind", at: s.arguments[0].location, "\(s.name) '\(word)' is not NAT, DR or TUN")
-            return nil
-        }
-        return method
     }
 
     /// Options every checker shares; a virtual or real server may set them as defaults.

@@ -144,7 +144,10 @@ public struct LVSPlan: Sendable {
                                       inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty,
                                       notifyUp: rs.notifyUp, notifyDown: rs.notifyDown))
             }
-            let sorry = vs.sorryServer.map { destination($0, vs: vs, rs: nil, servicePort: port, forwarding: vs.sorryServerForwardingMethod) }
+            let sorry = vs.sorryServer.map {
+                destination($0, vs: vs, rs: nil, servicePort: port, forwarding: vs.sorryServerForwardingMethod,
+                            tunnel: vs.sorryServerTunnel)
+            }
             var services: [IPVSService] = []
             for key in keys {
                 var flags: UInt32 = 0
@@ -297,8 +300,9 @@ public struct LVSPlan: Sendable {
         }
     }
 
+    /// `forwarding`/`tunnel`: the sorry server's own `sorry_server_lvs_method`.
     static func destination(_ endpoint: RealServerAddress, vs: VirtualServer, rs: RealServer?, servicePort: UInt16,
-                            forwarding: ForwardingMethod? = nil) -> IPVSDestination {
+                            forwarding: ForwardingMethod? = nil, tunnel ownTunnel: TunnelOptions? = nil) -> IPVSDestination {
         let method = forwarding ?? rs?.forwardingMethod ?? vs.forwardingMethod ?? .nat
         let fwd: IPVSDestination.Forwarding
         switch method {
@@ -306,9 +310,10 @@ public struct LVSPlan: Sendable {
         case .dr: fwd = .route
         case .tun: fwd = .tunnel
         }
-        // keepalived: a real server's own `lvs_method` sets its tunnel (plain TUN: IPIP);
-        // without one it takes the virtual server's, as the sorry server does.
-        let tunnel = fwd != .tunnel ? nil : (rs?.forwardingMethod != nil ? rs?.tunnel : vs.tunnel)
+        // keepalived: a real server's (or the sorry server's) own `lvs_method` sets its
+        // tunnel (plain TUN: IPIP); without one it takes the virtual server's.
+        let own = forwarding != nil || rs?.forwardingMethod != nil
+        let tunnel = fwd != .tunnel ? nil : (own ? (forwarding != nil ? ownTunnel : rs?.tunnel) : vs.tunnel)
         return IPVSDestination(key: .init(address: internet(endpoint.address), port: endpoint.port.map { UInt16($0) } ?? servicePort),
                                forwarding: fwd, weight: Int32(rs?.weight ?? 1),
                                upperThreshold: UInt32(rs?.upperThreshold ?? 0), lowerThreshold: UInt32(rs?.lowerThreshold ?? 0),

@@ -9,6 +9,8 @@ struct CheckerKeywordTests {
         virtual_server 192.0.2.100 80 {
             protocol TCP
             lvs_method TUN type gue port 6080 csum
+            sorry_server 203.0.113.9 80
+            sorry_server_lvs_method TUN type gre csum
             real_server 198.51.100.1 80 {
             }
             real_server 198.51.100.2 80 {
@@ -23,10 +25,12 @@ struct CheckerKeywordTests {
         let vs = result.configuration.virtualServers[0]
         #expect(vs.forwardingMethod == .tun && vs.tunnel == TunnelOptions(kind: .gue, port: 6080, checksum: .csum))
         #expect(vs.realServers.map(\.tunnel) == [nil, TunnelOptions(kind: .gre), nil])
+        #expect(vs.sorryServerForwardingMethod == .tun && vs.sorryServerTunnel == TunnelOptions(kind: .gre, checksum: .csum))
         // The dump writes the options back, and reads back the same.
         let dumped = Dumper.dump(result.configuration)
         #expect(dumped.contains("lb_kind TUN type gue port 6080 csum"))
         #expect(dumped.contains("lvs_method TUN type gre"))
+        #expect(dumped.contains("sorry_server_lvs_method TUN type gre csum"))
         #expect(load(dumped).configuration == result.configuration)
     }
 

@@ -233,6 +233,32 @@ import HealthCheck
         #expect(p.pools[0].haSuspendAddresses == [LVSPlanTests.vip] && p.pools[0].omega)
     }
 
+    /// The sorry server's method is read like any `lvs_method`: its own tunnel, plain TUN
+    /// as IPIP, and without one the virtual server's.
+    @Test func theSorryServerHasItsOwnTunnelOrTheVirtualServers() throws {
+        func sorry(_ line: String) throws -> IPVSDestination {
+            let p = LVSPlanTests.plan("""
+                virtual_server 192.0.2.100 80 {
+                    protocol TCP
+                    lvs_method TUN type gue port 6080
+                    sorry_server 203.0.113.9 80
+                    \(line)
+                }
+                """)
+            let key = IPVSService.Key.endpoint(LVSPlanTests.vip, port: 80, protocol: .tcp)
+            // No real server: the pool has no quorum and the sorry server is in.
+            return try #require(p.desired.services[key]?.destinations.values.first)
+        }
+        let own = try sorry("sorry_server_lvs_method TUN type gre csum")
+        #expect(own.forwarding == .tunnel && own.tunnelType == 2 && own.tunnelFlags == 1)
+        let plain = try sorry("sorry_server_lvs_method TUN")
+        #expect(plain.forwarding == .tunnel && plain.tunnelType == 0)
+        let inherited = try sorry("")
+        #expect(inherited.forwarding == .tunnel && inherited.tunnelType == 1 && inherited.tunnelPort == 6080)
+        let direct = try sorry("sorry_server_lvs_method DR")
+        #expect(direct.forwarding == .route && direct.tunnelType == 0)
+    }
+
     @Test func haSuspendOnAFirewallMarkIsSaidAndDropped() {
         let p = LVSPlanTests.plan("""
             virtual_server fwmark 7 {

@@ -96,6 +96,8 @@ public struct VirtualServer: Hashable, Sendable {
     public var sorryServer: RealServerAddress?
     public var sorryServerInhibit = false
     public var sorryServerForwardingMethod: ForwardingMethod?
+    /// `sorry_server_lvs_method TUN type …`: the sorry server's own tunnel.
+    public var sorryServerTunnel: TunnelOptions?
     public var quorum: Int?
     public var hysteresis: Int?
     public var quorumUp: String?
