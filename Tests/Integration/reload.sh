@@ -130,6 +130,9 @@ gap=$(awk -v a="$t_reload" -v b="$t_end" -v mac="$mac1" '$0 ~ mac && /vrid 51/ &
 check "VI_1's adverts never paused: longest gap ${gap} ms (advert_int 100 ms)" test "${gap:-9999}" -le 150
 garps=$(awk -v a="$t_reload" -v b="$t_end" -v mac="$mac1" '$0 ~ mac && /ARP/ && /who-has 192.0.2.100 / && / tell 192.0.2.100/ && $1 >= a && $1 <= b' "$LABDIR/wire.txt" | wc -l)
 check "no gratuitous ARP for VI_1's VIP during the reloads (saw $garps)" test "$garps" = 0
+silence=$(sed -n 's/^\[\([0-9.]*\)\] .* bytes from.*/\1/p' "$LABDIR/client.ping" |
+    awk -v a="$t_reload" -v b="$t_end" '$1 >= a && $1 <= b { if (last) { g = $1 - last; if (g > max) max = g }; last = $1 } END { printf "%.0f", max * 1000 }')
+check "the client pinging VI_1's VIP every 5 ms never waited more than 50 ms across the reloads (longest ${silence} ms)" test "${silence:-9999}" -le 50
 
 # Resign and priority.
 ctl resign VI_1 > "$LABDIR/resign.txt" 2>&1
