@@ -65,7 +65,11 @@ counted=$(python3 -c "import json; r=json.load(open('$LABDIR/lb2.json')); print(
 dropped=$(in_box lb2 awk '$2 ~ /:0070$/ { d += $NF } END { print d + 0 }' /proc/net/raw)
 echo "       the backup rejected and counted $counted bogus adverts (auth_password); the kernel dropped $dropped at the full socket buffer"
 echo "$counted $dropped" >> "$LABDIR/flood-cpu.txt"
-check "flood: every advert is accounted for: counted by Vigil + dropped by the kernel = 1,000,000" test $((counted + dropped)) = 1000000
+# The kernel's count also holds any of the master's own adverts it dropped (about 10 sent
+# during the flood): counted + dropped is the flood plus those.
+extra=$((counted + dropped - 1000000))
+check "flood: every advert is accounted for: counted by Vigil + dropped by the kernel = 1,000,000 + $extra of the master's" \
+    sh -c "[ $extra -ge 0 ] && [ $extra -le 15 ]"
 check "flood: most reached the daemon (at least half)" test "$counted" -ge 500000
 check "flood: the log stays bounded (one line per reason per 10 s)" test "$(grep -c 'auth_password' "$LABDIR/lb2.log")" -le 4
 
