@@ -25,15 +25,7 @@ public final class ControlSocket {
     /// Binds `path` (an earlier run's socket file is replaced) with mode `mode`.
     public init(path: String, mode: mode_t = 0o600) throws(SystemCallError) {
         self.path = path
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw SystemCallError("control socket path \(path) is too long", errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
+        var address = try Self.address(path)
         // Another daemon answering there keeps its socket: taking it over would cut the
         // operator off from that one. A file nobody answers on is an earlier run's leftover.
         if (try? Self.request("", path: path, timeout: 1, connectOnly: true)) != nil {
@@ -62,6 +54,20 @@ public final class ControlSocket {
             throw e
         }
         fileDescriptor = fd
+    }
+
+    /// `path` as a socket address (at most 107 bytes).
+    static func address(_ path: String) throws(SystemCallError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw SystemCallError("control socket path \(path) is too long", errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        return address
     }
 
     deinit {
@@ -152,15 +158,7 @@ public final class ControlSocket {
     /// Client side: sends one request and returns the whole reply (`vigil status` …).
     public static func request(_ line: String, path: String, timeout seconds: Int = 10,
                                connectOnly: Bool = false) throws(SystemCallError) -> String {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw SystemCallError("control socket path \(path) is too long", errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
+        var address = try Self.address(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemCallError("socket(AF_UNIX)") }
         defer { close(fd) }

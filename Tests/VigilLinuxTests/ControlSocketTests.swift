@@ -61,9 +61,7 @@ import Testing
         let path = dir + "/vigil.sock"
         // A socket file nobody listens on (a crashed run's).
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        var address = try ControlSocket.address(path)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         close(fd)
         #expect(access(path, F_OK) == 0)
@@ -94,9 +92,7 @@ import Testing
         let path = dir + "/notify.sock"
         let listener = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(listener); unlink(path) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        var address = try ControlSocket.address(path)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         #expect(bound == 0)
         setenv("NOTIFY_SOCKET", path, 1)
