@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs inside the qemu guest (real IPVS): `vigil run` programs the table of its
-# virtual_server blocks, exactly; adopts a matching service left by someone else (edits
+# virtual_server blocks, exactly (IPv4, IPv6 with a /64 persistence granularity, fwmark); adopts a matching service left by someone else (edits
 # it in place), leaves a foreign service alone, and removes what it manages on SIGTERM.
 #   guest-vigil-table.sh REPO
 # IPVS tables are per network namespace; everything happens in namespace vgt.
@@ -55,6 +55,19 @@ virtual_server 192.0.2.100 8080 {
         }
     }
 }
+virtual_server 2001:db8::100 443 {
+    lb_algo wlc
+    lb_kind DR
+    protocol TCP
+    persistence_timeout 60
+    persistence_granularity ffff:ffff:ffff:ffff::
+    real_server 2001:db8::1 443 {
+        weight 2
+    }
+    real_server 2001:db8::2 443 {
+        weight 1
+    }
+}
 virtual_server fwmark 7 {
     lb_algo rr
     lb_kind TUN
@@ -86,6 +99,9 @@ sort > "$W/expected" <<TABLE
 -a -f 7 -r 203.0.113.7:0 -i -w 1 --tun-type ipip
 -A -t 192.0.2.100:8080 -s rr
 -a -t 192.0.2.100:8080 -r 198.51.100.4:8080 -m -w 10
+-A -t [2001:db8::100]:443 -s wlc -p 60 -M 64
+-a -t [2001:db8::100]:443 -r [2001:db8::1]:443 -g -w 2
+-a -t [2001:db8::100]:443 -r [2001:db8::2]:443 -g -w 1
 TABLE
 if cmp -s "$W/table" "$W/expected"; then
     ok "ipvsadm -Sn shows exactly the configured table (plus the foreign service)"
@@ -94,7 +110,7 @@ else
 fi
 check "the stale real server 198.51.100.9 was removed, the service kept (edited in place)" \
     sh -c "! ip netns exec $NS ipvsadm -Sn | grep -q 198.51.100.9"
-check "vigil logged what it did" grep -q "IPVS: programmed 4 virtual service(s)" "$W/vigil.log"
+check "vigil logged what it did" grep -q "IPVS: programmed 5 virtual service(s)" "$W/vigil.log"
 echo 1 > "$W/misc-status"
 gone() { ! in_ns ipvsadm -Sn | grep -q -- "-r 198.51.100.4:8080"; }
 i=0; while [ $i -lt 50 ] && ! gone; do sleep 0.1; i=$((i + 1)); done
@@ -113,6 +129,6 @@ ours() { in_ns ipvsadm -Sn | grep -q -- "-a -t 192.0.2.100:80 -r 198.51.100.1:80
 i=0; while [ $i -lt 100 ] && ! ours; do sleep 0.1; i=$((i + 1)); done
 kill -TERM $PID; wait $PID; PID=
 check "--dont-release-ipvs: SIGTERM leaves its services in the kernel" ours
-check "  and says so" grep -q "IPVS: left 4 virtual service(s) in place (--dont-release-ipvs)" "$W/vigil-keep.log"
+check "  and says so" grep -q "IPVS: left 5 virtual service(s) in place (--dont-release-ipvs)" "$W/vigil-keep.log"
 echo "--- vigil log"; cat "$W/vigil.log"
 exit $FAILED
