@@ -31,14 +31,19 @@ public struct CheckTarget: Sendable, Equatable {
     public var port: Int
     public var bindAddress: String?
     public var bindPort: Int?
+    /// `bind_if`: the connection leaves by this interface whatever the routing table says
+    /// (a link-local `bindto` needs it).
+    public var bindInterface: String?
     /// Microseconds for the whole exchange (keepalived's connect_timeout, default 5 s).
     public var timeout: Int64
 
-    public init(host: String, port: Int, bindAddress: String? = nil, bindPort: Int? = nil, timeout: Int64 = 5_000_000) {
+    public init(host: String, port: Int, bindAddress: String? = nil, bindPort: Int? = nil, bindInterface: String? = nil,
+                timeout: Int64 = 5_000_000) {
         self.host = host
         self.port = port
         self.bindAddress = bindAddress
         self.bindPort = bindPort
+        self.bindInterface = bindInterface
         self.timeout = timeout
     }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -22,6 +25,13 @@ enum Connector {
             .connectTimeout(.microseconds(target.timeout))
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
         if let initializer { bootstrap = bootstrap.channelInitializer(initializer) }
+        if let name = target.bindInterface {
+            // SO_BINDTOIFINDEX (Linux 5.0): the index fits NIO's integer socket options,
+            // where SO_BINDTODEVICE would need the name as a string.
+            let index = if_nametoindex(name)
+            guard index != 0 else { return loop.makeFailedFuture(CheckError.protocolError("bind_if \(name): no such interface")) }
+            bootstrap = bootstrap.channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 62)), value: SocketOptionValue(index))
+        }
         if let bind = target.bindAddress {
             do {
                 let address = try SocketAddress(ipAddress: bind, port: target.bindPort ?? 0)

@@ -165,7 +165,6 @@ extension ModelBuilder {
             if let args = arguments(s, 1...1, "a port") { o.bindPort = port(args[0]) }
         case "bind_if":
             o.bindInterface = word(s, "an interface name")
-            diagnostics.warning("unsupported", at: s.location, "'bind_if' is recognised, not applied by vigil yet: the check's connection leaves by the routing table (a link-local 'bindto' needs it)")
         case "connect_timeout": o.connectTimeout = seconds(s, 0.000001...Double(UInt32.max))
         case "retry", "nb_get_retry", "nb_sget_retry": o.retry = integer(s, 0...Int(UInt32.max))
         case "delay_before_retry": o.delayBeforeRetry = seconds(s, 0...Double(UInt32.max))

@@ -214,6 +214,7 @@ public struct LVSPlan: Sendable {
                 m.connectPort = m.connectPort ?? d.connectPort
                 m.bindTo = m.bindTo ?? d.bindTo
                 m.bindPort = m.bindPort ?? d.bindPort
+                m.bindInterface = m.bindInterface ?? d.bindInterface
                 m.connectTimeout = m.connectTimeout ?? d.connectTimeout
                 m.retry = m.retry ?? d.retry
                 m.delayBeforeRetry = m.delayBeforeRetry ?? d.delayBeforeRetry
@@ -225,7 +226,7 @@ public struct LVSPlan: Sendable {
         func target(_ o: CheckerOptions) -> CheckTarget {
             CheckTarget(host: (o.connectIP.map { "\($0)" }) ?? destination.key.address.description,
                         port: o.connectPort ?? Int(destination.key.port), bindAddress: o.bindTo.map { "\($0)" },
-                        bindPort: o.bindPort, timeout: o.connectTimeout ?? 5_000_000)
+                        bindPort: o.bindPort, bindInterface: o.bindInterface, timeout: o.connectTimeout ?? 5_000_000)
         }
         func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions, delayBeforeRetry: Int64 = 1_000_000) -> CheckSpec {
             // keepalived 2.2.7: warmup defaults to the delay_loop (first checks spread over

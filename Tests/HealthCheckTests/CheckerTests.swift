@@ -33,6 +33,22 @@ import Testing
         #expect(refused == .down("connection refused"))
     }
 
+    /// bind_if: through the named interface (here lo, which reaches 127.0.0.1); a name
+    /// that is not an interface is a down check that says so. (That it changes the way
+    /// out is proved in Tests/Integration/metrics.sh.)
+    @Test func bindIfUsesTheInterfaceOrSaysItIsMissing() throws {
+        let server = try Self.server()
+        defer { try? server.close().wait() }
+        let port = server.localAddress!.port!
+        let viaLo = try TCPChecker.check(CheckTarget(host: "127.0.0.1", port: port, bindInterface: "lo"), on: Self.group).wait()
+        #expect(viaLo == .up)
+        let missing = try TCPChecker.check(CheckTarget(host: "127.0.0.1", port: port, bindInterface: "vigil-none0"),
+                                           on: Self.group).wait()
+        #expect(missing == .down("bind_if vigil-none0: no such interface"))
+        let http = try Self.get(CheckTarget(host: "127.0.0.1", port: port, bindInterface: "lo"), [.init(path: "/ok", statusCodes: [200...200])])
+        #expect(http == .up)
+    }
+
     @Test func httpStatusAndDigest() throws {
         let server = try Self.server()
         defer { try? server.close().wait() }

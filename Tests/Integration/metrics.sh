@@ -2,7 +2,7 @@
 # Prometheus metrics on metrics_listen, scraped over the lab's network: VRRP state,
 # priority, transitions, adverts, rejected packets by reason (from vrrp-inject), reloads,
 # and checker results and real server health (TCP_CHECK against a live and a dead real
-# server; this host has no IPVS, so checks run and only the metrics and logs see them).
+# server, and the live one through bind_if lo; this host has no IPVS, so checks run and only the metrics and logs see them).
 # IPVS traffic counters are proved in the guest (Tests/IPVS/guest-reload-drain.sh).
 source "$(dirname "$0")/lib.sh"
 INJECT=${INJECT:-$(dirname "$VIGIL")/vrrp-inject}
@@ -26,6 +26,19 @@ virtual_server 192.0.2.100 80 {
     real_server 192.0.2.21 80 {
         TCP_CHECK {
             connect_timeout 1
+        }
+    }
+}
+EOF
+# The same live server checked through lo (bind_if): it cannot be reached that way.
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 81 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        TCP_CHECK {
+            connect_timeout 1
+            bind_if lo
         }
     }
 }
@@ -65,6 +78,9 @@ check "the live real server is healthy (1)" wait_until 5000 equals 'vigil_real_s
 check "the dead real server is not (0), and out of the table (-1)" wait_until 5000 both_dead
 check "checker results are counted (down for the dead one)" wait_until 3000 at_least 'vigil_checker_results_total{virtual_server="192.0.2.100:80",real_server="192.0.2.21:80",result="down"}' 1
 check "checker results are counted (up for the live one)" wait_until 3000 at_least 'vigil_checker_results_total{virtual_server="192.0.2.100:80",real_server="192.0.2.20:80",result="up"}' 2
+check "bind_if lo: the same live server is down through lo (the option is applied)" wait_until 5000 \
+    equals 'vigil_real_server_healthy{virtual_server="192.0.2.100:81",real_server="192.0.2.20:80"}' 0
+grep -o "(192.0.2.100:81 real server 192.0.2.20 80) down: .*" "$LABDIR/lb1.log" | head -1 | sed 's/^/       /'
 kill -HUP "${PID[lb1]}"
 check "a reload is counted" wait_until 3000 equals 'vigil_reloads_total{result="ok"}' 1
 check "TYPE lines for counters and gauges" types
