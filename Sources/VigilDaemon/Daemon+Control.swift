@@ -68,6 +68,9 @@ extension Daemon {
                 transitions: counters[i].transitions, becameMaster: counters[i].becameMaster,
                 rejections: counters[i].rejections, faults: r.faults.map(\.description))
         }
+        report.syncGroups = groups.map { g in
+            StatusReport.SyncGroup(name: g.name, state: g.state.description, members: g.members.map { routers[$0].configuration.name })
+        }
         report.interfaceRejections = interfaceRejections
         report.virtualServers = lvs.status(counters: true)
         return report

@@ -515,6 +515,7 @@ public final class Daemon {
         for (member, memberActions) in outcome.actions { execute(memberActions, instance: member) }
         if let t = outcome.groupTransition {
             logger.info("(\(groups[g].name)) sync group \(t.from) -> \(t.to)")
+            metrics?.groupState(groups[g].name, t.to)
             scripts.groupTransition(group: groups[g].name, to: t.to, scripts: plan.syncGroups[g].notify)
         }
     }

@@ -23,6 +23,7 @@ final class Metrics: Sendable {
         static var state: MetricNameDescriptor { d("vigil_vrrp_state", "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT") }
         static var master: MetricNameDescriptor { d("vigil_vrrp_master", "1 while this box is master of the instance") }
         static var priority: MetricNameDescriptor { d("vigil_vrrp_priority", "Effective priority (configured, moved by tracking or the operator)") }
+        static var groupState: MetricNameDescriptor { d("vigil_vrrp_sync_group_state", "Sync group state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT") }
         static var transitions: MetricNameDescriptor { d("vigil_vrrp_transitions_total", "State transitions, by the state entered") }
         static var advertsSent: MetricNameDescriptor { d("vigil_vrrp_adverts_sent_total", "VRRP advertisements sent") }
         static var advertsReceived: MetricNameDescriptor { d("vigil_vrrp_adverts_received_total", "VRRP advertisements accepted") }
@@ -60,6 +61,10 @@ final class Metrics: Sendable {
     func state(_ instance: String, _ state: VRRPState) {
         registry.makeGauge(descriptor: Name.state, labels: [("instance", instance)]).set(Self.code(state))
         registry.makeGauge(descriptor: Name.master, labels: [("instance", instance)]).set(state == .master ? 1.0 : 0.0)
+    }
+
+    func groupState(_ group: String, _ state: VRRPState) {
+        registry.makeGauge(descriptor: Name.groupState, labels: [("group", group)]).set(Self.code(state))
     }
 
     /// A reload removed the instance: its gauges go (a stale `vigil_vrrp_master 1` would

@@ -11,6 +11,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// The last reload's outcome ("never", "ok …", "refused …").
     public var lastReload: String
     public var instances: [Instance] = []
+    public var syncGroups: [SyncGroup] = []
     public var virtualServers: [VirtualServer] = []
     /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
     public var interfaceRejections: [String: [String: Int]] = [:]
@@ -35,6 +36,12 @@ public struct StatusReport: Codable, Sendable, Equatable {
         /// Rejected adverts by reason (RFC 3768 §7.1's checks and the decoder's).
         public var rejections: [String: Int]
         public var faults: [String]
+    }
+
+    public struct SyncGroup: Codable, Sendable, Equatable {
+        public var name: String
+        public var state: String
+        public var members: [String]
     }
 
     public struct VirtualServer: Codable, Sendable, Equatable {
@@ -95,6 +102,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
                             prio, master, i.virtualAddresses.joined(separator: ","), "\(i.advertsReceived)",
                             "\(i.advertsSent)", "\(i.transitions)", rejected]
                 })
+        }
+        if !syncGroups.isEmpty {
+            out += "\n" + Self.align([["SYNC GROUP", "STATE", "MEMBERS"]]
+                + syncGroups.map { [$0.name, $0.state, $0.members.joined(separator: ",")] })
         }
         for vs in virtualServers {
             var flags: [String] = ["quorum \(vs.quorum) \(vs.hasQuorum ? "held" : "LOST")"]

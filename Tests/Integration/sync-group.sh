@@ -89,6 +89,8 @@ check "  lb2 releases both" wait_until 1000 neither_on lb2
 lines=$(wc -l < "$LABDIR/lb1.log")
 kill -HUP "${PID[lb1]}"
 check "reload: both members unchanged" wait_until 2000 log_has lb1 "2 unchanged, 0 changed, 0 added, 0 removed"
+ip netns exec "${LAB}lb1" "$VIGIL" status --socket "$LABDIR/lb1.sock" > "$LABDIR/status.txt" 2>&1
+check "vigil status shows the group: G1 MASTER with VI_1 and VI_2 (kept through the reload)" grep -Eq "^G1 +MASTER +VI_1,VI_2$" "$LABDIR/status.txt"
 check "  no transition, no group change, the VIPs stay" sh -c "holds() { ip -n ${LAB}lb1 -4 -o addr | grep -q ' 192.0.2.100/' && ip -n ${LAB}lb1 -4 -o addr | grep -q ' 192.0.2.101/'; }; holds && ! tail -n +$((lines + 1)) '$LABDIR/lb1.log' | grep -q -- '->'"
 daemon_stop lb1
 check "SIGTERM: lb2 takes both" wait_until 2000 both_on lb2

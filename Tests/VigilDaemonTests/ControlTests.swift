@@ -45,6 +45,7 @@ import Testing
                   priorityOverride: 1, master: "192.0.2.12", masterPriority: 90, virtualAddresses: ["192.0.2.101", "192.0.2.102"],
                   advertsReceived: 900, advertsSent: 0, transitions: 3, becameMaster: 1, rejections: [:], faults: []),
         ]
+        r.syncGroups = [.init(name: "G1", state: "MASTER", members: ["VI_1", "VI_LONGER_NAME"])]
         r.virtualServers = [.init(name: "192.0.2.100:80", quorum: 1, hasQuorum: true, sorryServerIn: false, checksSuspended: false,
                                   realServers: [.init(address: "198.51.100.1:80", healthy: true, drained: true, weight: 0,
                                                       configuredWeight: 3, lastCheck: "up"),
@@ -75,6 +76,7 @@ import Testing
         #expect(second.contains("1 (set 1)"))
         #expect(second.contains("192.0.2.12 (90)"))
         let table = Self.report().table
+        #expect(table.contains("SYNC GROUP  STATE   MEMBERS\nG1          MASTER  VI_1,VI_LONGER_NAME\n"))
         #expect(table.contains("192.0.2.100:80 (quorum 1 held)"))
         #expect(table.contains("198.51.100.1:80  up (drained)"))
         #expect(table.contains("0/3"))

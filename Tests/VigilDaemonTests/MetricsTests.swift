@@ -17,6 +17,7 @@ import VRRP
         m.rejected("eth0", reason: "unknown_vrid")
         m.reload(ok: true)
         m.reload(ok: false)
+        m.groupState("G1", .fault)
         let l = Self.lines(m)
         #expect(l.contains("# TYPE vigil_vrrp_state gauge"))
         #expect(l.contains(#"vigil_vrrp_state{instance="VI_1"} 2.0"#))
@@ -30,6 +31,7 @@ import VRRP
         #expect(l.contains(#"vigil_vrrp_rejected_packets_total{place="eth0",reason="unknown_vrid"} 1"#))
         #expect(l.contains(#"vigil_reloads_total{result="ok"} 1"#))
         #expect(l.contains(#"vigil_reloads_total{result="refused"} 1"#))
+        #expect(l.contains(#"vigil_vrrp_sync_group_state{group="G1"} 3.0"#))
     }
 
     @Test func realServersAndChecks() {
