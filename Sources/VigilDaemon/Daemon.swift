@@ -293,7 +293,8 @@ public final class Daemon {
             if fds[4].revents != 0 { lvs.resultsArrived() }
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(socket: sockets[s], at: now) }
+            // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
+            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             for i in routers.indices {
                 if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
@@ -376,10 +377,10 @@ public final class Daemon {
         for (name, value) in fileNumbers where routers[i].tracking.tracks(.file, name) {
             perform(routers[i].track(.number(value), kind: .file, name: name, at: now), instance: i)
         }
-        for (name, reading) in readings + trackProcesses.readings.map({ ($0.name, $0.reading) })
-        where routers[i].tracking.tracks(.script, name) || routers[i].tracking.tracks(.process, name) {
-            let kind: PriorityTracking.Object.Kind = routers[i].tracking.tracks(.script, name) ? .script : .process
-            perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
+        for (kind, list) in [(PriorityTracking.Object.Kind.script, readings), (.process, trackProcesses.readings)] {
+            for (name, reading) in list where routers[i].tracking.tracks(kind, name) {
+                perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
+            }
         }
     }
 
@@ -462,8 +463,8 @@ public final class Daemon {
         }
     }
 
-    func drain(socket: VRRPSocket, at now: Instant) {
-        guard let s = wiring.sockets.firstIndex(where: { $0 === socket }) else { return }
+    func drain(socket s: Int, at now: Instant) {
+        let socket = wiring.sockets[s]
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
             do { packet = try socket.receive() } catch {

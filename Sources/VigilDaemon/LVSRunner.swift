@@ -33,9 +33,8 @@ final class LVSRunner {
     private let suspension = CheckSuspension()
     /// `ha_suspend`: per pool, which of its addresses are on this box now.
     private var present: [Set<InternetAddress>]
-    /// `vigil drain VS RS`: weight 0 until undrained, by "pool key|member endpoint" (kept
-    /// across reloads, not across restarts).
-    private var drained: Set<String> = []
+    /// `vigil drain VS RS`: weight 0 until undrained (kept across reloads, not restarts).
+    private var drained: Set<MemberKey> = []
     /// Per pool, per member: the last check's outcome, for `vigil status`.
     private var lastCheck: [[String?]]
 
@@ -208,7 +207,7 @@ final class LVSRunner {
         let health = self.health, quorate = self.quorate, weights = self.weights
         let plan = self.plan, drained = self.drained
         return plan.table({ p, m in health[p][m].isUp }, quorum: { quorate[$0] }, weight: { p, m in
-            drained.contains(Self.drainKey(plan.pools[p], plan.pools[p].members[m])) ? 0 : weights[p][m]
+            drained.contains(MemberKey(plan.pools[p], plan.pools[p].members[m])) ? 0 : weights[p][m]
         })
     }
 
@@ -276,7 +275,15 @@ final class LVSRunner {
 
     // MARK: - Operator requests and reload
 
-    private static func drainKey(_ pool: LVSPlan.Pool, _ member: LVSPlan.Member) -> String { "\(pool.key)|\(member.endpoint)" }
+    /// A real server as the operator names it, and as a reload recognises it.
+    private struct MemberKey: Hashable {
+        var virtualServer: String
+        var realServer: String
+        init(_ pool: LVSPlan.Pool, _ member: LVSPlan.Member) {
+            virtualServer = pool.key
+            realServer = member.endpoint
+        }
+    }
 
     /// `vigil drain` / `undrain`: the member's weight goes to 0 (established connections
     /// finish, new ones go elsewhere) or back. Returns what happened, or why not.
@@ -294,7 +301,7 @@ final class LVSRunner {
         guard Set(matches.map { $0.1.endpoint }).count == 1 else {
             return .failure(ControlError("\(realServer) is ambiguous in \(virtualServer): say ADDRESS:PORT"))
         }
-        let key = Self.drainKey(pool, member)
+        let key = MemberKey(pool, member)
         let changed = on ? drained.insert(key).inserted : drained.remove(key) != nil
         guard changed else { return .success("\(member.endpoint) in \(virtualServer) was already \(on ? "drained" : "not drained")") }
         logger.notice("(\(member.name)) \(on ? "drained by the operator: weight 0, established connections finish" : "undrained by the operator: weight \(member.destination.weight)")")
@@ -318,7 +325,7 @@ final class LVSRunner {
                 checksSuspended: isSuspended(p),
                 realServers: pool.members.enumerated().map { m, member in
                     var rs = StatusReport.RealServer(address: member.endpoint, healthy: health[p][m].isUp,
-                                                     drained: drained.contains(Self.drainKey(pool, member)),
+                                                     drained: drained.contains(MemberKey(pool, member)),
                                                      weight: service?.destinations[member.destination.key].map { Int($0.weight) },
                                                      configuredWeight: Int(member.destination.weight), lastCheck: lastCheck[p][m])
                     let counted = pool.services.flatMap { kernel["\($0.key)|\(member.destination.key)"] ?? [] }
@@ -345,27 +352,31 @@ final class LVSRunner {
         misc?.stop()
         misc = nil
         _ = inbox.take()
-        var oldHealth: [String: (RealServerHealth, String?, Int32?)] = [:]
+        // What a real server in both plans keeps: health, last result, misc_dynamic weight
+        // (only with as many checkers as before, or the health would not fit).
+        var carried: [MemberKey: (checkers: Int, health: RealServerHealth, lastCheck: String?, weight: Int32?)] = [:]
         for (p, pool) in plan.pools.enumerated() {
-            for (m, member) in pool.members.enumerated() where member.checks.count > 0 {
-                oldHealth["\(Self.drainKey(pool, member))|\(member.checks.count)"] = (health[p][m], lastCheck[p][m], weights[p][m])
+            for (m, member) in pool.members.enumerated() where !member.checks.isEmpty {
+                carried[MemberKey(pool, member)] = (member.checks.count, health[p][m], lastCheck[p][m], weights[p][m])
             }
         }
         let oldKeys = Set(plan.pools.map(\.key))
-        let oldMembers = Set(plan.pools.flatMap { pool in pool.members.map { "\(pool.key)|\($0.endpoint)" } })
+        let oldMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         var newPlan = newPlan
         newPlan.releaseAtExit = plan.releaseAtExit
         plan = newPlan
-        health = plan.pools.map { pool in
-            pool.members.map { member in
-                oldHealth["\(Self.drainKey(pool, member))|\(member.checks.count)"]?.0
-                    ?? RealServerHealth(checkerCount: member.checks.count, alpha: member.alpha)
+        let kept = plan.pools.map { pool in
+            pool.members.map { member in carried[MemberKey(pool, member)].flatMap { $0.checkers == member.checks.count ? $0 : nil } }
+        }
+        health = plan.pools.indices.map { p in
+            plan.pools[p].members.indices.map { m in
+                kept[p][m]?.health ?? RealServerHealth(checkerCount: plan.pools[p].members[m].checks.count, alpha: plan.pools[p].members[m].alpha)
             }
         }
-        lastCheck = plan.pools.map { pool in pool.members.map { oldHealth["\(Self.drainKey(pool, $0))|\($0.checks.count)"]?.1 } }
-        weights = plan.pools.map { pool in pool.members.map { oldHealth["\(Self.drainKey(pool, $0))|\($0.checks.count)"]?.2 } }
-        let keys = Set(plan.pools.flatMap { pool in pool.members.map { Self.drainKey(pool, $0) } })
-        drained.formIntersection(keys)
+        lastCheck = kept.map { $0.map { $0?.lastCheck } }
+        weights = kept.map { $0.map { $0?.weight } }
+        let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
+        drained.formIntersection(newMembers)
         let health = self.health
         quorate = plan.pools.enumerated().map { p, pool in pool.liveWeight { health[p][$0].isUp } >= pool.quorum }
         present = plan.pools.map { _ in [] }
@@ -376,10 +387,8 @@ final class LVSRunner {
             apply(current(), what: "reloaded")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
         }
-        let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { "\(pool.key)|\($0.endpoint)" } })
         for gone in oldMembers.subtracting(newMembers) {
-            let parts = gone.split(separator: "|", maxSplits: 1).map(String.init)
-            metrics?.forget(virtualServer: parts[0], realServer: parts[1])
+            metrics?.forget(virtualServer: gone.virtualServer, realServer: gone.realServer)
         }
         let added = Set(plan.pools.map(\.key)).subtracting(oldKeys).count
         let removed = oldKeys.subtracting(plan.pools.map(\.key)).count
