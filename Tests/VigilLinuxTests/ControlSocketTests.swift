@@ -23,26 +23,34 @@ import Testing
         }
     }
 
+    /// A client thread sends `request` while this thread serves `server`; the reply.
+    static func exchange(_ request: String, with server: ControlSocket, answer: (String) -> String) -> String? {
+        let reply = LockedBox<String?>(nil)
+        let path = server.path
+        let client = Thread {
+            let text = try? ControlSocket.request(request, path: path, timeout: 5)
+            reply.set(text ?? "(failed)")
+        }
+        client.start()
+        serve(server, until: { reply.get() != nil }, answer: answer)
+        return reply.get()
+    }
+
     @Test func oneRequestOneReplyAndRootOnlyMode() throws {
         let dir = Self.directory()
         defer { rmdir(dir) }
         let path = dir + "/vigil.sock"
-        let reply = LockedBox<String?>(nil)
+        let reply: String?
         do {
             let server = try ControlSocket(path: path)
             var st = stat()
             stat(path, &st)
             #expect(st.st_mode & 0o777 == 0o600)
-            let client = Thread {
-                let text = try? ControlSocket.request("status", path: path, timeout: 5)
-                reply.set(text ?? "(failed)")
-            }
-            client.start()
             // A long reply (bigger than one socket buffer) arrives whole.
             let long = String(repeating: "x", count: 300_000)
-            Self.serve(server, until: { reply.get() != nil }) { line in "ok\n\(line)\n\(long)" }
+            reply = Self.exchange("status", with: server) { line in "ok\n\(line)\n\(long)" }
         }
-        #expect(reply.get() == "ok\nstatus\n" + String(repeating: "x", count: 300_000) + "\n")
+        #expect(reply == "ok\nstatus\n" + String(repeating: "x", count: 300_000) + "\n")
         #expect(access(path, F_OK) != 0, "the socket file is removed with the server")
     }
 
@@ -73,17 +81,10 @@ import Testing
         let dir = Self.directory()
         defer { rmdir(dir) }
         let path = dir + "/vigil.sock"
-        let reply = LockedBox<String?>(nil)
-        do {
-            let server = try ControlSocket(path: path)
-            let client = Thread {
-                let text = try? ControlSocket.request(String(repeating: "a", count: 10_000), path: path, timeout: 5)
-                reply.set(text ?? "(failed)")
-            }
-            client.start()
-            Self.serve(server, until: { reply.get() != nil }) { _ in "ok\nnever" }
-        }
-        #expect(reply.get()?.hasPrefix("error: request longer than 4096 bytes") == true)
+        let server = try ControlSocket(path: path)
+        let reply = Self.exchange(String(repeating: "a", count: 10_000), with: server) { _ in "ok\nnever" }
+        withExtendedLifetime(server) {}
+        #expect(reply?.hasPrefix("error: request longer than 4096 bytes") == true)
     }
 
     @Test func systemdHearsTheNotifyProtocol() throws {
