@@ -67,32 +67,3 @@ public final class SystemdNotifier {
     }
     public func watchdog() { send(["WATCHDOG=1"]) }
 }
-
-/// The calling process's effective capabilities, from /proc/self/status (CapEff).
-public enum Capabilities {
-    public static let setgid: UInt64 = 1 << 6
-    public static let setuid: UInt64 = 1 << 7
-    public static let kill: UInt64 = 1 << 5
-
-    public static func effective() -> UInt64? {
-        guard let f = fopen("/proc/self/status", "r") else { return nil }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line)
-            if text.hasPrefix("CapEff:") {
-                return UInt64(text.dropFirst(7).trimmingCharacters(in: " \t\n"), radix: 16)
-            }
-        }
-        return nil
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
-    }
-}
