@@ -10,6 +10,10 @@
 #               qemu and runs Tests/IPVS guest scripts in it (root; Tests/IPVS/README.md).
 
 SWIFT      ?= swift
+# The version compiled into vigil (vigil --version, vigil status, vigil_build_info) and the
+# package's: 0.1.<commits>+g<hash> from git, so a later commit is a later version.
+VERSION    ?= $(shell git rev-list --count HEAD 2>/dev/null | sed 's/^/0.1./')$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/')
+export VIGIL_VERSION := $(if $(VERSION),$(VERSION),unknown)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping nftables
 VIGIL      := .build/debug/vigil

@@ -1,5 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The version compiled into the binary: the Makefile derives it from git (`make version`)
+/// and passes it in the environment; a plain `swift build` says "unknown".
+let version: String = {
+    guard let value = getenv("VIGIL_VERSION").map({ String(cString: $0) }),
+          !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "+.~-_".contains($0) }) else { return "unknown" }
+    return value
+}()
 
 let package = Package(
     name: "Vigil",
@@ -27,6 +38,8 @@ let package = Package(
         ),
         // Linux headers Glibc's module lacks (AF_PACKET, signalfd).
         .systemLibrary(name: "CLinux"),
+        // The build's version (`vigil --version`, `vigil status`, vigil_build_info).
+        .target(name: "CVigilVersion", cSettings: [.define("VIGIL_VERSION", to: "\"\(version)\"")]),
         // keepalived.conf language: lexer, preprocessor, parser, typed model, validator.
         .target(name: "VigilConfig"),
         // VRRP protocol core: sans-IO, no syscalls.
@@ -46,7 +59,7 @@ let package = Package(
         ]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
-            "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux",
+            "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -70,12 +83,13 @@ let package = Package(
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
         .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "HealthCheck"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
+        // The fixtures (certificates, keys) are read from the source tree by path.
         .testTarget(name: "HealthCheckTests", dependencies: [
             "HealthCheck", "VigilConfig",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )

@@ -225,16 +225,50 @@ import Glibc
 #endif
 
 extension DaemonPlan {
-    /// Scripts that run as another user need CAP_SETUID and CAP_SETGID (and CAP_KILL to
-    /// stop them at their timeout). Under the hardened systemd unit they are not granted
-    /// unless the script-user drop-in is installed: say so at start rather than have every
-    /// script fail with exit 126.
-    public func missingCapabilities(effective: UInt64? = Capabilities.effective()) -> String? {
-        let me = getuid()
-        let users = Set([scriptUser] + scripts.map(\.user)).filter { $0.uid != me }
-        guard let other = users.first, let caps = effective else { return nil }
-        let needed = Capabilities.setuid | Capabilities.setgid | Capabilities.kill
-        guard caps & needed != needed else { return nil }
-        return "scripts run as \(other) but this process lacks CAP_SETUID, CAP_SETGID or CAP_KILL to switch to that user and stop its scripts; under systemd install systemd/vigil-script-user.conf as a drop-in (README, \"systemd\")"
+    /// The capabilities this configuration needs, each with why. Every daemon needs
+    /// CAP_NET_RAW (protocol-112 sockets, gratuitous ARP, unsolicited NA) and CAP_NET_ADMIN
+    /// (addresses, routes, macvlans, IPVS, nftables). Scripts that run as another user —
+    /// `script_user`, a vrrp_script's `user`, a MISC_CHECK's `user` — need CAP_SETUID and
+    /// CAP_SETGID to switch to that user and CAP_KILL to stop it at its timeout.
+    /// `miscUsers` are the MISC_CHECK users as looked up on this host.
+    public func requiredCapabilities(miscUsers: [ScriptCredentials], me: uid_t = getuid()) -> [(Capability, String)] {
+        var needed: [(Capability, String)] = [(.netRaw, "VRRP's raw sockets and gratuitous ARP"),
+                                              (.netAdmin, "virtual addresses, routes, IPVS and nftables")]
+        let users = ([scriptUser] + scripts.map(\.user) + miscUsers).filter { $0.uid != me }
+        if let other = users.first {
+            let why = "scripts run as \(other.user)"
+            needed += [(.setuid, why), (.setgid, why), (.kill, why)]
+        }
+        return needed
+    }
+
+    /// MISC_CHECK users the checkers will switch to, looked up on this host (one that does
+    /// not exist is the checker's own error, logged when it starts).
+    public var miscCheckUsers: [ScriptCredentials] {
+        lvs.checks.compactMap { spec in
+            guard case let .misc(_, _, _, user?, group) = spec.kind else { return nil }
+            return try? ScriptCredentials.lookup(user: user, group: group)
+        }
+    }
+
+    /// Says which required capabilities `effective` lacks, or nil when none is missing
+    /// (or the set cannot be read). Checked before the daemon touches anything, so a
+    /// process started without them stops at once naming them, not at its first socket.
+    public func missingCapabilities(effective: UInt64? = Capabilities.effective(),
+                                    miscUsers: [ScriptCredentials]? = nil) -> String? {
+        guard let effective else { return nil }
+        let required = requiredCapabilities(miscUsers: miscUsers ?? miscCheckUsers)
+        let missing = required.filter { effective & $0.0.bit == 0 }
+        guard !missing.isEmpty else { return nil }
+        var reasons: [String] = []
+        for (_, why) in missing where !reasons.contains(why) { reasons.append(why) }
+        var text = "missing capabilities \(missing.map(\.0.name).joined(separator: " ")) (needed for \(reasons.joined(separator: "; ")))"
+        if missing.contains(where: { [.setuid, .setgid, .kill].contains($0.0) }) {
+            text += "; under systemd install systemd/vigil-script-user.conf as a drop-in (README, \"systemd\")"
+        }
+        if missing.contains(where: { [.netRaw, .netAdmin].contains($0.0) }) {
+            text += "; run as root, or grant CAP_NET_ADMIN CAP_NET_RAW (the unit's CapabilityBoundingSet)"
+        }
+        return text
     }
 }

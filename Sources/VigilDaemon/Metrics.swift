@@ -20,6 +20,7 @@ final class Metrics: Sendable {
         static func d(_ name: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
         }
+        static var buildInfo: MetricNameDescriptor { d("vigil_build_info", "Always 1; the version label says which build runs") }
         static var state: MetricNameDescriptor { d("vigil_vrrp_state", "VRRP state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT") }
         static var master: MetricNameDescriptor { d("vigil_vrrp_master", "1 while this box is master of the instance") }
         static var priority: MetricNameDescriptor { d("vigil_vrrp_priority", "Effective priority (configured, moved by tracking or the operator)") }
@@ -38,6 +39,10 @@ final class Metrics: Sendable {
         static func kernel(_ prefix: String, _ name: String, _ help: String) -> MetricNameDescriptor {
             d("\(prefix)_\(name)_total", help)
         }
+    }
+
+    init(version: String = BuildInfo.version) {
+        registry.makeGauge(descriptor: Name.buildInfo, labels: [("version", version)]).set(1.0)
     }
 
     private struct IPVSState: ~Copyable {

@@ -4,6 +4,8 @@ import Foundation
 /// sees them now. The daemon sends it as JSON (`vigil status --json` prints that as is);
 /// `table` is the human view.
 public struct StatusReport: Codable, Sendable, Equatable {
+    /// The daemon's build (nil from a daemon older than the field).
+    public var version: String?
     public var pid: Int32
     public var configuration: String
     /// Seconds since the daemon started.
@@ -70,7 +72,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var outBytes: UInt64?
     }
 
-    public init(pid: Int32, configuration: String, uptime: Double, lastReload: String) {
+    public init(pid: Int32, configuration: String, uptime: Double, lastReload: String, version: String? = BuildInfo.version) {
+        self.version = version
         self.pid = pid
         self.configuration = configuration
         self.uptime = uptime
@@ -89,7 +92,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     /// Aligned tables: instances, then each virtual server's real servers.
     public var table: String {
-        var out = "vigil pid \(pid), \(configuration), up \(Self.duration(uptime)); last reload: \(lastReload)\n"
+        var out = "vigil \(version.map { "\($0) " } ?? "")pid \(pid), \(configuration), up \(Self.duration(uptime)); last reload: \(lastReload)\n"
         if !instances.isEmpty {
             out += "\n" + Self.align([["INSTANCE", "IF", "VRID", "STATE", "PRIO", "MASTER", "VIPS", "ADV IN", "ADV OUT", "TRANS", "REJECTED"]]
                 + instances.map { i in

@@ -11,7 +11,7 @@ import Glibc
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the VRRP instances of a configuration in the foreground.",
-        discussion: "Refuses to start on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, removes its VIPs and exits 0."
+        discussion: "Refuses to start (exit 2) without CAP_NET_ADMIN and CAP_NET_RAW, or while another vigil runs in the same network namespace; (exit 1) on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, removes its VIPs and exits 0."
     )
 
     @Option(name: [.customShort("f"), .customLong("file")], help: "The configuration file.")
@@ -45,10 +45,17 @@ struct Run: ParsableCommand {
         }
         for line in loaded.warnings { FileHandleStderr.write("\(line)\n") }
         let plan = loaded.plan
+        // Before anything is touched: the credentials, then one daemon per network stack.
         if let missing = plan.missingCapabilities() {
             FileHandleStderr.write("vigil: \(missing)\n")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
+        let lock: InstanceLock
+        do { lock = try InstanceLock() } catch {
+            FileHandleStderr.write("vigil: \(error)\n")
+            throw ExitCode(2)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let detail = logDetail
         LoggingSystem.bootstrap { _ in
             var handler = DaemonLogHandler()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilDaemon
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,7 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "A keepalived-compatible high-availability daemon: VRRP failover and IPVS health checks.",
+        version: BuildInfo.version,
         subcommands: [Check.self, Run.self, Status.self, Reload.self, Drain.self, Undrain.self, Priority.self, Resign.self, Genhash.self]
     )
 

@@ -35,7 +35,7 @@ import Testing
     }
 
     static func report() -> StatusReport {
-        var r = StatusReport(pid: 42, configuration: "/etc/vigil/vigil.conf", uptime: 3725, lastReload: "never")
+        var r = StatusReport(pid: 42, configuration: "/etc/vigil/vigil.conf", uptime: 3725, lastReload: "never", version: "0.1.7+gabc1234")
         r.instances = [
             .init(name: "VI_1", interface: "eth0", virtualRouterID: 51, state: "MASTER", priority: 150, configuredPriority: 150,
                   priorityOverride: nil, master: "this box", masterPriority: 150, virtualAddresses: ["192.0.2.100"],
@@ -62,7 +62,7 @@ import Testing
 
     @Test func statusTableIsAligned() {
         let lines = Self.report().table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0] == "vigil pid 42, /etc/vigil/vigil.conf, up 1h2m; last reload: never")
+        #expect(lines[0] == "vigil 0.1.7+gabc1234 pid 42, /etc/vigil/vigil.conf, up 1h2m; last reload: never")
         let header = lines[2], first = lines[3], second = lines[4]
         #expect(header.hasPrefix("INSTANCE        IF    VRID  STATE   PRIO"))
         // Every column starts where its header does.
@@ -99,13 +99,35 @@ import Testing
     @Test func scriptUsersNeedCapabilitiesToSwitchTo() throws {
         var plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
                               scriptUser: .root, refusedCommands: [], notes: [])
-        // Scripts as root (the daemon's own user here): nothing needed.
-        #expect(plan.missingCapabilities(effective: 0) == nil)
+        let network = Capability.netAdmin.bit | Capability.netRaw.bit
+        // Scripts as root (the daemon's own user here): only the network pair is needed.
+        #expect(plan.missingCapabilities(effective: network, miscUsers: []) == nil)
         plan.scriptUser = ScriptCredentials(user: "nobody", uid: 65534, gid: 65534, groups: [65534])
-        let all = Capabilities.setuid | Capabilities.setgid | Capabilities.kill
-        #expect(plan.missingCapabilities(effective: all) == nil)
-        let message = plan.missingCapabilities(effective: Capabilities.setuid | Capabilities.setgid)
+        let all = network | Capability.setuid.bit | Capability.setgid.bit | Capability.kill.bit
+        #expect(plan.missingCapabilities(effective: all, miscUsers: []) == nil)
+        let message = plan.missingCapabilities(effective: network | Capability.setuid.bit | Capability.setgid.bit, miscUsers: [])
+        #expect(message?.contains("CAP_KILL") == true)
+        #expect(message?.contains("CAP_SETUID") == false)
         #expect(message?.contains("nobody") == true)
         #expect(message?.contains("vigil-script-user.conf") == true)
+    }
+
+    @Test func everyDaemonNeedsTheNetworkCapabilities() throws {
+        let plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
+                              scriptUser: .root, refusedCommands: [], notes: [])
+        let message = try #require(plan.missingCapabilities(effective: Capability.netAdmin.bit, miscUsers: []))
+        #expect(message.hasPrefix("missing capabilities CAP_NET_RAW (needed for VRRP's raw sockets"))
+        #expect(plan.missingCapabilities(effective: 0, miscUsers: [])?.contains("CAP_NET_RAW CAP_NET_ADMIN") == true)
+        // nil: /proc/self/status unreadable — nothing to go by, the first socket will say.
+        #expect(plan.missingCapabilities(effective: nil, miscUsers: []) == nil)
+    }
+
+    @Test func aMiscCheckUserNeedsTheScriptCapabilities() throws {
+        let plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
+                              scriptUser: .root, refusedCommands: [], notes: [])
+        let network = Capability.netAdmin.bit | Capability.netRaw.bit
+        let nobody = ScriptCredentials(user: "nobody", uid: 65534, gid: 65534, groups: [65534])
+        let message = try #require(plan.missingCapabilities(effective: network, miscUsers: [nobody]))
+        #expect(message.contains("CAP_SETUID CAP_SETGID CAP_KILL"))
     }
 }

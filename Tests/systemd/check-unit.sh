@@ -122,7 +122,7 @@ CONF
         python3 Tests/systemd/confine.py systemd/vigil.service \
         "$root/usr/local/sbin/vigil" run -f "$root/user.conf" --control-socket "" > "$root/user1.log" 2>&1; rc=$?
     check "script_user without the drop-in: refused at start, saying what to install (exit $rc)" \
-        sh -c "[ $rc = 1 ] && grep -q 'vigil-script-user.conf' '$root/user1.log'"
+        sh -c "[ $rc = 2 ] && grep -q 'vigil-script-user.conf' '$root/user1.log'"
     ip netns exec $ns setpriv --bounding-set -all,+net_admin,+net_raw,+setuid,+setgid,+kill \
         python3 Tests/systemd/confine.py systemd/vigil.service:systemd/vigil-script-user.conf \
         "$root/usr/local/sbin/vigil" run -f "$root/user.conf" --control-socket "" > "$root/user2.log" 2>&1 &
