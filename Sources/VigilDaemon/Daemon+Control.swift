@@ -58,7 +58,7 @@ extension Daemon {
         report.instances = routers.indices.map { i in
             let r = routers[i]
             let master: String? = r.state == .master ? "this box" : r.masterAddress.map { "\($0)" }
-            return StatusReport.Instance(
+            var instance = StatusReport.Instance(
                 name: r.configuration.name, interface: plans[i].interface.name, virtualRouterID: Int(r.configuration.virtualRouterID),
                 state: r.state.description, priority: Int(r.priority), configuredPriority: Int(r.configuration.priority),
                 priorityOverride: r.priorityOverride.map(Int.init), master: master,
@@ -67,6 +67,9 @@ extension Daemon {
                 advertsReceived: counters[i].advertsReceived, advertsSent: counters[i].advertsSent,
                 transitions: counters[i].transitions, becameMaster: counters[i].becameMaster,
                 rejections: counters[i].rejections, faults: r.faults.map(\.description))
+            instance.restored = counters[i].restored.isEmpty ? nil : counters[i].restored
+            instance.foreignAddresses = counters[i].foreignAddresses == 0 ? nil : counters[i].foreignAddresses
+            return instance
         }
         report.syncGroups = groups.map { g in
             StatusReport.SyncGroup(name: g.name, state: g.state.description, members: g.members.map { routers[$0].configuration.name })

@@ -21,6 +21,11 @@ public final class Daemon {
         var transitions = 0
         var becameMaster = 0
         var rejections: [String: Int] = [:]
+        /// What another program removed from this master and Vigil put back, by kind
+        /// ("address", …).
+        var restored: [String: Int] = [:]
+        /// VIPs another program added while this box was not master (reported, left).
+        var foreignAddresses = 0
     }
 
     /// The sockets, macvlans and announcers the instances use, and the indices that lead
@@ -436,9 +441,11 @@ public final class Daemon {
     func linkChanged(at now: Instant) {
         var changes: [LinkMonitor.Change]
         switch links.read() {
-        case let .changes(list):
+        case let .changes(list, addressChanges):
             changes = list
+            addressesChanged(addressChanges, at: now)
         case .lost:
+            guardAllAddresses(at: now)
             logger.warning("link events were lost; reading the link table again")
             do {
                 let table = try InterfaceTable.read()

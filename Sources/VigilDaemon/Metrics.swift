@@ -30,6 +30,10 @@ final class Metrics: Sendable {
         static var advertsReceived: MetricNameDescriptor { d("vigil_vrrp_adverts_received_total", "VRRP advertisements accepted") }
         static var rejected: MetricNameDescriptor { d("vigil_vrrp_rejected_packets_total",
                                 "VRRP packets dropped, by reason (RFC 3768 section 7.1 checks and the decoder's)") }
+        static var restored: MetricNameDescriptor { d("vigil_vrrp_restored_total",
+                                "What another program removed from a master and Vigil put back, by kind (address)") }
+        static var foreign: MetricNameDescriptor { d("vigil_vrrp_foreign_addresses_total",
+                                "VIPs another program added while this box was not master (reported, left in place)") }
         static var reloads: MetricNameDescriptor { d("vigil_reloads_total", "Configuration reloads, applied or refused") }
         static var checks: MetricNameDescriptor { d("vigil_checker_results_total", "Health check results") }
         static var healthy: MetricNameDescriptor { d("vigil_real_server_healthy", "1 when every checker of the real server passes") }
@@ -109,6 +113,14 @@ final class Metrics: Sendable {
     /// A rejected packet: `place` is the instance, or the interface when no instance took it.
     func rejected(_ place: String, reason: String) {
         registry.makeCounter(descriptor: Name.rejected, labels: [("place", place), ("reason", reason)]).increment()
+    }
+
+    func restored(_ instance: String, what: String) {
+        registry.makeCounter(descriptor: Name.restored, labels: [("instance", instance), ("what", what)]).increment()
+    }
+
+    func foreignAddress(_ instance: String) {
+        registry.makeCounter(descriptor: Name.foreign, labels: [("instance", instance)]).increment()
     }
 
     func reload(ok: Bool) {

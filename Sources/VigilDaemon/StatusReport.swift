@@ -38,6 +38,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
         /// Rejected adverts by reason (RFC 3768 §7.1's checks and the decoder's).
         public var rejections: [String: Int]
         public var faults: [String]
+        /// What another program removed from this master and Vigil put back, by kind.
+        public var restored: [String: Int]? = nil
+        /// VIPs another program added while this box was not master.
+        public var foreignAddresses: Int? = nil
     }
 
     public struct SyncGroup: Codable, Sendable, Equatable {
@@ -94,16 +98,21 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var table: String {
         var out = "vigil \(version.map { "\($0) " } ?? "")pid \(pid), \(configuration), up \(Self.duration(uptime)); last reload: \(lastReload)\n"
         if !instances.isEmpty {
-            out += "\n" + Self.align([["INSTANCE", "IF", "VRID", "STATE", "PRIO", "MASTER", "VIPS", "ADV IN", "ADV OUT", "TRANS", "REJECTED"]]
+            // RESTORED appears once another program has touched a VIP of this box.
+            let showGuard = instances.contains { !($0.restored ?? [:]).isEmpty || ($0.foreignAddresses ?? 0) > 0 }
+            out += "\n" + Self.align([["INSTANCE", "IF", "VRID", "STATE", "PRIO", "MASTER", "VIPS", "ADV IN", "ADV OUT", "TRANS", "REJECTED"]
+                                      + (showGuard ? ["RESTORED"] : [])]
                 + instances.map { i in
                     let prio = i.priority == i.configuredPriority && i.priorityOverride == nil ? "\(i.priority)"
                         : "\(i.priority) (\(i.priorityOverride.map { "set \($0)" } ?? "conf \(i.configuredPriority)"))"
                     let rejected = i.rejections.isEmpty ? "0"
                         : i.rejections.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                     let master = i.master.map { m in i.masterPriority.map { "\(m) (\($0))" } ?? m } ?? "-"
+                    let guarded = [(i.restored ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                                   (i.foreignAddresses ?? 0) > 0 ? "foreign=\(i.foreignAddresses ?? 0)" : ""].filter { !$0.isEmpty }
                     return [i.name, i.interface, "\(i.virtualRouterID)", i.state + (i.faults.isEmpty ? "" : " [\(i.faults.joined(separator: "; "))]"),
                             prio, master, i.virtualAddresses.joined(separator: ","), "\(i.advertsReceived)",
-                            "\(i.advertsSent)", "\(i.transitions)", rejected]
+                            "\(i.advertsSent)", "\(i.transitions)", rejected] + (showGuard ? [guarded.isEmpty ? "0" : guarded.joined(separator: ",")] : [])
                 })
         }
         if !syncGroups.isEmpty {

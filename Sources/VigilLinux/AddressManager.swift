@@ -42,14 +42,18 @@ public final class AddressManager {
     /// if the kernel were busy (NLE_BUSY), to prove the retry and its report on a real run.
     private var injectedFailures = getenv("VIGIL_FAULT_ADDRESS_ADD").flatMap { Int(String(cString: $0)) } ?? 0
 
-    /// Installs the address; one that is already there is fine.
-    public func add(_ address: InterfaceAddress) throws {
+    /// Installs the address; one that is already there is fine. Says whether it was
+    /// added (false: it was there already).
+    @discardableResult
+    public func add(_ address: InterfaceAddress) throws -> Bool {
         if injectedFailures > 0 {
             injectedFailures -= 1
             throw NetlinkError("adding \(address) (injected by VIGIL_FAULT_ADDRESS_ADD)", code: -Int32(NLE_BUSY))
         }
         let result = try withAddress(address) { rtnl_addr_add(socket, $0, 0) }
-        if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding \(address)", code: result) }
+        if result == -NLE_EXIST { return false }
+        if result < 0 { throw NetlinkError("adding \(address)", code: result) }
+        return true
     }
 
     /// Removes the address; one that is already gone is fine. Says whether it was there.

@@ -10,6 +10,7 @@ drills=(
     "vigil-pair.sh VERSION=3"
     "vigil-options.sh"
     "one-per-box.sh"
+    "guard.sh"
     "mixed-pair.sh VERSION=2"
     "mixed-pair.sh VERSION=3"
     "bad-adverts.sh"

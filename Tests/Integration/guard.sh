@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The guard on a master's own state: another program removing the master's VIP
+# (`ip addr del`, as a DHCP client or NetworkManager would) is noticed from netlink at
+# once; Vigil puts it back with a fresh gratuitous ARP, logs one line, counts it in
+# `vigil status`. A client pinging the VIP every 5 ms loses at most one reply per removal.
+# A VIP added by another program on the backup is reported and left in place.
+source "$(dirname "$0")/lib.sh"
+VIP=192.0.2.100
+TRIALS=10
+echo "guard: what another program removes from a master is restored"
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box lb2 192.0.2.12/24
+lab_box cli 192.0.2.50/24
+
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1)
+c2=$(vrrp_conf lb2 90 version=3 advert=0.1)
+vigil_start lb1 "$c1"
+vigil_start lb2 "$c2"
+check "lb1 becomes master" wait_until 3000 has_vip lb1 $VIP
+check "lb2 stays backup" holds_for 500 lacks_vip lb2 $VIP
+
+watch_addresses lb1
+ping_start cli $VIP
+check "the client reaches the VIP" wait_until 2000 sh -c "grep -q 'bytes from' '$LABDIR/cli.ping'"
+sleep 0.3
+for ((t = 1; t <= TRIALS; t++)); do
+    ip -n "${LAB}lb1" addr del $VIP/24 dev eth0
+    wait_until 2000 has_vip lb1 $VIP || break
+    sleep 0.3
+done
+sleep 0.2
+ping_stop
+# Restoration time: each "Deleted" of the VIP to the next add, from the kernel's own events.
+grep " inet $VIP/" "$LABDIR/lb1.addr" | sed -n 's/^\[\([^]]*\)\] *\(Deleted\)\{0,1\}.*/\1 \2/p' | while read -r stamp deleted; do
+    echo "$(date -d "$stamp" +%s%N) ${deleted:-Added}"
+done | awk '$2 == "Deleted" { d = $1; next } d != "" { printf "%.2f\n", ($1 - d) / 1e6; d = "" }' > "$LABDIR/restore-ms"
+n=$(grep -c . "$LABDIR/restore-ms")
+median=$(sort -n "$LABDIR/restore-ms" | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+worst=$(sort -n "$LABDIR/restore-ms" | tail -1)
+read -r received sent <<< "$(ping_counts cli | tr / ' ')"
+lost=$(( ${sent:-0} - ${received:-0} ))
+echo "       $n removals: restored after median ${median:-?} ms, worst ${worst:-?} ms (ip monitor, Deleted -> added)"
+echo "       client: $received/$sent replies, $lost lost over $TRIALS removals; longest silence $(ping_outage_ms cli) ms"
+check "every removal was seen and restored ($n of $TRIALS)" test "$n" = $TRIALS
+check "median restoration under 50 ms" awk -v m="${median:-999}" 'BEGIN { exit !(m < 50) }'
+check "the client lost at most one reply per removal ($lost)" test "$lost" -le $TRIALS
+check "the client's replies were counted (>= 200)" test "${received:-0}" -ge 200
+check "one log line per removal" test "$(grep -c "was removed from eth0 by another program; restored" "$LABDIR/lb1.log")" = $TRIALS
+check "lb1 stayed master (no transition after the first)" test "$(grep -c -- '-> MASTER' "$LABDIR/lb1.log")" = 1
+check "lb2 never took the VIP" lacks_vip lb2 $VIP
+in_box lb1 "$VIGIL" status --socket "$LABDIR/lb1.sock" > "$LABDIR/status.txt" 2>&1
+check "vigil status counts the restorations (address=$TRIALS)" grep -Eq "^VI_1 .* address=$TRIALS\$" "$LABDIR/status.txt"
+in_box lb1 "$VIGIL" status --json --socket "$LABDIR/lb1.sock" > "$LABDIR/status.json" 2>&1
+check "vigil status --json has them" grep -q "\"address\" : $TRIALS" "$LABDIR/status.json"
+
+# Someone adds the VIP on the backup: reported, not removed.
+ip -n "${LAB}lb2" addr add $VIP/24 dev eth0
+check "a VIP added on the backup is reported" wait_until 2000 log_has lb2 "was added to eth0 by another program while this box is BACKUP"
+check "and left in place" holds_for 500 has_vip lb2 $VIP
+in_box lb2 "$VIGIL" status --socket "$LABDIR/lb2.sock" > "$LABDIR/status2.txt" 2>&1
+check "vigil status on the backup counts it (foreign=1)" grep -q "foreign=1" "$LABDIR/status2.txt"
+ip -n "${LAB}lb2" addr del $VIP/24 dev eth0
+
+daemon_stop lb1
+check "SIGTERM: lb1 exits 0" test "$STATUS" = 0
+check "its own removal at stop is not restored" lacks_vip lb1 $VIP
+check "lb2 takes over" wait_until 2000 has_vip lb2 $VIP
+daemon_stop lb2
+finish
