@@ -196,6 +196,7 @@ private final class Writer {
         seconds("vrrp_gna_interval", g.gnaInterval)
         garp(g.garp, prefix: "vrrp_garp_")
         flag("enable_script_security", g.enableScriptSecurity)
+        flag("dynamic_interfaces", g.dynamicInterfaces)
         opt("script_user", g.scriptUser.map(Writer.user))
         opt("notify_fifo", g.notifyFIFO.map(Writer.word))
         script("notify_fifo_script", g.notifyFIFOScript)

@@ -27,6 +27,15 @@ extension ModelBuilder {
             case "vrrp_garp_lower_prio_delay": g.garp.lowerPriorityDelay = seconds(s, 0...1000)
             case "vrrp_garp_lower_prio_repeat": g.garp.lowerPriorityRepeat = integer(s, 0...65535)
             case "enable_script_security": g.enableScriptSecurity = flag(s)
+            case "dynamic_interfaces":
+                // keepalived's optional word allows an interface to come back as another
+                // kind; Vigil follows a re-created interface whatever its kind anyway.
+                if s.block != nil { blockNotExpected(s) }
+                if let word = s.arguments.first, word.text != "allow_if_changes" || s.arguments.count > 1 {
+                    diagnostics.error("bad-value", at: word.location, "'dynamic_interfaces \(word.text)': expected nothing or allow_if_changes")
+                    break
+                }
+                g.dynamicInterfaces = true
             case "script_user": g.scriptUser = scriptUser(s)
             case "notify_fifo": g.notifyFIFO = word(s, "a FIFO path")
             case "notify_fifo_script": g.notifyFIFOScript = command(s)

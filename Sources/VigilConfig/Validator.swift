@@ -28,10 +28,14 @@ struct Validator {
         diagnostics.warning(id, at: origin.location, message)
     }
 
-    private func checkInterface(_ name: String, _ origin: Origin, _ what: String) {
+    /// `waits`: an instance's own interface under `dynamic_interfaces`, which may appear
+    /// after the start (the instance waits in FAULT), so even `--host` only warns.
+    private func checkInterface(_ name: String, _ origin: Origin, _ what: String, waits: Bool = false) {
         guard let host, host.addresses(ofInterface: name) == nil else { return }
         let message = "\(what) '\(name)' does not exist on this host"
-        if strictHost {
+        if waits {
+            warning("no-such-interface", origin, message + " (dynamic_interfaces: the instance waits in FAULT until it appears)")
+        } else if strictHost {
             error("no-such-interface", origin, message)
         } else {
             warning("no-such-interface", origin, message + " (an error with --host)")
@@ -67,7 +71,9 @@ struct Validator {
             if v.interface == nil && v.unicastSourceIP == nil {
                 error("missing-interface", v.origin, "\(path) has no 'interface'")
             }
-            if let interface = v.interface { checkInterface(interface, v.interfaceOrigin ?? v.origin, "\(path): interface") }
+            if let interface = v.interface {
+                checkInterface(interface, v.interfaceOrigin ?? v.origin, "\(path): interface", waits: config.globalDefs.dynamicInterfaces)
+            }
             guard let vrid = v.virtualRouterID else {
                 error("missing-vrid", v.origin, "\(path) has no 'virtual_router_id'")
                 continue

@@ -69,6 +69,7 @@ extension Daemon {
             for line in loaded.warnings { logger.warning("\(line)") }
             do {
                 let summary = try apply(loaded.plan)
+                configuration = loaded.configuration
                 lastReload = "ok: \(summary)"
                 metrics?.reload(ok: true)
                 logger.notice("reloaded \(source.file): \(summary)")
@@ -80,6 +81,51 @@ extension Daemon {
                 logger.error("reload refused: \(error); the running configuration stays")
                 notifier.ready(status: statusLine())
                 return .failure(PlanSource.Refusal(lines: ["\(error)"], errorCount: 1))
+            }
+        }
+    }
+
+    /// An interface an instance runs on appeared, went, or came back with another index
+    /// (a VLAN or bond the network service creates after Vigil's start; `ip link del` and
+    /// add): the running configuration is planned again against the interfaces as they
+    /// are and applied as a reload applies a file — the instances on other interfaces run
+    /// on untouched, the moved one is rebuilt (sockets, macvlan, VIPs) from its state.
+    ///
+    /// An interface that appears before its address (a VLAN created, then addressed) cannot
+    /// be planned yet; its index is remembered and the next address or link event on it
+    /// tries again.
+    func interfacesMoved(_ changes: [LinkMonitor.Change], addresses addressChanges: [LinkMonitor.AddressChange]) {
+        var planned: [String: Int32] = [:]
+        for p in plans {
+            planned[p.interface.name] = p.interface.index
+            for (index, name) in p.trackedInterfaces { planned[name] = index }
+        }
+        var moved = changes.compactMap { change -> String? in
+            guard let name = change.name, let index = planned[name] else { return nil }
+            if change.removed { return index == change.interfaceIndex ? "\(name) removed" : nil }
+            if index != change.interfaceIndex {
+                if !replanPending.contains(change.interfaceIndex) { return "\(name) appeared (index \(change.interfaceIndex))" }
+                return "\(name) changed"
+            }
+            return nil
+        }
+        if !replanPending.isEmpty, addressChanges.contains(where: { replanPending.contains($0.interfaceIndex) }) {
+            moved.append("addresses changed on a waiting interface")
+        }
+        guard !moved.isEmpty, let source, let configuration else { return }
+        let why = "interface " + moved.joined(separator: ", ")
+        switch source.replan(configuration) {
+        case let .failure(refusal):
+            replanPending.formUnion(changes.filter { !$0.removed && $0.name.map { planned[$0] != nil } == true }.map(\.interfaceIndex))
+            logger.warning("\(why): \(refusal.lines.joined(separator: "; ")); its instances stay in FAULT until this changes")
+        case let .success(newPlan):
+            replanPending.removeAll()
+            do {
+                let summary = try apply(newPlan)
+                logger.notice("\(why): planned again: \(summary)")
+                statusChanged = true
+            } catch {
+                logger.error("\(why): \(error); its instances stay as they are")
             }
         }
     }

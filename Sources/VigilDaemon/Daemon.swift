@@ -38,7 +38,8 @@ public final class Daemon {
         var transmitSocket: [Int: VRRPSocket] = [:]
         var socketsByKey: [String: VRRPSocket] = [:]
         var sockets: [VRRPSocket] = []
-        var socketOfInstance: [Int] = []
+        /// nil: the instance waits for its interface (nothing opened).
+        var socketOfInstance: [Int?] = []
         /// Per socket, the instance of each VRID: how a received advert finds its instance.
         var instanceOfVRID: [[UInt8: Int]] = []
         var announcers: [Int32: GratuitousARP] = [:]
@@ -77,6 +78,12 @@ public final class Daemon {
     var firewall: StrictFirewallPlan
     /// Where a reload reads the configuration (nil: reload refused, e.g. in tests).
     let source: PlanSource?
+    /// The configuration running: planned again when an interface it names appears, goes
+    /// or comes back with another index (nil: not followed, e.g. in tests).
+    var configuration: Configuration?
+    /// Interfaces (by index) that appeared but could not be planned yet (no address):
+    /// their next link or address event plans again.
+    var replanPending = Set<Int32>()
     let notifier = SystemdNotifier()
     var nextWatchdog: Instant?
     let control: ControlSocket?
@@ -88,8 +95,10 @@ public final class Daemon {
     /// A transition happened: systemd's STATUS line is due.
     var statusChanged = false
 
-    public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, controlSocket: String? = nil) throws {
+    public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
+                controlSocket: String? = nil) throws {
         self.plan = plan
+        self.configuration = configuration
         self.logger = logger
         self.source = source
         plannedInstances = plan.instances
@@ -167,7 +176,7 @@ public final class Daemon {
         var created: [VirtualMAC] = []
         do {
             for i in plans.indices {
-                guard let vmac = plans[i].vmac else { continue }
+                guard let vmac = plans[i].vmac, !plans[i].awaitsInterface else { continue }
                 let base = plans[i].interface
                 let link: VirtualMAC
                 if let kept = previous.virtualMACs[vmac.name] ?? w.virtualMACs[vmac.name] {
@@ -201,6 +210,10 @@ public final class Daemon {
                 }
             }
             for plan in plans {
+                if plan.awaitsInterface {
+                    w.socketOfInstance.append(nil)
+                    continue
+                }
                 // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
                 let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
                 let key = "\(plan.interface.name)|\(plan.interface.index)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
@@ -230,7 +243,7 @@ public final class Daemon {
         }
         w.instanceOfVRID = Array(repeating: [:], count: w.sockets.count)
         for (i, plan) in plans.enumerated() {
-            w.instanceOfVRID[w.socketOfInstance[i]][plan.router.virtualRouterID] = i
+            if let s = w.socketOfInstance[i] { w.instanceOfVRID[s][plan.router.virtualRouterID] = i }
             for index in plan.trackedInterfaces.keys { w.instancesOnInterface[index, default: []].append(i) }
         }
         return (w, plans)
@@ -374,6 +387,10 @@ public final class Daemon {
     /// Tells instance `i` what is known before it starts: its links, the track files'
     /// numbers, the scripts' and processes' verdicts.
     func prime(_ i: Int, at now: Instant, scripts readings: [(name: String, reading: PriorityTracking.Reading)]) {
+        if plans[i].awaitsInterface {
+            logger.warning("(\(plans[i].router.name)) interface \(plans[i].interface.name) does not exist yet: FAULT until it appears (dynamic_interfaces)")
+            perform(routers[i].track(.down, kind: .interface, name: plans[i].interface.name, at: now), instance: i)
+        }
         for (index, name) in plans[i].trackedInterfaces {
             let up = index == plans[i].interface.index ? plans[i].interface.isRunning : (interfaceIsRunning(index) ?? false)
             if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
@@ -422,7 +439,7 @@ public final class Daemon {
     /// VIP before the election, as keepalived does. An address owner's VIPs are the
     /// interface's own addresses and stay.
     func removeStaleAddresses() {
-        for plan in plans where plan.router.priority < 255 {
+        for plan in plans where plan.router.priority < 255 && !plan.awaitsInterface {
             let stale = plan.addresses.filter { address in
                 do { return try addresses.remove(address) } catch {
                     logger.error("(\(plan.router.name)) \(error)")
@@ -444,6 +461,7 @@ public final class Daemon {
         case let .changes(list, addressChanges):
             changes = list
             addressesChanged(addressChanges, at: now)
+            interfacesMoved(list, addresses: addressChanges)
         case .lost:
             guardAllAddresses(at: now)
             logger.warning("link events were lost; reading the link table again")
@@ -538,7 +556,8 @@ public final class Daemon {
                 for destination in destinations {
                     let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
                     do {
-                        try (wiring.transmitSocket[i] ?? wiring.sockets[wiring.socketOfInstance[i]]).send(payload, to: destination)
+                        guard let socket = wiring.transmitSocket[i] ?? wiring.socketOfInstance[i].map({ wiring.sockets[$0] }) else { break }
+                        try socket.send(payload, to: destination)
                         counters[i].advertsSent += 1
                         metrics?.advertSent(name)
                     } catch {

@@ -117,7 +117,9 @@ public struct DaemonPlan: Sendable {
                 }
                 if !tracked.contains(where: { $0.kind == o.kind && $0.name == o.name }) { tracked.append(o) }
             }
-            if !v.dontTrackPrimary, let name = v.interface { add(.init(.interface, name)) }
+            // An instance waiting for its interface tracks it whatever dont_track_primary
+            // says: that is what holds it in FAULT.
+            if !v.dontTrackPrimary || instances[i].awaitsInterface, let name = v.interface { add(.init(.interface, name)) }
             let scriptRefs = v.trackScripts + (group?.trackScripts.map { var r = $0; r.weight = 0; return r } ?? [])
             let interfaceRefs = v.trackInterfaces + (group?.trackInterfaces.map { var r = $0; r.weight = 0; return r } ?? [])
             let fileRefs = v.trackFiles + (group?.trackFiles.map { var r = $0; r.weight = 0; return r } ?? [])

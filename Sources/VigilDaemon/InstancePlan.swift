@@ -26,6 +26,10 @@ public struct InstancePlan: Sendable {
     public var trackedInterfaces: [Int32: String] = [:]
     /// `no_accept` in effect (strict mode's default): traffic to `addresses` is dropped while master.
     public var dropsTrafficWhileMaster = false
+    /// `dynamic_interfaces` and the interface does not exist (yet): the instance runs in
+    /// FAULT with nothing opened (`interface.index` is 0) until a link event brings the
+    /// interface and the daemon plans it again.
+    public var awaitsInterface: Bool { interface.index == 0 }
 
     public struct VirtualMACPlan: Sendable, Equatable {
         /// `use_vmac NAME`, or keepalived's default `vrrp.VRID`.
@@ -64,8 +68,17 @@ public struct InstancePlan: Sendable {
 
     static func make(_ v: VRRPInstance, _ g: GlobalDefs, _ table: InterfaceTable) throws(Problem) -> InstancePlan {
         let at = v.origin.location
-        guard let name = v.interface, let interface = table.interfaces[name] else {
-            throw Problem(location: v.interfaceOrigin?.location ?? at, message: "interface '\(v.interface ?? "")' of \(v.name) does not exist")
+        guard let name = v.interface else {
+            throw Problem(location: v.interfaceOrigin?.location ?? at, message: "\(v.name) has no interface")
+        }
+        let interface: InterfaceTable.Interface
+        if let present = table.interfaces[name] {
+            interface = present
+        } else if g.dynamicInterfaces {
+            interface = .absent(name)
+        } else {
+            throw Problem(location: v.interfaceOrigin?.location ?? at,
+                          message: "interface '\(name)' of \(v.name) does not exist (with dynamic_interfaces in global_defs the instance would wait for it in FAULT)")
         }
         // The first VIP decides the family, as in keepalived.
         let ipv6 = v.virtualIPAddresses.first?.prefix.address.family == .inet6
@@ -82,6 +95,10 @@ public struct InstancePlan: Sendable {
         let primary: InternetAddress
         if let source = v.unicastSourceIP {
             primary = try sameFamily(source, "unicast_src_ip")
+        } else if interface.index == 0 {
+            // Nothing is sent from an interface that does not exist; the real source is
+            // read when it appears.
+            primary = ipv6 ? .v6(IPv6Address(bytes: [UInt8](repeating: 0, count: 16))) : .v4(IPv4Address(0))
         } else if ipv6 {
             guard let bytes = interface.linkLocalIPv6 else {
                 throw Problem(location: v.interfaceOrigin?.location ?? at,
@@ -101,7 +118,7 @@ public struct InstancePlan: Sendable {
         for (vip, excluded) in v.virtualIPAddresses.map({ ($0, false) }) + v.excludedVirtualIPAddresses.map({ ($0, true) }) {
             let address = internet(vip.prefix.address)
             let device = vip.device ?? name
-            guard let link = table.interfaces[device] else {
+            guard let link = device == name ? interface : table.interfaces[device] else {
                 throw Problem(location: vip.origin.location, message: "dev '\(device)' of \(vip.prefix) does not exist")
             }
             var installed = InterfaceAddress(interfaceIndex: link.index, address: address,

@@ -25,6 +25,9 @@ public struct PlanSource: Sendable {
 
     public struct Loaded: Sendable {
         public var plan: DaemonPlan
+        /// What the plan was made from: planned again, without reading the file, when an
+        /// interface appears or goes (`replan`).
+        public var configuration: Configuration
         /// Warnings to log (the configuration is valid).
         public var warnings: [String]
     }
@@ -44,10 +47,23 @@ public struct PlanSource: Sendable {
             let report = ConfigurationReport(result)
             return .failure(Refusal(lines: result.diagnostics.map(\.description) + [report.summary], errorCount: result.errorCount))
         }
+        return plan(result.configuration, on: table).map {
+            Loaded(plan: $0, configuration: result.configuration, warnings: result.diagnostics.map(\.description))
+        }
+    }
+
+    /// The configuration already loaded, planned against the interfaces as they are now.
+    public func replan(_ configuration: Configuration) -> Result<DaemonPlan, Refusal> {
+        do { return plan(configuration, on: try InterfaceTable.read()) } catch {
+            return .failure(Refusal(lines: ["cannot read this host's interfaces: \(error)"], errorCount: 1))
+        }
+    }
+
+    private func plan(_ configuration: Configuration, on table: InterfaceTable) -> Result<DaemonPlan, Refusal> {
         do {
-            var plan = try DaemonPlan.make(result.configuration, interfaces: table)
+            var plan = try DaemonPlan.make(configuration, interfaces: table)
             plan.lvs.releaseAtExit = releaseIPVSAtExit
-            return .success(Loaded(plan: plan, warnings: result.diagnostics.map(\.description)))
+            return .success(plan)
         } catch {
             return .failure(Refusal(lines: ["\(error)"], errorCount: 1))
         }

@@ -60,7 +60,8 @@ public final class AddressManager {
     @discardableResult
     public func remove(_ address: InterfaceAddress) throws -> Bool {
         let result = try withAddress(address) { rtnl_addr_delete(socket, $0, 0) }
-        if result == -NLE_NOADDR || result == -NLE_OBJ_NOTFOUND { return false }
+        // Gone with its interface (deleted under a master) is gone too.
+        if result == -NLE_NOADDR || result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV { return false }
         if result < 0 { throw NetlinkError("removing \(address)", code: result) }
         return true
     }

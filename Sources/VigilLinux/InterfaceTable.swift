@@ -21,6 +21,11 @@ public struct InterfaceTable: Sendable {
         /// The first IPv6 link-local address (fe80::/10): the source of VRRPv3 adverts for
         /// IPv6 (RFC 5798 §5.1.2.1).
         public var linkLocalIPv6: [UInt8]?
+
+        /// An interface known only by name (index 0): one that does not exist yet.
+        public static func absent(_ name: String) -> Interface {
+            Interface(name: name, index: 0, isUp: false, addresses: [])
+        }
     }
 
     public private(set) var interfaces: [String: Interface]

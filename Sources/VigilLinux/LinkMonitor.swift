@@ -15,10 +15,16 @@ public final class LinkMonitor {
     public struct Change: Sendable, Equatable {
         public var interfaceIndex: Int32
         public var isUp: Bool
+        /// The interface's name (IFLA_IFNAME), when the message carried it.
+        public var name: String?
+        /// RTM_DELLINK: the interface is gone (a later one of the same name has another index).
+        public var removed: Bool
 
-        public init(interfaceIndex: Int32, isUp: Bool) {
+        public init(interfaceIndex: Int32, isUp: Bool, name: String? = nil, removed: Bool = false) {
             self.interfaceIndex = interfaceIndex
             self.isUp = isUp
+            self.name = name
+            self.removed = removed
         }
     }
 
@@ -106,7 +112,13 @@ public final class LinkMonitor {
               let body = nlmsg_data(header) else { return }
         let info = body.assumingMemoryBound(to: ifinfomsg.self).pointee
         let up = type == RTM_NEWLINK && info.ifi_flags & Self.upFlags == Self.upFlags
-        pending.append(Change(interfaceIndex: info.ifi_index, isUp: up))
+        var name: String?
+        if let attribute = nlmsg_find_attr(header, Int32(MemoryLayout<ifinfomsg>.size), Int32(IFLA_IFNAME)),
+           let data = nla_data(attribute) {
+            let bytes = UnsafeRawBufferPointer(start: data, count: Int(nla_len(attribute)))
+            name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        pending.append(Change(interfaceIndex: info.ifi_index, isUp: up, name: name, removed: type == RTM_DELLINK))
     }
 
     /// An RTM_NEWADDR/RTM_DELADDR message as a change: IFA_LOCAL (the address itself on

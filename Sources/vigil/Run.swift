@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
         defer { if let pidFile { unlink(pidFile) } }
         let daemon: Daemon
         do {
-            daemon = try Daemon(plan: plan, logger: logger, source: source,
+            daemon = try Daemon(plan: plan, logger: logger, source: source, configuration: loaded.configuration,
                                 controlSocket: controlSocket.isEmpty ? nil : ControlPath.prepare(controlSocket))
         } catch {
             logger.critical("cannot start: \(error)")

@@ -11,6 +11,7 @@ drills=(
     "vigil-options.sh"
     "one-per-box.sh"
     "guard.sh"
+    "dynamic-interfaces.sh"
     "mixed-pair.sh VERSION=2"
     "mixed-pair.sh VERSION=3"
     "bad-adverts.sh"

@@ -14,6 +14,9 @@ public struct GlobalDefs: Hashable, Sendable {
     public var garpInterval: Microseconds?
     public var gnaInterval: Microseconds?
     public var enableScriptSecurity = false
+    /// `dynamic_interfaces [allow_if_changes]`: an instance whose interface does not exist
+    /// yet waits in FAULT and joins when it appears (a VLAN or bond made later at boot).
+    public var dynamicInterfaces = false
     /// `script_user USER [GROUP]`
     public var scriptUser: ScriptUser?
     public var notifyFIFO: String?
