@@ -8,6 +8,7 @@
 #   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
 #   make ipvs-test  boots Debian's stock kernel (it has IPVS; this machine's has not) under
 #               qemu and runs Tests/IPVS guest scripts in it (root; Tests/IPVS/README.md).
+#   make deb    the Debian package .build/deb/vigil_VERSION_amd64.deb (packaging/deb/).
 
 SWIFT      ?= swift
 # The version compiled into vigil (vigil --version, vigil status, vigil_build_info) and the
@@ -19,8 +20,15 @@ DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2
 VIGIL      := .build/debug/vigil
 # Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs.
 IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping
+# Only for deb and package-test: dpkg-deb/dpkg-shlibdeps, strip, lintian, man and groff,
+# systemd-analyze.
+DEB_BUILD_PKGS := dpkg-dev binutils lintian man-db groff-base systemd
+DEB_DIR    := .build/deb
+DEB        := $(DEB_DIR)/vigil_$(VIGIL_VERSION)_amd64.deb
+# The package's timestamps (changelog, manual pages, files): the last commit's.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
-.PHONY: install systemd-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
+.PHONY: install deb deb-deps package-test systemd-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -45,23 +53,42 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: build unit-test compat-test check-examples systemd-test integration-test ipvs-test
+test: build unit-test compat-test check-examples systemd-test package-test integration-test ipvs-test
 
-# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.build/release/vigil]: the binary, the
-# hardened unit (its ExecStart follows PREFIX), the script-user drop-in as a file to copy,
-# and /etc/vigil/vigil.conf from etc/pair-master.conf unless one is there already.
-PREFIX ?= /usr/local
-BIN    ?= .build/release/vigil
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.build/release/vigil] [UNITDIR=/etc/systemd/system]:
+# the binary, the hardened unit (its ExecStart follows PREFIX), the script-user drop-in as a
+# file to copy, and /etc/vigil/vigil.conf from etc/pair-master.conf unless one is there already.
+# make deb installs with it into its staging tree, so the unit is made in this one place.
+PREFIX  ?= /usr/local
+BIN     ?= .build/release/vigil
+UNITDIR ?= /etc/systemd/system
 install: $(if $(filter .build/release/vigil,$(BIN)),release)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/vigil
-	install -d -m 0755 $(DESTDIR)/etc/systemd/system
-	sed 's|/usr/local/sbin/vigil|$(PREFIX)/sbin/vigil|g' systemd/vigil.service > $(DESTDIR)/etc/systemd/system/vigil.service
-	chmod 0644 $(DESTDIR)/etc/systemd/system/vigil.service
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/vigil|$(PREFIX)/sbin/vigil|g' systemd/vigil.service > $(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service
 	install -D -m 0644 systemd/vigil-script-user.conf $(DESTDIR)$(PREFIX)/share/vigil/vigil-script-user.conf
 	@if [ -e $(DESTDIR)/etc/vigil/vigil.conf ]; then echo "==> kept the existing $(DESTDIR)/etc/vigil/vigil.conf"; \
 	else install -D -m 0640 etc/pair-master.conf $(DESTDIR)/etc/vigil/vigil.conf; \
 	  echo "==> installed an example $(DESTDIR)/etc/vigil/vigil.conf (etc/pair-master.conf): edit it, then systemctl enable --now vigil"; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+deb-deps:
+	$(call install-missing,$(DEB_BUILD_PKGS))
+
+# The Debian package: the release build (Swift runtime linked statically) installed into a
+# staging tree with PREFIX=/usr, then packaging/deb/build-deb.sh (conffile, manual pages,
+# completions, maintainer scripts, Depends from dpkg-shlibdeps) and dpkg-deb.
+deb: release deb-deps
+	rm -rf $(DEB_DIR)/stage $(DEB_DIR)/vigil_*.deb
+	$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(DEB_DIR)/stage PREFIX=/usr \
+	  UNITDIR=/lib/systemd/system BIN=$(CURDIR)/.build/release/vigil > /dev/null
+	packaging/deb/build-deb.sh $(DEB_DIR)/stage $(VIGIL_VERSION) $(SOURCE_DATE_EPOCH) $(DEB_DIR)
+
+# The package's contents, control fields, lintian, unit, manual pages and version
+# (Tests/Package/check-deb.sh; nothing is installed on this machine).
+package-test: deb
+	Tests/Package/check-deb.sh $(DEB)
 
 # The unit: installs into a scratch root, verifies it and measures its exposure beside
 # Debian's keepalived.service (systemd-analyze security --offline=true; goal <= 2.5).

@@ -32,6 +32,8 @@ struct Check: ParsableCommand {
     @Flag(help: "Print the effective configuration (includes and definitions expanded) in canonical syntax.")
     var dump = false
 
+    @OptionGroup(visibility: .hidden) var keywordList: KeywordList
+
     mutating func run() throws {
         let facts: HostFacts?
         do {
