@@ -14,4 +14,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <linux/ip_vs.h>
+#include <linux/fib_rules.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #endif

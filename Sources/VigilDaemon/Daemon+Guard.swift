@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import VRRP
 import VigilLinux
@@ -27,6 +30,61 @@ extension Daemon {
         }
     }
 
+    /// Routes or rules were deleted. Each master whose `virtual_routes`/`virtual_rules`
+    /// use one of the deleted protocols gets what is missing back (what is in place is
+    /// left alone); `lost` events check every master.
+    func routingChanged() {
+        guard let routing else { return }
+        let reading = routing.read()
+        for i in routers.indices where routers[i].state == .master && !plans[i].routes.isEmpty {
+            let plan = plans[i].routes
+            if case let .deleted(routes, rules) = reading {
+                let touched = plan.routes.contains { routes.contains($0.protocolNumber) }
+                    || plan.rules.contains { rules.contains($0.protocolNumber ?? 0) }
+                if !touched { continue }
+            }
+            let name = plans[i].router.name
+            let missing = self.routes.reinstallMissing(plan, for: name)
+            for (kind, list) in [("route", missing.routes), ("rule", missing.rules)] where !list.isEmpty {
+                counters[i].restored[kind, default: 0] += list.count
+                for _ in list { metrics?.restored(name, what: kind) }
+                logger.warning("(\(name)) \(kind) \(list.joined(separator: ", ")) was removed by another program; restored")
+            }
+        }
+    }
+
+    /// Another program changed Vigil's nftables table (`nft flush ruleset`, a firewall
+    /// manager): while a master holds addresses whose traffic `no_accept` drops, the table
+    /// is put back whole.
+    func nftablesChanged() {
+        guard let nftables else { return }
+        let foreign: [Int32]
+        switch nftables.read() {
+        case let .touched(pids): foreign = pids.filter { !firewall.isOwn($0) }
+        case .lost: foreign = [0]
+        }
+        guard !foreign.isEmpty, !firewall.holders.isEmpty else { return }
+        let who = foreign.map { $0 == 0 ? "an unknown process" : "process \($0)\(Self.processName($0).map { " (\($0))" } ?? "")" }
+        guard firewall.restore() else {
+            logger.error("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it failed")
+            return
+        }
+        for i in firewall.holders {
+            counters[i].restored["strict table", default: 0] += 1
+            metrics?.restored(plans[i].router.name, what: "strict table")
+        }
+        logger.warning("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restored (the VIPs of \(firewall.holders.map { plans[$0].router.name }.joined(separator: ", ")) must not answer)")
+    }
+
+    /// /proc/PID/comm, for the log line (nil once the process is gone).
+    static func processName(_ pid: Int32) -> String? {
+        guard let f = fopen("/proc/\(pid)/comm", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), f) != nil else { return nil }
+        return String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Netlink lost events (its buffer overflowed): every master's VIPs are checked.
     func guardAllAddresses(at now: Instant) {
         for i in routers.indices where routers[i].state == .master {
@@ -47,6 +105,8 @@ extension Daemon {
         counters[i].restored["address", default: 0] += 1
         metrics?.restored(name, what: "address")
         logger.warning("(\(name)) \(address) was removed from \(plans[i].interface.name) by another program; restored and announced")
+        // Routes through the address (src, a gateway on its subnet) went with it, silently.
+        _ = routes.reinstallMissing(plans[i].routes, for: name)
         let announced = plans[i].announced.filter { $0.0 == address.address }
         for (a, link) in announced {
             do {

@@ -64,6 +64,9 @@ public final class Daemon {
     var interfaceRejections: [String: [String: Int]] = [:]
     let signals: Int32
     let links: LinkMonitor
+    /// The guard's eyes on routes and rules, and on the nftables table (nil: unavailable).
+    let routing: RoutingMonitor?
+    let nftables: NFTablesMonitor?
     var plan: DaemonPlan
     var groups: [SyncGroupCoordinator]
     /// The sync group of each instance, if any (index into `groups`).
@@ -110,6 +113,14 @@ public final class Daemon {
         routes = try VirtualRoutes(logger: logger)
         scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
+        do { routing = try RoutingMonitor() } catch {
+            routing = nil
+            logger.warning("virtual routes and rules removed by another program will not be noticed: \(error)")
+        }
+        do { nftables = try NFTablesMonitor(table: "vigil") } catch {
+            nftables = nil
+            if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
+        }
         (groups, groupOfInstance) = Self.syncGroups(plan, carrying: [:])
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
@@ -289,7 +300,10 @@ public final class Daemon {
                        pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: control?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: control?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: routing?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: nftables?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+            let firstClient = fds.count
             let clients = control?.clientPolls ?? []
             fds += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
             let firstSocket = fds.count
@@ -309,6 +323,8 @@ public final class Daemon {
             if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
             if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
             if fds[4].revents != 0 { lvs.resultsArrived() }
+            if fds[6].revents != 0 { routingChanged() }
+            if fds[7].revents != 0 { nftablesChanged() }
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
@@ -321,7 +337,7 @@ public final class Daemon {
             // Control requests come last: a reload they ask for sees this turn's state.
             if let control {
                 if fds[5].revents != 0 { control.accept() }
-                let readyClients = Set(fds[6..<firstSocket].filter { $0.revents != 0 }.map(\.fd))
+                let readyClients = Set(fds[firstClient..<firstSocket].filter { $0.revents != 0 }.map(\.fd))
                 if !readyClients.isEmpty {
                     for (client, line) in control.service(ready: readyClients) {
                         control.reply(client, answer(line, at: Monotonic.now()))

@@ -67,6 +67,22 @@ struct StrictFirewallPlan {
         apply(because: i)
     }
 
+    /// Whether the nft run with this PID was one of ours.
+    func isOwn(_ pid: Int32) -> Bool { firewall?.recentRuns.contains(pid) == true }
+
+    /// The instances holding their addresses now (their traffic must be dropped).
+    var holders: [Int] { holding.sorted() }
+
+    /// The guard: another program changed the table. If anything must be dropped now, the
+    /// table is replaced whole (its state is unknown); true when it was.
+    mutating func restore() -> Bool {
+        guard var firewall, let first = holding.min() else { return false }
+        firewall.forget()
+        self.firewall = firewall
+        apply(because: first)
+        return self.firewall?.installed != nil
+    }
+
     /// Every exit path of `run`: no table is left behind.
     mutating func remove() {
         do {

@@ -112,6 +112,19 @@ final class VirtualRoutes {
         logger.info("(\(owner)) added \(plan.routes.count) route(s), \(plan.rules.count) rule(s)\(failed > 0 ? ", \(failed) failed" : "")")
     }
 
+    /// The guard: puts back what of the plan is missing (another program deleted it) and
+    /// says what that was; what is in place is left alone.
+    func reinstallMissing(_ plan: RoutePlan, for owner: String) -> (routes: [String], rules: [String]) {
+        var routes: [String] = [], rules: [String] = []
+        for route in plan.routes {
+            do { if try manager.add(route) { routes.append("\(route)") } } catch { logger.error("(\(owner)) \(error)") }
+        }
+        for rule in plan.rules {
+            do { if try manager.add(rule) { rules.append("\(rule)") } } catch { logger.error("(\(owner)) \(error)") }
+        }
+        return (routes, rules)
+    }
+
     /// Rules first, so that no rule points at a table being emptied.
     func remove(_ plan: RoutePlan, for owner: String) {
         guard !plan.isEmpty else { return }

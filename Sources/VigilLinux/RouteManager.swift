@@ -94,7 +94,9 @@ public final class RouteManager {
     /// With keepalived's default (`prepend`) the kernel answers EEXIST only for an
     /// identical route, which is then in place: not an error. With `add` it means another
     /// route holds the key, which the operator asked not to share: an error.
-    public func add(_ route: KernelRoute) throws {
+    /// Says whether the route was added (false: an identical one was in place).
+    @discardableResult
+    public func add(_ route: KernelRoute) throws -> Bool {
         var flags = NLM_F_CREATE
         switch route.placement {
         case .prepend: break
@@ -102,8 +104,9 @@ public final class RouteManager {
         case .append: flags |= NLM_F_APPEND
         }
         let result = try withRoute(route, removal: false) { rtnl_route_add(socket, $0, flags) }
-        if result == -NLE_EXIST && route.placement != .add { return }
+        if result == -NLE_EXIST && route.placement != .add { return false }
         if result < 0 { throw NetlinkError("adding route \(route)", code: result) }
+        return true
     }
 
     /// Says whether the route was there. Only a route of the same protocol (18 unless

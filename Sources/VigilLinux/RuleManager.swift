@@ -62,9 +62,13 @@ public struct KernelRule: Hashable, Sendable, CustomStringConvertible {
 extension RouteManager {
     /// keepalived adds rules with NLM_F_EXCL; the kernel's EEXIST then means this very
     /// rule (every selector equal) is in place: not an error.
-    public func add(_ rule: KernelRule) throws {
+    /// Says whether the rule was added (false: it was in place).
+    @discardableResult
+    public func add(_ rule: KernelRule) throws -> Bool {
         let result = try send(rule, NLM_F_CREATE | NLM_F_EXCL, rtnl_rule_build_add_request)
-        if result < 0 && result != -NLE_EXIST { throw NetlinkError("adding rule \(rule)", code: result) }
+        if result == -NLE_EXIST { return false }
+        if result < 0 { throw NetlinkError("adding rule \(rule)", code: result) }
+        return true
     }
 
     /// Says whether the rule was there.

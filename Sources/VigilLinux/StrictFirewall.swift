@@ -38,6 +38,9 @@ public struct StrictFirewall: Sendable {
     /// What the table drops as far as this process knows: [] no table, nil unknown (before
     /// `removeLeftover`, or after a failed nft run).
     public private(set) var installed: Set<Address>?
+    /// PIDs of the last nft runs made here: their transactions are Vigil's own, not
+    /// another program's (`NFTablesMonitor` names the committing process).
+    public private(set) var recentRuns: [Int32] = []
 
     public init(nft: String) { self.nft = nft }
 
@@ -80,6 +83,10 @@ public struct StrictFirewall: Sendable {
             try apply(Self.deleteScript + Self.createScript(wanted), giving: wanted)
         }
     }
+
+    /// Another program changed the table: its state is unknown, and the next `update`
+    /// replaces it whole.
+    public mutating func forget() { installed = nil }
 
     /// Deletes the table unless it is known to be absent (shutdown).
     public mutating func remove() throws(Failure) {
@@ -142,11 +149,12 @@ public struct StrictFirewall: Sendable {
 
     /// Runs nft with `arguments`, feeding `input` on stdin; its stdout, or a Failure with
     /// its stderr. Bounded: killed after `timeoutMicroseconds`.
-    private func run(_ arguments: [String], input: String) throws(Failure) -> String {
+    private mutating func run(_ arguments: [String], input: String) throws(Failure) -> String {
         let command = "nft \(arguments.joined(separator: " "))"
         let result: BoundedProcess.Result
         do {
             result = try BoundedProcess.run(nft, arguments, input: Array(input.utf8), timeout: Self.timeoutMicroseconds)
+            recentRuns = Array((recentRuns + [result.pid]).suffix(16))
         } catch {
             throw Failure(description: "\(command): \(error)")
         }
@@ -168,6 +176,7 @@ public struct StrictFirewall: Sendable {
 /// a child would inherit that).
 enum BoundedProcess {
     struct Result {
+        var pid: Int32
         var exit: ScriptProcess.Exit
         var stdout: [UInt8]
         var stderr: [UInt8]
@@ -281,7 +290,7 @@ enum BoundedProcess {
             _ = waitpid(pid, &status, 0)
             exit = status & 0x7f != 0 ? .signal(status & 0x7f) : .status((status >> 8) & 0xff)
         }
-        return Result(exit: exit ?? .signal(SIGKILL), stdout: out, stderr: err, timedOut: timedOut)
+        return Result(pid: pid, exit: exit ?? .signal(SIGKILL), stdout: out, stderr: err, timedOut: timedOut)
     }
 
     private static func monotonicMicroseconds() -> Int64 {

@@ -3,7 +3,10 @@
 # (`ip addr del`, as a DHCP client or NetworkManager would) is noticed from netlink at
 # once; Vigil puts it back with a fresh gratuitous ARP, logs one line, counts it in
 # `vigil status`. A client pinging the VIP every 5 ms loses at most one reply per removal.
-# A VIP added by another program on the backup is reported and left in place.
+# A VIP added by another program on the backup is reported and left in place. The same
+# for the master's virtual routes and rules (`ip route del`, `ip rule del`) and for the
+# vrrp_strict table (`nft delete table inet vigil`, `nft flush ruleset`): put back, the
+# VIP still silent to the client.
 source "$(dirname "$0")/lib.sh"
 VIP=192.0.2.100
 TRIALS=10
@@ -66,5 +69,55 @@ daemon_stop lb1
 check "SIGTERM: lb1 exits 0" test "$STATUS" = 0
 check "its own removal at stop is not restored" lacks_vip lb1 $VIP
 check "lb2 takes over" wait_until 2000 has_vip lb2 $VIP
+daemon_stop lb2
+
+# Virtual routes and rules, and the strict table, on the master.
+TABLE="inet vigil"
+routes="    virtual_routes {
+        198.51.100.0/24 via 192.0.2.1 dev eth0
+        blackhole 203.0.113.0/24
+    }
+    virtual_rules {
+        from 192.0.2.100 table 100 priority 1000
+    }"
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1 pass=none global="    vrrp_strict" extra="$routes")
+c2=$(vrrp_conf lb2 90 version=3 advert=0.1 pass=none global="    vrrp_strict" extra="$routes")
+: > "$LABDIR/lb1.log"
+vigil_start lb1 "$c1"
+vigil_start lb2 "$c2"
+has_route()  { ip -n "${LAB}$1" route show "$2" proto 18 2>/dev/null | grep -q .; }
+has_rule()   { ip -n "${LAB}$1" rule show 2>/dev/null | grep -q "^1000:.*from 192.0.2.100 lookup 100"; }
+has_table()  { ip netns exec "${LAB}$1" nft list table $TABLE >/dev/null 2>&1; }
+drops_vip()  { ip netns exec "${LAB}$1" nft list set $TABLE vips4 2>/dev/null | grep -q "elements = { $VIP }"; }
+silent()     { ! in_box cli ping -n -c 2 -i 0.2 -W 1 $VIP >/dev/null 2>&1; }
+check "strict + routes: lb1 master with its routes, rule and table" \
+    wait_until 3000 sh -c "$(declare -f has_route has_rule has_table); LAB=$LAB TABLE='$TABLE'; has_route lb1 198.51.100.0/24 && has_rule lb1 && has_table lb1"
+check "the VIP is silent to the client (no_accept)" silent
+# elapsed_ms T0_NS: milliseconds since T0 (the polls' own cost, a few ms, included).
+elapsed_ms() { echo $(( ($(now_ns) - $1) / 1000000 )); }
+t0=$(now_ns); ip -n "${LAB}lb1" route del 198.51.100.0/24
+check "ip route del: the route is restored" wait_until 500 has_route lb1 198.51.100.0/24
+echo "       route back after $(elapsed_ms $t0) ms (polled)"
+ip -n "${LAB}lb1" route del blackhole 203.0.113.0/24
+check "ip route del blackhole: restored" wait_until 500 has_route lb1 203.0.113.0/24
+ip -n "${LAB}lb1" rule del priority 1000
+check "ip rule del: the rule is restored" wait_until 500 has_rule lb1
+check "each logged once" sh -c "[ \$(grep -c 'route .* was removed by another program; restored' '$LABDIR/lb1.log') = 2 ] && [ \$(grep -c 'rule .* was removed by another program; restored' '$LABDIR/lb1.log') = 1 ]"
+t0=$(now_ns); ip netns exec "${LAB}lb1" nft delete table $TABLE
+check "nft delete table: the table is back, dropping the VIP" wait_until 1000 drops_vip lb1
+echo "       table back after $(elapsed_ms $t0) ms (polled, nft runs included)"
+check "logged naming the process" wait_until 500 log_has lb1 "nftables table $TABLE was changed by process [0-9]* (nft); restored"
+ip netns exec "${LAB}lb1" nft flush ruleset
+check "nft flush ruleset: the table is back" wait_until 1000 drops_vip lb1
+check "the VIP is still silent to the client" silent
+in_box lb1 "$VIGIL" status --socket "$LABDIR/lb1.sock" > "$LABDIR/status3.txt" 2>&1
+check "vigil status counts them (route=2, rule=1, strict table=2)" grep -q "route=2,rule=1,strict table=2" "$LABDIR/status3.txt"
+check "lb1 stayed master throughout" test "$(grep -c -- '-> MASTER' "$LABDIR/lb1.log")" = 1
+check "its own nft runs did not set the guard off (2 restorations logged)" test "$(grep -c "nftables table $TABLE was changed" "$LABDIR/lb1.log")" = 2
+check "the backup has none of it" sh -c "$(declare -f has_route has_table); LAB=$LAB TABLE='$TABLE'; ! has_route lb2 198.51.100.0/24 && ! has_table lb2"
+daemon_stop lb1
+check "stop: its own removals are not undone (no route, no table on lb1)" \
+    sh -c "$(declare -f has_route has_table); LAB=$LAB TABLE='$TABLE'; ! has_route lb1 198.51.100.0/24 && ! has_table lb1"
+check "lb2 takes over with the routes and the table" wait_until 2000 sh -c "$(declare -f has_route has_table); LAB=$LAB TABLE='$TABLE'; has_route lb2 198.51.100.0/24 && has_table lb2"
 daemon_stop lb2
 finish
