@@ -6,7 +6,7 @@
 #
 # Usage: Benchmarks/check-scale.sh      (root: keepalived -t runs in a namespace with eth0)
 # Binary: $VIGIL, else .build/release/vigil, else .build/debug/vigil.
-# Goal (issue 2): vigil under 0.5 s and not slower than keepalived.
+# Goal: vigil under 0.5 s and not slower than keepalived.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 vigil=${VIGIL:-$root/.build/release/vigil}

@@ -8,7 +8,7 @@
 # client pinging the VIP every 5 ms, then the event: SIGTERM to the master, or a crash
 # (SIGKILL plus its link cut). The event is fired just after one of the master's adverts
 # (a one-packet tcpdump in immediate mode waits for it), so that a crash's takeover is the
-# whole Master_Down_Interval, as in the keepalived baselines of ../shared/TESTING.md.
+# whole Master_Down_Interval, as in the keepalived baselines measured beside it.
 # Printed per row, medians over the trials:
 #   takeover  event -> VIP added on lb2 (the kernel's address event, ip monitor)
 #   protocol  the master's last advert on the wire -> VIP added on lb2: what RFC 3768 /
