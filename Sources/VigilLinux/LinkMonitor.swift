@@ -51,53 +51,22 @@ public final class LinkMonitor {
         case lost
     }
 
-    private let socket: OpaquePointer
-    private let callbacks: OpaquePointer
-    public let fileDescriptor: Int32
+    private let subscription: NetlinkSubscription
+    public var fileDescriptor: Int32 { subscription.fileDescriptor }
     private var pending: [Change] = []
     private var pendingAddresses: [AddressChange] = []
 
     public init() throws {
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
-        // Notifications carry sequence number 0; there is no request to match them to.
-        nl_socket_disable_seq_check(socket)
-        var result = nl_connect(socket, NETLINK_ROUTE)
-        for group in [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR] where result == 0 {
-            result = nl_socket_add_membership(socket, Int32(group.rawValue))
-        }
-        if result == 0 { result = nl_socket_set_nonblocking(socket) }
-        guard result == 0, let callbacks = nl_socket_get_cb(socket) else {
-            nl_socket_free(socket)
-            throw NetlinkError("subscribing to link events", code: result == 0 ? -NLE_NOMEM : result)
-        }
-        self.socket = socket
-        self.callbacks = callbacks
-        fileDescriptor = nl_socket_get_fd(socket)
-        nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, { message, context in
-            guard let message, let context else { return Int32(NL_SKIP.rawValue) }
-            let monitor = Unmanaged<LinkMonitor>.fromOpaque(context).takeUnretainedValue()
-            monitor.parse(nlmsg_hdr(message))
-            return Int32(NL_OK.rawValue)
-        }, Unmanaged.passUnretained(self).toOpaque())
-    }
-
-    deinit {
-        nl_cb_put(callbacks)
-        nl_socket_free(socket)
+        subscription = try NetlinkSubscription(
+            protocol: NETLINK_ROUTE, groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR].map(\.rawValue),
+            what: "link events")
     }
 
     /// Reads what is waiting (bounded: at most 64 batches per call).
     public func read() -> Reading {
         pending.removeAll(keepingCapacity: true)
         pendingAddresses.removeAll(keepingCapacity: true)
-        for _ in 0..<64 {
-            let result = nl_recvmsgs_report(socket, callbacks)
-            if result == 0 { break }
-            if result < 0 {
-                if result == -NLE_AGAIN || result == -NLE_INTR { break }
-                return .lost  // ENOBUFS arrives as -NLE_NOMEM; any other error: resynchronise too
-            }
-        }
+        guard subscription.read({ parse($0) }) else { return .lost }
         return .changes(pending, addresses: pendingAddresses)
     }
 

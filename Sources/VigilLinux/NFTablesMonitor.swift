@@ -22,9 +22,8 @@ public final class NFTablesMonitor {
         case lost
     }
 
-    private let socket: OpaquePointer
-    private let callbacks: OpaquePointer
-    public let fileDescriptor: Int32
+    private let subscription: NetlinkSubscription
+    public var fileDescriptor: Int32 { subscription.fileDescriptor }
     private let tableName: String
     private var touchedInThisTransaction = false
     private var touchedBy: [Int32] = []
@@ -32,41 +31,14 @@ public final class NFTablesMonitor {
     /// `table`: the table's name (`vigil`).
     public init(table: String) throws {
         tableName = table
-        guard let socket = nl_socket_alloc() else { throw NetlinkError("nl_socket_alloc", code: -NLE_NOMEM) }
-        nl_socket_disable_seq_check(socket)
-        var result = nl_connect(socket, NETLINK_NETFILTER)
-        if result == 0 { result = nl_socket_add_membership(socket, Int32(NFNLGRP_NFTABLES.rawValue)) }
-        if result == 0 { result = nl_socket_set_nonblocking(socket) }
-        guard result == 0, let callbacks = nl_socket_get_cb(socket) else {
-            nl_socket_free(socket)
-            throw NetlinkError("subscribing to nftables events", code: result == 0 ? -NLE_NOMEM : result)
-        }
-        self.socket = socket
-        self.callbacks = callbacks
-        fileDescriptor = nl_socket_get_fd(socket)
-        nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, { message, context in
-            guard let message, let context else { return Int32(NL_SKIP.rawValue) }
-            Unmanaged<NFTablesMonitor>.fromOpaque(context).takeUnretainedValue().parse(nlmsg_hdr(message))
-            return Int32(NL_OK.rawValue)
-        }, Unmanaged.passUnretained(self).toOpaque())
-    }
-
-    deinit {
-        nl_cb_put(callbacks)
-        nl_socket_free(socket)
+        subscription = try NetlinkSubscription(protocol: NETLINK_NETFILTER, groups: [UInt32(NFNLGRP_NFTABLES.rawValue)],
+                                               what: "nftables events")
     }
 
     /// Reads what is waiting (bounded: at most 64 batches per call).
     public func read() -> Reading {
         touchedBy.removeAll()
-        for _ in 0..<64 {
-            let result = nl_recvmsgs_report(socket, callbacks)
-            if result == 0 { break }
-            if result < 0 {
-                if result == -NLE_AGAIN || result == -NLE_INTR { break }
-                return .lost
-            }
-        }
+        guard subscription.read({ parse($0) }) else { return .lost }
         return .touched(by: touchedBy)
     }
 
