@@ -98,6 +98,8 @@ extension Daemon {
         let name = plans[i].router.name
         let added: Bool
         do { added = try addresses.add(address) } catch {
+            // The interface is going away (its link event follows): nothing to guard.
+            if (error as? NetlinkError)?.isNoDevice == true { return }
             logger.error("(\(name)) restoring \(address), removed by another program: \(error)")
             return
         }

@@ -476,7 +476,9 @@ public final class Daemon {
         switch links.read() {
         case let .changes(list, addressChanges):
             changes = list
-            addressesChanged(addressChanges, at: now)
+            // Addresses last: a deleted interface takes its VIPs with it, and its
+            // instance must be out of MASTER (below) before the guard looks.
+            defer { addressesChanged(addressChanges, at: Monotonic.now()) }
             interfacesMoved(list, addresses: addressChanges)
         case .lost:
             guardAllAddresses(at: now)

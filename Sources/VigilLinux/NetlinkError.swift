@@ -10,6 +10,9 @@ public struct NetlinkError: Error, CustomStringConvertible {
         self.code = code
     }
 
+    /// The interface named does not exist (any more): ENODEV.
+    public var isNoDevice: Bool { code == -NLE_NODEV }
+
     /// A refusal that may pass if asked again: out of buffers or memory, busy, interrupted.
     public var isTransient: Bool {
         [NLE_INTR, NLE_AGAIN, NLE_NOMEM, NLE_BUSY].map { Int32($0) }.contains(-code)
