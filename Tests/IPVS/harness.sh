@@ -46,8 +46,13 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }   # between
 [ "$(id -u)" = 0 ] || die "needs root (apt-get download, qemu with a 9p export of /)"
 GUEST_SCRIPT=$(realpath -e "$1") || die "no such guest script: $1"
 shift
+# The guest mounts fresh tmpfs on /tmp and /run: a clone there (CI may make one) is shared
+# into the guest on its own and mounted back at the same path.
+REPO_MOUNT=
+case $REPO in /tmp/*|/run/*) REPO_MOUNT=$REPO ;; esac
 case $GUEST_SCRIPT in   # these are fresh tmpfs/devtmpfs mounts in the guest
-    /tmp/*|/run/*|/dev/*|/proc/*|/sys/*) die "the guest cannot see $GUEST_SCRIPT: keep guest scripts outside /tmp, /run, /dev" ;;
+    "$REPO"/*) ;;
+    /tmp/*|/run/*|/dev/*|/proc/*|/sys/*) die "the guest cannot see $GUEST_SCRIPT: keep guest scripts in the repository or outside /tmp, /run, /dev" ;;
 esac
 for tool in qemu-system-x86_64 busybox cpio depmod modprobe apt-get dpkg flock timeout awk; do
     command -v "$tool" >/dev/null || die "missing $tool (make ipvs-test installs the Debian packages)"
@@ -177,7 +182,7 @@ GUEST_TIMEOUT=$(( TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2 ))
     if [ -x "$GUEST_SCRIPT" ]; then run=("$GUEST_SCRIPT" "$@"); else run=(/bin/bash "$GUEST_SCRIPT" "$@"); fi
     printf 'exec timeout -k 10 %s' "$GUEST_TIMEOUT"; printf ' %q' "${run[@]}"; echo
 } > "$IR/vigil/run.sh"
-printf 'KVER=%s\nKMODDIR=%s\n' "$KVER" "$MODDIR" > "$IR/vigil/env"   # plain paths: sourced by ash
+printf 'KVER=%s\nKMODDIR=%s\nREPO_MOUNT=%s\n' "$KVER" "$MODDIR" "$REPO_MOUNT" > "$IR/vigil/env"   # plain paths: sourced by ash
 
 cat > "$IR/init" <<'EOF'
 #!/bin/busybox sh
@@ -215,6 +220,10 @@ mount -t tmpfs -o mode=755 run $R/run          # ip netns keeps its mounts in /r
 mkdir -p $R/run/vigil $R/run/vigil-share $R/run/lock
 cp /vigil/* $R/run/vigil/
 mount -t 9p -o "$NINEP" vigilshare $R/run/vigil-share || fail "cannot mount the share"
+if [ -n "$REPO_MOUNT" ]; then   # a clone under /tmp or /run, hidden by the tmpfs above
+    mkdir -p "$R$REPO_MOUNT"
+    mount -t 9p -o "$NINEP,cache=loose,ro" vigilrepo "$R$REPO_MOUNT" || fail "cannot mount the repository"
+fi
 # Module autoload (ipvsadm -s mh, ip link add type macvlan, nft, ...): the kernel runs
 # /sbin/modprobe in PID 1's root, i.e. here, so show busybox modprobe the whole tree.
 mount --bind "$R$KMODDIR" "/lib/modules/$KVER" || note "no module autoload"
@@ -256,6 +265,7 @@ MARKS=$WORK/marks            # the reader notes "START time uptime" / "EXIT time
         -append "console=ttyS0 quiet panic=-1" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$SHARE,mount_tag=vigilshare,security_model=none,multidevs=remap" \
+        ${REPO_MOUNT:+-virtfs "local,path=$REPO_MOUNT,mount_tag=vigilrepo,security_model=none,readonly=on,multidevs=remap"} \
         </dev/null 2>&1
     echo "QEMU $? x" >> "$MARKS"
 } | sed -u 's/\r$//; s/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' |   # terminal resets from SeaBIOS
