@@ -36,6 +36,13 @@ public struct DaemonLogHandler: LogHandler {
         _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
+    /// How a line written before the logger exists (the configuration's warnings and errors
+    /// at start) begins: its `<N>` priority under systemd, so that `journalctl -p warning`
+    /// finds it; nothing on a terminal or into a file.
+    public static func linePrefix(_ level: Logger.Level, journal: Bool = getenv("JOURNAL_STREAM") != nil) -> String {
+        journal ? "<\(syslogPriority(level))>" : ""
+    }
+
     /// RFC 5424 severities, as journald reads them from a `<N>` prefix.
     static func syslogPriority(_ level: Logger.Level) -> Int {
         switch level {

@@ -40,19 +40,21 @@ struct Run: ParsableCommand {
         switch source.load() {
         case let .success(l): loaded = l
         case let .failure(refusal):
-            FileHandleStderr.write(refusal.description + "\n")
+            for line in refusal.lines {
+                FileHandleStderr.write(DaemonLogHandler.linePrefix(line.contains(": warning:") ? .warning : .error) + line + "\n")
+            }
             throw ExitCode(refusal.lines.count == 1 && refusal.lines[0].hasPrefix("cannot") ? 2 : 1)
         }
-        for line in loaded.warnings { FileHandleStderr.write("\(line)\n") }
+        for line in loaded.warnings { FileHandleStderr.write(DaemonLogHandler.linePrefix(.warning) + line + "\n") }
         let plan = loaded.plan
         // Before anything is touched: the credentials, then one daemon per network stack.
         if let missing = plan.missingCapabilities() {
-            FileHandleStderr.write("vigil: \(missing)\n")
+            FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(missing)\n")
             throw ExitCode(2)
         }
         let lock: InstanceLock
         do { lock = try InstanceLock() } catch {
-            FileHandleStderr.write("vigil: \(error)\n")
+            FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(error)\n")
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
@@ -65,7 +67,7 @@ struct Run: ParsableCommand {
         let logger = Logger(label: "vigil")
         if let pidFile {
             do { try PIDFile.write(pidFile) } catch {
-                FileHandleStderr.write("vigil: cannot write the pid file: \(error)\n")
+                FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file: \(error)\n")
                 throw ExitCode(2)
             }
         }
