@@ -9,6 +9,9 @@
 #   make ipvs-test  boots Debian's stock kernel (it has IPVS; this machine's has not) under
 #               qemu and runs Tests/IPVS guest scripts in it (root; Tests/IPVS/README.md).
 #   make deb    the Debian package .build/deb/vigil_VERSION_amd64.deb (packaging/deb/).
+#   make system-test  the package and its unit under a real systemd (PID 1) in that qemu
+#               guest, beside a peer: install, start, reload, stop, crash, watchdog, upgrade,
+#               purge (root; Tests/System/guest-systemd.sh).
 
 SWIFT      ?= swift
 # The version compiled into vigil (vigil --version, vigil status, vigil_build_info) and the
@@ -28,7 +31,7 @@ DEB        := $(DEB_DIR)/vigil_$(VIGIL_VERSION)_amd64.deb
 # The package's timestamps (changelog, manual pages, files): the last commit's.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
-.PHONY: install deb deb-deps package-test systemd-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
+.PHONY: install deb deb-deps package-test systemd-test system-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -53,7 +56,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: build unit-test compat-test check-examples systemd-test package-test integration-test ipvs-test
+test: build unit-test compat-test check-examples systemd-test package-test integration-test ipvs-test system-test
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [BIN=.build/release/vigil] [UNITDIR=/etc/systemd/system]:
 # the binary, the hardened unit (its ExecStart follows PREFIX), the script-user drop-in as a
@@ -129,6 +132,17 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR); \
 	else echo "==> ipvs-test skipped: needs root (apt-get download, qemu sharing /)"; fi
+
+# The package under systemd as PID 1 (Tests/IPVS/harness.sh with IPVS_INIT=systemd): the .deb
+# and the same source rebuilt as VERSION.1 (the upgrade) are made here, before the VM boots.
+SYSTEM_DIR := .build/system-test
+system-test: deb ipvs-deps
+	@if [ "$$(id -u)" = 0 ]; then \
+	  rm -rf $(SYSTEM_DIR) && mkdir -p $(SYSTEM_DIR) && cp $(DEB) $(SYSTEM_DIR)/ && \
+	  $(MAKE) --no-print-directory deb VERSION=$(VIGIL_VERSION).1 DEB_DIR=$(SYSTEM_DIR)/next && \
+	  IPVS_INIT=systemd IPVS_TIMEOUT=480 Tests/IPVS/harness.sh Tests/System/guest-systemd.sh \
+	    $(CURDIR)/$(SYSTEM_DIR)/$(notdir $(DEB)) $(CURDIR)/$(SYSTEM_DIR)/next/vigil_$(VIGIL_VERSION).1_amd64.deb; \
+	else echo "==> system-test skipped: needs root (qemu sharing /)"; fi
 
 check-examples: build
 	@for f in etc/*.conf; do \

@@ -5,8 +5,8 @@
 #     tmpfs, so the guest can install packages, write /etc, keep a journal; all of it is
 #     gone at power-off and the host's files are never touched;
 #   - the guest is a VM, not a container: the host's /.dockerenv is hidden (systemd would
-#     otherwise say "virtualization docker", skip udev and end by exiting instead of
-#     powering off);
+#     otherwise say "virtualization docker" and run in container mode: units conditioned on
+#     not being in a container skipped, and the shutdown exiting instead of powering off);
 #   - so is a container image's policy-rc.d, which would keep maintainer scripts from
 #     starting or stopping units;
 #   - the units the host enabled (/etc/systemd/system/*.wants: a keepalived speaking VRRP,
