@@ -7,9 +7,10 @@
 # The box under test is the guest's root network namespace: its eth0 is a veth to the
 # namespace ${P}peer, where a second Vigil (priority 100, the binary from DEB, not under
 # systemd) runs from the start. The box's Vigil is the package's, run by systemd, configured
-# in /etc/vigil/vigil.conf. VRRPv2, virtual_router_id 51, advert_int 2: the peer's
-# Master_Down_Interval is 3 x 2 + 0.61 = 6.6 s, longer than a restart here (RestartSec=2s
-# and the start), so a killed master comes back before the peer would take over.
+# in /etc/vigil/vigil.conf. VRRPv2, virtual_router_id 51, advert_int 3: the peer's
+# Master_Down_Interval is 3 x 3 + 0.61 = 9.6 s from the last advert it heard, so it takes
+# over 6.6 to 9.6 s after a kill: longer than a restart here (RestartSec=2s and the start,
+# ~4 s under TCG), so a killed master's stale VIP is gone before the peer takes over.
 #
 # Phases: package install (not started), start/READY/status/journal, reload (applied,
 # refused), stop (exit 0, peer at Skew_Time from the wire), restart after kill -9 (stale VIP
@@ -88,7 +89,7 @@ vrrp_instance VI_1 {
     interface eth0
     virtual_router_id 51
     priority $1
-    advert_int 2
+    advert_int 3
 $4
     virtual_ipaddress {
 $(for a in $2; do echo "        $a/24"; done)
@@ -121,7 +122,7 @@ phase_end "lab (veth, the peer started)"
 
 # --- 1. install: nothing enabled, nothing started ------------------------------------------
 t0=$(now_ms)
-apt-get install -y -q --no-install-recommends "$DEB" > "$W/apt-install.txt" 2>&1; rc=$?
+timeout 180 apt-get install -y -q --no-install-recommends "$DEB" > "$W/apt-install.txt" 2>&1; rc=$?
 t_install=$(ms_since $t0)
 check "apt install ./$(basename "$DEB"): exit 0 in $t_install ms" test $rc = 0 || tail -5 "$W/apt-install.txt"
 check "  installed: $(dpkg-query -W -f='${Package} ${Version} ${Status}' vigil 2>&1)" \
@@ -151,7 +152,7 @@ vrrp_conf 255 "$VIP" "" "    track_script {
 }" > $CONF
 check "systemctl enable vigil ($(systemctl enable vigil 2>&1 | tail -1))" bash -c "[ \"\$(systemctl is-enabled vigil)\" = enabled ]"
 t0=$(now_ms)
-systemctl start vigil; rc=$?
+timeout 60 systemctl start vigil; rc=$?
 t_start=$(ms_since $t0)
 has_vip_here $VIP; vip_at_return=$?
 state_at_return=$(prop ActiveState)/$(prop SubState)
@@ -187,7 +188,7 @@ phase_end "start (READY, status, journal)"
 pid_before=$(main_pid)
 vrrp_conf 150 "$VIP $VIP2" "" "" sys-a > $CONF
 n=$(jcount "reloaded $CONF"); t0=$(now_ms)
-systemctl reload vigil; rc=$?
+timeout 60 systemctl reload vigil; rc=$?
 wait_until 10000 has_vip_here $VIP2; got=$?
 t_reload=$(ms_since $t0)
 check "systemctl reload (priority 150, a second VIP): exit $rc, $VIP2 up $t_reload ms after the call" bash -c "[ $rc = 0 ] && [ $got = 0 ]"
@@ -196,7 +197,7 @@ check "  the journal says reloaded" wait_until 5000 jgrew "reloaded $CONF" $n
 cp $CONF "$W/good.conf"
 { cat "$W/good.conf"; printf 'vrrp_instance VI_2 {\n    interface eth0\n    priority nonsense\n'; } > $CONF
 n=$(jcount "reload refused")
-systemctl reload vigil; rc=$?
+timeout 60 systemctl reload vigil; rc=$?
 wait_until 10000 jgrew "reload refused" $n
 refused=$(journal | grep -E "reload refused: $CONF:[0-9]+:[0-9]+: error" | tail -1)
 check "a broken file: systemctl reload exit $rc, the journal has file:line:col (${refused#reload refused: })" test -n "$refused"
@@ -210,9 +211,9 @@ phase_end "reload (applied, refused)"
 ip netns exec $PEER tcpdump -i eth0 -nn -tt -l -Z root 'ip proto 112' > "$W/adverts.txt" 2> "$W/tcpdump.err" &
 TCPDUMP=$!; PIDS+=($TCPDUMP)
 wait_until 15000 grep -q "listening on" "$W/tcpdump.err" || fail "tcpdump did not start"
-wait_until 5000 grep -q "192.0.2.11 > 224.0.0.18" "$W/adverts.txt"
+wait_until 8000 grep -q "192.0.2.11 > 224.0.0.18" "$W/adverts.txt"
 t0=$(now_ms)
-systemctl stop vigil; rc=$?
+timeout 60 systemctl stop vigil; rc=$?
 t_stop=$(ms_since $t0)
 check "systemctl stop vigil: exit $rc in $t_stop ms; ExecMainCode=$(prop ExecMainCode) (1: exited) ExecMainStatus=$(prop ExecMainStatus), $(prop ActiveState)" \
     bash -c "[ $rc = 0 ] && [ \"\$(prop ExecMainStatus)\" = 0 ] && [ \"\$(prop ExecMainCode)\" = 1 ] && [ \"\$(prop ActiveState)\" = inactive ]"
@@ -226,9 +227,9 @@ phase_end "stop (Skew_Time)"
 
 # --- 5. start again as a backup; kill -9; Restart=on-failure ----------------------------------
 t0=$(now_ms)
-systemctl start vigil; rc=$?
+timeout 60 systemctl start vigil; rc=$?
 t_start2=$(ms_since $t0)
-wait_until 15000 has_vip_here $VIP; got=$?
+wait_until 25000 has_vip_here $VIP; got=$?
 t_master=$(ms_since $t0)
 check "systemctl start (priority 150, the peer master): exit $rc in $t_start2 ms; READY as a backup, master by preemption $t_master ms after the call" \
     bash -c "[ $rc = 0 ] && [ $got = 0 ]"
@@ -245,7 +246,7 @@ check "kill -9 $old: Restart=on-failure brought pid $(main_pid) back, active $t_
 check "  the journal: killed, restart scheduled" bash -c "jgrew 'status=9/KILL' $n_kill && jgrew 'Scheduled restart job' $n_sched"
 check "  the stale VIP removed before the election (\"left from an earlier run\")" \
     jgrew 'left from an earlier run' $n_stale
-check "  master again" wait_until 20000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
+check "  master again" wait_until 25000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
 sampler_stop
 s=$W/kill.samples
 n=$(wc -l < "$s")
@@ -258,8 +259,11 @@ check "  never a duplicate VIP while the stale one was here: $n samples at 20 ms
     bash -c "[ $n -gt 100 ] && [ -n '$stale_ms' ] && [ $stale_both = 0 ]"
 handback=$(awk 'gone && $2 && $3 { b++ } !$2 { gone = 1 } END { print b + 0 }' "$s")
 echo "       then: on neither box for at most $neither ms, the peer held it in $peer_had samples, and took it back from the peer"
-check "  the hand-back (preemption) overlaps in $handback samples (<= 2: the returning master adds its VIPs, then advertises; the peer drops them on receipt)" \
-    test "$handback" -le 2
+# The hand-back by preemption overlaps for a moment, as VRRP does: the returning master adds
+# its VIPs, then advertises, and the peer drops them when the advert arrives (under TCG some
+# tens of ms). A peer that kept them would show here as a long run.
+check "  the hand-back (preemption) overlaps in $handback samples of 20 ms (<= 10: the returning master adds its VIPs, then advertises; the peer drops them on receipt)" \
+    test "$handback" -le 10
 phase_end "kill -9 (restart)"
 
 # --- 6. watchdog: a stalled daemon -----------------------------------------------------------
@@ -273,13 +277,13 @@ check "SIGSTOP $old: a new MAINPID $(main_pid), active $t_wd ms after the stop" 
 check "  the journal: watchdog timeout, then the restart" bash -c "jgrew 'Watchdog timeout' $n_wd && jgrew 'Scheduled restart job' $n_sched"
 journal | grep -E "Watchdog timeout|Killing process|Main process exited|Failed with|Scheduled restart" | tail -5 | sed 's/^/       | /'
 check "  the new daemon removed the stale VIP (\"left from an earlier run\")" wait_until 5000 jgrew 'left from an earlier run' $n_stale
-check "  the VIP back here" wait_until 20000 bash -c "has_vip_here $VIP && ! has_vip_peer $VIP"
+check "  the VIP back here" wait_until 25000 bash -c "has_vip_here $VIP && ! has_vip_peer $VIP"
 t_wd_vip=$(ms_since $t0)
 echo "       VIP back $t_wd_vip ms after the SIGSTOP"
 phase_end "watchdog (SIGSTOP)"
 
 # --- 7. exposure of the running unit ---------------------------------------------------------
-systemd-analyze security vigil.service --no-pager > "$W/security.txt" 2>&1
+timeout 120 systemd-analyze security vigil.service --no-pager > "$W/security.txt" 2>&1
 exposure=$(sed -n 's/.*Overall exposure level for vigil.service: \([0-9.]*\).*/\1/p' "$W/security.txt")
 echo "       $(grep 'Overall exposure' "$W/security.txt")"
 check "systemd-analyze security vigil.service (online): ${exposure:-?} <= 2.5" \
@@ -299,28 +303,28 @@ vrrp_conf 150 "$VIP $VIP2" "    script_user nobody
     vrrp_strict" "    use_vmac
     notify_master /etc/vigil/uid.sh" sys-a > $CONF
 t0=$(now_ms)
-systemctl restart vigil; rc=$?
+timeout 60 systemctl restart vigil; rc=$?
 check "script_user nobody + the drop-in: systemctl restart exit $rc" test $rc = 0
-check "  master again (on the macvlan vrrp.51)" wait_until 20000 bash -c "ip -4 -o addr show dev vrrp.51 | grep -q ' $VIP/'"
+check "  master again (on the macvlan vrrp.51)" wait_until 25000 bash -c "ip -4 -o addr show dev vrrp.51 | grep -q ' $VIP/'"
 # The unit's /tmp is private (PrivateTmp): read it in the daemon's mount namespace.
 uid_of() { nsenter -t "$(main_pid)" -m cat /tmp/vigil-notify-uid 2>/dev/null; }
 wait_until 10000 bash -c "[ -n \"\$(nsenter -t $(main_pid) -m cat /tmp/vigil-notify-uid 2>/dev/null)\" ]"
 check "  notify_master ran as nobody: id -u wrote $(uid_of) (the unit's private /tmp)" test "$(uid_of)" = "$(id -u nobody)"
 check "  vrrp_strict: table inet vigil is there" nft list table inet vigil > /dev/null
-systemd-analyze security vigil.service --no-pager 2>/dev/null | grep 'Overall exposure' | sed 's/^/       with the drop-in: /'
+timeout 120 systemd-analyze security vigil.service --no-pager 2>/dev/null | grep 'Overall exposure' | sed 's/^/       with the drop-in: /'
 phase_end "script_user (drop-in)"
 
 # --- 9. upgrade while master ---------------------------------------------------------------------
 old=$(main_pid); old_version=$(dpkg-query -W -f='${Version}' vigil)
 sampler_start "$W/upgrade.samples"
 t0=$(now_ms)
-apt-get install -y -q --no-install-recommends "$NEXT" > "$W/apt-upgrade.txt" 2>&1; rc=$?
+timeout 180 apt-get install -y -q --no-install-recommends "$NEXT" > "$W/apt-upgrade.txt" 2>&1; rc=$?
 t_upgrade=$(ms_since $t0)
 check "apt install ./$(basename "$NEXT"): exit $rc in $t_upgrade ms ($old_version -> $(dpkg-query -W -f='${Version}' vigil))" \
     bash -c "[ $rc = 0 ] && [ \"\$(/usr/sbin/vigil --version)\" = \"\$(dpkg-query -W -f='\${Version}' vigil)\" ]" || tail -5 "$W/apt-upgrade.txt"
 check "  the running service was restarted onto it (pid $old -> $(main_pid)), still enabled, configuration kept" \
     bash -c "[ \"\$(prop MainPID)\" != $old ] && systemctl is-active -q vigil && [ \"\$(systemctl is-enabled vigil)\" = enabled ] && grep -q 'script_user nobody' $CONF"
-check "  master again" wait_until 20000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
+check "  master again" wait_until 25000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
 sleep 0.3
 sampler_stop
 s=$W/upgrade.samples
@@ -329,14 +333,14 @@ echo "       upgrade: $n samples at 20 ms; the VIP left this box for $away ms, t
 echo "       held by neither box for at most $gap ms; on both in $both samples (the hand-back)"
 check "  the VIP moved to the peer and came back (try-restart = stop + start): on neither box at most $gap ms (<= 2000)" \
     bash -c "[ $n -gt 100 ] && [ $peer_had -gt 0 ] && [ $gap -le 2000 ]"
-check "  on both boxes only at the hand-back, in $both samples (<= 2)" test "$both" -le 2
+check "  on both boxes only at the hand-back, in $both samples of 20 ms (<= 10)" test "$both" -le 10
 phase_end "upgrade"
 
 # --- 10. purge: nothing left ---------------------------------------------------------------------
 check "before the purge: the macvlan and table inet vigil exist" bash -c "ip -o link show type macvlan | grep -q vrrp.51 && nft list table inet vigil >/dev/null"
 dpkg -L vigil > "$W/files.txt"
 t0=$(now_ms)
-apt-get purge -y -q vigil > "$W/apt-purge.txt" 2>&1; rc=$?
+timeout 180 apt-get purge -y -q vigil > "$W/apt-purge.txt" 2>&1; rc=$?
 t_purge=$(ms_since $t0)
 check "apt purge vigil: exit $rc in $t_purge ms; dpkg knows no vigil" bash -c "[ $rc = 0 ] && ! dpkg -s vigil >/dev/null 2>&1" || tail -5 "$W/apt-purge.txt"
 check "  nothing running: unit $(prop LoadState)/$(prop ActiveState), no /usr/sbin/vigil process" \
