@@ -66,6 +66,7 @@ types() { scrape /metrics | grep -q '^# TYPE vigil_vrrp_adverts_sent_total count
 gone() { ! scrape /metrics | grep -q vigil_; }
 
 check "vigil_vrrp_state is 2 (MASTER)" wait_until 3000 equals 'vigil_vrrp_state{instance="VI_1"}' 2
+check "vigil_build_info names the running version ($("$VIGIL" --version))" equals "vigil_build_info{version=\"$("$VIGIL" --version)\"}" 1
 check "vigil_vrrp_master is 1" equals 'vigil_vrrp_master{instance="VI_1"}' 1
 check "vigil_vrrp_priority is 100" equals 'vigil_vrrp_priority{instance="VI_1"}' 100
 check "one transition to MASTER counted" equals 'vigil_vrrp_transitions_total{instance="VI_1",to="MASTER"}' 1
