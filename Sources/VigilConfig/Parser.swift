@@ -29,8 +29,22 @@ struct Parser {
         while currentKind == .newline { index += 1 }
     }
 
+    /// How deep blocks may nest. keepalived's deepest is five (virtual_server > real_server
+    /// > HTTP_GET > url > …); beyond this a block is one error and skipped, so hostile
+    /// nesting cannot exhaust the stack of the parser or of anything that walks the tree.
+    static let maximumDepth = 64
+    private var depth = 0
+
     /// `kind` is nil inside a block the catalog does not describe (lists, unknown blocks).
     private mutating func parseBlock(opener: Token?, kind blockKind: BlockKind?) -> [Statement] {
+        if let opener, depth >= Self.maximumDepth {
+            diagnostics.error("nesting-too-deep", at: opener.location,
+                              "blocks nested deeper than \(Self.maximumDepth) levels; this block is skipped")
+            skipBlock(opener: opener)
+            return []
+        }
+        depth += 1
+        defer { depth -= 1 }
         var statements: [Statement] = []
         while true {
             skipNewlines()
@@ -57,6 +71,18 @@ struct Parser {
                 statements.append(parseStatement(in: blockKind))
             }
         }
+    }
+
+    /// Past the `}` that closes the block `opener` opened, without recursion.
+    private mutating func skipBlock(opener: Token) {
+        var open = 1
+        while let kind = currentKind {
+            index += 1
+            if kind == .open { open += 1 }
+            if kind == .close { open -= 1; if open == 0 { return } }
+        }
+        diagnostics.error("unterminated-block", at: opener.location,
+                          "'{' is never closed (missing '}' before the end of the configuration)")
     }
 
     private mutating func parseStatement(in blockKind: BlockKind?) -> Statement {

@@ -411,9 +411,12 @@ struct Preprocessor {
             diagnostics.error("seq-values", at: head.location, "~SEQx takes only non-negative numbers")
             return
         }
-        let count = (last - start) / step + 1
+        // Values near Int64's limits: the span (and the value after the last) may not fit.
+        let (span, spanOverflows) = last.subtractingReportingOverflow(start)
+        let count = spanOverflows ? Int.max : span / step + 1
         if count > Self.maximumSequenceLength {
-            diagnostics.error("seq-values", at: head.location, "~SEQ of \(count) lines is longer than the limit of \(Self.maximumSequenceLength)")
+            let lines = spanOverflows ? "more than \(Int.max)" : "\(count)"
+            diagnostics.error("seq-values", at: head.location, "~SEQ of \(lines) lines is longer than the limit of \(Self.maximumSequenceLength)")
             return
         }
         // The repeated text: everything after the ')' token.
@@ -432,11 +435,11 @@ struct Preprocessor {
         }
         let saved = definitions[variable]
         defer { definitions[variable] = saved }
-        var value = start
-        for _ in 0..<count {
+        for k in 0..<count {
+            // start + k·step stays between start and last, so it fits.
+            let value = start + k * step
             definitions[variable] = hex ? String(value, radix: 16) : String(value)
             emit(expand(body, depth: 0))
-            value += step
         }
     }
 

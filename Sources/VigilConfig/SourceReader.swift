@@ -25,9 +25,33 @@ public struct SourceReadError: Error, CustomStringConvertible {
 public struct FileSystemSourceReader: SourceReader {
     public init() {}
 
+    /// Larger than any configuration (keepalived's biggest seen here: 64,515 lines, 1.6 MB).
+    public static let maximumSize = 64 << 20
+
+    /// Regular files only, at most `maximumSize`: an `include` that matches a FIFO would
+    /// block the daemon's thread, and a device (/dev/zero) would grow without bound.
     public func read(_ path: String) throws -> [UInt8] {
-        guard let handle = fopen(path, "rb") else {
-            throw SourceReadError(path: path, reason: String(cString: strerror(errno)))
+        // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw SourceReadError(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw SourceReadError(path: path, reason: reason)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw SourceReadError(path: path, reason: "not a regular file")
+        }
+        guard info.st_size <= Self.maximumSize else {
+            close(fd)
+            throw SourceReadError(path: path, reason: "larger than \(Self.maximumSize >> 20) MiB")
+        }
+        guard let handle = fdopen(fd, "rb") else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw SourceReadError(path: path, reason: reason)
         }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
@@ -35,6 +59,9 @@ public struct FileSystemSourceReader: SourceReader {
         while true {
             let n = fread(&buffer, 1, buffer.count, handle)
             if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+            if bytes.count > Self.maximumSize {  // grew while being read
+                throw SourceReadError(path: path, reason: "larger than \(Self.maximumSize >> 20) MiB")
+            }
             if n < buffer.count {
                 if ferror(handle) != 0 {
                     throw SourceReadError(path: path, reason: String(cString: strerror(errno)))

@@ -320,7 +320,8 @@ extension ModelBuilder {
         if p.process.isEmpty {
             diagnostics.error("missing-process", at: s.location, "vrrp_track_process \(name) has no 'process'")
         }
-        if let q = p.quorum, let m = p.quorumMax, m < q {
+        // quorum defaults to 1, so `quorum_max 0` alone is an empty range too.
+        if let m = p.quorumMax, case let q = p.quorum ?? 1, m < q {
             diagnostics.error("bad-value", at: s.location, "vrrp_track_process \(name): quorum_max \(m) is below quorum \(q)")
         }
         return p

@@ -73,7 +73,7 @@ final class TrackProcessMonitor {
                 logger.info("vrrp_track_process \(plan.name): \(count) process(es) (quorum \(plan.quorum)\(plan.quorumMax == Int.max ? "" : "…\(plan.quorumMax)"))")
                 tracked[i].lastCount = count
             }
-            let reading: PriorityTracking.Reading = (plan.quorum...plan.quorumMax).contains(count) ? .up : .down
+            let reading: PriorityTracking.Reading = plan.quorum <= count && count <= plan.quorumMax ? .up : .down
             if reading == tracked[i].reported {
                 tracked[i].pending = nil
                 continue

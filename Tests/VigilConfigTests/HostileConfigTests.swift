@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import VigilConfig
+
+/// Configurations that once trapped or hung `vigil check` or `vigil run`: each is a located
+/// error now, never a crash.
+@Suite struct HostileConfigTests {
+    @Test func aSequenceEndingAtInt64sLimitDoesNotOverflow() {
+        // The value after the last one would be Int.max + 1.
+        let r = load("~SEQ(i, 9223372036854775806, 1, 9223372036854775807) router_id r$i\n")
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        let down = load("~SEQ(i, -9223372036854775807, -1, -9223372036854775808) router_id r$i\n")
+        #expect(down.errors.isEmpty, "\(down.diagnostics)")
+    }
+
+    @Test func aSequenceSpanningAllOfInt64IsTooLongNotATrap() {
+        // end − start overflows Int64.
+        let r = load("~SEQ(i, -9223372036854775808, 1, 9223372036854775807) router_id r$i\n")
+        #expect(r.errors.contains { $0.id == "seq-values" && $0.location.line == 1 }, "\(r.diagnostics)")
+        let wide = load("~SEQ(i, -9223372036854775808, 4611686018427387904, 9223372036854775807) router_id r$i\n")
+        #expect(wide.errors.isEmpty || wide.errors.allSatisfy { $0.id == "seq-values" }, "\(wide.diagnostics)")
+    }
+
+    @Test func quorumMaxBelowTheDefaultQuorumIsAnError() {
+        // quorum defaults to 1: quorum_max 0 alone is the empty range 1...0.
+        let r = load("vrrp_track_process p {\n    process nginx\n    quorum_max 0\n}\n")
+        #expect(r.errors.contains { $0.id == "bad-value" && $0.message.contains("quorum_max 0 is below quorum 1") }, "\(r.diagnostics)")
+    }
+
+    @Test func blocksNestedTooDeeplyAreOneErrorNotAStackOverflow() {
+        let depth = 100_000
+        let text = "global_defs " + String(repeating: "{ a ", count: depth) + String(repeating: "} ", count: depth) + "\n"
+        let r = load(text)
+        #expect(r.errors.filter { $0.id == "nesting-too-deep" }.count == 1, "\(r.errors.prefix(3))")
+        // What follows the deep block is still read.
+        let after = load("global_defs { " + String(repeating: "{ ", count: 200) + String(repeating: "} ", count: 200)
+                         + "}\nglobal_defs {\n    router_id after\n}\n")
+        #expect(after.configuration.globalDefs.routerID == "after")
+    }
+
+    @Test func anIncludeOfAFIFOOrADeviceIsRefusedNotReadForever() throws {
+        let dir = NSTemporaryDirectory() + "vigil-hostile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/fifo.conf"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let main = dir + "/main.conf"
+        try "include \(fifo)\ninclude /dev/zero\nglobal_defs {\n    router_id r\n}\n".write(toFile: main, atomically: true, encoding: .utf8)
+        let r = try ConfigurationLoader.load(path: main)
+        let refused = r.diagnostics.filter { $0.message.contains("not a regular file") }
+        #expect(refused.count == 2, "\(r.diagnostics)")
+        #expect(refused.allSatisfy { $0.location.line == 1 || $0.location.line == 2 })
+        #expect(r.configuration.globalDefs.routerID == "r")
+    }
+}
