@@ -184,6 +184,7 @@ public struct Advertisement: Hashable, Sendable {
         case .v3:
             interval = Int64((Int(p[base + 4]) << 8 | Int(p[base + 5])) & 0x0fff) * 10_000
         }
+        guard interval > 0 else { throw .zeroAdvertInterval }
         return Advertisement(version: version, virtualRouterID: p[base + 1], priority: p[base + 2],
                              advertisementInterval: interval, addresses: addresses,
                              authentication: authentication)

@@ -25,6 +25,9 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
     case authType(received: UInt8, expected: UInt8?)
     /// VRRPv2 PASS: the 8 bytes of authentication data differ from our password.
     case authPassword
+    /// An advertisement interval of 0: RFC 5798's Max Adver Int is 1…4095 cs and RFC 3768's
+    /// Adver Int at least 1 s; a master announcing 0 would make Master_Down_Interval 0.
+    case zeroAdvertInterval
     /// VRRPv2: the advertisement interval differs from ours (RFC 3768 §7.1 MUST).
     case advertIntervalMismatch(received: Int64, expected: Int64)
     /// The virtual addresses do not match ours (unless `vrrp_skip_check_adv_addr`).
@@ -46,6 +49,7 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownVirtualRouter: return "unknown_vrid"
         case .authType: return "auth_type"
         case .authPassword: return "auth_password"
+        case .zeroAdvertInterval: return "advert_interval_zero"
         case .advertIntervalMismatch: return "advert_interval"
         case .addressList: return "address_list"
         case .ownAdvertisement: return "own_advert"
@@ -68,6 +72,7 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case let .authType(received, expected?): return "authentication type \(received), expected \(expected)"
         case let .authType(received, nil): return "unknown authentication type \(received)"
         case .authPassword: return "authentication password mismatch"
+        case .zeroAdvertInterval: return "advertisement interval 0"
         case let .advertIntervalMismatch(received, expected):
             return "advertisement interval \(Double(received) / 1_000_000) s, expected \(Double(expected) / 1_000_000) s"
         case let .addressList(received, expected):

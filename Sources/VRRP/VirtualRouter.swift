@@ -323,6 +323,15 @@ public struct VirtualRouter: Sendable {
         }
     }
 
+    /// The master's interval as a backup adopts it (RFC 5798 §6.4.2), but never below a
+    /// tenth of this router's own nor below the wire's 1 cs: a spoofed or broken advert
+    /// announcing a tiny interval would otherwise shrink Master_Down_Interval to a few ms
+    /// and let one packet flap the instance many times a second. (A deliberate floor;
+    /// keepalived adopts whatever arrives.)
+    func adoptable(_ interval: Int64) -> Int64 {
+        max(interval, configuration.advertisementInterval / 10, 10_000)
+    }
+
     // MARK: - RFC 3768 §6.4.2 Backup
 
     private mutating func backupReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant) -> [Action] {
@@ -339,7 +348,7 @@ public struct VirtualRouter: Sendable {
         }
         if configuration.version == .v3 {
             // RFC 5798 §6.4.2: adopt the master's interval.
-            masterAdvertisementInterval = advert.advertisementInterval
+            masterAdvertisementInterval = adoptable(advert.advertisementInterval)
         }
         masterDownTimer = now + timers.masterDownInterval
         masterAddress = source
@@ -365,7 +374,7 @@ public struct VirtualRouter: Sendable {
         }
         let higherAddress = advert.priority == own && source > configuration.primaryAddress
         if advert.priority > own || higherAddress {
-            if configuration.version == .v3 { masterAdvertisementInterval = advert.advertisementInterval }
+            if configuration.version == .v3 { masterAdvertisementInterval = adoptable(advert.advertisementInterval) }
             masterAddress = source
             masterPriority = advert.priority
             let reason: TransitionReason = higherAddress

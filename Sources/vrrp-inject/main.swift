@@ -15,7 +15,7 @@ import Glibc
 import VRRP
 
 let cases = ["valid", "ttl", "version", "type", "checksum", "too_short", "count_mismatch", "unknown_vrid",
-             "auth_type", "auth_password", "advert_interval", "address_list", "own_advert"]
+             "auth_type", "auth_password", "advert_interval", "advert_interval_zero", "address_list", "own_advert"]
 
 func fail(_ message: String) -> Never {
     print("vrrp-inject: \(message)")
@@ -81,6 +81,11 @@ case "type": payload[0] = payload[0] & 0xf0 | 2; reseal(&payload)
 case "checksum": payload[7] ^= 0x5a
 case "too_short": payload = Array(payload.prefix(6))
 case "count_mismatch": payload[3] = 3; reseal(&payload)
+// The interval field 0 (the encoder never writes it): v2 byte 5; v3 the low 12 bits of 4-5.
+case "advert_interval_zero":
+    if version == .v3 { payload[4] &= 0xf0 }
+    payload[5] = 0
+    reseal(&payload)
 default: break
 }
 

@@ -47,6 +47,17 @@ for kind in ttl checksum too_short count_mismatch address_list; do
 done
 in_box bad "$INJECT" eth0 valid version=2 vrid=52 vip=192.0.2.102 source=192.0.2.66 dest=192.0.2.12 count=5 > /dev/null
 check "v3 version (a v2 advert for a v3 instance): dropped and logged" wait_until 2000 log_has lb2 "dropped packet \[version\]: version 2, expected 3"
+# Max Adver Int 0 at priority 255: accepted, it would make the master step down and its
+# Master_Down_Interval 0 (MASTER -> BACKUP -> MASTER per packet). 1,000 at 1,000/s. The
+# decoder refuses it before any instance sees it: counted on the interface.
+probe lb2 3 advert_interval_zero priority=255
+in_box bad "$INJECT" eth0 advert_interval_zero version=3 vrid=52 vip=192.0.2.102 interval=0.1 priority=255 \
+    source=192.0.2.66 dest=224.0.0.18 count=1000 rate=1000 > "$LABDIR/zero.txt"
+sleep 0.3
+zero=$(in_box lb2 "$VIGIL" status --json --socket "$LABDIR/lb2.sock" | python3 -c "import json,sys; print(json.load(sys.stdin)['interfaceRejections']['eth0'].get('advert_interval_zero', 0))")
+echo "       $(cat "$LABDIR/zero.txt"); counted as advert_interval_zero: $zero; transitions: $(grep -c -- 'MASTER ->' "$LABDIR/lb2.log")"
+check "1,000 zero-interval adverts at priority 255: all counted (>= 1005 with the probe's 5)" test "${zero:-0}" -ge 1005
+check "and not one transition" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb2.log'"
 check "no state change on the v3 master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb2.log'"
 check "v3 master still holds its VIP" has_vip lb2 192.0.2.102
 

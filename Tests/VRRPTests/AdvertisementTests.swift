@@ -71,6 +71,25 @@ import Testing
 
     // MARK: - Wire-level rejections
 
+    /// The packet with its VRRP checksum recomputed after an edit (v2: over the payload).
+    static func resealedV2(_ packet: [UInt8]) -> [UInt8] {
+        var b = packet
+        b[26] = 0; b[27] = 0
+        let sum = InternetChecksum.finish(InternetChecksum.sum(Array(b[20...]), initial: 0))
+        b[26] = UInt8(sum >> 8); b[27] = UInt8(sum & 0xff)
+        return b
+    }
+
+    /// v3: over the IPv4 pseudo-header too (RFC 5798 §5.2.8).
+    static func resealedV3(_ packet: [UInt8]) -> [UInt8] {
+        var b = packet
+        b[26] = 0; b[27] = 0
+        let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: IPv4Address(224, 0, 0, 18), length: b.count - 20)
+        let sum = InternetChecksum.finish(InternetChecksum.sum(Array(b[20...]), initial: pseudo))
+        b[26] = UInt8(sum >> 8); b[27] = UInt8(sum & 0xff)
+        return b
+    }
+
     func rejection(_ bytes: [UInt8]) -> Rejection? {
         do {
             _ = try ReceivedAdvertisement.decode(ipPacket: bytes[...])
@@ -98,6 +117,13 @@ import Testing
         #expect(rejection(v3) == .checksum)
         v3 = Self.keepalivedV3; v3[9] = 17
         #expect(rejection(v3)?.reason == "malformed_ip_header")
+        // Max Adver Int 0 (RFC 5798 gives it 12 bits and no zero): one spoofed packet would
+        // make Master_Down_Interval 0.
+        v3 = Self.keepalivedV3; v3[24] &= 0xf0; v3[25] = 0
+        #expect(rejection(v3) == .checksum, "checksum first, as before")
+        #expect(rejection(Self.resealedV3(v3)) == .zeroAdvertInterval)
+        v2 = Self.keepalivedV2; v2[25] = 0
+        #expect(rejection(Self.resealedV2(v2)) == .zeroAdvertInterval)
         #expect(rejection([0x45, 0, 0]).map(\.reason) == "malformed_ip_header")
         #expect(rejection([]).map(\.reason) == "malformed_ip_header")
     }

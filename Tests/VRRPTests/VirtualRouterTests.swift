@@ -173,6 +173,20 @@ import Testing
         #expect(took <= 364_843 + lan.latency)
     }
 
+    /// A spoofed or broken master announcing a tiny interval must not shrink
+    /// Master_Down_Interval to nothing: what a backup adopts is at least a tenth of its
+    /// own interval (and never below the wire's 1 cs).
+    @Test func v3BackupAdoptsNoLessThanATenthOfItsOwnInterval() throws {
+        var router = VirtualRouter(.pair("lb2", host: 12, priority: 90, version: .v3, interval: 1_000_000))
+        _ = router.start(at: Self.t0)
+        let fast = VirtualRouter(.pair("lb1", host: 11, priority: 100, version: .v3, interval: 10_000))
+        let packet = ReceivedAdvertisement(advertisement: fast.advertisement(), source: .v4(IPv4Address(192, 0, 2, 11)),
+                                           destination: .v4(IPv4Address(224, 0, 0, 18)), ttl: 255)
+        _ = try router.receive(packet, at: Self.at(1_000))
+        #expect(router.masterAdvertisementInterval == 100_000)
+        #expect(router.timers.masterDownInterval == 364_843)
+    }
+
     // MARK: - Master's receive rules
 
     @Test func masterAnswersPriorityZeroAndLowerPriorityAtOnce() throws {
