@@ -10,6 +10,10 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
     case truncated(ipTotalLength: Int, received: Int)
     /// RFC 3768 §7.1: the TTL MUST be 255 (not checked for unicast peers, as keepalived).
     case ttl(UInt8)
+    /// A unicast peer's `min_ttl`/`max_ttl`: the TTL is outside them.
+    case ttlOutOfRange(UInt8, minimum: UInt8, maximum: UInt8)
+    /// `check_unicast_src`: the source is none of the instance's unicast peers.
+    case unicastSource(InternetAddress)
     /// Shorter than the 8-byte VRRP header.
     case tooShort(length: Int)
     /// The address count does not agree with the length of the payload.
@@ -40,7 +44,8 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .malformedIPHeader: return "malformed_ip_header"
         case .truncated: return "truncated"
-        case .ttl: return "ttl"
+        case .ttl, .ttlOutOfRange: return "ttl"
+        case .unicastSource: return "unicast_src"
         case .tooShort: return "too_short"
         case .countMismatch: return "count_mismatch"
         case .version: return "version"
@@ -61,6 +66,8 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
         case let .malformedIPHeader(why): return "malformed IPv4 header: \(why)"
         case let .truncated(total, received): return "IP total length \(total) but \(received) bytes received"
         case let .ttl(ttl): return "TTL \(ttl), expected 255"
+        case let .ttlOutOfRange(ttl, low, high): return "TTL \(ttl), expected \(low)…\(high) from this unicast peer"
+        case let .unicastSource(source): return "\(source) is not a unicast_peer of this instance (check_unicast_src)"
         case let .tooShort(length): return "VRRP payload of \(length) bytes is shorter than its 8-byte header"
         case let .countMismatch(count, length, expected):
             return "\(count) addresses need a payload of \(expected) bytes, got \(length)"

@@ -31,6 +31,12 @@ public struct VirtualRouter: Sendable {
         public var skipCheckAdvertAddresses: Bool
         /// Unicast mode: the TTL of received adverts is not checked (routers may be hops apart).
         public var unicast: Bool
+        /// Unicast with `check_unicast_src`: adverts are taken only from these addresses
+        /// (the `unicast_peer`s); nil takes them from any source, keepalived's default.
+        public var unicastSources: [InternetAddress]?
+        /// `unicast_peer ADDR min_ttl N max_ttl M`: the TTL (hop limit) that peer's
+        /// adverts must arrive with; a peer not listed is not checked (routers between).
+        public var unicastPeerTTL: [InternetAddress: ClosedRange<UInt8>] = [:]
         public var gratuitousARP: GratuitousARPPolicy
         /// `track_script`, `track_interface` (the instance's own interface included unless
         /// `dont_track_primary`) and `track_file`: what moves the priority or causes Fault.
@@ -305,6 +311,12 @@ public struct VirtualRouter: Sendable {
         let advert = packet.advertisement
         if packet.source == c.primaryAddress { throw .ownAdvertisement }
         if !c.unicast, packet.ttl != Advertisement.ttl { throw .ttl(packet.ttl) }
+        if c.unicast {
+            if let sources = c.unicastSources, !sources.contains(packet.source) { throw .unicastSource(packet.source) }
+            if let bounds = c.unicastPeerTTL[packet.source], !bounds.contains(packet.ttl) {
+                throw .ttlOutOfRange(packet.ttl, minimum: bounds.lowerBound, maximum: bounds.upperBound)
+            }
+        }
         if advert.version != c.version { throw .version(received: advert.version.rawValue, expected: c.version.rawValue) }
         if c.version == .v2 {
             if advert.authentication.type != c.authentication.type {

@@ -324,11 +324,18 @@ private final class Writer {
                 block("virtual_ipaddress_excluded") { for a in v.excludedVirtualIPAddresses { line(Writer.vip(a)) } }
             }
             flag("nopreempt", !v.preempt)
+            flag("check_unicast_src", v.checkUnicastSource)
             seconds("preempt_delay", v.preemptDelay)
             opt("unicast_src_ip", v.unicastSourceIP)
             opt("mcast_src_ip", v.multicastSourceIP)
             if !v.unicastPeers.isEmpty {
-                block("unicast_peer") { for p in v.unicastPeers { line(p.description) } }
+                block("unicast_peer") {
+                    for p in v.unicastPeers {
+                        let ttl = v.unicastPeerTTL[p]
+                        line(([p.description] + (ttl?.minimum.map { ["min_ttl", "\($0)"] } ?? [])
+                              + (ttl?.maximum.map { ["max_ttl", "\($0)"] } ?? [])).joined(separator: " "))
+                    }
+                }
             }
             if !v.virtualRoutes.isEmpty {
                 block("virtual_routes") { for r in v.virtualRoutes { line(Writer.route(r)) } }

@@ -35,7 +35,12 @@ extension ModelBuilder {
             case "mcast_src_ip":
                 if let args = arguments(s, 1...1, "an address") { v.multicastSourceIP = address(args[0], what: "mcast_src_ip") }
             case "unicast_peer":
-                if let block = blockExpected(s) { v.unicastPeers += block.compactMap(readUnicastPeer) }
+                if let block = blockExpected(s) {
+                    for peer in block.compactMap(readUnicastPeer) {
+                        v.unicastPeers.append(peer.address)
+                        if let ttl = peer.ttl { v.unicastPeerTTL[peer.address] = ttl }
+                    }
+                }
             case "virtual_routes":
                 if let block = blockExpected(s) { v.virtualRoutes += block.compactMap(readVirtualRoute) }
             case "virtual_rules":
@@ -65,6 +70,7 @@ extension ModelBuilder {
             case "no_accept": v.accept = !flag(s)
             case "dont_track_primary": v.dontTrackPrimary = flag(s)
             case "skip_check_adv_addr": v.skipCheckAdvertAddresses = flag(s)
+            case "check_unicast_src": v.checkUnicastSource = flag(s)
             case "strict_mode":
                 if s.arguments.isEmpty {
                     v.strictMode = true
@@ -186,9 +192,31 @@ extension ModelBuilder {
         return vip
     }
 
-    func readUnicastPeer(_ s: Statement) -> IPAddress? {
-        // `ADDR [min_ttl N] [max_ttl N]`: the TTL bounds are keepalived's; Vigil checks 255.
-        address(s.keyword, what: "unicast peer")
+    /// `ADDR [min_ttl N] [max_ttl N]`.
+    func readUnicastPeer(_ s: Statement) -> (address: IPAddress, ttl: TTLBounds?)? {
+        guard let peer = address(s.keyword, what: "unicast peer") else { return nil }
+        if s.block != nil { blockNotExpected(s) }
+        var ttl = TTLBounds()
+        var i = 0
+        let args = s.arguments
+        while i < args.count {
+            let word = args[i]
+            guard word.text == "min_ttl" || word.text == "max_ttl" else {
+                diagnostics.error("extra-argument", at: word.location, "'\(word.text)' after unicast peer \(peer): expected min_ttl N or max_ttl N")
+                return (peer, nil)
+            }
+            guard i + 1 < args.count, let n = integer(args[i + 1], 0...255, what: word.text) else {
+                if i + 1 >= args.count { diagnostics.error("missing-argument", at: word.location, "'\(word.text)' needs a number from 0 to 255") }
+                return (peer, nil)
+            }
+            if word.text == "min_ttl" { ttl.minimum = n } else { ttl.maximum = n }
+            i += 2
+        }
+        if let lo = ttl.minimum, let hi = ttl.maximum, lo > hi {
+            diagnostics.error("bad-value", at: s.keyword.location, "unicast peer \(peer): min_ttl \(lo) is above max_ttl \(hi)")
+            return (peer, nil)
+        }
+        return (peer, ttl == TTLBounds() ? nil : ttl)
     }
 
     /// `NAME [weight N [reverse]]`, one per line.

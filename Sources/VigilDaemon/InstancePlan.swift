@@ -145,13 +145,17 @@ public struct InstancePlan: Sendable {
             interval: (ipv6 ? g.gnaInterval : g.garpInterval) ?? 0)
         var peers: [InternetAddress] = []
         for peer in v.unicastPeers { peers.append(try sameFamily(peer, "unicast_peer")) }
-        let router = VirtualRouter.Configuration(
+        var router = VirtualRouter.Configuration(
             name: v.name, version: version, virtualRouterID: UInt8(v.virtualRouterID ?? 0),
             priority: UInt8(v.basePriority), advertisementInterval: v.advertInterval ?? 1_000_000,
             initialState: v.initialState == .master ? .master : .backup, preempt: v.preempt,
             preemptDelay: v.preemptDelay ?? 0, authentication: authentication, virtualAddresses: advertised,
             primaryAddress: primary, skipCheckAdvertAddresses: v.skipCheckAdvertAddresses ?? g.skipCheckAdvertAddresses,
             unicast: !peers.isEmpty, gratuitousARP: policy)
+        if !peers.isEmpty && (v.checkUnicastSource || g.vrrpCheckUnicastSource) { router.unicastSources = peers }
+        for (peer, bounds) in v.unicastPeerTTL {
+            router.unicastPeerTTL[internet(peer)] = UInt8(bounds.minimum ?? 0)...UInt8(bounds.maximum ?? 255)
+        }
         var vmac: VirtualMACPlan?
         if let requested = v.useVMAC {
             let vrid = UInt8(v.virtualRouterID ?? 0)

@@ -73,4 +73,29 @@ in_box bad "$INJECT" eth0 valid vrid=51 priority=254 count=1 > /dev/null
 check "control: a valid priority-254 advert does move lb1 to Backup" wait_until 2000 log_has lb1 "MASTER -> BACKUP: advertisement from 192.0.2.66 with higher priority 254"
 check "control: lb1 released its VIP" wait_until 1000 lacks_vip lb1 $VIP
 daemon_stop lb1; daemon_stop lb2
+
+# Unicast with check_unicast_src and a peer's TTL bounds (v3, VRID 53 on lb3): a routed
+# host that is not a unicast_peer, and a peer's address arriving with another TTL, are
+# dropped; without them either could make the master step down.
+lab_box lb3 192.0.2.13/24
+c3=$(vrrp_conf lb3 100 version=3 advert=0.1 vrid=53 vip=192.0.2.103/24 extra="    check_unicast_src
+    unicast_src_ip 192.0.2.13
+    unicast_peer {
+        192.0.2.14 min_ttl 255
+    }")
+vigil_start lb3 "$c3"
+check "unicast lb3 is master" wait_until 3000 has_vip lb3 192.0.2.103
+in_box bad "$INJECT" eth0 valid version=3 vrid=53 vip=192.0.2.103 interval=0.1 priority=254 \
+    source=192.0.2.66 dest=192.0.2.13 count=20 > /dev/null
+check "20 priority-254 adverts from a host that is not a unicast_peer: dropped [unicast_src]" \
+    wait_until 2000 log_has lb3 "dropped packet \[unicast_src\]: 192.0.2.66 is not a unicast_peer"
+in_box bad "$INJECT" eth0 ttl version=3 vrid=53 vip=192.0.2.103 interval=0.1 priority=254 \
+    source=192.0.2.14 dest=192.0.2.13 count=20 > /dev/null
+check "20 from the peer's address with TTL 64 (min_ttl 255): dropped [ttl]" \
+    wait_until 2000 log_has lb3 "dropped packet \[ttl\]: TTL 64, expected 255…255 from this unicast peer"
+check "lb3 stayed master" bash -c "! grep -q 'MASTER ->' '$LABDIR/lb3.log' && ip -n ${LAB}lb3 -o addr show | grep -q ' 192.0.2.103/'"
+in_box bad "$INJECT" eth0 valid version=3 vrid=53 vip=192.0.2.103 interval=0.1 priority=254 \
+    source=192.0.2.14 dest=192.0.2.13 count=1 > /dev/null
+check "control: the peer's address with TTL 255 does move lb3 to Backup" wait_until 2000 log_has lb3 "MASTER -> BACKUP: advertisement from 192.0.2.14 with higher priority 254"
+daemon_stop lb3
 finish

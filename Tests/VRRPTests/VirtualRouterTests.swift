@@ -206,6 +206,29 @@ import Testing
 
     // MARK: - Instance-level receive checks: counted, never a state change
 
+    /// Unicast: `check_unicast_src` takes adverts only from a unicast_peer, and a peer's
+    /// `min_ttl`/`max_ttl` bound the TTL it arrives with; without them any routed source
+    /// and TTL is taken (keepalived's default).
+    @Test func unicastSourcesAndPeerTTLs() throws {
+        var config = VirtualRouter.Configuration.pair("lb1", host: 11, priority: 100)
+        config.unicast = true
+        let peer = InternetAddress.v4(IPv4Address(192, 0, 2, 12)), stranger = InternetAddress.v4(IPv4Address(198, 51, 100, 9))
+        let advert = VirtualRouter(.pair("lb2", host: 12, priority: 254)).advertisement()
+        func outcome(_ c: VirtualRouter.Configuration, from source: InternetAddress, ttl: UInt8) -> String {
+            var router = VirtualRouter(c)
+            _ = router.start(at: Self.t0)
+            let packet = ReceivedAdvertisement(advertisement: advert, source: source, destination: .v4(IPv4Address(192, 0, 2, 11)), ttl: ttl)
+            do { _ = try router.receive(packet, at: Self.at(1_000)); return "accepted" } catch { return error.reason }
+        }
+        #expect(outcome(config, from: stranger, ttl: 60) == "accepted", "keepalived's default: anyone, any TTL")
+        config.unicastSources = [peer]
+        #expect(outcome(config, from: stranger, ttl: 255) == "unicast_src")
+        #expect(outcome(config, from: peer, ttl: 60) == "accepted")
+        config.unicastPeerTTL[peer] = 250...255
+        #expect(outcome(config, from: peer, ttl: 249) == "ttl")
+        #expect(outcome(config, from: peer, ttl: 250) == "accepted")
+    }
+
     @Test func configurationMismatchesAreRejectedWithoutStateChange() {
         let lb2 = VirtualRouter.Configuration.pair("lb2", host: 12, priority: 200)
         let good = VirtualRouter(lb2).advertisement()

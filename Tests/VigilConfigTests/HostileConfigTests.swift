@@ -53,3 +53,37 @@ import Testing
         #expect(r.configuration.globalDefs.routerID == "r")
     }
 }
+
+/// `unicast_peer` bounds and `check_unicast_src`: read, dumped back, errors located.
+@Suite struct UnicastPeerTests {
+    @Test func peerTTLBoundsAndSourceCheckAreRead() {
+        let r = load(instance("""
+                check_unicast_src
+                unicast_src_ip 192.0.2.11
+                unicast_peer {
+                    192.0.2.12 min_ttl 250 max_ttl 255
+                    192.0.2.13
+                }
+            """))
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        let v = r.configuration.vrrpInstances[0]
+        #expect(v.checkUnicastSource)
+        #expect(v.unicastPeers == [IPAddress("192.0.2.12")!, IPAddress("192.0.2.13")!])
+        #expect(v.unicastPeerTTL == [IPAddress("192.0.2.12")!: TTLBounds(minimum: 250, maximum: 255)])
+        let dumped = Dumper.dump(r.configuration)
+        #expect(dumped.contains("192.0.2.12 min_ttl 250 max_ttl 255"))
+        #expect(dumped.contains("check_unicast_src"))
+    }
+
+    @Test func badBoundsAreLocatedErrors() {
+        let r = load(instance("""
+                unicast_peer {
+                    192.0.2.12 min_ttl 255 max_ttl 1
+                    192.0.2.13 max_ttl 300
+                    192.0.2.14 hops 3
+                }
+            """))
+        #expect(r.errors.count == 3, "\(r.diagnostics)")
+        #expect(r.errors.map(\.location.line) == [8, 9, 10])
+    }
+}

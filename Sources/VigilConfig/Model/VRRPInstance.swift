@@ -31,6 +31,12 @@ public struct VRRPInstance: Hashable, Sendable {
     public var preemptDelay: Microseconds?
     public var unicastSourceIP: IPAddress?
     public var unicastPeers: [IPAddress] = []
+    /// `unicast_peer { ADDR min_ttl N max_ttl M }`: the TTL (hop limit) a peer's adverts
+    /// must arrive with; a bound not written is 0 or 255.
+    public var unicastPeerTTL: [IPAddress: TTLBounds] = [:]
+    /// `check_unicast_src` here, or `vrrp_check_unicast_src` in global_defs: unicast
+    /// adverts are taken only from a `unicast_peer`.
+    public var checkUnicastSource = false
     public var multicastSourceIP: IPAddress?
     public var trackScripts: [TrackReference] = []
     public var trackInterfaces: [TrackReference] = []
@@ -133,5 +139,16 @@ public struct VirtualIPAddress: Hashable, Sendable {
     public init(prefix: IPPrefix, origin: Origin) {
         self.prefix = prefix
         self.origin = origin
+    }
+}
+
+/// `min_ttl` / `max_ttl` of a unicast peer.
+public struct TTLBounds: Hashable, Sendable {
+    public var minimum: Int?
+    public var maximum: Int?
+
+    public init(minimum: Int? = nil, maximum: Int? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
     }
 }
