@@ -194,10 +194,15 @@ public final class Daemon {
                     link = kept
                 } else {
                     let name = plans[i].router.name
-                    link = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
-                                          hardwareAddress: vmac.hardwareAddress,
-                                          linkLocal: plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { replaced in
-                        logger.notice("(\(name)) deleted \(replaced) left from an earlier run")
+                    do {
+                        link = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
+                                              hardwareAddress: vmac.hardwareAddress,
+                                              linkLocal: plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { replaced in
+                            logger.notice("(\(name)) deleted \(replaced) left from an earlier run")
+                        }
+                    } catch let conflict as VirtualMAC.Conflict {
+                        guard let location = plans[i].vmacLocation else { throw conflict }
+                        throw InstancePlan.Problem(location: location, message: "(\(name)) use_vmac: \(conflict)")
                     }
                     created.append(link)
                     logger.info("(\(name)) created \(link.name) on \(base.name) with MAC \(vmac.hardwareAddress.map { String($0, radix: 16) }.joined(separator: ":"))")

@@ -18,6 +18,8 @@ public struct InstancePlan: Sendable {
     public var routes = RoutePlan()
     /// `use_vmac`: the macvlan the daemon creates for this instance.
     public var vmac: VirtualMACPlan?
+    /// Where `use_vmac` is written (for an error about the link it names; not a setting).
+    public var vmacLocation: SourceLocation?
     /// IPv6 instance (VRRPv3 over IPv6, ff02::12).
     public var isIPv6: Bool { router.primaryAddress.isIPv6 }
     public var notify: NotifyScripts
@@ -168,6 +170,7 @@ public struct InstancePlan: Sendable {
         var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
                                 unicastPeers: peers, notify: v.notify)
         plan.vmac = vmac
+        plan.vmacLocation = v.keywordOrigins["use_vmac"]?.location ?? at
         plan.routes = try RoutePlan.make(routes: v.virtualRoutes, rules: v.virtualRules, block: "virtual", interfaces: table)
         plan.dropsTrafficWhileMaster = StrictMode.dropsTrafficToVirtualAddresses(v, g)
         return plan

@@ -29,8 +29,19 @@ public final class VirtualMAC {
     /// 00:00:5e:00:01:VRID, or …:02:VRID for IPv6 (RFC 5798 §7.3).
     public static func address(vrid: UInt8, ipv6: Bool) -> [UInt8] { [0, 0, 0x5e, 0, ipv6 ? 2 : 1, vrid] }
 
-    /// Creates the interface; one of the same name left by an earlier run is deleted first
-    /// (reported through `replaced`).
+    /// A link of the wanted name exists and is not what an earlier run would have left: a
+    /// VLAN, a bond, a bridge, or a macvlan with another MAC. It is not Vigil's to delete.
+    public struct Conflict: Error, CustomStringConvertible, Sendable {
+        public var name: String
+        public var kind: String
+        public var description: String {
+            "a link named \(name) already exists and is \(kind), not a macvlan with the VRRP virtual MAC; refusing to delete it (choose another name with use_vmac NAME)"
+        }
+    }
+
+    /// Creates the interface; one of the same name left by an earlier run — a macvlan with
+    /// this virtual MAC — is deleted first (reported through `replaced`). Any other link of
+    /// that name is refused (`Conflict`), never deleted.
     public init(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8],
                 linkLocal: IPv6Address? = nil, replaced: (String) -> Void) throws {
         self.name = name
@@ -39,6 +50,9 @@ public final class VirtualMAC {
         let socket = try RouteNetlink.connect()
         defer { nl_socket_free(socket) }
         var result: Int32
+        if let kind = Self.foreign(name, hardwareAddress: hardwareAddress, socket: socket) {
+            throw Conflict(name: name, kind: kind)
+        }
         if Self.delete(name, socket: socket) { replaced(name) }
 
         guard let link = rtnl_link_macvlan_alloc() else { throw NetlinkError("rtnl_link_macvlan_alloc", code: -NLE_NOMEM) }
@@ -100,6 +114,22 @@ public final class VirtualMAC {
         _ = Self.delete(name, socket: socket)
     }
 
+    /// What the link of this name is, if it exists and is not a leftover of ours (a
+    /// macvlan carrying `hardwareAddress`); nil when there is none or it is ours.
+    private static func foreign(_ name: String, hardwareAddress: [UInt8], socket: OpaquePointer) -> String? {
+        var existing: OpaquePointer?
+        guard rtnl_link_get_kernel(socket, 0, name, &existing) == 0, let existing else { return nil }
+        defer { rtnl_link_put(existing) }
+        let type = rtnl_link_get_type(existing).map { String(cString: $0) }
+        var mac: [UInt8] = []
+        if let addr = rtnl_link_get_addr(existing), let data = nl_addr_get_binary_addr(addr) {
+            mac = Array(UnsafeRawBufferPointer(start: data, count: Int(nl_addr_get_len(addr))))
+        }
+        if type == "macvlan" && mac == hardwareAddress { return nil }
+        if type == "macvlan" { return "a macvlan with MAC \(mac.map { String(format2: $0) }.joined(separator: ":"))" }
+        return type.map { "a \($0)" } ?? "a device without a link type (a physical interface?)"
+    }
+
     /// Deletes a link by name; false if there was none.
     private static func delete(_ name: String, socket: OpaquePointer) -> Bool {
         var existing: OpaquePointer?
@@ -129,6 +159,12 @@ public final class VirtualMAC {
 }
 
 private extension String {
+    /// Two lower-case hex digits.
+    init(format2 byte: UInt8) {
+        let digits = String(byte, radix: 16)
+        self = digits.count == 1 ? "0" + digits : digits
+    }
+
     func trimmingCharacters(in set: Set<Character>) -> String {
         var s = Substring(self)
         while let f = s.first, set.contains(f) { s.removeFirst() }

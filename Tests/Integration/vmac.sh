@@ -105,4 +105,15 @@ check "  SIGTERM on lb1: lb2 takes the VIP on its vrrp6.61" wait_until 2000 vip6
 check "  the client still reaches it, same MAC" wait_until 2000 client_pings6
 check "  (neighbour entry still $VMAC6)" client_sees_vmac6
 daemon_stop lb2
+
+# A link of that name that is not a leftover macvlan (a bridge, a VLAN) is not Vigil's:
+# refused at start with the use_vmac line, the link untouched.
+ip -n "${LAB}lb1" link add vrrp.51 type bridge
+c1=$(vrrp_conf lb1 100 version=3 advert=0.1 extra="    use_vmac")
+in_box lb1 "$VIGIL" run -f "$c1" --control-socket "" > "$LABDIR/bridge.txt" 2>&1; rc=$?
+echo "       $(grep -m1 'use_vmac' "$LABDIR/bridge.txt")"
+check "a bridge named vrrp.51: start refused (exit $rc), located at the use_vmac line" \
+    sh -c "[ $rc = 1 ] && grep -q '$c1:[0-9]*:[0-9]*: error: (VI_1) use_vmac: a link named vrrp.51 already exists and is a bridge' '$LABDIR/bridge.txt'"
+check "the bridge is still there" sh -c "ip -n ${LAB}lb1 -d link show vrrp.51 | grep -q bridge"
+ip -n "${LAB}lb1" link del vrrp.51
 finish
