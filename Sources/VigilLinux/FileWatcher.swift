@@ -68,7 +68,7 @@ public final class FileWatcher {
     /// exist, or always with `overwrite`.
     public static func initialise(_ path: String, value: Int64, overwrite: Bool) throws(SystemCallError) {
         if !overwrite && access(path, F_OK) == 0 { return }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw SystemCallError("open \(path)") }
         defer { close(fd) }
         let text = Array("\(value)\n".utf8)

@@ -23,12 +23,20 @@ public final class NotifyFIFO {
         } else {
             throw SystemCallError("mkfifo \(path)")
         }
-        fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
+        let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             let error = SystemCallError("open \(path)")
             if created { unlink(path) }
             throw error
         }
+        // Something already there must be a FIFO: a regular file would be written to
+        // (and grow) as if it were one.
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFIFO else {
+            close(fd)
+            throw SystemCallError("open \(path) (not a FIFO)", errno: EEXIST)
+        }
+        self.fd = fd
     }
 
     deinit {

@@ -133,6 +133,30 @@ import Testing
             #expect(error.description.contains("/proc/vigil-cannot-be-here.pid"))
         }
     }
+
+    /// A symlink planted at the temporary name (another user, a directory made writable by
+    /// mistake) must not make the daemon truncate and write the file it points to.
+    @Test func aSymlinkAtThePIDFilesTemporaryNameIsNotFollowed() throws {
+        let dir = Self.directory()
+        let victim = dir + "/victim", path = dir + "/vigil.pid"
+        defer { unlink(victim); unlink(path); unlink(path + ".new"); rmdir(dir) }
+        try "keep\n".write(toFile: victim, atomically: false, encoding: .utf8)
+        #expect(symlink(victim, path + ".new") == 0)
+        try PIDFile.write(path, pid: 4242)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "4242\n")
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "a file of its own, not the link")
+    }
+
+    /// A regular file where a notify FIFO should be is not written to as if it were one.
+    @Test func aNotifyFIFOPathHoldingARegularFileIsRefused() throws {
+        let dir = Self.directory()
+        let path = dir + "/notify"
+        defer { unlink(path); rmdir(dir) }
+        try "data\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(throws: SystemCallError.self) { _ = try NotifyFIFO(path: path) }
+    }
 }
 
 /// A value shared between the test and its client thread.
