@@ -60,6 +60,7 @@ public final class Daemon {
     let logger: Logger
     let scripts: NotifyRunner
     var rejections = RejectionLog()
+    var transitionLog = TransitionLog()
     /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
     var interfaceRejections: [String: [String: Int]] = [:]
     let signals: Int32
@@ -611,7 +612,9 @@ public final class Daemon {
                     } catch { logger.warning("(\(name)) \(error)") }
                 }
             case let .transition(from, to, reason):
-                logger.info("(\(name)) \(from) -> \(to): \(reason)")
+                if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: Monotonic.now()) {
+                    logger.info("\(line)")
+                }
                 counters[i].transitions += 1
                 if to == .master { counters[i].becameMaster += 1 }
                 metrics?.transition(name, to: to)
