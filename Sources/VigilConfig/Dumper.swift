@@ -202,8 +202,6 @@ private final class Writer {
         script("notify_fifo_script", g.notifyFIFOScript)
         opt("vrrp_notify_fifo", g.vrrpNotifyFIFO.map(Writer.word))
         script("vrrp_notify_fifo_script", g.vrrpNotifyFIFOScript)
-        opt("lvs_notify_fifo", g.lvsNotifyFIFO.map(Writer.word))
-        script("lvs_notify_fifo_script", g.lvsNotifyFIFOScript)
         opt("metrics_listen", g.metricsListen)
         raw(g.unsupported)
     }

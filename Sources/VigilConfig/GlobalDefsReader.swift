@@ -41,8 +41,6 @@ extension ModelBuilder {
             case "notify_fifo_script": g.notifyFIFOScript = command(s)
             case "vrrp_notify_fifo": g.vrrpNotifyFIFO = word(s, "a FIFO path")
             case "vrrp_notify_fifo_script": g.vrrpNotifyFIFOScript = command(s)
-            case "lvs_notify_fifo": g.lvsNotifyFIFO = word(s, "a FIFO path")
-            case "lvs_notify_fifo_script": g.lvsNotifyFIFOScript = command(s)
             case "metrics_listen":
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {

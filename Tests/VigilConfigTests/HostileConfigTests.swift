@@ -87,3 +87,13 @@ import Testing
         #expect(r.errors.map(\.location.line) == [8, 9, 10])
     }
 }
+
+/// Nothing parsed is silently ignored: a keyword read into the model but not acted on is
+/// reported as "not supported", as every other such keyword is.
+@Suite struct ReadButUnusedTests {
+    @Test func lvsNotifyFIFOIsReportedNotSilentlyKept() {
+        let r = load("global_defs {\n    lvs_notify_fifo /run/lvs.fifo\n    lvs_notify_fifo_script /bin/true\n}\n")
+        let lines = r.warnings.filter { $0.message.contains("recognised, not supported") }.map(\.location.line)
+        #expect(lines == [2, 3], "\(r.diagnostics)")
+    }
+}

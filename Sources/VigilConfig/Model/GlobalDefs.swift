@@ -23,8 +23,6 @@ public struct GlobalDefs: Hashable, Sendable {
     public var notifyFIFOScript: String?
     public var vrrpNotifyFIFO: String?
     public var vrrpNotifyFIFOScript: String?
-    public var lvsNotifyFIFO: String?
-    public var lvsNotifyFIFOScript: String?
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
     /// Recognised keywords Vigil does not implement yet, as written.
