@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import VigilConfig
 
 /// The `metrics_listen` endpoint: `GET /metrics` answers Prometheus' text format. It runs
@@ -10,6 +11,27 @@ import VigilConfig
 final class MetricsServer {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var channel: Channel?
+    /// Connections open at once (a scraper needs one): the rest are closed on accept, so a
+    /// monitoring system gone wild cannot take the descriptors the checkers, the process
+    /// scan and reloads need.
+    static let maximumConnections = 16
+    /// How long a connection may live, idle or sending its request a byte at a time.
+    static let connectionLifetime = TimeAmount.seconds(10)
+    private let open = OpenConnections()
+
+    /// The count of open connections, shared by the accept path and the close callbacks.
+    private final class OpenConnections: Sendable {
+        private let count = Mutex<Int>(0)
+        /// One more, unless the cap is reached.
+        func admit() -> Bool {
+            count.withLock { n in
+                guard n < MetricsServer.maximumConnections else { return false }
+                n += 1
+                return true
+            }
+        }
+        func release() { count.withLock { $0 -= 1 } }
+    }
 
     /// Binds `listen` (`ADDRESS:PORT`, IPv6 as `[ADDRESS]:PORT`).
     init(listen: String, metrics: Metrics, logger: Logger) throws {
@@ -21,8 +43,13 @@ final class MetricsServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 16)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+            .childChannelInitializer { [open] channel in
+                guard open.admit() else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in open.release() }
+                // Whatever it is doing, the connection ends after its lifetime.
+                let deadline = channel.eventLoop.scheduleTask(in: Self.connectionLifetime) { channel.close(promise: nil) }
+                channel.closeFuture.whenComplete { _ in deadline.cancel() }
+                return channel.pipeline.configureHTTPServerPipeline().flatMap {
                     channel.pipeline.addHandler(Handler(metrics: metrics))
                 }
             }

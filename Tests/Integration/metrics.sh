@@ -88,6 +88,59 @@ check "TYPE lines for counters and gauges" types
 check "another path: 404" test "$(scrape /other)" = "HTTP 404"
 scrape /metrics > "$LABDIR/metrics.txt"
 echo "       $(grep -vc '^#' "$LABDIR/metrics.txt") series exposed"
+# 2,000 connections that send nothing (a monitoring system gone wild): at most 16 are
+# kept, none lives past 10 s, the daemon's descriptors stay bounded, VRRP is untouched.
+fds() { ls /proc/"${PID[lb1]}"/fd | wc -l; }
+before=$(fds)
+cat > "$LABDIR/flood.py" <<'PY'
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+held = []
+for _ in range(2000):
+    s = socket.socket(); s.settimeout(2)
+    try:
+        s.connect(("192.0.2.11", 9100)); held.append(s)
+    except OSError:
+        s.close()
+time.sleep(2)
+open_now = 0
+for s in held:   # a server-side close reads as EOF (b"") or a reset
+    s.setblocking(False)
+    try:
+        if s.recv(1) == b"": continue
+    except BlockingIOError:
+        open_now += 1
+    except OSError:
+        continue
+print(len(held), open_now)
+sys.stdout.flush()
+time.sleep(11)   # past the 10 s lifetime
+alive = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        if s.recv(1) != b"": alive += 1
+    except BlockingIOError:
+        alive += 1
+    except OSError:
+        pass
+print(alive)
+PY
+in_box bad python3 "$LABDIR/flood.py" > "$LABDIR/flood.txt" 2>&1 & flood=$!; HELPERS+=($flood)
+sleep 2
+peak=$(fds)
+in_box lb1 ss -tnH state established '( sport = :9100 )' | wc -l > "$LABDIR/established"
+wait $flood
+read -r connected open_now <<< "$(sed -n 1p "$LABDIR/flood.txt")"
+alive=$(sed -n 2p "$LABDIR/flood.txt")
+echo "       2,000 idle connections: $connected accepted by the kernel, ${open_now:-?} kept open by Vigil, ${alive:-?} left after 11 s; daemon descriptors $before before, $peak during; established at the server: $(cat "$LABDIR/established")"
+established=$(cat "$LABDIR/established")
+check "the server holds at most 16 of them (and some: the flood reached it)" sh -c "[ $established -ge 1 ] && [ $established -le 16 ]"
+check "none outlives 10 s" test "${alive:-999}" = 0
+check "the daemon's descriptors stay bounded (during: $peak <= $before + 20)" test "$peak" -le $((before + 20))
+check "VRRP untouched: lb1 still master, one transition" sh -c "[ \$(grep -c -- '-> MASTER' '$LABDIR/lb1.log') = 1 ]"
+check "a scrape after the flood answers" wait_until 3000 sh -c "$(declare -f scrape in_box); LAB=$LAB; scrape /metrics | grep -q vigil_vrrp_state"
+
 daemon_stop lb1
 check "SIGTERM: the endpoint closes with the daemon" gone
 finish
