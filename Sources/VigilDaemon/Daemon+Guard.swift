@@ -109,14 +109,6 @@ extension Daemon {
         logger.warning("(\(name)) \(address) was removed from \(plans[i].interface.name) by another program; restored and announced")
         // Routes through the address (src, a gateway on its subnet) went with it, silently.
         _ = routes.reinstallMissing(plans[i].routes, for: name)
-        let announced = plans[i].announced.filter { $0.0 == address.address }
-        for (a, link) in announced {
-            do {
-                switch a {
-                case let .v4(v4): try wiring.announcers[link.index]?.announce(v4)
-                case let .v6(v6): try wiring.neighbourAnnouncers[link.index]?.announce(v6)
-                }
-            } catch { logger.warning("(\(name)) \(error)") }
-        }
+        announce(plans[i].announced.filter { $0.address == address.address }, of: name)
     }
 }

@@ -603,14 +603,7 @@ public final class Daemon {
                 lvs.addressesChanged(plan.addresses.map(\.address), present: false)
                 logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
             case .sendGratuitousARP:
-                for (address, link) in plan.announced {
-                    do {
-                        switch address {
-                        case let .v4(a): try wiring.announcers[link.index]?.announce(a)
-                        case let .v6(a): try wiring.neighbourAnnouncers[link.index]?.announce(a)
-                        }
-                    } catch { logger.warning("(\(name)) \(error)") }
-                }
+                announce(plan.announced, of: name)
             case let .transition(from, to, reason):
                 if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: Monotonic.now()) {
                     logger.info("\(line)")
@@ -624,6 +617,18 @@ public final class Daemon {
                 logger.info("(\(name)) effective priority \(from) -> \(to)")
                 metrics?.priority(name, to)
             }
+        }
+    }
+
+    /// One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for each address, on its link.
+    func announce(_ announced: [(address: InternetAddress, interface: InterfaceTable.Interface)], of name: String) {
+        for (address, link) in announced {
+            do {
+                switch address {
+                case let .v4(a): try wiring.announcers[link.index]?.announce(a)
+                case let .v6(a): try wiring.neighbourAnnouncers[link.index]?.announce(a)
+                }
+            } catch { logger.warning("(\(name)) \(error)") }
         }
     }
 
