@@ -20,13 +20,25 @@
 #include <grp.h>
 #include <errno.h>
 
-// Starts `path` with `argv` in a process group of its own, with every signal unblocked,
-// stdin/stdout/stderr on /dev/null (keepalived discards script output too), and — when
-// `set_ids` — as `uid`/`gid` with `groups`. Returns the child's PID, or -errno.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/memfd.h>
+
+// Starts `path` with `argv` and `envp` in a process group of its own, as a fresh process:
+// every signal back to its default disposition and unblocked (the daemon blocks some for
+// its signalfd and the runtime ignores SIGPIPE; ignored dispositions survive exec),
+// no descriptor above 2 (the daemon's sockets — metrics listener, checker connections,
+// VRRP sockets — must not outlive it in a script's background job), stdin/stdout/stderr
+// on `in_fd`/`out_fd`/`err_fd` (or /dev/null where -1), and — when `set_ids` — as
+// `uid`/`gid` with `groups`. It gets SIGTERM if the daemon dies. Returns the child's PID,
+// or -errno.
 // In C because between fork and exec only async-signal-safe calls may run, and Swift
 // code there cannot promise that; posix_spawn cannot change the user.
 static inline pid_t vigil_spawn(const char *path, char *const argv[], char *const envp[], int set_ids,
-                                uid_t uid, gid_t gid, const gid_t *groups, int ngroups) {
+                                uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+                                int in_fd, int out_fd, int err_fd) {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -errno;
     if (pid > 0) {
@@ -35,22 +47,43 @@ static inline pid_t vigil_spawn(const char *path, char *const argv[], char *cons
         setpgid(pid, pid);
         return pid;
     }
+    // The kernel's call, not glibc's sigaction: glibc refuses to touch the signals it
+    // keeps for its threads (32, 33), and an ignored one of those is inherited too. All
+    // zero is SIG_DFL with no flags and an empty mask, whatever the architecture's layout.
+    unsigned long dfl[8] = {0};
+    for (int s = 1; s <= 64; s++) {
+        if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, dfl, NULL, 8);
+    }
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     setpgid(0, 0);
     int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        if (null > 2) close(null);
+    int std[3] = {in_fd, out_fd, err_fd};
+    for (int n = 0; n < 3; n++) {
+        int from = std[n] >= 0 ? std[n] : null;
+        if (from >= 0 && from != n) dup2(from, n);
+    }
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+        // Kernels before 5.9: every possible descriptor, up to the limit.
+        struct rlimit limit;
+        long top = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ? (long)limit.rlim_cur : 65536;
+        if (top > (1L << 20)) top = 1L << 20;
+        for (long fd = 3; fd < top; fd++) close((int)fd);
     }
     if (set_ids) {
         if (setgroups((size_t)ngroups, groups) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
     }
+    // After the identity change, which clears it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(126);
     execve(path, argv, envp);
     _exit(127);
+}
+
+// An anonymous file (close-on-exec) for a child's input or captured output.
+static inline int vigil_memfd(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
 }
 
 // ppoll is a GNU extension the Glibc module does not declare.

@@ -65,15 +65,15 @@ extension Daemon {
         }
         guard !foreign.isEmpty, !firewall.holders.isEmpty else { return }
         let who = foreign.map { $0 == 0 ? "an unknown process" : "process \($0)\(Self.processName($0).map { " (\($0))" } ?? "")" }
-        guard firewall.restore() else {
-            logger.error("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it failed")
+        guard firewall.restore(at: Monotonic.now()) else {
+            logger.error("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it could not start (nft)")
             return
         }
         for i in firewall.holders {
             counters[i].restored["strict table", default: 0] += 1
             metrics?.restored(plans[i].router.name, what: "strict table")
         }
-        logger.warning("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restored (the VIPs of \(firewall.holders.map { plans[$0].router.name }.joined(separator: ", ")) must not answer)")
+        logger.warning("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it (the VIPs of \(firewall.holders.map { plans[$0].router.name }.joined(separator: ", ")) must not answer)")
     }
 
     /// /proc/PID/comm, for the log line (nil once the process is gone).

@@ -191,12 +191,16 @@ extension Daemon {
             if allUnchanged, old.members.count == group.members.count { carried[newPlan.syncGroups[g].name] = old.state }
         }
         (groups, groupOfInstance) = Self.syncGroups(newPlan, carrying: carried)
-        let oldFirewall = firewall
-        firewall = oldFirewall.replanned(newPlans)
-        if oldFirewall.needed || firewall.needed {
-            var old = oldFirewall
-            old.remove()
-            for i in routers.indices where routers[i].state == .master { firewall.addressesAdding(instance: i) }
+        // The same table, told which instances hold their VIPs now: one nft run takes it
+        // from what it drops to what it must (no moment without the rules).
+        firewall = firewall.replanned(newPlans)
+        for i in routers.indices where routers[i].state == .master { firewall.addressesAdding(instance: i, at: now) }
+        // VIP work held back for the rules follows an instance that stays as it was; a
+        // changed one starts again and asks anew.
+        let oldHeldBack = heldBack
+        heldBack = [:]
+        for (j, fate) in fates.enumerated() {
+            if case let .unchanged(i) = fate, let held = oldHeldBack[i] { heldBack[j] = held }
         }
         let oldWiring = wiring
         wiring = newWiring
@@ -239,6 +243,7 @@ extension Daemon {
 
         // 5. Changed and new instances start, with what is known about what they track.
         var unchanged = 0, changed = 0, added = 0
+        let interfaceTable = fates.contains { if case .unchanged = $0 { false } else { true } } ? try? InterfaceTable.read() : nil
         for (j, fate) in fates.enumerated() {
             switch fate {
             case .unchanged:
@@ -249,7 +254,7 @@ extension Daemon {
             }
             logger.info("(\(newPlan.instances[j].router.name)) \(previousState[j] == nil ? "new" : "settings changed"): starting\(previousState[j].map { " from \($0)" } ?? "")")
             metrics?.priority(newPlan.instances[j].router.name, routers[j].priority)
-            prime(j, at: now, scripts: trackScripts.readings)
+            prime(j, at: now, scripts: trackScripts.readings, interfaces: interfaceTable)
             let previous = previousState[j] ?? .initialize
             perform(routers[j].start(resuming: previous, at: now), instance: j)
             if previous == .master, routers[j].state != .master {

@@ -58,6 +58,8 @@ public final class Daemon {
     let addresses: AddressManager
     let routes: VirtualRoutes
     let logger: Logger
+    /// Every child process (scripts, checks, nft): started clean, never waited for.
+    let children = ChildSupervisor()
     let scripts: NotifyRunner
     var rejections = RejectionLog()
     var transitionLog = TransitionLog()
@@ -80,6 +82,11 @@ public final class Daemon {
     var fileNumbers: [String: Int64] = [:]
     /// Strict mode's drop rules (nftables) for instances without `accept`.
     var firewall: StrictFirewallPlan
+    /// Per instance, VIP work held back until the drop rules are in (`addVirtualAddresses`
+    /// and the announcements after it): nft runs beside the loop.
+    var heldBack: [Int: [Action]] = [:]
+    /// VIPs the kernel refused for a passing reason, tried again at `at` (the loop wakes).
+    var addressRetries: [(address: InterfaceAddress, instance: String, attempt: Int, at: Instant)] = []
     /// Where a reload reads the configuration (nil: reload refused, e.g. in tests).
     let source: PlanSource?
     /// The configuration running: planned again when an interface it names appears, goes
@@ -107,12 +114,12 @@ public final class Daemon {
         self.source = source
         plannedInstances = plan.instances
         plans = plan.instances
-        firewall = StrictFirewallPlan(plan.instances, logger: logger)
+        firewall = StrictFirewallPlan(plan.instances, children: children, logger: logger)
         routers = plan.instances.map { VirtualRouter($0.router) }
         counters = plan.instances.map { _ in Counters() }
         addresses = try AddressManager()
         routes = try VirtualRoutes(logger: logger)
-        scripts = NotifyRunner(logger: logger, user: plan.scriptUser, refused: plan.refusedCommands)
+        scripts = NotifyRunner(logger: logger, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
         do { routing = try RoutingMonitor() } catch {
             routing = nil
@@ -123,10 +130,10 @@ public final class Daemon {
             if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
         }
         (groups, groupOfInstance) = Self.syncGroups(plan, carrying: [:])
-        trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), logger: logger)
+        trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), children: children, logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
-        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, metrics: metrics)
+        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var control: ControlSocket?
@@ -289,7 +296,8 @@ public final class Daemon {
         var now = Monotonic.now()
         // What is known before the election: links, files, init_fail scripts.
         readTrackFiles(at: now)
-        for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings) }
+        let table = try? InterfaceTable.read()
+        for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
         for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
         for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
         notifier.ready(status: statusLine())
@@ -299,7 +307,8 @@ public final class Daemon {
         while !stop {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, scripts.nextDeadline, nextWatchdog].compactMap { $0 }).min()
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline,
+                   addressRetries.map(\.at).min(), nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
@@ -331,6 +340,11 @@ public final class Daemon {
             if fds[4].revents != 0 { lvs.resultsArrived() }
             if fds[6].revents != 0 { routingChanged() }
             if fds[7].revents != 0 { nftablesChanged() }
+            // Children first: a script's or nft's end is news for what follows.
+            children.advance(to: now)
+            firewall.advance(at: now)
+            releaseHeldBack()
+            retryAddresses(at: now)
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
@@ -361,11 +375,13 @@ public final class Daemon {
             }
         }
         notifier.stopping(status: "stopping: masters hand over (priority 0), VIPs removed")
-        trackScripts.stop()
         now = Monotonic.now()
+        trackScripts.stop(at: now)
+        heldBack = [:]
         for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         lvs.stop()
-        scripts.finish(timeout: 2_000_000)
+        scripts.finish(within: 2_000_000)
+        children.finish(within: 0, now: Monotonic.now)
         for vmac in wiring.virtualMACs.values {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
@@ -401,20 +417,18 @@ public final class Daemon {
         return (stop, reload)
     }
 
-    func interfaceIsRunning(_ index: Int32) -> Bool? {
-        guard let table = try? InterfaceTable.read() else { return nil }
-        return table.interfaces.values.first { $0.index == index }?.isRunning
-    }
-
-    /// Tells instance `i` what is known before it starts: its links, the track files'
-    /// numbers, the scripts' and processes' verdicts.
-    func prime(_ i: Int, at now: Instant, scripts readings: [(name: String, reading: PriorityTracking.Reading)]) {
+    /// Tells instance `i` what is known before it starts: its links (as `interfaces`, read
+    /// once for all the instances being started), the track files' numbers, the scripts'
+    /// and processes' verdicts.
+    func prime(_ i: Int, at now: Instant, scripts readings: [(name: String, reading: PriorityTracking.Reading)],
+               interfaces: InterfaceTable?) {
         if plans[i].awaitsInterface {
             logger.warning("(\(plans[i].router.name)) interface \(plans[i].interface.name) does not exist yet: FAULT until it appears (dynamic_interfaces)")
             perform(routers[i].track(.down, kind: .interface, name: plans[i].interface.name, at: now), instance: i)
         }
         for (index, name) in plans[i].trackedInterfaces {
-            let up = index == plans[i].interface.index ? plans[i].interface.isRunning : (interfaceIsRunning(index) ?? false)
+            let up = index == plans[i].interface.index ? plans[i].interface.isRunning
+                : (interfaces?.interfaces.values.first { $0.index == index }?.isRunning ?? false)
             if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
             perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
         }
@@ -570,7 +584,8 @@ public final class Daemon {
         }
     }
 
-    func execute(_ actions: [Action], instance i: Int) {
+    /// `resuming`: the actions were held back for the drop rules, now in.
+    func execute(_ actions: [Action], instance i: Int, resuming: Bool = false) {
         let plan = plans[i]
         let name = plan.router.name
         for action in actions {
@@ -589,20 +604,31 @@ public final class Daemon {
                     }
                 }
             case .addVirtualAddresses:
-                firewall.addressesAdding(instance: i)
+                if !resuming { firewall.addressesAdding(instance: i, at: Monotonic.now()) }
+                if firewall.isSettling(instance: i) {
+                    heldBack[i, default: []].append(action)
+                    continue
+                }
                 addAddresses(plan.addresses, of: name)
                 logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
                 routes.install(plan.routes, for: name)
                 lvs.addressesChanged(plan.addresses.map(\.address), present: true)
             case .removeVirtualAddresses:
+                // VIPs held back for the drop rules were never added: nothing to announce.
+                heldBack[i] = nil
+                addressRetries.removeAll { $0.instance == name }
                 routes.remove(plan.routes, for: name)
                 for address in plan.addresses {
                     do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
                 }
-                firewall.addressesRemoved(instance: i)
+                firewall.addressesRemoved(instance: i, at: Monotonic.now())
                 lvs.addressesChanged(plan.addresses.map(\.address), present: false)
                 logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
             case .sendGratuitousARP:
+                if heldBack[i] != nil {
+                    heldBack[i]?.append(action)
+                    continue
+                }
                 announce(plan.announced, of: name)
             case let .transition(from, to, reason):
                 if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: Monotonic.now()) {
@@ -633,25 +659,37 @@ public final class Daemon {
     }
 
     /// Adds VIPs; one the kernel refuses for a passing reason (ENOBUFS, EBUSY, ENOMEM,
-    /// EAGAIN, EINTR) is tried again twice, 10 ms apart, and each failure is logged with
-    /// the address and the reason. A master without its VIP is worse than a short delay.
-    func addAddresses(_ list: [InterfaceAddress], of name: String) {
+    /// EAGAIN, EINTR) is tried again twice, 10 ms apart (the loop wakes for it; nothing
+    /// sleeps), and each failure is logged with the address and the reason. A master
+    /// without its VIP is worse than a short delay.
+    func addAddresses(_ list: [InterfaceAddress], of name: String, attempt: Int = 1) {
         for address in list {
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    try addresses.add(address)
-                    if attempt > 1 { logger.notice("(\(name)) added \(address) at attempt \(attempt)") }
-                    break
-                } catch {
-                    let transient = (error as? NetlinkError)?.isTransient == true
-                    logger.error("(\(name)) \(error)\(transient && attempt < 3 ? "; retrying" : "")")
-                    guard transient, attempt < 3 else { break }
-                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-                    nanosleep(&pause, nil)
-                }
+            do {
+                try addresses.add(address)
+                if attempt > 1 { logger.notice("(\(name)) added \(address) at attempt \(attempt)") }
+            } catch {
+                let transient = (error as? NetlinkError)?.isTransient == true
+                logger.error("(\(name)) \(error)\(transient && attempt < 3 ? "; retrying" : "")")
+                guard transient, attempt < 3 else { continue }
+                addressRetries.append((address, name, attempt + 1, Monotonic.now() + 10_000))
             }
+        }
+    }
+
+    /// VIPs whose retry is due.
+    func retryAddresses(at now: Instant) {
+        let due = addressRetries.filter { $0.at <= now }
+        guard !due.isEmpty else { return }
+        addressRetries.removeAll { $0.at <= now }
+        for retry in due { addAddresses([retry.address], of: retry.instance, attempt: retry.attempt) }
+    }
+
+    /// Instances whose drop rules are in (or failed: logged, and the VIPs go on as
+    /// keepalived's would) carry on with their held-back VIP work.
+    func releaseHeldBack() {
+        for i in heldBack.keys.sorted() where !firewall.isSettling(instance: i) {
+            guard let actions = heldBack.removeValue(forKey: i) else { continue }
+            execute(actions, instance: i, resuming: true)
         }
     }
 }

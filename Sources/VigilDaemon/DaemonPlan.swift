@@ -15,8 +15,8 @@ public struct DaemonPlan: Sendable {
     public var fifos: [(path: String, script: String?)]
     /// Who notify scripts run as (`script_user`, else root).
     public var scriptUser: ScriptCredentials
-    /// Scripts refused by `enable_script_security`, by command: they are never run.
-    public var refusedCommands: Set<String>
+    /// Scripts refused by `enable_script_security`, by command, with why: they are never run.
+    public var refusedCommands: [String: String]
     /// The IPVS table of the virtual servers.
     public var lvs = LVSPlan()
     /// `static_routes` / `static_rules`: in from start to exit, whatever the states.
@@ -83,11 +83,11 @@ public struct DaemonPlan: Sendable {
         let processByName = Dictionary(config.trackProcesses.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Which scripts may run at all.
-        var refused: Set<String> = []
+        var refused: [String: String] = [:]
         func secure(_ command: String?, _ what: String, as user: ScriptCredentials) {
-            guard g.enableScriptSecurity, let command, !refused.contains(command) else { return }
+            guard g.enableScriptSecurity, let command, refused[command] == nil else { return }
             do { try ScriptSecurity.check(command, runningAs: user) } catch {
-                refused.insert(command)
+                refused[command] = error.description
                 notes.append("error: \(what) refused by enable_script_security: \(error); it will not run")
             }
         }
@@ -144,7 +144,7 @@ public struct DaemonPlan: Sendable {
                     user = scriptUser
                 }
                 secure(command, "vrrp_script \(s.name)", as: user)
-                if refused.contains(command) { continue }
+                if refused[command] != nil { continue }
                 add(.init(.script, s.name, weight: clampWeight(ref.weight ?? s.weight ?? 0),
                           reverse: ref.weight != nil ? ref.reverse : s.weightReverse))
                 let interval = s.interval ?? 1_000_000
@@ -207,11 +207,28 @@ public struct DaemonPlan: Sendable {
         if !config.vrrpScripts.isEmpty || instances.contains(where: { $0.notify != NotifyScripts() }), !g.enableScriptSecurity {
             notes.append("warning: scripts run as \(scriptUser.user) without enable_script_security: their files are not checked for unsafe permissions")
         }
+        // The LVS side's scripts under the same rule: MISC_CHECK programs (as their user
+        // when it exists; one that does not is refused by the checker itself), and the
+        // real servers' and quorum's notify scripts.
+        let lvs = LVSPlan.make(config)
+        for spec in lvs.checks {
+            guard case let .misc(command, _, _, user, group) = spec.kind else { continue }
+            let runner = user.flatMap { try? ScriptCredentials.lookup(user: $0, group: group) } ?? scriptUser
+            secure(command, "MISC_CHECK misc_path", as: runner)
+        }
+        for pool in lvs.pools {
+            secure(pool.quorumUp, "virtual_server \(pool.name) quorum_up", as: scriptUser)
+            secure(pool.quorumDown, "virtual_server \(pool.name) quorum_down", as: scriptUser)
+            for member in pool.members {
+                secure(member.notifyUp, "\(member.name) notify_up", as: scriptUser)
+                secure(member.notifyDown, "\(member.name) notify_down", as: scriptUser)
+            }
+        }
         let orderedScripts = config.vrrpScripts.compactMap { usedScripts[$0.name] }
         var result = DaemonPlan(instances: instances, scripts: orderedScripts, trackFiles: files, trackProcesses: processes,
                           syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
-        result.lvs = LVSPlan.make(config)
+        result.lvs = lvs
         result.metricsListen = g.metricsListen
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)

@@ -24,6 +24,7 @@ final class LVSRunner {
     /// lost below quorum − hysteresis).
     private var quorate: [Bool]
     private let scripts: NotifyRunner
+    private let children: ChildSupervisor
     /// misc_dynamic weights, per pool and member.
     private var weights: [[Int32?]]
     private var misc: MiscCheckRunner?
@@ -47,8 +48,9 @@ final class LVSRunner {
 
     private let metrics: Metrics?
 
-    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, metrics: Metrics? = nil) {
+    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, children: ChildSupervisor, metrics: Metrics? = nil) {
         self.plan = plan
+        self.children = children
         self.metrics = metrics
         self.logger = logger
         self.scripts = scripts
@@ -105,8 +107,9 @@ final class LVSRunner {
             }
         }
         suspension.replace(with: Set(plan.pools.indices.filter(isSuspended).flatMap(checkIDs)))
-        let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), suspension: suspension,
-                                   logger: logger)
+        let scripts = self.scripts
+        let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), children: children,
+                                   suspension: suspension, refusal: { scripts.refusal(of: $0) }, logger: logger)
         if !misc.isEmpty { self.misc = misc }
         guard !plan.checks.isEmpty, let wakeup = wakeup ?? (try? Wakeup()) else { return }
         self.wakeup = wakeup
@@ -193,10 +196,10 @@ final class LVSRunner {
             switch change {
             case .up:
                 logger.notice("(\(member.name)) up")
-                if let script = member.notifyUp { scripts.run(script) }
+                if let script = member.notifyUp { scripts.run(script, state: "UP", owner: member.name) }
             case let .down(reason):
                 logger.warning("(\(member.name)) \(reason)")
-                if let script = member.notifyDown { scripts.run(script) }
+                if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
             }
             updateQuorum(p)
         }
@@ -217,23 +220,23 @@ final class LVSRunner {
         if quorate[p], live < pool.quorum - pool.hysteresis {
             quorate[p] = false
             logger.warning("(\(pool.name)) quorum lost: live weight \(live) < \(pool.quorum)\(pool.sorry.map { "; sorry server \($0.key) in" } ?? "")")
-            if let script = pool.quorumDown { scripts.run(script) }
+            if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
         } else if !quorate[p], live >= pool.quorum + pool.hysteresis {
             quorate[p] = true
             logger.notice("(\(pool.name)) quorum gained: live weight \(live) ≥ \(pool.quorum)")
-            if let script = pool.quorumUp { scripts.run(script) }
+            if let script = pool.quorumUp { scripts.run(script, state: "UP", owner: "quorum \(pool.name)") }
         }
     }
 
     func stop() {
         scheduler?.stop()
-        misc?.stop()
+        misc?.stop(at: Monotonic.now())
         // omega: keepalived runs the down notifiers on the way out.
         for (p, pool) in plan.pools.enumerated() where pool.omega {
             for (m, member) in pool.members.enumerated() where health[p][m].isUp {
-                if let script = member.notifyDown { scripts.run(script) }
+                if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
             }
-            if let script = pool.quorumDown { scripts.run(script) }
+            if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
         }
         guard driver != nil, !owned.isEmpty else { return }
         guard plan.releaseAtExit else {
@@ -349,7 +352,7 @@ final class LVSRunner {
     func reload(_ newPlan: LVSPlan) {
         scheduler?.stop()
         scheduler = nil
-        misc?.stop()
+        misc?.stop(at: Monotonic.now())
         misc = nil
         _ = inbox.take()
         // What a real server in both plans keeps: health, last result, misc_dynamic weight

@@ -7,31 +7,62 @@ import VigilConfig
 import VigilLinux
 
 /// Tells the outside world about state changes, as keepalived does: notify scripts
-/// (spawned, never waited for, killed after `timeout`) and lines on the notify FIFOs.
+/// (children of the supervisor, never waited for, killed after `timeout`) and lines on the
+/// notify FIFOs.
 ///
 /// Arguments as keepalived gives them: a state script (`notify_master` …) runs as written;
 /// `notify` gets `INSTANCE|GROUP NAME STATE PRIORITY` appended; a FIFO gets the same four
 /// words as a line (a group's priority is 0).
+///
+/// One chain at a time per owner (an instance, a sync group, a real server, a virtual
+/// server's quorum): the scripts of one transition run one after another, and a transition
+/// that comes while a chain runs waits; if several come, only the newest waits (the one
+/// before it is dropped, counted), and it is dropped too when it names the state the last
+/// chain already announced. So scripts still see an owner's states in order, and a
+/// flapping instance (a hostile LAN, a bad link) starts at most one chain at a time
+/// instead of two scripts per flap. FIFO lines are written at once: they are cheap and a
+/// reader sees every transition.
 final class NotifyRunner {
+    private struct Chain {
+        /// The script running now, and the rest of its chain.
+        var running: (pid: pid_t, command: String)?
+        var rest: [String] = []
+        /// The newest transition that came while the chain ran: its state word and scripts.
+        var waiting: (state: String, commands: [String])?
+        /// The state the last started chain announced.
+        var announced: String?
+    }
+
     private let logger: Logger
-    private var running: [(pid: pid_t, command: String, started: Instant)] = []
+    private let children: ChildSupervisor
+    private var chains: [String: Chain] = [:]
     private(set) var user: ScriptCredentials
-    private var refused: Set<String>
+    /// Commands refused by enable_script_security, with why.
+    private var refused: [String: String]
     private var fifos: [NotifyFIFO] = []
     /// `notify_fifo_script`s: run for the daemon's whole life, stopped at exit.
     private var fifoReaders: [pid_t] = []
+    /// Transitions whose scripts never ran because a newer one replaced them.
+    private(set) var chainsSkipped = 0
     let timeout: Int64 = 30_000_000
 
-    init(logger: Logger, user: ScriptCredentials = .root, refused: Set<String> = []) {
+    init(logger: Logger, children: ChildSupervisor, user: ScriptCredentials = .root, refused: [String: String] = [:]) {
         self.logger = logger
+        self.children = children
         self.user = user
         self.refused = refused
     }
 
     /// A live reload: who scripts run as and which are refused may have changed.
-    func reconfigure(user: ScriptCredentials, refused: Set<String>) {
+    func reconfigure(user: ScriptCredentials, refused: [String: String]) {
         self.user = user
         self.refused = refused
+    }
+
+    /// Why enable_script_security refused `command` (its program), or nil.
+    func refusal(of command: String) -> String? {
+        if let why = refused[command] { return why }
+        return refused.first { command.hasPrefix($0.key + " ") }?.value
     }
 
     /// Creates (if needed) and opens each FIFO, then starts its script with the FIFO's
@@ -42,8 +73,11 @@ final class NotifyRunner {
                 logger.error("notify_fifo \(path): \(error)")
                 continue
             }
-            if let script, !refused.contains(script) {
-                do { fifoReaders.append(try ScriptProcess.spawn("\(script) \(path)", as: user)) } catch {
+            if let script, refusal(of: script) == nil {
+                do {
+                    fifoReaders.append(try children.start(.shell("\(script) \(path)"), as: user, timeout: nil,
+                                                          policy: .terminate(grace: 2_000_000), at: Monotonic.now()))
+                } catch {
                     logger.error("notify_fifo_script '\(script)': \(error)")
                 }
             }
@@ -70,56 +104,86 @@ final class NotifyRunner {
         case .fault: specific = scripts.fault
         case .initialize: specific = scripts.stop
         }
-        if let specific { spawn(specific) }
-        if let any = scripts.any { spawn("\(any) \(kind) \"\(name)\" \(word) \(priority)") }
+        let commands = [specific, scripts.any.map { "\($0) \(kind) \"\(name)\" \(word) \(priority)" }].compactMap { $0 }
+        enqueue(commands, state: word, owner: "\(kind) \(name)")
     }
 
-    /// A script as written (notify_up/down, quorum_up/down), under the same rules.
-    func run(_ command: String) { spawn(command) }
+    /// A script as written (notify_up/down, quorum_up/down), under the same rules; `owner`
+    /// names whose chain it joins, `state` what it announces ("UP", "DOWN").
+    func run(_ command: String, state: String, owner: String) { enqueue([command], state: state, owner: owner) }
 
-    private func spawn(_ command: String) {
-        if refused.contains(command) || refused.contains(where: { command.hasPrefix($0 + " ") }) { return }
-        do { running.append((try ScriptProcess.spawn(command, as: user), command, Monotonic.now())) } catch {
-            logger.warning("notify script '\(command)': \(error)")
+    private func enqueue(_ commands: [String], state: String, owner: String) {
+        let allowed = commands.filter { refusal(of: $0) == nil }
+        guard !allowed.isEmpty else { return }
+        var chain = chains[owner] ?? Chain()
+        if chain.running == nil {
+            chain.announced = state
+            chain.rest = allowed
+            startNext(&chain)
+        } else {
+            if chain.waiting != nil { chainsSkipped += 1 }
+            chain.waiting = (state, allowed)
         }
+        chains[owner] = chain
     }
 
-    /// When the oldest running script reaches its timeout (the loop wakes for it).
-    var nextDeadline: Instant? { running.map { $0.started + timeout }.min() }
+    private func startNext(_ chain: inout Chain) {
+        while !chain.rest.isEmpty {
+            let command = chain.rest.removeFirst()
+            do {
+                chain.running = (try children.start(.shell(command), as: user, timeout: timeout, at: Monotonic.now()), command)
+                return
+            } catch {
+                logger.warning("notify script '\(command)': \(error)")
+            }
+        }
+        chain.running = nil
+    }
 
-    /// Collects finished scripts and kills overdue ones.
+    /// Collects finished scripts (the supervisor kills overdue ones) and starts what waits.
     func reap() {
-        let now = Monotonic.now()
-        running.removeAll { entry in
-            if let exit = ScriptProcess.reap(entry.pid) {
-                if exit != .status(0) { logger.warning("notify script '\(entry.command)' ended with \(exit)") }
-                return true
+        for (owner, var chain) in chains {
+            guard let (pid, command) = chain.running, let ending = children.take(pid) else { continue }
+            if ending.timedOut {
+                logger.warning("notify script '\(command)' still running after \(formatMicro(timeout)); killed")
+            } else if ending.exit != .status(0) {
+                logger.warning("notify script '\(command)' ended with \(ending.exit)")
             }
-            if now - entry.started > timeout {
-                logger.warning("notify script '\(entry.command)' still running after \(formatMicro(timeout)); killed")
-                ScriptProcess.end(entry.pid)
-                return true
+            chain.running = nil
+            startNext(&chain)
+            if chain.running == nil, let waiting = chain.waiting {
+                chain.waiting = nil
+                if waiting.state == chain.announced {
+                    chainsSkipped += 1
+                } else {
+                    chain.announced = waiting.state
+                    chain.rest = waiting.commands
+                    startNext(&chain)
+                }
             }
-            return false
+            chains[owner] = chain.running == nil ? nil : chain
         }
         fifoReaders.removeAll { pid in
-            guard let exit = ScriptProcess.reap(pid) else { return false }
-            logger.warning("notify_fifo_script ended with \(exit)")
+            guard let ending = children.take(pid) else { return false }
+            logger.warning("notify_fifo_script ended with \(ending.exit)")
             return true
         }
     }
 
-    /// On exit: gives running scripts (notify_stop) up to `timeout` µs to finish, then
-    /// stops the FIFO readers and removes the FIFOs this run created.
-    func finish(timeout: Int64) {
-        let end = Monotonic.now() + timeout
-        for _ in 0..<1000 where !running.isEmpty && Monotonic.now() < end {
-            reap()
-            usleep(10_000)
-        }
-        for entry in running { ScriptProcess.signal(entry.pid, SIGKILL) }
-        for pid in fifoReaders { ScriptProcess.end(pid, with: SIGTERM) }
+    /// Scripts running or waiting to run.
+    var isBusy: Bool { !chains.isEmpty }
+
+    /// On exit: stops the FIFO readers, then gives the chains (notify_stop) up to `limit` µs
+    /// to finish, starting what waits; the supervisor ends what is left.
+    func finish(within limit: Int64) {
+        for pid in fifoReaders { children.abandon(pid, at: Monotonic.now()) }
         fifoReaders = []
+        let start = Monotonic.now()
+        for _ in 0..<10_000 where isBusy && Monotonic.now() - start < limit {
+            children.advance(to: Monotonic.now())
+            reap()
+            if isBusy { usleep(2_000) }
+        }
         fifos = []
     }
 }

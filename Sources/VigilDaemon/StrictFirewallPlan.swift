@@ -8,26 +8,32 @@ import VigilLinux
 /// makes Vigil's one nftables table drop exactly their union.
 ///
 /// Order, as keepalived: the rules go in before the addresses are added (no moment where
-/// a fresh VIP answers) and come out after they are removed.
+/// a fresh VIP answers) and come out after they are removed. nft runs beside the loop, so
+/// "before" means the daemon holds an instance's VIPs back (`isSettling`) until the run
+/// that drops them has ended; other instances go on meanwhile.
 struct StrictFirewallPlan {
     /// Per instance (the daemon's index), what it drops while holding its addresses.
     let dropped: [Set<StrictFirewall.Address>]
     private let names: [String]
-    private var firewall: StrictFirewall?
+    private let firewall: StrictFirewall?
+    private let children: ChildSupervisor
     private let logger: Logger
     private var holding = Set<Int>()
 
-    /// For a live reload: the same nftables handle, the new instances.
+    /// For a live reload: the same nftables table and its state, the new instances; the
+    /// masters among them are told by the daemon (`addressesAdding`).
     func replanned(_ plans: [InstancePlan]) -> StrictFirewallPlan {
-        StrictFirewallPlan(plans, firewall: firewall, logger: logger)
+        StrictFirewallPlan(plans, firewall: firewall, children: children, logger: logger)
     }
 
-    init(_ plans: [InstancePlan], firewall: StrictFirewall? = StrictFirewall.locate(), logger: Logger) {
+    init(_ plans: [InstancePlan], firewall: StrictFirewall? = StrictFirewall.locate(), children: ChildSupervisor,
+         logger: Logger) {
         dropped = plans.map { plan in
             plan.dropsTrafficWhileMaster ? Set(plan.addresses.map(\.address)) : []
         }
         names = plans.map(\.router.name)
         self.firewall = firewall
+        self.children = children
         self.logger = logger
     }
 
@@ -37,8 +43,8 @@ struct StrictFirewallPlan {
     /// traffic to addresses this box may not even hold any more, so it goes whatever the
     /// configuration says now. Without nft and with instances that need it: one error line,
     /// and VRRP runs without the rules.
-    mutating func removeLeftover() {
-        guard firewall != nil else {
+    func removeLeftover() {
+        guard let firewall else {
             if needed {
                 let who = names.indices.filter { !dropped[$0].isEmpty }.map { names[$0] }.joined(separator: ", ")
                 logger.error("nft not found (Debian package nftables): traffic to the virtual addresses of \(who) will not be dropped while master, as no_accept requires; running VRRP without the drop rules")
@@ -46,7 +52,7 @@ struct StrictFirewallPlan {
             return
         }
         do {
-            if try firewall?.removeLeftover() == true {
+            if try firewall.removeLeftover(children: children, now: Monotonic.now) {
                 logger.notice("removed nftables table \(StrictFirewall.table) left by an earlier run")
             }
         } catch {
@@ -55,16 +61,22 @@ struct StrictFirewallPlan {
     }
 
     /// Instance `i` is about to add its addresses (becoming master).
-    mutating func addressesAdding(instance i: Int) {
+    mutating func addressesAdding(instance i: Int, at now: Instant) {
         guard !dropped[i].isEmpty else { return }
         holding.insert(i)
-        apply(because: i)
+        apply(at: now)
     }
 
     /// Instance `i` has removed its addresses (leaving master, Fault, shutdown).
-    mutating func addressesRemoved(instance i: Int) {
+    mutating func addressesRemoved(instance i: Int, at now: Instant) {
         guard holding.remove(i) != nil else { return }
-        apply(because: i)
+        apply(at: now)
+    }
+
+    /// Whether instance `i`'s addresses must wait: the run that drops them has not ended.
+    func isSettling(instance i: Int) -> Bool {
+        guard let firewall, holding.contains(i) else { return false }
+        return firewall.isSettling(dropped[i])
     }
 
     /// Whether the nft run with this PID was one of ours.
@@ -74,35 +86,41 @@ struct StrictFirewallPlan {
     var holders: [Int] { holding.sorted() }
 
     /// The guard: another program changed the table. If anything must be dropped now, the
-    /// table is replaced whole (its state is unknown); true when it was.
-    mutating func restore() -> Bool {
-        guard var firewall, let first = holding.min() else { return false }
+    /// table is replaced whole (its state is unknown); true when that run started.
+    func restore(at now: Instant) -> Bool {
+        guard let firewall, !holding.isEmpty else { return false }
         firewall.forget()
-        self.firewall = firewall
-        apply(because: first)
-        return self.firewall?.installed != nil
+        firewall.request(wanted, children: children, now: now)
+        return firewall.isSettling(wanted)
+    }
+
+    /// Collects an nft run that ended (logged), and starts the next if one is due.
+    func advance(at now: Instant) {
+        guard let completion = firewall?.advance(children: children, now: now) else { return }
+        let who = holders.map { names[$0] }.joined(separator: ", ")
+        switch completion {
+        case let .applied(addresses):
+            let shown = addresses.sorted().map(\.description).joined(separator: " ")
+            logger.info("firewall: \(addresses.isEmpty ? "no address dropped, table \(StrictFirewall.table) deleted" : "dropping traffic to \(shown)\(who.isEmpty ? "" : " (\(who))")")")
+        case let .failed(why):
+            logger.error("firewall\(who.isEmpty ? "" : " (\(who))"): \(why)")
+        }
     }
 
     /// Every exit path of `run`: no table is left behind.
-    mutating func remove() {
+    func remove() {
         do {
-            try firewall?.remove()
+            try firewall?.remove(children: children, now: Monotonic.now)
         } catch {
             logger.error("removing nftables table \(StrictFirewall.table): \(error)")
         }
     }
 
-    private mutating func apply(because i: Int) {
-        guard var firewall else { return }
-        let wanted = holding.reduce(into: Set<StrictFirewall.Address>()) { $0.formUnion(dropped[$1]) }
-        guard wanted != firewall.installed else { return }
-        defer { self.firewall = firewall }
-        do {
-            try firewall.update(droppedAddresses: wanted)
-            let shown = wanted.sorted().map(\.description).joined(separator: " ")
-            logger.info("(\(names[i])) firewall: \(wanted.isEmpty ? "no address dropped, table \(StrictFirewall.table) deleted" : "dropping traffic to \(shown)")")
-        } catch {
-            logger.error("(\(names[i])) firewall: \(error)")
-        }
+    private var wanted: Set<StrictFirewall.Address> {
+        holding.reduce(into: Set<StrictFirewall.Address>()) { $0.formUnion(dropped[$1]) }
+    }
+
+    private func apply(at now: Instant) {
+        firewall?.request(wanted, children: children, now: now)
     }
 }

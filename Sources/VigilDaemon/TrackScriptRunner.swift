@@ -7,63 +7,51 @@ import VigilConfig
 import VigilLinux
 
 /// Runs the `vrrp_script`s on their intervals without ever blocking the protocol loop:
-/// each run is a child process reaped when SIGCHLD wakes the loop; one still running
-/// at its `timeout` gets SIGTERM (its whole process group), then SIGKILL 2 s later, and
-/// counts as a failure — keepalived's sequence. `rise`/`fall` turn runs into verdicts.
+/// each run is a child of the supervisor, reaped when SIGCHLD wakes the loop; one still
+/// running at its `timeout` gets SIGTERM (its whole process group), then SIGKILL 2 s later,
+/// and counts as a failure — keepalived's sequence. `rise`/`fall` turn runs into verdicts.
 final class TrackScriptRunner {
     private struct Script {
         var plan: DaemonPlan.ScriptPlan
         var health: ScriptHealth
         var nextRun: Instant
         var pid: pid_t?
-        var started: Instant = .zero
-        var termSent: Instant?
         var lastStatus: Int32?
     }
 
     private var scripts: [Script]
+    private let children: ChildSupervisor
     private let logger: Logger
+    /// keepalived's grace between SIGTERM and SIGKILL for a script past its timeout.
+    static let killGrace: Int64 = 2_000_000
 
-    init(_ plans: [DaemonPlan.ScriptPlan], now: Instant, logger: Logger) {
+    init(_ plans: [DaemonPlan.ScriptPlan], now: Instant, children: ChildSupervisor, logger: Logger) {
         scripts = plans.map { Script(plan: $0, health: ScriptHealth(rise: $0.rise, fall: $0.fall, initFail: $0.initFail), nextRun: now) }
+        self.children = children
         self.logger = logger
     }
 
     /// Verdicts known before any run (`init_fail`).
-    var initialReadings: [(name: String, reading: PriorityTracking.Reading)] {
-        scripts.filter { $0.health.reading != .pending }.map { ($0.plan.name, $0.health.reading) }
-    }
+    var initialReadings: [(name: String, reading: PriorityTracking.Reading)] { readings }
 
+    /// When the next run is due (a running one's deadline is the supervisor's).
     var nextDeadline: Instant? {
-        scripts.compactMap { s -> Instant? in
-            guard s.pid != nil else { return s.nextRun }
-            if let term = s.termSent { return term + 2_000_000 }
-            return s.started + s.plan.timeout
-        }.min()
+        scripts.filter { $0.pid == nil }.map(\.nextRun).min()
     }
 
-    /// Starts due scripts, reaps finished ones, signals overdue ones. Returns the scripts
-    /// whose verdict changed.
+    /// Starts due scripts and collects finished ones. Returns the scripts whose verdict
+    /// changed.
     func advance(to now: Instant) -> [(name: String, reading: PriorityTracking.Reading)] {
         var changed: [(String, PriorityTracking.Reading)] = []
         for i in scripts.indices {
-            if let pid = scripts[i].pid {
-                if let exit = ScriptProcess.reap(pid) {
-                    if let r = finished(i, exit, at: now) { changed.append((scripts[i].plan.name, r)) }
-                } else if let term = scripts[i].termSent {
-                    if now >= term + 2_000_000 { ScriptProcess.signal(pid, SIGKILL) }
-                } else if now >= scripts[i].started + scripts[i].plan.timeout {
-                    logger.warning("vrrp_script \(scripts[i].plan.name) timed out after \(formatMicro(scripts[i].plan.timeout)); sent SIGTERM")
-                    ScriptProcess.signal(pid, SIGTERM)
-                    scripts[i].termSent = now
-                }
+            if let pid = scripts[i].pid, let ending = children.take(pid) {
+                if let r = finished(i, ending, at: now) { changed.append((scripts[i].plan.name, r)) }
             }
             if scripts[i].pid == nil, now >= scripts[i].nextRun {
                 let plan = scripts[i].plan
                 do {
-                    scripts[i].pid = try ScriptProcess.spawn(plan.command, as: plan.user)
-                    scripts[i].started = now
-                    scripts[i].termSent = nil
+                    scripts[i].pid = try children.start(.shell(plan.command), as: plan.user, timeout: plan.timeout,
+                                                        policy: .terminate(grace: Self.killGrace), at: now)
                 } catch {
                     logger.error("vrrp_script \(plan.name): cannot start '\(plan.command)': \(error)")
                     if let r = record(i, success: false) { changed.append((plan.name, r)) }
@@ -76,13 +64,15 @@ final class TrackScriptRunner {
         return changed
     }
 
-    private func finished(_ i: Int, _ exit: ScriptProcess.Exit, at now: Instant) -> PriorityTracking.Reading? {
+    private func finished(_ i: Int, _ ending: ChildSupervisor.Ending, at now: Instant) -> PriorityTracking.Reading? {
         let name = scripts[i].plan.name
-        let timedOut = scripts[i].termSent != nil
         scripts[i].pid = nil
-        scripts[i].termSent = nil
         if scripts[i].nextRun < now { scripts[i].nextRun = now }
-        switch exit {
+        if ending.timedOut {
+            logger.warning("vrrp_script \(name) timed out after \(formatMicro(scripts[i].plan.timeout)) (ended by \(ending.exit))")
+            return record(i, success: false)
+        }
+        switch ending.exit {
         case let .status(code):
             if code != scripts[i].lastStatus, scripts[i].lastStatus != nil || code != 0 {
                 logger.info("vrrp_script \(name) now exits with status \(code)")
@@ -90,7 +80,7 @@ final class TrackScriptRunner {
             scripts[i].lastStatus = code
             return record(i, success: code == 0)
         case let .signal(sig):
-            if !timedOut { logger.warning("vrrp_script \(name) killed by signal \(sig)") }
+            logger.warning("vrrp_script \(name) killed by signal \(sig)")
             return record(i, success: false)
         }
     }
@@ -117,15 +107,12 @@ final class TrackScriptRunner {
             }
             return Script(plan: plan, health: ScriptHealth(rise: plan.rise, fall: plan.fall, initFail: plan.initFail), nextRun: now)
         }
-        for s in old.values { if let pid = s.pid { ScriptProcess.end(pid) } }
+        for s in old.values { if let pid = s.pid { children.abandon(pid, at: now) } }
     }
 
     /// On exit: no script outlives the daemon.
-    func stop() {
-        for s in scripts {
-            guard let pid = s.pid else { continue }
-            ScriptProcess.end(pid)
-        }
+    func stop(at now: Instant) {
+        for s in scripts { if let pid = s.pid { children.abandon(pid, at: now) } }
     }
 }
 

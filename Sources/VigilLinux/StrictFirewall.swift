@@ -15,7 +15,13 @@ import VRRP
 /// program (`nft -f -`, each change one atomic transaction). It never touches another
 /// table and never flushes the ruleset. The table exists only while something is dropped,
 /// so "no table" is what a backup, a stopped daemon and an accepting instance look like.
-public struct StrictFirewall: Sendable {
+///
+/// nft runs as a child of the `ChildSupervisor`, never waited for in the daemon's loop (a
+/// run takes 5-20 ms, a hung one up to its timeout, and other instances' adverts must go
+/// on meanwhile): `request` says what must be dropped, `advance` collects the run's end
+/// and starts the next. One run at a time; what is wanted while one runs is applied by
+/// the next, the newest wish winning.
+public final class StrictFirewall {
     /// An address to drop traffic to and from (nft reads its RFC 5952 text).
     public typealias Address = InternetAddress
 
@@ -24,13 +30,17 @@ public struct StrictFirewall: Sendable {
         public var description: String
     }
 
+    /// A run that ended: what the table now drops, or why it is unknown.
+    public enum Completion: Sendable, Equatable {
+        case applied(Set<Address>)
+        case failed(String)
+    }
+
     /// Family and name, as nft spells them.
     public static let table = "inet vigil"
     /// Chain priority: just before the usual `filter` chains (priority 0), as keepalived's -1.
     static let priority = -1
-    /// How long one nft run may take before it is killed. It takes 5-20 ms; the daemon's
-    /// loop waits for it (the rules must be in before the VIPs), so a hung nft must not
-    /// hold the adverts for long.
+    /// How long one nft run may take before it is killed (it takes 5-20 ms).
     static let timeoutMicroseconds: Int64 = 2_000_000
 
     /// Absolute path of the nft program.
@@ -41,6 +51,13 @@ public struct StrictFirewall: Sendable {
     /// PIDs of the last nft runs made here: their transactions are Vigil's own, not
     /// another program's (`NFTablesMonitor` names the committing process).
     public private(set) var recentRuns: [Int32] = []
+    /// The run under way: its PID and what the table drops when it succeeds.
+    private var running: (pid: pid_t, result: Set<Address>)?
+    /// What must be dropped (nil: nothing asked yet).
+    private var wanted: Set<Address>?
+    /// The wish whose run failed: not tried again (nft is broken, say) until the wish
+    /// changes or the table is `forget`-ten.
+    private var failedWish: Set<Address>?
 
     public init(nft: String) { self.nft = nft }
 
@@ -54,49 +71,96 @@ public struct StrictFirewall: Sendable {
     }
 
     /// Deletes Vigil's table if an earlier run left it (killed before its cleanup); true
-    /// when there was one. Run at start, before any instance can become master.
-    public mutating func removeLeftover() throws(Failure) -> Bool {
-        let listing = try run(["list", "tables"], input: "")
+    /// when there was one. Run at start, before any instance can become master (it waits
+    /// for nft).
+    public func removeLeftover(children: ChildSupervisor, now: () -> Instant) throws(Failure) -> Bool {
+        let listing = try runToEnd(["list", "tables"], script: nil, children: children, now: now)
         guard listing.split(separator: "\n").contains(where: { $0.trimmingSpaces == "table \(Self.table)" }) else {
             installed = []
             return false
         }
-        try apply(Self.deleteScript, giving: [])
+        try applyToEnd(Self.deleteScript, giving: [], children: children, now: now)
         return true
     }
 
-    /// Makes the rules drop exactly these addresses, each change one nft transaction.
-    /// Cost matters on takeover (the rules go in before the VIPs): creating the table
-    /// takes about 5 ms and changing the set's elements as much, but deleting a table
-    /// with hooked chains waits for the kernel (about 15 ms), so the table is deleted
-    /// only when nothing is dropped any more, and replaced whole only when its state is
-    /// unknown.
-    public mutating func update(droppedAddresses wanted: Set<Address>) throws(Failure) {
-        guard wanted != installed else { return }
-        if wanted.isEmpty {
-            try apply(Self.deleteScript, giving: [])
-        } else if installed == [] {
-            try apply(Self.createScript(wanted), giving: wanted)
-        } else if installed != nil {
-            try apply(Self.replaceElementsScript(wanted), giving: wanted)
-        } else {
-            try apply(Self.deleteScript + Self.createScript(wanted), giving: wanted)
+    /// Deletes the table unless it is known to be absent (at exit; it waits for nft).
+    public func remove(children: ChildSupervisor, now: () -> Instant) throws(Failure) {
+        if let running { children.abandon(running.pid, at: now()) }
+        running = nil
+        wanted = []
+        guard installed != [] else { return }
+        try applyToEnd(Self.deleteScript, giving: [], children: children, now: now)
+    }
+
+    /// The table must drop exactly `addresses`: a run starts now, or after the one under way.
+    public func request(_ addresses: Set<Address>, children: ChildSupervisor, now: Instant) {
+        if addresses != wanted { failedWish = nil }
+        wanted = addresses
+        startNext(children: children, now: now)
+    }
+
+    /// Whether a run is under way or due that decides whether `addresses` are dropped: the
+    /// caller holds back what must come after the rules (adding those VIPs).
+    public func isSettling(_ addresses: Set<Address>) -> Bool {
+        guard running != nil || (wanted != installed && wanted != failedWish) else { return false }
+        return installed.map { !$0.isSuperset(of: addresses) } ?? true
+    }
+
+    /// Another program changed the table: its state is unknown, and the next run replaces
+    /// it whole.
+    public func forget() {
+        installed = nil
+        failedWish = nil
+    }
+
+    /// Collects the run under way if it ended, and starts the next if the wish moved on.
+    public func advance(children: ChildSupervisor, now: Instant) -> Completion? {
+        guard let run = running, let ending = children.take(run.pid) else { return nil }
+        running = nil
+        let completion: Completion
+        do {
+            _ = try Self.judge(ending, "nft -f -")
+            installed = run.result
+            completion = .applied(run.result)
+        } catch {
+            installed = nil
+            failedWish = wanted
+            completion = .failed(error.description)
+        }
+        startNext(children: children, now: now)
+        return completion
+    }
+
+    private func startNext(children: ChildSupervisor, now: Instant) {
+        guard running == nil, let wanted, wanted != installed, wanted != failedWish else { return }
+        let script = script(for: wanted)
+        do {
+            let pid = try children.start(.exec(nft, ["-f", "-"]), input: Array(script.utf8), captureOutput: true,
+                                         timeout: Self.timeoutMicroseconds, policy: .kill, at: now)
+            recentRuns = Array((recentRuns + [pid]).suffix(16))
+            running = (pid, wanted)
+        } catch {
+            installed = nil
+            failedWish = wanted
         }
     }
 
-    /// Another program changed the table: its state is unknown, and the next `update`
-    /// replaces it whole.
-    public mutating func forget() { installed = nil }
-
-    /// Deletes the table unless it is known to be absent (shutdown).
-    public mutating func remove() throws(Failure) {
-        guard installed != [] else { return }
-        try apply(Self.deleteScript, giving: [])
+    /// The transaction that takes the table from what is installed to `wanted`. Cost
+    /// matters on takeover (the rules go in before the VIPs): creating the table takes
+    /// about 5 ms and changing the set's elements as much, but deleting a table with hooked
+    /// chains waits for the kernel (about 15 ms), so the table is deleted only when nothing
+    /// is dropped any more, and replaced whole only when its state is unknown.
+    func script(for wanted: Set<Address>) -> String {
+        if wanted.isEmpty { return Self.deleteScript }
+        if installed == [] { return Self.createScript(wanted) }
+        if installed != nil { return Self.replaceElementsScript(wanted) }
+        return Self.deleteScript + Self.createScript(wanted)
     }
 
-    private mutating func apply(_ script: String, giving result: Set<Address>) throws(Failure) {
+    private func applyToEnd(_ script: String, giving result: Set<Address>, children: ChildSupervisor,
+                            now: () -> Instant) throws(Failure) {
         do {
-            _ = try run(["-f", "-"], input: script)
+            _ = try runToEnd(["-f", "-"], script: script, children: children, now: now)
             installed = result
         } catch {
             installed = nil
@@ -147,156 +211,34 @@ public struct StrictFirewall: Sendable {
         return (v4, v6)
     }
 
-    /// Runs nft with `arguments`, feeding `input` on stdin; its stdout, or a Failure with
-    /// its stderr. Bounded: killed after `timeoutMicroseconds`.
-    private mutating func run(_ arguments: [String], input: String) throws(Failure) -> String {
+    /// Runs nft with `arguments` to its end, feeding `script` on stdin; its stdout, or a
+    /// Failure with its stderr.
+    private func runToEnd(_ arguments: [String], script: String?, children: ChildSupervisor,
+                          now: () -> Instant) throws(Failure) -> String {
         let command = "nft \(arguments.joined(separator: " "))"
-        let result: BoundedProcess.Result
         do {
-            result = try BoundedProcess.run(nft, arguments, input: Array(input.utf8), timeout: Self.timeoutMicroseconds)
-            recentRuns = Array((recentRuns + [result.pid]).suffix(16))
+            let (pid, ending) = try children.runToEnd(.exec(nft, arguments), input: script.map { Array($0.utf8) },
+                                                      timeout: Self.timeoutMicroseconds, now: now)
+            recentRuns = Array((recentRuns + [pid]).suffix(16))
+            return try Self.judge(ending, command)
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure(description: "\(command): \(error)")
         }
-        let stderr = String(decoding: result.stderr, as: UTF8.self).trimmingSpaces
-        switch result.exit {
+    }
+
+    /// nft's stdout when it succeeded, else a Failure saying how it ended and what it said.
+    private static func judge(_ ending: ChildSupervisor.Ending, _ command: String) throws(Failure) -> String {
+        let stderr = String(decoding: ending.standardError, as: UTF8.self).trimmingSpaces
+        switch ending.exit {
         case .status(0):
-            return String(decoding: result.stdout, as: UTF8.self)
+            return String(decoding: ending.standardOutput, as: UTF8.self)
         case let .status(code):
             throw Failure(description: "\(command) exited \(code): \(stderr.isEmpty ? "no message" : stderr)")
         case let .signal(signal):
-            throw Failure(description: "\(command) killed by signal \(signal)\(result.timedOut ? " after \(Self.timeoutMicroseconds / 1_000_000) s" : "")\(stderr.isEmpty ? "" : ": \(stderr)")")
+            throw Failure(description: "\(command) killed by signal \(signal)\(ending.timedOut ? " after \(timeoutMicroseconds / 1_000_000) s" : "")\(stderr.isEmpty ? "" : ": \(stderr)")")
         }
-    }
-}
-
-/// A short-lived helper program run to completion with a deadline: posix_spawn with
-/// stdin, stdout and stderr on pipes, in a process group of its own, every signal
-/// unblocked in the child (the daemon blocks SIGTERM/SIGINT/SIGCHLD for its signalfd, and
-/// a child would inherit that).
-enum BoundedProcess {
-    struct Result {
-        var pid: Int32
-        var exit: ScriptProcess.Exit
-        var stdout: [UInt8]
-        var stderr: [UInt8]
-        var timedOut: Bool
-    }
-
-    static func run(_ path: String, _ arguments: [String], input: [UInt8], timeout: Int64) throws(SystemCallError) -> Result {
-        // Close-on-exec so no other child inherits them (the daemon is single-threaded,
-        // so nothing forks between pipe and fcntl); the child gets them by dup2.
-        func makePipe() throws(SystemCallError) -> [Int32] {
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw SystemCallError("pipe") }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            return fds
-        }
-        let inPipe = try makePipe()
-        let outPipe: [Int32], errPipe: [Int32]
-        do { outPipe = try makePipe() } catch { inPipe.forEach { close($0) }; throw error }
-        do { errPipe = try makePipe() } catch { (inPipe + outPipe).forEach { close($0) }; throw error }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        // A process group of its own, so a timeout kills whatever it started too.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
-
-        let words = [path] + arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
-        argv.append(nil)
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
-        guard spawned == 0 else {
-            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
-            throw SystemCallError("posix_spawn \(path)", errno: spawned)
-        }
-
-        // One loop feeds stdin and drains stdout/stderr until both close or time runs out,
-        // so neither side can block the other whatever the sizes. SIGPIPE (nft exiting
-        // before reading everything) is held back here and discarded: EPIPE says it.
-        var pipeSignal = sigset_t(), previousMask = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask)
-        defer {
-            var pending = sigset_t()
-            sigpending(&pending)
-            if sigismember(&pending, SIGPIPE) == 1 && sigismember(&previousMask, SIGPIPE) == 0 {
-                var zero = timespec()
-                _ = sigtimedwait(&pipeSignal, nil, &zero)
-            }
-            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
-        }
-        var stdinFD: Int32 = inPipe[1], written = 0
-        var out: [UInt8] = [], err: [UInt8] = []
-        var open: [Int32] = [outPipe[0], errPipe[0]]
-        if input.isEmpty { close(stdinFD); stdinFD = -1 }
-        let deadline = monotonicMicroseconds() + timeout
-        var timedOut = false
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var rounds = 0
-        while (!open.isEmpty || stdinFD >= 0) && rounds < 100_000 {
-            rounds += 1
-            let left = deadline - monotonicMicroseconds()
-            if left <= 0 { timedOut = true; break }
-            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
-            let ready = poll(&fds, nfds_t(fds.count), Int32(min(left / 1000 + 1, 1000)))
-            if ready < 0 && errno != EINTR { break }
-            for fd in fds where fd.revents != 0 {
-                if fd.fd == stdinFD {
-                    let n = input[written...].withUnsafeBytes { write(stdinFD, $0.baseAddress, $0.count) }
-                    if n > 0 { written += n }
-                    if (n < 0 && errno != EINTR && errno != EAGAIN) || written >= input.count {
-                        close(stdinFD); stdinFD = -1
-                    }
-                } else {
-                    let n = read(fd.fd, &buffer, buffer.count)
-                    if n > 0 {
-                        if fd.fd == outPipe[0] { out += buffer[..<n] } else { err += buffer[..<n] }
-                    } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-                        close(fd.fd); open.removeAll { $0 == fd.fd }
-                    }
-                }
-            }
-        }
-        if stdinFD >= 0 { close(stdinFD) }
-        open.forEach { close($0) }
-
-        // Reap within what is left of the deadline, then SIGKILL (which cannot be ignored).
-        var exit: ScriptProcess.Exit?
-        for _ in 0..<10_000 {
-            exit = ScriptProcess.reap(pid)
-            if exit != nil || timedOut || monotonicMicroseconds() >= deadline { break }
-            usleep(1000)
-        }
-        if exit == nil {
-            timedOut = true
-            if kill(-pid, SIGKILL) != 0 { kill(pid, SIGKILL) }
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
-            exit = status & 0x7f != 0 ? .signal(status & 0x7f) : .status((status >> 8) & 0xff)
-        }
-        return Result(pid: pid, exit: exit ?? .signal(SIGKILL), stdout: out, stderr: err, timedOut: timedOut)
-    }
-
-    private static func monotonicMicroseconds() -> Int64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
     }
 }
 

@@ -127,7 +127,7 @@ done
 echo "       $TRIALS table deletions: back after median $(median < "$LABDIR/table-ms") ms, worst $(sort -n "$LABDIR/table-ms" | tail -1) ms (polled; Vigil's two nft runs included)"
 check "nft delete table: the table is back, dropping the VIP ($restored of $TRIALS)" test "$restored" = $TRIALS
 check "median table restoration under 50 ms" awk -v m="$(median < "$LABDIR/table-ms")" 'BEGIN { exit !(m != "" && m < 50) }'
-check "logged naming the process" wait_until 500 log_has lb1 "nftables table $TABLE was changed by process [0-9]* (nft); restored"
+check "logged naming the process" wait_until 500 log_has lb1 "nftables table $TABLE was changed by process [0-9]* (nft); restoring it"
 ip netns exec "${LAB}lb1" nft flush ruleset
 check "nft flush ruleset: the table is back" wait_until 1000 drops_vip lb1
 check "the VIP is still silent to the client" silent

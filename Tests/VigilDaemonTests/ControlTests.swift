@@ -98,7 +98,7 @@ import Testing
 
     @Test func scriptUsersNeedCapabilitiesToSwitchTo() throws {
         var plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
-                              scriptUser: .root, refusedCommands: [], notes: [])
+                              scriptUser: .root, refusedCommands: [:], notes: [])
         let network = Capability.netAdmin.bit | Capability.netRaw.bit
         // Scripts as root (the daemon's own user here): only the network pair is needed.
         #expect(plan.missingCapabilities(effective: network, miscUsers: []) == nil)
@@ -114,7 +114,7 @@ import Testing
 
     @Test func everyDaemonNeedsTheNetworkCapabilities() throws {
         let plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
-                              scriptUser: .root, refusedCommands: [], notes: [])
+                              scriptUser: .root, refusedCommands: [:], notes: [])
         let message = try #require(plan.missingCapabilities(effective: Capability.netAdmin.bit, miscUsers: []))
         #expect(message.hasPrefix("missing capabilities CAP_NET_RAW (needed for VRRP's raw sockets"))
         #expect(plan.missingCapabilities(effective: 0, miscUsers: [])?.contains("CAP_NET_RAW CAP_NET_ADMIN") == true)
@@ -124,7 +124,7 @@ import Testing
 
     @Test func aMiscCheckUserNeedsTheScriptCapabilities() throws {
         let plan = DaemonPlan(instances: [], scripts: [], trackFiles: [], trackProcesses: [], syncGroups: [], fifos: [],
-                              scriptUser: .root, refusedCommands: [], notes: [])
+                              scriptUser: .root, refusedCommands: [:], notes: [])
         let network = Capability.netAdmin.bit | Capability.netRaw.bit
         let nobody = ScriptCredentials(user: "nobody", uid: 65534, gid: 65534, groups: [65534])
         let message = try #require(plan.missingCapabilities(effective: network, miscUsers: [nobody]))

@@ -3,7 +3,7 @@ import Testing
 @testable import VigilLinux
 
 /// enable_script_security's test and track_file's number reading, on real files in a
-/// fresh directory; and a real child process through `ScriptProcess`.
+/// fresh directory.
 @Suite struct ScriptTests {
     /// A private directory under /tmp (root-owned, 0755), removed afterwards.
     static func withDirectory(_ body: (String) throws -> Void) rethrows {
@@ -82,24 +82,5 @@ import Testing
             #expect(watcher.drain())
             #expect(FileWatcher.readNumber(at: "\(dir)/n") == 3)
         }
-    }
-
-    @Test func aScriptRunsInItsOwnProcessGroupAndIsReaped() throws {
-        let pid = try ScriptProcess.spawn("exit 3", as: .root)
-        var exit: ScriptProcess.Exit?
-        for _ in 0..<500 where exit == nil {
-            exit = ScriptProcess.reap(pid)
-            if exit == nil { usleep(10_000) }
-        }
-        #expect(exit == .status(3))
-        let sleeper = try ScriptProcess.spawn("sleep 30", as: .root)
-        #expect(getpgid(sleeper) == sleeper)
-        ScriptProcess.signal(sleeper, SIGTERM)
-        var ended: ScriptProcess.Exit?
-        for _ in 0..<500 where ended == nil {
-            ended = ScriptProcess.reap(sleeper)
-            if ended == nil { usleep(10_000) }
-        }
-        #expect(ended == .signal(SIGTERM))
     }
 }

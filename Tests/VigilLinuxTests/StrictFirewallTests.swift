@@ -51,11 +51,26 @@ import VRRP
     @Test func aFreshFirewallKnowsNothingYet() {
         let firewall = StrictFirewall(nft: "/nonexistent/nft")
         #expect(firewall.installed == nil)
+        #expect(firewall.script(for: [vip]) == StrictFirewall.deleteScript + StrictFirewall.createScript([vip]), "unknown state: replaced whole")
     }
 
-    @Test func aMissingProgramIsAFailureNotACrash() {
-        var firewall = StrictFirewall(nft: "/nonexistent/nft")
-        #expect(throws: StrictFirewall.Failure.self) { try firewall.update(droppedAddresses: [vip]) }
+    @Test func aMissingProgramIsAFailureNotACrash() throws {
+        let firewall = StrictFirewall(nft: "/nonexistent/nft")
+        let children = ChildSupervisor()
+        #expect(throws: StrictFirewall.Failure.self) { _ = try firewall.removeLeftover(children: children, now: ChildSupervisorTests.now) }
         #expect(firewall.installed == nil)
+        // In the loop: the run fails (exec finds nothing), the wish is not retried, and
+        // nothing waits for it any more.
+        firewall.request([vip], children: children, now: ChildSupervisorTests.now())
+        #expect(firewall.isSettling([vip]))
+        var completion: StrictFirewall.Completion?
+        for _ in 0..<1000 where completion == nil {
+            children.advance(to: ChildSupervisorTests.now())
+            completion = firewall.advance(children: children, now: ChildSupervisorTests.now())
+            if completion == nil { usleep(5_000) }
+        }
+        guard case .failed = try #require(completion) else { Issue.record("not a failure: \(String(describing: completion))"); return }
+        #expect(!firewall.isSettling([vip]))
+        #expect(children.running == 0)
     }
 }
