@@ -251,4 +251,13 @@ import Testing
         #expect(messages.contains { $0.contains("did you mean 'priority'?") })
         #expect(result.errors.isEmpty)
     }
+
+    /// Vigil's own keywords are in the catalog too, so a misspelling of one is suggested.
+    @Test func vigilsOwnKeywordsAreSuggested() {
+        let result = load("global_defs {\n    metric_listen 127.0.0.1:9650\n}\n")
+        #expect(result.warnings.map(\.message) == ["unknown keyword 'metric_listen' in global_defs; did you mean 'metrics_listen'?"])
+        let entry = KeywordCatalog.entry("metrics_listen", in: .globalDefs)
+        #expect(entry?.isVigilExtension == true)
+        #expect(KeywordCatalog.entry("vrrp_strict", in: .globalDefs)?.isVigilExtension == false)
+    }
 }
