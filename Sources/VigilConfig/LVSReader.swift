@@ -31,7 +31,6 @@ extension ModelBuilder {
                 guard let args = arguments(s, 1...2, "an address and a port"),
                       let address = address(args[0], what: "sorry_server") else { break }
                 v.sorryServer = RealServerAddress(address: address, port: args.count > 1 ? port(args[1]) : nil)
-            case "sorry_server_inhibit": v.sorryServerInhibit = flag(s)
             case "sorry_server_lvs_method": (v.sorryServerForwardingMethod, v.sorryServerTunnel) = readForwarding(s)
             case "quorum": v.quorum = integer(s, 1...Int(UInt32.max))
             case "hysteresis": v.hysteresis = integer(s, 0...Int(UInt32.max))
