@@ -127,6 +127,15 @@ import Testing
         #expect(Self.unsupportedLines(r) == [4], "\(r.diagnostics)")
     }
 
+    /// A checker's own `alpha` (its real server's and virtual server's are read).
+    @Test func aCheckersOwnAlphaIsReported() {
+        let r = load("virtual_server 192.0.2.1 80 {\n    protocol TCP\n    real_server 198.51.100.1 80 {\n        alpha\n"
+                     + "        TCP_CHECK {\n            alpha\n        }\n        HTTP_GET {\n            alpha\n        }\n"
+                     + "        MISC_CHECK {\n            misc_path /bin/true\n            alpha\n        }\n    }\n}\n")
+        #expect(Self.unsupportedLines(r) == [6, 9, 13], "\(r.diagnostics)")
+        #expect(r.configuration.virtualServers[0].realServers[0].checkerDefaults.alpha == true)
+    }
+
     @Test func notifyMasterRXLowerPriorityIsReported() {
         let r = load(instance("    notify_master_rx_lower_pri /bin/true"))
         #expect(Self.unsupportedLines(r) == [7], "\(r.diagnostics)")
