@@ -77,11 +77,15 @@ let package = Package(
         ),
         // Test sender for the integration drills: deliberately malformed adverts.
         .executableTarget(name: "vrrp-inject", dependencies: ["VRRP"]),
-        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"],
+        // Test support: every catalog keyword in a minimal configuration, with and without
+        // it, for the tests that find keywords read and then ignored.
+        .target(name: "KeywordProbes", dependencies: ["VigilConfig"], path: "Tests/KeywordProbes"),
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig", "KeywordProbes"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
-        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "HealthCheck"]),
+        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "HealthCheck",
+                                                      "KeywordProbes"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
         // The fixtures (certificates, keys) are read from the source tree by path.
         .testTarget(name: "HealthCheckTests", dependencies: [

@@ -14,9 +14,6 @@ public enum Dumper {
                 w.opt("key", ssl.key.map(Writer.word))
             }
         }
-        if !c.staticAddresses.isEmpty {
-            w.block("static_ipaddress") { for a in c.staticAddresses { w.line(Writer.vip(a)) } }
-        }
         if !c.staticRoutes.isEmpty {
             w.block("static_routes") { for r in c.staticRoutes { w.line(Writer.route(r)) } }
         }
@@ -190,8 +187,6 @@ private final class Writer {
         flag("vrrp_strict", g.vrrpStrict)
         flag("vrrp_skip_check_adv_addr", g.skipCheckAdvertAddresses)
         flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSource)
-        opt("vrrp_mcast_group4", g.vrrpMulticastGroup4)
-        opt("vrrp_mcast_group6", g.vrrpMulticastGroup6)
         seconds("vrrp_garp_interval", g.garpInterval)
         seconds("vrrp_gna_interval", g.gnaInterval)
         garp(g.garp, prefix: "vrrp_garp_")
@@ -211,8 +206,6 @@ private final class Writer {
         opt(prefix + "master_repeat", g.masterRepeat)
         seconds(prefix + "master_refresh", g.masterRefresh)
         opt(prefix + "master_refresh_repeat", g.masterRefreshRepeat)
-        seconds(prefix + "lower_prio_delay", g.lowerPriorityDelay)
-        opt(prefix + "lower_prio_repeat", g.lowerPriorityRepeat)
     }
 
     static func user(_ u: ScriptUser) -> String {
@@ -298,7 +291,6 @@ private final class Writer {
         script("notify_fault", n.fault)
         script("notify_stop", n.stop)
         script("notify", n.any)
-        script("notify_master_rx_lower_pri", n.masterRXLowerPriority)
     }
 
     func instance(_ v: VRRPInstance) {
@@ -325,7 +317,6 @@ private final class Writer {
             flag("check_unicast_src", v.checkUnicastSource)
             seconds("preempt_delay", v.preemptDelay)
             opt("unicast_src_ip", v.unicastSourceIP)
-            opt("mcast_src_ip", v.multicastSourceIP)
             if !v.unicastPeers.isEmpty {
                 block("unicast_peer") {
                     for p in v.unicastPeers {
@@ -446,7 +437,6 @@ private final class Writer {
             opt("persistence_granularity", v.persistenceGranularity)
             opt("virtualhost", v.virtualhost.map(Writer.word))
             opt("sorry_server", v.sorryServer)
-            flag("sorry_server_inhibit", v.sorryServerInhibit)
             opt("sorry_server_lvs_method", v.sorryServerForwardingMethod.map { m in v.sorryServerTunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
             opt("quorum", v.quorum)
             opt("hysteresis", v.hysteresis)

@@ -17,15 +17,15 @@ extension ModelBuilder {
                     diagnostics.error("bad-address", at: args[0].location, "\(s.name) '\(args[0].text)' is not an \(wanted.rawValue) multicast address")
                     break
                 }
-                if wanted == .inet { g.vrrpMulticastGroup4 = address } else { g.vrrpMulticastGroup6 = address }
+                // Vigil sends to and listens on the RFCs' groups only: writing one of them
+                // changes nothing, any other group is recognised, not supported.
+                if address != IPAddress(wanted == .inet ? "224.0.0.18" : "ff02::12") { return false }
             case "vrrp_garp_interval": g.garpInterval = announcementInterval(s)
             case "vrrp_gna_interval": g.gnaInterval = announcementInterval(s)
             case "vrrp_garp_master_delay": g.garp.masterDelay = seconds(s, 0...1000)
             case "vrrp_garp_master_repeat": g.garp.masterRepeat = integer(s, 0...65535)
             case "vrrp_garp_master_refresh": g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
             case "vrrp_garp_master_refresh_repeat": g.garp.masterRefreshRepeat = integer(s, 0...65535)
-            case "vrrp_garp_lower_prio_delay": g.garp.lowerPriorityDelay = seconds(s, 0...1000)
-            case "vrrp_garp_lower_prio_repeat": g.garp.lowerPriorityRepeat = integer(s, 0...65535)
             case "enable_script_security": g.enableScriptSecurity = flag(s)
             case "dynamic_interfaces":
                 // keepalived's optional word allows an interface to come back as another

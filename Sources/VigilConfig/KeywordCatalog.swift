@@ -11,6 +11,10 @@
 /// `install_keyword` and `install_sublevel` calls (facts, not code); the catalog says
 /// nothing about what arguments mean: that is the model builder's job.
 ///
+/// Vigil's own keywords (`metrics_listen`) are listed too, marked as such, so that a
+/// misspelling of one gets the same suggestion as a misspelt keepalived keyword; keepalived
+/// itself would reject them.
+///
 /// Not keywords, and so not listed: `$NAME=value` definitions, `~SEQ(...)`/`~LST(...)` lines
 /// and `@id`/`@^id` line prefixes, which keepalived's line reader handles before keyword lookup.
 /// The `include` family is listed under `.root`, although keepalived's line reader accepts it
@@ -60,11 +64,14 @@ public struct KeywordEntry: Sendable, Equatable {
     public let shape: KeywordShape
     /// Set when keepalived accepts the word only as an older spelling of another keyword.
     public let replacement: String?
+    /// Vigil's own keyword: keepalived does not know it.
+    public let isVigilExtension: Bool
 
-    public init(_ name: String, _ shape: KeywordShape = .leaf, replacement: String? = nil) {
+    public init(_ name: String, _ shape: KeywordShape = .leaf, replacement: String? = nil, vigilExtension: Bool = false) {
         self.name = name
         self.shape = shape
         self.replacement = replacement
+        self.isVigilExtension = vigilExtension
     }
 }
 
@@ -316,6 +323,8 @@ public enum KeywordCatalog {
             KeywordEntry("config_save_dir"),
             KeywordEntry("tmp_config_directory"),
             KeywordEntry("data_use_instance"),
+            // Vigil's own: the Prometheus metrics endpoint
+            KeywordEntry("metrics_listen", vigilExtension: true),
         ],
         .trackGroup: [
             // vrrp/vrrp_parser.c init_vrrp_keywords (track_group)

@@ -31,7 +31,6 @@ extension ModelBuilder {
                 guard let args = arguments(s, 1...2, "an address and a port"),
                       let address = address(args[0], what: "sorry_server") else { break }
                 v.sorryServer = RealServerAddress(address: address, port: args.count > 1 ? port(args[1]) : nil)
-            case "sorry_server_inhibit": v.sorryServerInhibit = flag(s)
             case "sorry_server_lvs_method": (v.sorryServerForwardingMethod, v.sorryServerTunnel) = readForwarding(s)
             case "quorum": v.quorum = integer(s, 1...Int(UInt32.max))
             case "hysteresis": v.hysteresis = integer(s, 0...Int(UInt32.max))
@@ -176,6 +175,13 @@ extension ModelBuilder {
         return true
     }
 
+    /// A checker's own options. Its `alpha` is left to the catalog (recognised, not
+    /// supported): Vigil starts a whole real server down or up (`RealServerHealth`), from
+    /// the real server's or virtual server's `alpha`, not one checker.
+    func readOwnCheckerOption(_ s: Statement, into o: inout CheckerOptions) -> Bool {
+        s.name != "alpha" && readCheckerOption(s, into: &o)
+    }
+
     func readRealServer(_ s: Statement, in parent: String) -> RealServer? {
         guard let first = s.arguments.first else {
             diagnostics.error("missing-argument", at: s.location, "'real_server' needs an address and a port")
@@ -206,7 +212,7 @@ extension ModelBuilder {
                 var options = CheckerOptions()
                 var ignored: [Statement] = []
                 each(s.block ?? [], in: .tcpCheck, path: "\(path()) > TCP_CHECK", unsupported: &ignored) {
-                    readCheckerOption($0, into: &options)
+                    readOwnCheckerOption($0, into: &options)
                 }
                 check.options = options
                 check.unsupported = ignored
@@ -267,7 +273,7 @@ extension ModelBuilder {
             case "fast_recovery": h.fastRecovery = optionalBool(s) ?? h.fastRecovery
             case "enable_sni": h.enableSNI = optionalBool(s) ?? h.enableSNI
             default:
-                return readCheckerOption(s, into: &h.options)
+                return readOwnCheckerOption(s, into: &h.options)
             }
             return true
         }
@@ -319,7 +325,7 @@ extension ModelBuilder {
             case "misc_timeout": m.timeout = seconds(s, 0.000001...Double(UInt32.max))
             case "misc_dynamic": m.dynamic = flag(s)
             case "user": m.user = scriptUser(s)
-            default: return readCheckerOption(s, into: &m.options)
+            default: return readOwnCheckerOption(s, into: &m.options)
             }
             return true
         }

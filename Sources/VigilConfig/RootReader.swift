@@ -40,8 +40,6 @@ extension ModelBuilder {
                     diagnostics.error("ssl-incomplete", at: s.location, "SSL needs both 'certificate' and 'key' (or neither)")
                 }
                 config.ssl = ssl
-            case "static_ipaddress":
-                if let block = blockExpected(s) { config.staticAddresses += block.compactMap(readVirtualIPAddress) }
             case "static_routes":
                 if let block = blockExpected(s) { config.staticRoutes += block.compactMap { readVirtualRoute($0, block: "static_routes") } }
             case "static_rules":

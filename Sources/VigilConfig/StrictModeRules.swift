@@ -98,14 +98,6 @@ struct StrictModeRules {
             error("strict-accept-v2", at["accept"], v.origin,
                   "\(path): 'accept' has no effect in strict mode with VRRP version 2 (RFC 3768 has no Accept_Mode): keepalived reports it and drops traffic to the virtual addresses while master; add 'version 3' to accept it, or leave strict mode")
         }
-        if let repeats = v.garp.lowerPriorityRepeat, repeats > 0 {
-            error("strict-garp-lower-prio", at["garp_lower_prio_repeat"], v.origin,
-                  "\(path): garp_lower_prio_repeat is not allowed in strict mode; keepalived reports it and sends no gratuitous ARP after a lower-priority advert; remove it")
-        }
-        if let delay = v.garp.lowerPriorityDelay, delay > 0 {
-            error("strict-garp-lower-prio", at["garp_lower_prio_delay"], v.origin,
-                  "\(path): garp_lower_prio_delay is not allowed in strict mode; keepalived reports it and resets it to 0; remove it")
-        }
         if v.useVMAC != nil && v.vmacTransmitBase {
             error("strict-vmac-xmit-base", at["vmac_xmit_base"], v.origin,
                   "\(path): vmac_xmit_base is not allowed in strict mode (adverts must leave from the virtual MAC); keepalived reports it and ignores it; remove it")
@@ -122,6 +114,12 @@ struct StrictModeRules {
             case "higher_prio_send_advert" where word.map(Self.isFalse) != true:
                 diagnostics.error("strict-higher-prio-send-advert", at: s.location,
                                   "\(path): higher_prio_send_advert is not allowed in strict mode; keepalived reports it and turns it off; remove it")
+            case "garp_lower_prio_repeat" where Self.isPositive(s):
+                diagnostics.error("strict-garp-lower-prio", at: s.location,
+                                  "\(path): garp_lower_prio_repeat is not allowed in strict mode; keepalived reports it and sends no gratuitous ARP after a lower-priority advert; remove it")
+            case "garp_lower_prio_delay" where Self.isPositive(s):
+                diagnostics.error("strict-garp-lower-prio", at: s.location,
+                                  "\(path): garp_lower_prio_delay is not allowed in strict mode; keepalived reports it and resets it to 0; remove it")
             default:
                 break
             }
@@ -151,19 +149,12 @@ struct StrictModeRules {
 
     /// Global defaults keepalived silently replaces for strict instances.
     private func checkGlobalDefaults(_ g: GlobalDefs) {
-        let at = g.keywordOrigins
         let ignored = "does not apply to strict-mode instances: keepalived uses"
-        if let n = g.garp.lowerPriorityRepeat, n > 0, let origin = at["vrrp_garp_lower_prio_repeat"] {
-            diagnostics.warning("strict-global-ignored", at: origin.location,
-                                "vrrp_garp_lower_prio_repeat \(ignored) 0 for them without saying so")
-        }
-        if let d = g.garp.lowerPriorityDelay, d > 0, let origin = at["vrrp_garp_lower_prio_delay"] {
-            diagnostics.warning("strict-global-ignored", at: origin.location,
-                                "vrrp_garp_lower_prio_delay \(ignored) 0 for them without saying so")
-        }
         for s in g.unsupported {
             let word = s.values.first
-            if s.name == "vrrp_lower_prio_no_advert" && word.map(Self.isFalse) == true {
+            if (s.name == "vrrp_garp_lower_prio_repeat" || s.name == "vrrp_garp_lower_prio_delay") && Self.isPositive(s) {
+                diagnostics.warning("strict-global-ignored", at: s.location, "\(s.name) \(ignored) 0 for them without saying so")
+            } else if s.name == "vrrp_lower_prio_no_advert" && word.map(Self.isFalse) == true {
                 diagnostics.warning("strict-global-ignored", at: s.location,
                                     "vrrp_lower_prio_no_advert off \(ignored) 'on' for them without saying so")
             } else if s.name == "vrrp_higher_prio_send_advert" && word.map(Self.isFalse) != true {
@@ -171,6 +162,13 @@ struct StrictModeRules {
                                     "vrrp_higher_prio_send_advert \(ignored) 'off' for them without saying so")
             }
         }
+    }
+
+    /// A count or a time above zero (`garp_lower_prio_repeat 2`, `garp_lower_prio_delay 0.5`):
+    /// these keywords are kept as written, not read.
+    private static func isPositive(_ s: Statement) -> Bool {
+        guard let word = s.values.first, let value = ModelBuilder.parseSeconds(word) else { return false }
+        return value > 0
     }
 
     /// keepalived's false words (`check_true_false`).

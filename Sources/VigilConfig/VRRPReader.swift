@@ -32,8 +32,6 @@ extension ModelBuilder {
             case "preempt_delay": v.preemptDelay = seconds(s, 0...1000)
             case "unicast_src_ip":
                 if let args = arguments(s, 1...1, "an address") { v.unicastSourceIP = address(args[0], what: "unicast_src_ip") }
-            case "mcast_src_ip":
-                if let args = arguments(s, 1...1, "an address") { v.multicastSourceIP = address(args[0], what: "mcast_src_ip") }
             case "unicast_peer":
                 if let block = blockExpected(s) {
                     for peer in block.compactMap(readUnicastPeer) {
@@ -53,15 +51,12 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { v.trackFiles += readTrackList(block) }
             case "track_process":
                 if let block = blockExpected(s) { v.trackProcesses += readTrackList(block) }
-            case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
-                 "notify_master_rx_lower_pri":
+            case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
                 readNotify(s, into: &v.notify)
             case "garp_master_delay": v.garp.masterDelay = seconds(s, 0...1000)
             case "garp_master_repeat": v.garp.masterRepeat = integer(s, 0...65535)
             case "garp_master_refresh": v.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
             case "garp_master_refresh_repeat": v.garp.masterRefreshRepeat = integer(s, 0...65535)
-            case "garp_lower_prio_delay": v.garp.lowerPriorityDelay = seconds(s, 0...1000)
-            case "garp_lower_prio_repeat": v.garp.lowerPriorityRepeat = integer(s, 0...65535)
             case "use_vmac":
                 arguments(s, 0...1, "an optional interface name")
                 v.useVMAC = s.arguments.first?.text ?? ""
@@ -134,7 +129,6 @@ extension ModelBuilder {
         case "notify_backup": notify.backup = script
         case "notify_fault": notify.fault = script
         case "notify_stop": notify.stop = script
-        case "notify_master_rx_lower_pri": notify.masterRXLowerPriority = script
         default: notify.any = script
         }
     }

@@ -96,4 +96,48 @@ import Testing
         let lines = r.warnings.filter { $0.message.contains("recognised, not supported") }.map(\.location.line)
         #expect(lines == [2, 3], "\(r.diagnostics)")
     }
+
+    /// The lines reported as recognised but not supported.
+    static func unsupportedLines(_ r: ConfigurationLoader.Result) -> [Int] {
+        r.warnings.filter { $0.id == "unsupported" }.map(\.location.line)
+    }
+
+    @Test func staticIPAddressIsReportedNotSilentlyKept() {
+        let r = load("static_ipaddress {\n    192.0.2.200/24 dev eth0\n}\n")
+        #expect(Self.unsupportedLines(r) == [1], "\(r.diagnostics)")
+    }
+
+    @Test func advertAddressesOtherThanKeepalivedsDefaultsAreReported() {
+        let r = load("global_defs {\n    vrrp_mcast_group4 224.0.0.19\n    vrrp_mcast_group6 ff02::13\n}\n"
+                     + instance("    mcast_src_ip 192.0.2.13"))
+        #expect(Self.unsupportedLines(r) == [2, 3, 11], "\(r.diagnostics)")
+        // The RFCs' groups are the ones Vigil uses: nothing to report.
+        let standard = load("global_defs {\n    vrrp_mcast_group4 224.0.0.18\n    vrrp_mcast_group6 ff02::12\n}\n")
+        #expect(standard.diagnostics.isEmpty, "\(standard.diagnostics)")
+    }
+
+    @Test func lowerPriorityGratuitousARPsAreReported() {
+        let r = load("global_defs {\n    vrrp_garp_lower_prio_delay 10\n    vrrp_garp_lower_prio_repeat 3\n}\n"
+                     + instance("    garp_lower_prio_delay 10\n    garp_lower_prio_repeat 3"))
+        #expect(Self.unsupportedLines(r) == [2, 3, 11, 12], "\(r.diagnostics)")
+    }
+
+    @Test func sorryServerInhibitIsReported() {
+        let r = load("virtual_server 192.0.2.1 80 {\n    protocol TCP\n    sorry_server 198.51.100.9 80\n    sorry_server_inhibit\n}\n")
+        #expect(Self.unsupportedLines(r) == [4], "\(r.diagnostics)")
+    }
+
+    /// A checker's own `alpha` (its real server's and virtual server's are read).
+    @Test func aCheckersOwnAlphaIsReported() {
+        let r = load("virtual_server 192.0.2.1 80 {\n    protocol TCP\n    real_server 198.51.100.1 80 {\n        alpha\n"
+                     + "        TCP_CHECK {\n            alpha\n        }\n        HTTP_GET {\n            alpha\n        }\n"
+                     + "        MISC_CHECK {\n            misc_path /bin/true\n            alpha\n        }\n    }\n}\n")
+        #expect(Self.unsupportedLines(r) == [6, 9, 13], "\(r.diagnostics)")
+        #expect(r.configuration.virtualServers[0].realServers[0].checkerDefaults.alpha == true)
+    }
+
+    @Test func notifyMasterRXLowerPriorityIsReported() {
+        let r = load(instance("    notify_master_rx_lower_pri /bin/true"))
+        #expect(Self.unsupportedLines(r) == [7], "\(r.diagnostics)")
+    }
 }

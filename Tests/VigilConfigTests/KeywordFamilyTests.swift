@@ -41,7 +41,7 @@ import Testing
         #expect(g.vrrpStrict && g.skipCheckAdvertAddresses && g.enableScriptSecurity)
         #expect(g.garpInterval == 1_000)
         #expect(g.garp.masterDelay == 5_000_000 && g.garp.masterRepeat == 3)
-        #expect(g.vrrpMulticastGroup4 == IPAddress("224.0.0.18"))
+        #expect(g.unsupported.isEmpty, "224.0.0.18 is the group Vigil uses")
         #expect(g.scriptUser == ScriptUser(user: "keepalived_script", group: "users"))
         #expect(g.notifyFIFO == "/run/vigil.fifo")
         #expect(g.metricsListen == "192.0.2.1:9650")
@@ -250,5 +250,14 @@ import Testing
         #expect(messages.contains { $0.contains("'virtual_routr_id'") && $0.contains("did you mean 'virtual_router_id'?") })
         #expect(messages.contains { $0.contains("did you mean 'priority'?") })
         #expect(result.errors.isEmpty)
+    }
+
+    /// Vigil's own keywords are in the catalog too, so a misspelling of one is suggested.
+    @Test func vigilsOwnKeywordsAreSuggested() {
+        let result = load("global_defs {\n    metric_listen 127.0.0.1:9650\n}\n")
+        #expect(result.warnings.map(\.message) == ["unknown keyword 'metric_listen' in global_defs; did you mean 'metrics_listen'?"])
+        let entry = KeywordCatalog.entry("metrics_listen", in: .globalDefs)
+        #expect(entry?.isVigilExtension == true)
+        #expect(KeywordCatalog.entry("vrrp_strict", in: .globalDefs)?.isVigilExtension == false)
     }
 }

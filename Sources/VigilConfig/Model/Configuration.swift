@@ -11,7 +11,6 @@ public struct Configuration: Hashable, Sendable {
     public var syncGroups: [SyncGroup] = []
     public var virtualServerGroups: [VirtualServerGroup] = []
     public var virtualServers: [VirtualServer] = []
-    public var staticAddresses: [VirtualIPAddress] = []
     /// `static_routes` / `static_rules`: installed at start whatever the instances' states,
     /// removed at exit.
     public var staticRoutes: [VirtualRoute] = []

@@ -7,8 +7,6 @@ public struct GlobalDefs: Hashable, Sendable {
     /// `vrrp_skip_check_adv_addr`: do not compare an advert's address list with ours.
     public var skipCheckAdvertAddresses = false
     public var vrrpCheckUnicastSource = false
-    public var vrrpMulticastGroup4: IPAddress?
-    public var vrrpMulticastGroup6: IPAddress?
     public var garp = GratuitousARPSettings()
     /// `vrrp_garp_interval` / `vrrp_gna_interval` (microseconds between each ARP / NA).
     public var garpInterval: Microseconds?
@@ -46,9 +44,6 @@ public struct GratuitousARPSettings: Hashable, Sendable {
     /// Period of refresh bursts while master (default 0: none).
     public var masterRefresh: Microseconds?
     public var masterRefreshRepeat: Int?
-    /// `vrrp_garp_lower_prio_delay` / `garp_lower_prio_delay`
-    public var lowerPriorityDelay: Microseconds?
-    public var lowerPriorityRepeat: Int?
 
     public init() {}
 }

@@ -37,7 +37,6 @@ public struct VRRPInstance: Hashable, Sendable {
     /// `check_unicast_src` here, or `vrrp_check_unicast_src` in global_defs: unicast
     /// adverts are taken only from a `unicast_peer`.
     public var checkUnicastSource = false
-    public var multicastSourceIP: IPAddress?
     public var trackScripts: [TrackReference] = []
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []
@@ -89,7 +88,6 @@ public struct NotifyScripts: Hashable, Sendable {
     public var fault: String?
     public var stop: String?
     public var any: String?
-    public var masterRXLowerPriority: String?
 
     public init() {}
 }

@@ -94,7 +94,6 @@ public struct VirtualServer: Hashable, Sendable {
     public var persistenceGranularity: IPAddress?
     public var virtualhost: String?
     public var sorryServer: RealServerAddress?
-    public var sorryServerInhibit = false
     public var sorryServerForwardingMethod: ForwardingMethod?
     /// `sorry_server_lvs_method TUN type …`: the sorry server's own tunnel.
     public var sorryServerTunnel: TunnelOptions?

@@ -1,0 +1,96 @@
+import Testing
+import KeywordProbes
+import LVS
+import VRRP
+import VigilConfig
+@testable import VigilLinux
+@testable import VigilDaemon
+
+/// Nothing read is left unused: every catalog keyword that changes the typed model (the
+/// configuration tests check that every other one is reported as not supported) changes
+/// what `vigil run` does, i.e. the `DaemonPlan` made from it, or is one of the few listed
+/// below whose effect lies outside the plan, each with where it is used.
+@Suite struct KeywordUseTests {
+    static let interfaces = InterfaceTable(interfaces: [
+        "eth0": .init(name: "eth0", index: 2, isUp: true, isRunning: true, addresses: [[192, 0, 2, 11]],
+                      hardwareAddress: [2, 0, 0, 0, 0, 1], primaryIPv4: [192, 0, 2, 11],
+                      linkLocalIPv6: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        "eth1": .init(name: "eth1", index: 3, isUp: true, isRunning: true, addresses: [[198, 51, 100, 11]],
+                      hardwareAddress: [2, 0, 0, 0, 0, 2], primaryIPv4: [198, 51, 100, 11]),
+    ])
+
+    /// Keywords read into the model whose effect is not in the plan, as "BLOCK: KEYWORD"
+    /// (the probe's name), each with the file and function that acts on it.
+    static let usedOutsideThePlan: [String: String] = [
+        // Acted on nowhere but `--dump` (Dumper.swift, Writer.globalDefs): keepalived writes the
+        // router id only into SMTP alerts and SNMP, and every keyword that turns those on
+        // (smtp_server, notification_email, enable_snmp_*, enable_traps) is reported as not
+        // supported; so no effect is lost, and reporting it would warn on nearly every file.
+        "global_defs: router_id": "Dumper.swift Writer.globalDefs (--dump) only",
+    ]
+
+    /// The plan made from a probe's configuration, or the reason it cannot run.
+    static func outcome(_ result: ConfigurationLoader.Result) -> PlanFingerprint.Outcome {
+        do throws(InstancePlan.Problem) {
+            return .plan(PlanFingerprint(try DaemonPlan.make(result.configuration, interfaces: interfaces)))
+        } catch {
+            return .refused(error.message)
+        }
+    }
+
+    @Test func everyKeywordThatChangesTheModelChangesThePlan() {
+        var unused: [String] = []
+        for probe in KeywordProbe.all {
+            let with = probe.load(probe.with)
+            if probe.isReportedUnsupported(with) { continue }
+            let without = probe.load(probe.without)
+            guard with.configuration != without.configuration else { continue }
+            if Self.outcome(with) == Self.outcome(without) && Self.usedOutsideThePlan[probe.description] == nil {
+                unused.append(probe.description)
+            }
+        }
+        #expect(unused.isEmpty, "read into the model, yet the daemon's plan is the same without them: \(unused)")
+    }
+
+    /// An entry of the list must name a keyword that is read and in effect somewhere: not
+    /// one reported as unsupported, not one that already changes the plan (a stale entry
+    /// would hide a keyword that stops being used).
+    @Test func theKeywordsUsedOutsideThePlanAreReadAndNotInThePlan() {
+        let probes = Dictionary(KeywordProbe.all.map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
+        for (name, usedIn) in Self.usedOutsideThePlan {
+            guard let probe = probes[name] else {
+                Issue.record("\(name) is not a catalog keyword")
+                continue
+            }
+            let with = probe.load(probe.with)
+            let without = probe.load(probe.without)
+            #expect(!probe.isReportedUnsupported(with), "\(name) is reported as not supported, yet listed as used in \(usedIn)")
+            #expect(with.configuration != without.configuration, "\(name) does not change the model")
+            #expect(Self.outcome(with) == Self.outcome(without), "\(name) changes the plan: remove it from the list")
+        }
+    }
+
+    /// The fingerprint compares every stored property of the plan; a property added later
+    /// must be added to it, or the keywords that set it would look unused.
+    @Test func theFingerprintCoversEveryPropertyOfThePlan() throws {
+        let result = ConfigurationLoader.load(text: """
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+            }
+            virtual_server 192.0.2.1 80 {
+                protocol TCP
+                real_server 198.51.100.1 80 {
+                }
+            }
+            """)
+        let plan = try DaemonPlan.make(result.configuration, interfaces: Self.interfaces)
+        #expect(Self.labels(plan) == PlanFingerprint.planProperties)
+        #expect(Self.labels(plan.instances[0]) == PlanFingerprint.instanceProperties)
+        #expect(Self.labels(plan.lvs) == PlanFingerprint.lvsProperties)
+        #expect(Self.labels(plan.lvs.pools[0]) == PlanFingerprint.poolProperties)
+        #expect(Self.labels(plan.lvs.pools[0].members[0]) == PlanFingerprint.memberProperties)
+    }
+
+    static func labels(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
+}
