@@ -35,7 +35,7 @@ struct PlanFingerprint: Equatable {
     var syncGroups: [DaemonPlan.SyncGroupPlan]
     var fifos: [String]
     var scriptUser: ScriptCredentials
-    var refusedCommands: Set<String>
+    var refusedCommands: [String: String]
     var pools: [Pool]
     var checks: [CheckSpec]
     var owners: [String]
