@@ -21,6 +21,7 @@
 #include <errno.h>
 
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/memfd.h>
@@ -79,6 +80,15 @@ static inline pid_t vigil_spawn(const char *path, char *const argv[], char *cons
     if (getppid() != parent) _exit(126);
     execve(path, argv, envp);
     _exit(127);
+}
+
+// Whether child `pid` has ended, without reaping it: while it is a zombie its PID, and so
+// its process group's ID, cannot be reused, so the group can still be signalled safely.
+static inline int vigil_child_ended(pid_t pid) {
+    siginfo_t info;
+    info.si_pid = 0;
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD ? 1 : 0;
+    return info.si_pid == pid;
 }
 
 // An anonymous file (close-on-exec) for a child's input or captured output.

@@ -162,6 +162,10 @@ public final class ChildSupervisor {
     /// Never waits.
     public func advance(to now: Instant) {
         for (pid, child) in children {
+            // A child stopped at its deadline may leave its process group behind (a
+            // shell that died of SIGTERM while its jobs ignore it): the group gets SIGKILL
+            // while the leader, unreaped, still holds the group's ID.
+            if child.terminated != nil || child.killed, vigil_child_ended(pid) != 0 { _ = kill(-pid, SIGKILL) }
             var status: Int32 = 0
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid || (reaped < 0 && errno == ECHILD) {

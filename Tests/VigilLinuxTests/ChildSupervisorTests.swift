@@ -76,6 +76,36 @@ import VRRP
         #expect(supervisor.running == 0)
     }
 
+    @Test func aChildStoppedAtItsDeadlineLeavesNothingOfItsGroupBehind() throws {
+        // The shell dies of SIGTERM; its job ignores SIGTERM and would sleep on.
+        let supervisor = ChildSupervisor()
+        let start = Self.now()
+        let pid = try supervisor.start(.shell("(trap '' TERM; exec sleep 30) & wait"), timeout: 100_000,
+                                       policy: .terminate(grace: 5_000_000), at: start)
+        let ending = try #require(Self.wait(supervisor, pid))
+        #expect(ending.exit == .signal(SIGTERM) && ending.timedOut)
+        var alive = Self.liveMembers(ofGroup: pid)
+        for _ in 0..<200 where !alive.isEmpty {
+            usleep(5_000)
+            alive = Self.liveMembers(ofGroup: pid)
+        }
+        #expect(alive.isEmpty, "processes \(alive) of the group outlived its stopped leader")
+        if !alive.isEmpty { kill(-pid, SIGKILL) }
+    }
+
+    /// Processes of group `group` that are not zombies (a killed orphan may wait for
+    /// whoever adopted it to reap it).
+    static func liveMembers(ofGroup group: pid_t) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, fields[0] != "Z", Int32(fields[2]) == group else { return nil }
+            return pid
+        }
+    }
+
     @Test func inputGoesInAndOutputComesBack() throws {
         let supervisor = ChildSupervisor()
         let text = Array(String(repeating: "table inet vigil\n", count: 10_000).utf8)  // beyond a pipe's 64 KiB
