@@ -13,7 +13,15 @@ lab_box bad 192.0.2.66/24
 lab_box web 192.0.2.20/24
 spawn "$LABDIR/web.log" ip netns exec "${LAB}web" python3 -m http.server 80 --bind 192.0.2.20 --directory "$LABDIR"
 HELPERS+=($!)
-conf=$(vrrp_conf lb1 100 version=2 advert=1 global="    metrics_listen 192.0.2.11:9100")
+# The notify script reports what it inherited: descriptors (the metrics listener and the
+# checkers' connections are open by then) and signal state.
+cat > "$LABDIR/inherited.sh" <<EOF
+#!/bin/sh
+ls -l /proc/self/fd > $LABDIR/notify-fds.txt
+grep -E '^Sig(Ign|Blk):' /proc/self/status > $LABDIR/notify-signals.txt
+EOF
+chmod 755 "$LABDIR/inherited.sh"
+conf=$(vrrp_conf lb1 100 version=2 advert=1 global="    metrics_listen 192.0.2.11:9100" extra="    notify_master $LABDIR/inherited.sh")
 cat >> "$conf" <<EOF
 virtual_server 192.0.2.100 80 {
     delay_loop 1
@@ -26,6 +34,19 @@ virtual_server 192.0.2.100 80 {
     real_server 192.0.2.21 80 {
         TCP_CHECK {
             connect_timeout 1
+        }
+    }
+}
+EOF
+# A MISC_CHECK whose user does not exist: it must not run (as root), its server is down.
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 82 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        MISC_CHECK {
+            misc_path /bin/true
+            user no-such-user-vigil
         }
     }
 }
@@ -75,6 +96,12 @@ in_box bad "$INJECT" eth0 auth_password version=2 vrid=51 vip=192.0.2.100 interv
 check "7 adverts with a wrong password: rejected_packets_total{reason=auth_password} 7" wait_until 2000 equals 'vigil_vrrp_rejected_packets_total{place="VI_1",reason="auth_password"}' 7
 in_box bad "$INJECT" eth0 unknown_vrid version=2 vrid=51 vip=192.0.2.100 interval=1 source=192.0.2.66 dest=192.0.2.11 count=3 > /dev/null
 check "3 adverts for an unknown VRID, counted on the interface" wait_until 2000 equals 'vigil_vrrp_rejected_packets_total{place="eth0",reason="unknown_vrid"}' 3
+check "the notify script ran and listed its descriptors" wait_until 3000 grep -q " 0 -> " "$LABDIR/notify-fds.txt"
+check "it inherited no socket of the daemon's ($(grep -c socket: "$LABDIR/notify-fds.txt" 2>/dev/null) found)" sh -c "! grep -q socket: '$LABDIR/notify-fds.txt'"
+check "nor any descriptor above 3 (ls's own directory)" sh -c "! grep -qE ' ([4-9]|[1-9][0-9]+) -> ' '$LABDIR/notify-fds.txt'"
+check "it started with no signal ignored or blocked" sh -c "[ \$(grep -cE '[[:space:]]0{16}$' '$LABDIR/notify-signals.txt') = 2 ]"
+check "a MISC_CHECK whose user does not exist: its server is down (0)" wait_until 5000 equals 'vigil_real_server_healthy{virtual_server="192.0.2.100:82",real_server="192.0.2.20:80"}' 0
+check "  said so in the log" log_has lb1 "MISC_CHECK '/bin/true': script user 'no-such-user-vigil' does not exist on this host; it does not run and its real server is down"
 check "the live real server is healthy (1)" wait_until 5000 equals 'vigil_real_server_healthy{virtual_server="192.0.2.100:80",real_server="192.0.2.20:80"}' 1
 check "the dead real server is not (0), and out of the table (-1)" wait_until 5000 both_dead
 check "checker results are counted (down for the dead one)" wait_until 3000 at_least 'vigil_checker_results_total{virtual_server="192.0.2.100:80",real_server="192.0.2.21:80",result="down"}' 1
