@@ -68,6 +68,9 @@ extension Daemon {
         case let .success(loaded):
             for line in loaded.warnings { logger.warning("\(line)") }
             do {
+                // Held to the start's rule: scripts this process could not run as their
+                // user (a new script_user without CAP_SETUID …) refuse the reload.
+                if let missing = loaded.plan.missingCapabilities() { throw ReloadRefusal(description: missing) }
                 let summary = try apply(loaded.plan)
                 configuration = loaded.configuration
                 lastReload = "ok: \(summary)"
@@ -265,4 +268,9 @@ extension Daemon {
         statusChanged = true
         return "\(unchanged) unchanged, \(changed) changed, \(added) added, \(removed.count) removed instance(s); \(newPlan.lvs.pools.count) virtual server(s)"
     }
+}
+
+/// A valid configuration this daemon cannot run as it is (said as `vigil run` says it).
+struct ReloadRefusal: Error, CustomStringConvertible {
+    var description: String
 }

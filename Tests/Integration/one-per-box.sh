@@ -71,4 +71,22 @@ in_box lb1 "$VIGIL" status --socket "$LABDIR/lb1.sock" > "$LABDIR/status.txt" 2>
 check "vigil status shows the version" grep -q "^vigil $version pid ${PID[lb1]}" "$LABDIR/status.txt"
 daemon_stop lb1
 check "SIGTERM: exit 0" test "$STATUS" = 0
+
+# A reload is held to the same rule: a configuration whose scripts need capabilities this
+# process lacks (script_user nobody: CAP_SETUID/SETGID/KILL) is refused, and the running
+# one stays.
+cp "$c1" "$LABDIR/caps.conf"
+spawn "$LABDIR/lb1.log" ip netns exec "${LAB}lb1" setpriv --bounding-set -setuid,-setgid,-kill \
+    "$VIGIL" run -f "$LABDIR/caps.conf" --pid-file "$LABDIR/lb1.pid" --control-socket "$LABDIR/lb1.sock"
+PID[lb1]=$!
+KIND[lb1]=vigil
+check "without the script capabilities a configuration without scripts runs (master)" wait_until 3000 has_vip lb1 $VIP
+sed -i 's/^global_defs {/global_defs {\n    script_user nobody\n    enable_script_security/' "$LABDIR/caps.conf"
+sed -i 's|^vrrp_instance VI_1 {|vrrp_instance VI_1 {\n    notify_master /bin/true|' "$LABDIR/caps.conf"
+kill -HUP "${PID[lb1]}"
+check "a reload needing CAP_SETUID (script_user nobody) is refused, naming it" \
+    wait_until 3000 log_has lb1 "reload refused: missing capabilities CAP_SETUID"
+check "the running configuration stays (master, VIP held)" has_vip lb1 $VIP
+daemon_stop lb1
+check "SIGTERM: exit 0" test "$STATUS" = 0
 finish
