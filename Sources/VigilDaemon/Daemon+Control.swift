@@ -75,6 +75,9 @@ extension Daemon {
             StatusReport.SyncGroup(name: g.name, state: g.state.description, members: g.members.map { routers[$0].configuration.name })
         }
         report.interfaceRejections = interfaceRejections
+        report.children = StatusReport.Children(running: children.running, started: children.started, peak: children.peak,
+                                                killedAtDeadline: children.killedAtDeadline,
+                                                notifyChainsSkipped: scripts.chainsSkipped)
         report.virtualServers = lvs.status(counters: true)
         return report
     }

@@ -17,6 +17,21 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var virtualServers: [VirtualServer] = []
     /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
     public var interfaceRejections: [String: [String: Int]] = [:]
+    /// The child processes (scripts, checks, nft) since start (nil from an older daemon).
+    public var children: Children?
+
+    /// What the child supervisor has seen: a flapping instance or a hung script shows here.
+    public struct Children: Codable, Sendable, Equatable {
+        public var running: Int
+        public var started: Int
+        /// The most alive at once.
+        public var peak: Int
+        /// Signalled at their deadline (timeout).
+        public var killedAtDeadline: Int
+        /// Notify transitions whose scripts never ran: a newer transition of the same
+        /// owner replaced them while a chain ran.
+        public var notifyChainsSkipped: Int
+    }
 
     public struct Instance: Codable, Sendable, Equatable {
         public var name: String
@@ -114,6 +129,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
                             prio, master, i.virtualAddresses.joined(separator: ","), "\(i.advertsReceived)",
                             "\(i.advertsSent)", "\(i.transitions)", rejected] + (showGuard ? [guarded.isEmpty ? "0" : guarded.joined(separator: ",")] : [])
                 })
+        }
+        if let c = children, c.started > 0 {
+            out += "\nchildren: \(c.running) running, \(c.started) started, at most \(c.peak) at once, \(c.killedAtDeadline) killed at their timeout"
+                + (c.notifyChainsSkipped > 0 ? ", \(c.notifyChainsSkipped) notify transition(s) skipped for a newer one" : "") + "\n"
         }
         if !syncGroups.isEmpty {
             out += "\n" + Self.align([["SYNC GROUP", "STATE", "MEMBERS"]]

@@ -98,4 +98,39 @@ in_box bad "$INJECT" eth0 valid version=3 vrid=53 vip=192.0.2.103 interval=0.1 p
     source=192.0.2.14 dest=192.0.2.13 count=1 > /dev/null
 check "control: the peer's address with TTL 255 does move lb3 to Backup" wait_until 2000 log_has lb3 "MASTER -> BACKUP: advertisement from 192.0.2.14 with higher priority 254"
 daemon_stop lb3
+
+# A flapping master and its notify scripts (v3, VRID 54 on lb4): valid priority-255
+# adverts with Max Adver Int 1 cs, one every 40 ms for 2 s, make the master step down and
+# take over again ~25 times a second (VRRP has no defence against a higher priority; what
+# must hold is the box). Each notify script lasts 0.3 s and logs its start: at most one
+# chain runs at a time, the newest state wins, the last one announced is the real one.
+lab_box lb4 192.0.2.14/24
+cat > "$LABDIR/note.sh" <<EOF
+#!/bin/sh
+echo "\$*" >> $LABDIR/notified.txt
+sleep 0.3
+EOF
+chmod 755 "$LABDIR/note.sh"
+c4=$(vrrp_conf lb4 100 version=3 advert=0.1 vrid=54 vip=192.0.2.104/24 extra="    notify_master \"$LABDIR/note.sh master\"
+    notify_backup \"$LABDIR/note.sh backup\"
+    notify $LABDIR/note.sh")
+vigil_start lb4 "$c4"
+check "lb4 is master" wait_until 3000 has_vip lb4 192.0.2.104
+children_of() { in_box lb4 "$VIGIL" status --json --socket "$LABDIR/lb4.sock" | python3 -c "import json,sys; r=json.load(sys.stdin); c=r.get('children') or {}; print(c.get('$1', -1))"; }
+wait_until 3000 sh -c "[ \$(wc -l < '$LABDIR/notified.txt') -ge 2 ]"
+before=$(wc -l < "$LABDIR/notified.txt")
+in_box bad "$INJECT" eth0 valid version=3 vrid=54 vip=192.0.2.104 interval=0.01 priority=255 \
+    source=192.0.2.66 dest=224.0.0.18 count=50 rate=25 > "$LABDIR/flap.txt"
+wait_until 5000 has_vip lb4 192.0.2.104
+wait_until 5000 sh -c "[ \"\$(ip netns exec ${LAB}lb4 '$VIGIL' status --json --socket '$LABDIR/lb4.sock' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"children\"][\"running\"])')\" = 0 ]"
+# From vigil status: the log itself is rate-limited (30 transition lines per 10 s).
+transitions=$(in_box lb4 "$VIGIL" status --json --socket "$LABDIR/lb4.sock" | python3 -c "import json,sys; print(json.load(sys.stdin)['instances'][0]['transitions'])")
+spawned=$(( $(wc -l < "$LABDIR/notified.txt") - before ))
+echo "       $(cat "$LABDIR/flap.txt"); lb4: $transitions transitions, $spawned notify scripts started, at most $(children_of peak) at once, $(children_of notifyChainsSkipped) transitions' scripts skipped"
+check "the attack flapped the master (>= 20 transitions)" test "$transitions" -ge 20
+check "notify scripts started: at most 2 per 0.6 s chain, not 2 per transition ($spawned for $transitions)" test "$spawned" -le 20
+check "never more than one script at a time" test "$(children_of peak)" = 1
+check "the last state announced is the real one (master)" sh -c "tail -2 '$LABDIR/notified.txt' | grep -q '^INSTANCE VI_1 MASTER'"
+check "lb4 is master again with its VIP" has_vip lb4 192.0.2.104
+daemon_stop lb4
 finish
