@@ -103,6 +103,10 @@ public final class Daemon {
     /// `metrics_listen`: Prometheus metrics and their HTTP endpoint (nil: not asked for).
     let metrics: Metrics?
     var metricsServer: MetricsServer?
+    /// At most one line per 10 s about the control socket running out of descriptors.
+    var acceptLog = LogThrottle(interval: 10_000_000)
+    /// …and about ppoll failing.
+    var pollLog = LogThrottle(interval: 10_000_000)
     /// A transition happened: systemd's STATUS line is due.
     var statusChanged = false
 
@@ -308,14 +312,15 @@ public final class Daemon {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
                 + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline,
-                   addressRetries.map(\.at).min(), nextWatchdog].compactMap { $0 }).min()
+                   addressRetries.map(\.at).min(), control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: control?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: control?.isListening(at: now) == true ? control?.fileDescriptor ?? -1 : -1,
+                              events: Int16(POLLIN), revents: 0),
                        pollfd(fd: routing?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: nftables?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
             let firstClient = fds.count
@@ -330,7 +335,15 @@ public final class Daemon {
                 timeout = timespec(tv_sec: Int(wait / 1_000_000), tv_nsec: Int(wait % 1_000_000) * 1000)
             }
             let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
-            if ready < 0 && errno != EINTR { logger.error("ppoll: \(String(cString: strerror(errno)))") }
+            if ready < 0 && errno != EINTR {
+                // It did not wait (EINVAL: more descriptors than RLIMIT_NOFILE allows;
+                // ENOMEM): wait 10 ms here instead, so a broken poll cannot spin the loop
+                // or flood the journal.
+                let failure = SystemCallError("ppoll")
+                if pollLog.due(at: Monotonic.now()) { logger.error("\(failure); the loop waits 10 ms per turn until it recovers") }
+                var pause = timespec(tv_sec: 0, tv_nsec: min(10_000_000, timeout.tv_sec > 0 ? 10_000_000 : timeout.tv_nsec))
+                nanosleep(&pause, nil)
+            }
             now = Monotonic.now()
             var reload = false
             if fds[0].revents != 0 { (stop, reload) = readSignals() }
@@ -356,7 +369,9 @@ public final class Daemon {
             scripts.reap()
             // Control requests come last: a reload they ask for sees this turn's state.
             if let control {
-                if fds[5].revents != 0 { control.accept() }
+                if fds[5].revents != 0, let error = control.accept(at: now), acceptLog.due(at: now) {
+                    logger.error("control socket: \(error) (descriptors exhausted); clients wait \(formatMicro(ControlSocket.pause))")
+                }
                 let readyClients = Set(fds[firstClient..<firstSocket].filter { $0.revents != 0 }.map(\.fd))
                 if !readyClients.isEmpty {
                     for (client, line) in control.service(ready: readyClients) {
@@ -720,5 +735,19 @@ struct RejectionLog {
             entry.last = now
         }
         counts[key] = entry
+    }
+}
+
+/// Lets a repeating condition into the log once per `interval`.
+struct LogThrottle {
+    let interval: Int64
+    private var last: Instant?
+
+    init(interval: Int64) { self.interval = interval }
+
+    mutating func due(at now: Instant) -> Bool {
+        if let last, now - last < interval { return false }
+        last = now
+        return true
     }
 }

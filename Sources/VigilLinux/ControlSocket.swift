@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VRRP
 
 /// The daemon's control socket: a Unix stream socket (mode 0600, so root only unless the
 /// operator loosens it) where `vigil status`, `vigil reload`, `vigil drain` … send one
@@ -82,10 +83,31 @@ public final class ControlSocket {
     }
 
     /// Accepts waiting connections (the listening socket was readable).
-    public func accept() {
+    /// Out of descriptors (EMFILE, ENFILE), accept fails while the listener stays
+    /// readable: polled again at once, the loop would spin. It is left out of the poll
+    /// until then, and the clients wait in the kernel's backlog.
+    public private(set) var pausedUntil: Instant?
+    /// How long the listener rests after running out of descriptors.
+    public static let pause: Int64 = 100_000
+
+    /// Whether the listener is polled at `now`.
+    public func isListening(at now: Instant) -> Bool {
+        guard let until = pausedUntil else { return true }
+        if now >= until { pausedUntil = nil }
+        return pausedUntil == nil
+    }
+
+    /// Takes waiting clients; the error when it ran out of descriptors (the listener then
+    /// rests for `pause`), for the daemon's log.
+    @discardableResult
+    public func accept(at now: Instant) -> SystemCallError? {
         for _ in 0..<Self.clientLimit {
             let fd = Glibc.accept(fileDescriptor, nil, nil)
-            guard fd >= 0 else { return }
+            guard fd >= 0 else {
+                guard errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM else { return nil }
+                pausedUntil = now + Self.pause
+                return SystemCallError("accept")
+            }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             if clients.count >= Self.clientLimit {
@@ -94,6 +116,7 @@ public final class ControlSocket {
             }
             clients.append(Client(fd: fd))
         }
+        return nil
     }
 
     /// Reads from readable clients and writes pending replies; returns the complete

@@ -23,6 +23,7 @@ drills=(
     "strict-mode.sh"
     "reload.sh"
     "metrics.sh"
+    "exhaustion.sh"
     "faults.sh"
 )
 failed=()

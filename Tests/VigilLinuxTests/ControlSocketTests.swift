@@ -17,7 +17,7 @@ import Testing
             var fds = [pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)]
                 + socket.clientPolls.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
             _ = poll(&fds, nfds_t(fds.count), 10)
-            if fds[0].revents != 0 { socket.accept() }
+            if fds[0].revents != 0 { socket.accept(at: .zero) }
             let ready = Set(fds.dropFirst().filter { $0.revents != 0 }.map(\.fd))
             for (client, line) in socket.service(ready: ready) { socket.reply(client, answer(line)) }
         }
