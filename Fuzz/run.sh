@@ -35,8 +35,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 scratch=.build/fuzz-spm
 mkdir -p Fuzz/artifacts Fuzz/corpus/config
+# swiftc keeps only the last -sanitize= it is given, and SwiftPM passes --sanitize=fuzzer
+# --sanitize=address as two flags in no fixed order: a build had either coverage or ASan
+# in the Swift code, never both. The -Xswiftc flag comes after SwiftPM's and has both.
 VIGIL_FUZZ=1 swift build -c release --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
-  -Xswiftc -enable-testing --product vigil-plan-fuzz 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing --product vigil-plan-fuzz 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
 fuzzer="$scratch/release/vigil-plan-fuzz"
 [ -x "$fuzzer" ] || { echo "Fuzz/run.sh: $fuzzer was not built" >&2; exit 1; }
 # Seed with the examples and the compatibility corpus (libFuzzer dedups by coverage).
