@@ -28,8 +28,9 @@
 # cache. Release (-O: about 2.5 times the executions per second of a debug build, 65/s
 # against 26/s over the seed corpus) with -enable-testing: the target reaches the daemon's
 # internal pieces (Daemon.syncGroups, TrackProcessMonitor …) through @testable import.
-# First build about 4 minutes on 2 cores, much less after a source change; the linker's "Cannot export local symbol '__asan_…'" warnings are
-# filtered out (ASan's runtime with gold, harmless).
+# First build 4 to 8 minutes on 2 cores, about 20 s after a change in VigilConfig; the
+# linker's "Cannot export local symbol '__asan_…'" warnings are filtered out (ASan's
+# runtime with gold, harmless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
