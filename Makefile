@@ -152,8 +152,9 @@ check-examples: build
 bench-check: release
 	VIGIL=.build/release/vigil Benchmarks/check-scale.sh
 
-# libFuzzer on the configuration language, then on the VRRP advert decoder and receive
-# checks; FUZZ_SECONDS=600 each by default.
+# libFuzzer on configurations (the language, then planned and started as `vigil run` does:
+# Fuzz/run.sh), then on the VRRP advert decoder and receive checks; FUZZ_SECONDS=600 each
+# by default.
 fuzz:
 	Fuzz/run.sh $${FUZZ_SECONDS:-600}
 	Fuzz/run-advert.sh $${FUZZ_SECONDS:-600}

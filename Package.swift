@@ -97,3 +97,18 @@ let package = Package(
         ], exclude: ["Fixtures"]),
     ]
 )
+
+// The libFuzzer target that plans every configuration `vigil run` would accept (Fuzz/run.sh).
+// Only declared when VIGIL_FUZZ is set: its entry point is libFuzzer's, so it links only
+// with `--sanitize=fuzzer`, and a plain `swift build` must not try.
+if let fuzz = getenv("VIGIL_FUZZ"), fuzz.pointee != 0 {
+    package.targets.append(.executableTarget(
+        name: "vigil-plan-fuzz",
+        dependencies: [
+            "VigilDaemon", "VigilConfig", "VigilLinux", "VRRP", "LVS",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Fuzz/PlanFuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    ))
+}

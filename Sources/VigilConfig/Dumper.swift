@@ -72,7 +72,9 @@ private final class Writer {
     static func word(_ s: String) -> String {
         if s.isEmpty { return "\"\"" }
         if s.contains("\"") { return spelled(s) }
-        let special = s.contains { " \t{}#!\"\\".contains($0) } || Preprocessor.isDirective(s)
+        // The lexer splits words at a carriage return as at a blank (scalars, so that a
+        // CR before a newline, one Character, is seen too).
+        let special = s.unicodeScalars.contains { " \t\r{}#!\"\\".unicodeScalars.contains($0) } || Preprocessor.isDirective(s)
         return special ? "\"" + s + "\"" : s
     }
 
@@ -122,7 +124,7 @@ private final class Writer {
         var out = "", piece = ""
         func flush() {
             guard !piece.isEmpty else { return }
-            out += piece.contains(where: { " \t{}#!\\".contains($0) }) ? "\"" + piece + "\"" : piece
+            out += piece.unicodeScalars.contains(where: { " \t\r{}#!\\".unicodeScalars.contains($0) }) ? "\"" + piece + "\"" : piece
             piece = ""
         }
         var i = 0

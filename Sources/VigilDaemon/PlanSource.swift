@@ -37,10 +37,16 @@ public struct PlanSource: Sendable {
         do { table = try InterfaceTable.read() } catch {
             return .failure(Refusal(lines: ["cannot read this host's interfaces: \(error)"], errorCount: 1))
         }
+        return load(on: table)
+    }
+
+    /// `load()` against the given interfaces, reading files through `reader`: the plan
+    /// fuzz target (Fuzz/PlanFuzz) runs exactly this, with a fixed table and files in memory.
+    public func load(on table: InterfaceTable, reader: SourceReader = FileSystemSourceReader()) -> Result<Loaded, Refusal> {
         let options = ConfigurationLoader.Options(configID: configID ?? defaultConfigID(),
                                                   host: KernelHostFacts(table: table), strictHost: true)
         let result: ConfigurationLoader.Result
-        do { result = try ConfigurationLoader.load(path: file, options: options) } catch {
+        do { result = try ConfigurationLoader.load(path: file, reader: reader, options: options) } catch {
             return .failure(Refusal(lines: ["\(error)"], errorCount: 1))
         }
         guard result.isValid else {
