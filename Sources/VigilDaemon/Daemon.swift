@@ -311,7 +311,7 @@ public final class Daemon {
         while !stop {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline,
+                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
                    addressRetries.map(\.at).min(), control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),

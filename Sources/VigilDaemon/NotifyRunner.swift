@@ -14,19 +14,24 @@ import VigilLinux
 /// `notify` gets `INSTANCE|GROUP NAME STATE PRIORITY` appended; a FIFO gets the same four
 /// words as a line (a group's priority is 0).
 ///
-/// One chain at a time per owner (an instance, a sync group, a real server, a virtual
-/// server's quorum): the scripts of one transition run one after another, and a transition
-/// that comes while a chain runs waits; if several come, only the newest waits (the one
-/// before it is dropped, counted), and it is dropped too when it names the state the last
-/// chain already announced. So scripts still see an owner's states in order, and a
-/// flapping instance (a hostile LAN, a bad link) starts at most one chain at a time
-/// instead of two scripts per flap. FIFO lines are written at once: they are cheap and a
-/// reader sees every transition.
+/// One transition's scripts at a time per owner (an instance, a sync group, a real server,
+/// a virtual server's quorum): the state's own script and `notify` start together, as
+/// keepalived starts them, and a transition that comes while they run waits; if several
+/// come, only the newest waits (the one before it is dropped, counted), and it is dropped
+/// too when it names the state last announced. So scripts see an owner's states in order,
+/// and a flapping instance (a hostile LAN, a bad link) runs one transition's scripts at a
+/// time instead of two per flap. A slow script must not hold the news back, though: once
+/// the running ones have had `patience`, the waiting transition starts and they are left
+/// to finish (or meet their timeout) on their own — one such set per owner at most, so
+/// a hung script costs at most one more. FIFO lines are written at once: they are cheap
+/// and a reader sees every transition.
 final class NotifyRunner {
     private struct Chain {
-        /// The script running now, and the rest of its chain.
-        var running: (pid: pid_t, command: String)?
-        var rest: [String] = []
+        /// The scripts of the transition announced last, still running, and when they started.
+        var running: [(pid: pid_t, command: String)] = []
+        var started: Instant = .zero
+        /// Scripts of an earlier transition left to finish on their own.
+        var left: [(pid: pid_t, command: String)] = []
         /// The newest transition that came while the chain ran: its state word and scripts.
         var waiting: (state: String, commands: [String])?
         /// The state the last started chain announced.
@@ -45,6 +50,8 @@ final class NotifyRunner {
     /// Transitions whose scripts never ran because a newer one replaced them.
     private(set) var chainsSkipped = 0
     let timeout: Int64 = 30_000_000
+    /// How long a transition's scripts hold the next transition's back.
+    let patience: Int64 = 1_000_000
 
     init(logger: Logger, children: ChildSupervisor, user: ScriptCredentials = .root, refused: [String: String] = [:]) {
         self.logger = logger
@@ -116,52 +123,61 @@ final class NotifyRunner {
         let allowed = commands.filter { refusal(of: $0) == nil }
         guard !allowed.isEmpty else { return }
         var chain = chains[owner] ?? Chain()
-        if chain.running == nil {
-            chain.announced = state
-            chain.rest = allowed
-            startNext(&chain)
-        } else {
-            if chain.waiting != nil { chainsSkipped += 1 }
-            chain.waiting = (state, allowed)
-        }
+        if chain.waiting != nil { chainsSkipped += 1 }
+        chain.waiting = (state, allowed)
+        advance(&chain, at: Monotonic.now())
         chains[owner] = chain
     }
 
-    private func startNext(_ chain: inout Chain) {
-        while !chain.rest.isEmpty {
-            let command = chain.rest.removeFirst()
+    /// Starts the waiting transition's scripts if nothing holds them back.
+    private func advance(_ chain: inout Chain, at now: Instant) {
+        guard let waiting = chain.waiting else { return }
+        if !chain.running.isEmpty {
+            guard chain.left.isEmpty, now - chain.started >= patience else { return }
+            chain.left = chain.running
+            chain.running = []
+        }
+        chain.waiting = nil
+        if waiting.state == chain.announced {
+            chainsSkipped += 1
+            return
+        }
+        chain.announced = waiting.state
+        chain.started = now
+        for command in waiting.commands {
             do {
-                chain.running = (try children.start(.shell(command), as: user, timeout: timeout, at: Monotonic.now()), command)
-                return
+                chain.running.append((try children.start(.shell(command), as: user, timeout: timeout, at: now), command))
             } catch {
                 logger.warning("notify script '\(command)': \(error)")
             }
         }
-        chain.running = nil
+    }
+
+    /// When a waiting transition runs out of patience with the scripts before it.
+    var nextDeadline: Instant? {
+        chains.values.compactMap { c in c.waiting != nil && !c.running.isEmpty && c.left.isEmpty ? c.started + patience : nil }.min()
     }
 
     /// Collects finished scripts (the supervisor kills overdue ones) and starts what waits.
     func reap() {
+        let now = Monotonic.now()
         for (owner, var chain) in chains {
-            guard let (pid, command) = chain.running, let ending = children.take(pid) else { continue }
-            if ending.timedOut {
-                logger.warning("notify script '\(command)' still running after \(formatMicro(timeout)); killed")
-            } else if ending.exit != .status(0) {
-                logger.warning("notify script '\(command)' ended with \(ending.exit)")
-            }
-            chain.running = nil
-            startNext(&chain)
-            if chain.running == nil, let waiting = chain.waiting {
-                chain.waiting = nil
-                if waiting.state == chain.announced {
-                    chainsSkipped += 1
-                } else {
-                    chain.announced = waiting.state
-                    chain.rest = waiting.commands
-                    startNext(&chain)
+            func collect(_ list: inout [(pid: pid_t, command: String)]) {
+                list.removeAll { entry in
+                    guard let ending = children.take(entry.pid) else { return false }
+                    if ending.timedOut {
+                        logger.warning("notify script '\(entry.command)' still running after \(formatMicro(timeout)); killed")
+                    } else if ending.exit != .status(0) {
+                        logger.warning("notify script '\(entry.command)' ended with \(ending.exit)")
+                    }
+                    return true
                 }
             }
-            chains[owner] = chain.running == nil ? nil : chain
+            collect(&chain.running)
+            collect(&chain.left)
+            advance(&chain, at: now)
+            let idle = chain.running.isEmpty && chain.left.isEmpty && chain.waiting == nil
+            chains[owner] = idle ? nil : chain
         }
         fifoReaders.removeAll { pid in
             guard let ending = children.take(pid) else { return false }
@@ -171,7 +187,7 @@ final class NotifyRunner {
     }
 
     /// Scripts running or waiting to run.
-    var isBusy: Bool { !chains.isEmpty }
+    var isBusy: Bool { chains.values.contains { !$0.running.isEmpty || !$0.left.isEmpty || $0.waiting != nil } }
 
     /// On exit: stops the FIFO readers, then gives the chains (notify_stop) up to `limit` µs
     /// to finish, starting what waits; the supervisor ends what is left.
