@@ -100,6 +100,20 @@ public struct VirtualRouter: Sendable {
     /// The second burst (`garp_master_delay`) and the periodic refresh.
     private var garpDelayed: Instant?
     private var garpRefresh: Instant?
+    /// Make-before-break: after a planned departure from Master the VIPs stay until this
+    /// moment (see `handoverOverlap`, `shutdown(at:limit:)`); nil when nothing is held.
+    public private(set) var releaseTimer: Instant?
+
+    /// How long a router that left Master keeps its VIPs after the new master's first
+    /// advert: long enough for the new master's gratuitous ARP / NA (sent with or before
+    /// that advert) to reach the clients and for packets already on their way to arrive,
+    /// and for a `vrrp_strict` new master's drop rules (one nft run, ~30 ms) to let its
+    /// VIPs in; short, because while both boxes hold the address either may answer an
+    /// ARP request for it.
+    public static let handoverOverlap: Int64 = 50_000
+
+    /// The VIPs are still installed after this router left Master, waiting for the new one.
+    public var isHandingOver: Bool { releaseTimer != nil }
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -119,7 +133,7 @@ public struct VirtualRouter: Sendable {
 
     /// The earliest moment at which `advance(to:)` has something to do.
     public var nextDeadline: Instant? {
-        [masterDownTimer, adverTimer, garpNext, garpDelayed, garpRefresh].compactMap { $0 }.min()
+        [masterDownTimer, adverTimer, garpNext, garpDelayed, garpRefresh, releaseTimer].compactMap { $0 }.min()
     }
 
     // MARK: - Inputs
@@ -142,6 +156,9 @@ public struct VirtualRouter: Sendable {
         var actions: [Action] = []
         if let t = masterDownTimer, t <= now, state == .backup {
             actions += becomeMaster(at: now, reason: .masterDownTimerExpired)
+        }
+        if let t = releaseTimer, t <= now {
+            actions += releaseAddresses()
         }
         if let t = adverTimer, t <= now, state == .master {
             actions.append(.sendAdvertisement(advertisement()))
@@ -168,6 +185,10 @@ public struct VirtualRouter: Sendable {
     public mutating func receive(_ packet: ReceivedAdvertisement, at now: Instant) throws(Rejection) -> [Action] {
         try check(packet)
         let advert = packet.advertisement
+        if let t = releaseTimer, advert.priority != 0 {
+            // The new master is heard: the VIPs go once its announcements have landed.
+            releaseTimer = min(t, now + Self.handoverOverlap)
+        }
         switch state {
         case .backup: return backupReceived(advert, from: packet.source, at: now)
         case .master: return masterReceived(advert, from: packet.source, at: now)
@@ -216,8 +237,12 @@ public struct VirtualRouter: Sendable {
         state = .backup
         masterAdvertisementInterval = configuration.advertisementInterval
         masterDownTimer = now + timers.masterDownInterval
+        // Held until the new master is heard; with nobody to take over, the master-down
+        // timer (the same moment, and checked first) makes this router master again
+        // without the VIPs ever leaving.
+        releaseTimer = masterDownTimer
         actions += [.transition(from: .master, to: .backup, reason: .resigned),
-                    .sendAdvertisement(advertisement(priority: 0)), .removeVirtualAddresses]
+                    .sendAdvertisement(advertisement(priority: 0))]
         return actions
     }
 
@@ -255,8 +280,12 @@ public struct VirtualRouter: Sendable {
             let from = state
             actions.append(.transition(from: from, to: .fault, reason: .fault(fault)))
             if from == .master {
+                // Unplanned: the interface or what it tracks failed, so the VIPs may not
+                // answer anyway; they go at once.
                 actions.append(.sendAdvertisement(advertisement(priority: 0)))
                 actions.append(.removeVirtualAddresses)
+            } else if releaseTimer != nil {
+                actions += releaseAddresses()
             }
             clearTimers()
             masterAdvertisementInterval = configuration.advertisementInterval
@@ -286,22 +315,40 @@ public struct VirtualRouter: Sendable {
         clearTimers()
         state = .backup
         masterDownTimer = now + timers.masterDownInterval
-        return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member)),
-                .removeVirtualAddresses]
+        // Its own new master announces itself like the member's did: held until heard.
+        releaseTimer = masterDownTimer
+        return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member))]
     }
 
     /// RFC 3768 §6.4.3 Shutdown: a master sends priority 0 so a backup takes over after
-    /// Skew_Time instead of Master_Down_Interval.
-    public mutating func shutdown(at now: Instant) -> [Action] {
-        guard state != .initialize else { return [] }
+    /// Skew_Time instead of Master_Down_Interval; the VIPs stay, answering, until the new
+    /// master's first advert has been heard (plus `handoverOverlap`), or Master_Down_Interval
+    /// has passed, or `limit`, whichever is first. The edge keeps feeding adverts and time
+    /// until `isHandingOver` is false. (keepalived removes them at once: its clients go
+    /// unanswered for Skew_Time.)
+    public mutating func shutdown(at now: Instant, limit: Int64 = .max) -> [Action] {
+        guard state != .initialize else {
+            if let t = releaseTimer { releaseTimer = min(t, now + max(0, limit)) }
+            return []
+        }
         var actions: [Action] = [.transition(from: state, to: .initialize, reason: .shutdown)]
+        let bound = now + min(timers.masterDownInterval, max(0, limit))
         if state == .master {
             actions.append(.sendAdvertisement(advertisement(priority: 0)))
-            actions.append(.removeVirtualAddresses)
+            releaseTimer = bound
+        } else if let t = releaseTimer {
+            releaseTimer = min(t, bound)
         }
         clearTimers()
         state = .initialize
         return actions
+    }
+
+    /// Ends a handover now: the VIPs still held go (a second stop signal, the bound).
+    public mutating func releaseAddresses() -> [Action] {
+        guard releaseTimer != nil else { return [] }
+        releaseTimer = nil
+        return [.removeVirtualAddresses]
     }
 
     // MARK: - Receive checks
@@ -394,7 +441,10 @@ public struct VirtualRouter: Sendable {
             clearTimers()
             masterDownTimer = now + timers.masterDownInterval
             state = .backup
-            return [.transition(from: .master, to: .backup, reason: reason), .removeVirtualAddresses]
+            // The new master has announced itself (its VIPs and gratuitous ARP go out
+            // before its advert): ours go after the overlap, so no client is left between.
+            releaseTimer = now + Self.handoverOverlap
+            return [.transition(from: .master, to: .backup, reason: reason)]
         }
         // A lower-priority router believes it is master: advertise now so it steps down
         // (keepalived does the same: "forcing new election").
@@ -406,6 +456,8 @@ public struct VirtualRouter: Sendable {
     private mutating func becomeMaster(at now: Instant, reason: TransitionReason) -> [Action] {
         let from = state
         clearTimers()
+        // Still holding them from a handover nobody took: they simply stay.
+        releaseTimer = nil
         state = .master
         masterAdvertisementInterval = configuration.advertisementInterval
         masterAddress = nil
@@ -414,8 +466,11 @@ public struct VirtualRouter: Sendable {
         let garp = configuration.gratuitousARP
         if garp.masterDelay > 0 { garpDelayed = now + garp.masterDelay }
         if garp.masterRefresh > 0 { garpRefresh = now + garp.masterRefresh }
-        return [.transition(from: from, to: .master, reason: reason), .addVirtualAddresses,
-                .sendAdvertisement(advertisement())] + startGARPBurst(garp.masterRepeat, at: now)
+        // The VIPs and their announcements before the advert (keepalived's order too): a
+        // master handing over releases its VIPs when it hears the advert, and by then the
+        // clients have been told where the address went.
+        return [.transition(from: from, to: .master, reason: reason), .addVirtualAddresses]
+            + startGARPBurst(garp.masterRepeat, at: now) + [.sendAdvertisement(advertisement())]
     }
 
     private mutating func becomeBackup(at now: Instant, reason: TransitionReason) -> [Action] {

@@ -28,7 +28,9 @@ import Testing
         lan.resign("lb1")
         let mine = lan.log.filter { $0.router == "lb1" && $0.time == lan.now }.map(\.action)
         #expect(mine.contains(.transition(from: .master, to: .backup, reason: .resigned)))
-        #expect(mine.contains(.removeVirtualAddresses))
+        // The VIPs stay until the new master is heard (make-before-break).
+        #expect(!mine.contains(.removeVirtualAddresses))
+        #expect(lan.router("lb1").isHandingOver)
         #expect(mine.contains { if case let .sendAdvertisement(a) = $0 { return a.priority == 0 } else { return false } })
     }
 

@@ -23,6 +23,21 @@ struct SimulatedLAN {
     var latency: Int64 = 100
     private var inFlight: [(arrival: Instant, sender: String, packet: [UInt8])] = []
 
+    /// The routers holding the VIPs now (added, not yet removed; a crashed box answers
+    /// nobody), and the router the clients' neighbour caches point at: the sender of the
+    /// last gratuitous ARP to reach them (after `latency`, like an advert).
+    private(set) var holding: Set<String> = []
+    private(set) var clientsPointAt: String?
+    private var garpsInFlight: [(arrival: Instant, sender: String)] = []
+    /// The intervals in which the router the clients point at did not hold the VIPs: their
+    /// packets went unanswered (an open interval has no end yet).
+    private(set) var unanswered: [(from: Instant, to: Instant?)] = []
+
+    /// The longest time the clients went unanswered (0: never).
+    var longestUnanswered: Int64 {
+        unanswered.map { ($0.to ?? now) - $0.from }.max() ?? 0
+    }
+
     /// The routers, all started at time 0 and left to run for `duration`.
     static func started(_ configurations: [VirtualRouter.Configuration], for duration: Int64) -> SimulatedLAN {
         var lan = SimulatedLAN()
@@ -46,7 +61,9 @@ struct SimulatedLAN {
 
     /// Starts a router at the current time.
     mutating func start(_ name: String) { apply(name) { $0.start(at: $1) } }
-    mutating func shutdown(_ name: String) { apply(name) { $0.shutdown(at: $1) } }
+    mutating func shutdown(_ name: String, limit: Int64 = .max) { apply(name) { $0.shutdown(at: $1, limit: limit) } }
+    /// A second stop signal: the VIPs still held go now.
+    mutating func release(_ name: String) { apply(name) { r, _ in r.releaseAddresses() } }
     mutating func resign(_ name: String) { apply(name) { $0.resign(at: $1) } }
     mutating func overridePriority(_ name: String, _ value: UInt8?) { apply(name) { $0.overridePriority(value, at: $1) } }
     /// A live reload that changed the router's settings: a new core, started from the
@@ -76,15 +93,39 @@ struct SimulatedLAN {
     private(set) var groups: [SyncGroupCoordinator] = []
     private(set) var groupLog: [(time: Instant, group: String, to: VRRPState)] = []
     /// The host vanishes: its daemon is killed and its link cut; nothing more is sent.
-    mutating func crash(_ name: String) { down.insert(name) }
+    mutating func crash(_ name: String) {
+        down.insert(name)
+        holding.remove(name)
+        noteAnswering()
+    }
+
+    /// A stopped daemon restarts: a new core in Initialize (started with `start`).
+    mutating func restart(_ name: String) {
+        let i = routers.firstIndex { $0.configuration.name == name }!
+        routers[i] = VirtualRouter(routers[i].configuration)
+    }
+
+    /// A router's advert: what a peer would send (a spoofer, a keepalived in the test).
+    mutating func inject(_ advert: Advertisement, from source: IPv4Address, to name: String) throws(Rejection) {
+        let payload = advert.encode(source: .v4(source), destination: InternetAddress.v4(source).vrrpMulticastGroup)
+        let received = try ReceivedAdvertisement.decode(ipPacket: Self.ipPacket(payload, from: source)[...])
+        let i = routers.firstIndex { $0.configuration.name == name }!
+        perform(try routers[i].receive(received, at: now), by: i)
+    }
 
     /// Delivers packets and fires timers in time order up to `end`.
     mutating func run(until end: Instant) {
         for _ in 0..<1_000_000 {
             let nextPacket = inFlight.map(\.arrival).min()
+            let nextGARP = garpsInFlight.map(\.arrival).min()
             let nextTimer = routers.filter { !down.contains($0.configuration.name) }.compactMap(\.nextDeadline).min()
-            guard let next = [nextPacket, nextTimer].compactMap({ $0 }).min(), next <= end else { break }
+            guard let next = [nextPacket, nextGARP, nextTimer].compactMap({ $0 }).min(), next <= end else { break }
             now = next
+            if let i = garpsInFlight.firstIndex(where: { $0.arrival == next }) {
+                clientsPointAt = garpsInFlight.remove(at: i).sender
+                noteAnswering()
+                continue
+            }
             if let i = inFlight.firstIndex(where: { $0.arrival == next }) {
                 let packet = inFlight.remove(at: i)
                 deliver(packet.packet, from: packet.sender)
@@ -142,12 +183,26 @@ struct SimulatedLAN {
         let name = routers[i].configuration.name
         for action in actions {
             log.append(Event(time: now, router: name, action: action))
+            switch action {
+            case .addVirtualAddresses where !down.contains(name): holding.insert(name)
+            case .removeVirtualAddresses: holding.remove(name)
+            case .sendGratuitousARP where !down.contains(name): garpsInFlight.append((now + latency, name))
+            default: break
+            }
+            noteAnswering()
             if case let .sendAdvertisement(advert) = action, !down.contains(name) {
                 let source = routers[i].configuration.primaryAddress
                 let payload = advert.encode(source: source, destination: source.vrrpMulticastGroup)
                 inFlight.append((now + latency, name, Self.ipPacket(payload, from: source.ipv4!)))
             }
         }
+    }
+
+    private mutating func noteAnswering() {
+        let answered = clientsPointAt.map { holding.contains($0) } ?? true
+        let open = unanswered.last.map { $0.to == nil } ?? false
+        if !answered, !open { unanswered.append((now, nil)) }
+        if answered, open { unanswered[unanswered.count - 1].to = now }
     }
 
     private mutating func deliver(_ packet: [UInt8], from sender: String) {

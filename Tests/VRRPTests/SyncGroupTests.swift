@@ -66,7 +66,11 @@ import Testing
         let followed = lan.log.last { $0.router == "lb1-b" && $0.time == lost }
         #expect(lan.log.contains { $0.router == "lb1-b" && $0.time == lost
             && $0.action == .transition(from: .master, to: .backup, reason: .syncGroup(group: "G1", member: "lb1-a")) })
-        #expect(followed?.action == .removeVirtualAddresses)
+        // It keeps its VIPs until its own new master is heard (make-before-break).
+        #expect(followed?.action == .transition(from: .master, to: .backup, reason: .syncGroup(group: "G1", member: "lb1-a")))
+        // Nobody here takes VRID 52 over (lb2-b follows lb2-a, still backup to lb3-a), so
+        // no new master is ever heard: lb1-b's VIP was never removed in between.
+        #expect(lan.count("lb1-b", since: lost!) { $0 == .removeVirtualAddresses } == 0)
     }
 
     /// A member with its own fault keeps the group in Fault after another member's fault
