@@ -155,17 +155,25 @@ extension Daemon {
         // this fails.
         let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, logger: logger)
 
-        // 2. Removed instances hand over (priority 0) and release their VIPs; changed ones
-        // that were master give up the VIPs the new settings no longer have.
+        // 2. Removed instances hand over (priority 0); a master's VIPs stay until its
+        // successor is heard (a departure). Changed ones that were master give up the VIPs
+        // the new settings no longer have.
         for i in removed {
             logger.info("(\(routers[i].configuration.name)) removed from the configuration")
             perform(routers[i].shutdown(at: now), instance: i)
             metrics?.forget(instance: routers[i].configuration.name)
+            if routers[i].isHandingOver {
+                let vmac = plans[i].vmac.flatMap { v in newWiring.virtualMACs[v.name] == nil ? wiring.virtualMACs[v.name] : nil }
+                departures.append(Departure(router: routers[i], plan: plans[i],
+                                            socket: wiring.socketOfInstance[i].map { wiring.sockets[$0] }, virtualMAC: vmac))
+            }
         }
         var previousState: [Int: VRRPState] = [:]
         for (j, fate) in fates.enumerated() {
             guard case let .changed(i) = fate else { continue }
             previousState[j] = routers[i].state
+            // A handover under way ends here: the new core starts from its own state.
+            if routers[i].isHandingOver { execute(routers[i].releaseAddresses(), instance: i) }
             guard routers[i].state == .master else { continue }
             let gone = plans[i].addresses.filter { !newPlans[j].addresses.contains($0) }
             routes.remove(plans[i].routes, for: plans[i].router.name)
@@ -210,7 +218,8 @@ extension Daemon {
         plannedInstances = newPlan.instances
         plans = newPlans
         plan = newPlan
-        for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil {
+        for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil
+            && !departures.contains(where: { $0.virtualMAC === vmac }) {
             do { try vmac.remove() } catch { logger.error("removing \(name): \(error)") }
         }
 

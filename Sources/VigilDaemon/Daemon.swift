@@ -109,6 +109,8 @@ public final class Daemon {
     var pollLog = LogThrottle(interval: 10_000_000)
     /// A transition happened: systemd's STATUS line is due.
     var statusChanged = false
+    /// Instances a reload removed while they held their VIPs, until they release them.
+    var departures: [Departure] = []
 
     public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
                 controlSocket: String? = nil) throws {
@@ -310,7 +312,7 @@ public final class Daemon {
         var stop = false
         while !stop {
             now = Monotonic.now()
-            let deadline = (routers.compactMap(\.nextDeadline)
+            let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
                 + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
                    addressRetries.map(\.at).min(), control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
@@ -327,7 +329,7 @@ public final class Daemon {
             let clients = control?.clientPolls ?? []
             fds += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
             let firstSocket = fds.count
-            let sockets = wiring.sockets
+            let sockets = polledSockets
             fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             if let deadline {
@@ -361,11 +363,12 @@ public final class Daemon {
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
-            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(socket: s, at: now) }
+            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             for i in routers.indices {
                 if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
             }
+            advanceDepartures(to: now)
             scripts.reap()
             // Control requests come last: a reload they ask for sees this turn's state.
             if let control {
@@ -389,11 +392,14 @@ public final class Daemon {
                 statusChanged = false
             }
         }
-        notifier.stopping(status: "stopping: masters hand over (priority 0), VIPs removed")
+        notifier.stopping(status: "stopping: masters hand over (priority 0) and keep their VIPs until the new master is heard")
         now = Monotonic.now()
         trackScripts.stop(at: now)
+        for i in routers.indices { perform(routers[i].shutdown(at: now, limit: Self.stopHandoverLimit), instance: i) }
+        for d in departures.indices { _ = departures[d].router.shutdown(at: now, limit: Self.stopHandoverLimit) }
+        // IPVS, the routes and the drop rules stay until the VIPs have gone.
+        handOver(until: now + Self.stopHandoverLimit)
         heldBack = [:]
-        for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
         lvs.stop()
         scripts.finish(within: 2_000_000)
         children.finish(within: 0, now: Monotonic.now)
@@ -541,8 +547,8 @@ public final class Daemon {
         }
     }
 
-    func drain(socket s: Int, at now: Instant) {
-        let socket = wiring.sockets[s]
+    func drain(_ socket: VRRPSocket, at now: Instant) {
+        let instanceOfVRID = wiring.sockets.firstIndex { $0 === socket }.map { wiring.instanceOfVRID[$0] } ?? [:]
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
             do { packet = try socket.receive() } catch {
@@ -566,7 +572,8 @@ public final class Daemon {
                 continue
             }
             let vrid = received.advertisement.virtualRouterID
-            guard let i = wiring.instanceOfVRID[s][vrid] else {
+            guard let i = instanceOfVRID[vrid] else {
+                if departureReceived(received, on: socket, at: now) { continue }
                 let rejection = Rejection.unknownVirtualRouter(vrid)
                 interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
                 metrics?.rejected(socket.interfaceName, reason: rejection.reason)

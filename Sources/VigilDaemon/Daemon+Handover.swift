@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import VRRP
+import VigilLinux
+
+/// Make-before-break at the daemon's level: what the core's handover needs from the edge
+/// when the instance it belongs to is going away — at shutdown (the loop goes on for the
+/// VRRP sockets until every new master is heard) and at a reload that removes a master
+/// (its core lives on as a `Departure` until its VIPs are released).
+extension Daemon {
+    /// The longest a stop waits for the new masters before it removes the VIPs anyway:
+    /// Master_Down_Interval (3.6 s at advert_int 1) fits, and with notify_stop after it
+    /// the unit's TimeoutStopSec (10 s) is never reached. A longer advert_int is cut to it.
+    static let stopHandoverLimit: Int64 = 5_000_000
+
+    /// An instance a reload removed while it held its VIPs: its core, its plan as wired and
+    /// the socket it hears its successor on, kept until the VIPs are released.
+    struct Departure {
+        var router: VirtualRouter
+        let plan: InstancePlan
+        let socket: VRRPSocket?
+        /// Its use_vmac macvlan, which carries the VIPs: deleted with them.
+        let virtualMAC: VirtualMAC?
+    }
+
+    /// The sockets the loop polls: the wiring's, then those only departures still use.
+    var polledSockets: [VRRPSocket] {
+        var sockets = wiring.sockets
+        for d in departures {
+            if let s = d.socket, !sockets.contains(where: { $0 === s }) { sockets.append(s) }
+        }
+        return sockets
+    }
+
+    /// An advert for a VRID no running instance has, on `socket`: a departure's successor?
+    /// Returns false when no departure takes it.
+    func departureReceived(_ packet: ReceivedAdvertisement, on socket: VRRPSocket, at now: Instant) -> Bool {
+        let vrid = packet.advertisement.virtualRouterID
+        guard let d = departures.firstIndex(where: { $0.socket === socket && $0.router.configuration.virtualRouterID == vrid })
+        else { return false }
+        do { _ = try departures[d].router.receive(packet, at: now) } catch {
+            rejections.note(error, on: departures[d].router.configuration.name, at: now, logger: logger)
+        }
+        return true
+    }
+
+    /// Departures whose time has come release their VIPs and are forgotten.
+    func advanceDepartures(to now: Instant) {
+        for d in departures.indices {
+            guard let t = departures[d].router.nextDeadline, t <= now else { continue }
+            if departures[d].router.advance(to: now).contains(.removeVirtualAddresses) { release(departures[d]) }
+        }
+        departures.removeAll { !$0.router.isHandingOver }
+    }
+
+    /// A departure's VIPs go, but not one an instance of the new configuration holds now
+    /// (a renamed instance with the same address).
+    func release(_ departure: Departure) {
+        let name = departure.router.configuration.name
+        let held = Set(routers.indices.filter { routers[$0].state == .master || routers[$0].isHandingOver }
+            .flatMap { plans[$0].addresses.map(\.address) })
+        let going = departure.plan.addresses.filter { !held.contains($0.address) }
+        routes.remove(departure.plan.routes, for: name)
+        for address in going {
+            do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
+        }
+        lvs.addressesChanged(going.map(\.address), present: false)
+        logger.info("(\(name)) removed \(going.map(\.description).joined(separator: " ")) (left the configuration)")
+        if let vmac = departure.virtualMAC {
+            do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
+        }
+    }
+
+    /// After the priority-0 adverts of a stop: the VRRP sockets and the clock only, until
+    /// every instance and departure has heard its new master or run out its bound, or
+    /// until `end`. A second SIGTERM/SIGINT ends the wait at once. The watchdog is fed.
+    func handOver(until end: Instant) {
+        var now = Monotonic.now()
+        var impatient = false
+        for _ in 0..<1_000_000 {
+            let pending = routers.contains(where: \.isHandingOver) || !departures.isEmpty
+            guard pending, now < end, !impatient else { break }
+            let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
+                + [end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
+            let sockets = polledSockets
+            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+                + sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
+            let wait = max(0, deadline - now)
+            var timeout = timespec(tv_sec: Int(wait / 1_000_000), tv_nsec: Int(wait % 1_000_000) * 1000)
+            if ppoll(&fds, nfds_t(fds.count), &timeout, nil) < 0, errno != EINTR {
+                var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+                nanosleep(&pause, nil)
+            }
+            now = Monotonic.now()
+            if fds[0].revents != 0, readSignals().stop {
+                logger.notice("second stop signal: the VIPs still held are removed now")
+                impatient = true
+            }
+            for (s, fd) in fds.dropFirst().enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
+            children.advance(to: now)
+            firewall.advance(at: now)
+            for i in routers.indices {
+                if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
+            }
+            advanceDepartures(to: now)
+            if let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval {
+                notifier.watchdog()
+                nextWatchdog = now + interval
+            }
+        }
+        let held = routers.indices.filter { routers[$0].isHandingOver }.map { routers[$0].configuration.name }
+            + departures.map(\.router.configuration.name)
+        if !held.isEmpty {
+            logger.notice("no new master heard in time for \(held.joined(separator: ", ")): VIPs removed")
+        }
+        for i in routers.indices where routers[i].isHandingOver { perform(routers[i].releaseAddresses(), instance: i) }
+        for d in departures.indices where !departures[d].router.releaseAddresses().isEmpty { release(departures[d]) }
+        departures = []
+    }
+}
