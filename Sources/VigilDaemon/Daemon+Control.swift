@@ -48,7 +48,7 @@ extension Daemon {
             let wasMaster = routers[i].state == .master
             logger.notice("(\(name)) resigning at the operator's request: priority 1\(wasMaster ? ", handing over now" : "")")
             perform(routers[i].resign(at: now), instance: i)
-            return "ok\n\(name): \(wasMaster ? "handed over (priority-0 advert sent); " : "")now \(routers[i].state) at priority 1 until `vigil priority \(name) reset`"
+            return "ok\n\(name): \(wasMaster ? "handing over (priority-0 advert sent; the VIPs stay until the new master is heard); " : "")now \(routers[i].state) at priority 1 until `vigil priority \(name) reset`"
         }
     }
 
