@@ -4,8 +4,9 @@
 # the failover benchmark use it too.
 #
 # Topology: a "switch" namespace ${LAB}sw holds bridge br0; every box is a namespace
-# ${LAB}NAME whose eth0 is a veth into the bridge. Nothing is created in the host's own
-# namespace, and addresses come from 192.0.2.0/24 only.
+# ${LAB}NAME whose eth0 is a veth into the bridge. A drill that needs a second LAN adds a
+# bridge (lab_bridge) and more interfaces (lab_link). Nothing is created in the host's own
+# namespace, and addresses come from 192.0.2.0/24 (198.51.100.0/24 for a second LAN) only.
 #
 # Safety: every wait is bounded in time; cleanup (a trap on EXIT) kills only the PIDs this
 # script started and deletes only the namespaces it created.
@@ -61,16 +62,33 @@ lab_switch() {
     ip -n "${LAB}sw" link set br0 up
 }
 
-# lab_box NAME ADDRESS/PREFIX: a namespace with eth0 on the bridge.
+# lab_bridge BRIDGE: one more bridge in the switch namespace (a second LAN).
+lab_bridge() {
+    ip -n "${LAB}sw" link add "$1" type bridge
+    ip -n "${LAB}sw" link set "$1" up
+}
+
+# lab_box NAME ADDRESS/PREFIX [BRIDGE]: a namespace with eth0 on the bridge (br0).
 lab_box() {
-    local name=$1 address=$2 ns=${LAB}$1
+    local name=$1 address=$2 bridge=${3:-br0} ns=${LAB}$1
     ip netns add "$ns" && NAMESPACES+=("$ns")
     ip link add "${LAB}$name" type veth peer name eth0 netns "$ns"
     ip link set "${LAB}$name" netns "${LAB}sw"
-    ip -n "${LAB}sw" link set "${LAB}$name" master br0 up
+    ip -n "${LAB}sw" link set "${LAB}$name" master "$bridge" up
     ip -n "$ns" link set lo up
     ip -n "$ns" addr add "$address" dev eth0
     ip -n "$ns" link set eth0 up
+}
+
+# lab_link NAME IFNAME BRIDGE ADDRESS/PREFIX: one more interface on a box, on that bridge
+# (its switch port is ${LAB}NAME.N for ethN).
+lab_link() {
+    local name=$1 ifname=$2 bridge=$3 address=$4 ns=${LAB}$1 port=${LAB}$1.${2#eth}
+    ip link add "$port" type veth peer name "$ifname" netns "$ns"
+    ip link set "$port" netns "${LAB}sw"
+    ip -n "${LAB}sw" link set "$port" master "$bridge" up
+    ip -n "$ns" addr add "$address" dev "$ifname"
+    ip -n "$ns" link set "$ifname" up
 }
 
 # lab_ipv6 BOX...: IPv6 usable at once on the boxes' eth0 (no Duplicate Address Detection
@@ -243,6 +261,20 @@ ping_outage_ms() {
 }
 ping_counts() {  # "received/sent"
     awk '/packets transmitted/ { print $4 "/" $1 }' "$LABDIR/$1.ping"
+}
+# ping_lost NAME: requests that got no reply, by sequence number, after ping_stop. The
+# last 3 sent are left out (on their way when ping was stopped), duplicates are not
+# replies, and "?" if ping printed no summary (so a check on 0 fails). Sequence numbers
+# wrap at 65536: good for runs under 5 minutes at 5 ms.
+ping_lost() {
+    awk '/ bytes from .*icmp_seq=/ && !/DUP!/ { match($0, /icmp_seq=[0-9]+/); seen[substr($0, RSTART + 9, RLENGTH - 9) + 0] = 1 }
+         /packets transmitted/ { sent = $1 }
+         END { if (sent == "") { print "?"; exit } lost = 0; for (s = 1; s <= sent - 3; s++) if (!(s in seen)) lost++; print lost }' "$LABDIR/$1.ping"
+}
+# ping_received NAME: distinct requests answered.
+ping_received() {
+    awk '/ bytes from .*icmp_seq=/ && !/DUP!/ { match($0, /icmp_seq=[0-9]+/); s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (!(s in seen)) n++; seen[s] = 1 }
+         END { print n + 0 }' "$LABDIR/$1.ping"
 }
 
 # --- assertions -------------------------------------------------------------------------

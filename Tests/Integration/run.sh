@@ -25,6 +25,7 @@ drills=(
     "metrics.sh"
     "exhaustion.sh"
     "faults.sh"
+    "handover.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
