@@ -30,8 +30,10 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
     case startup
     /// Priority 255: the address owner takes over at once (RFC 3768 §6.4.1).
     case addressOwner
-    /// No advertisement for Master_Down_Interval (or Skew_Time after a priority-0 one).
+    /// No advertisement for Master_Down_Interval.
     case masterDownTimerExpired
+    /// The master said it was leaving (priority 0) and nobody spoke within Skew_Time.
+    case masterLeft(from: InternetAddress)
     case higherPriority(from: InternetAddress, priority: UInt8)
     /// Same priority, higher primary address (RFC 3768 §6.4.3).
     case higherAddress(from: InternetAddress)
@@ -52,6 +54,7 @@ public enum TransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .startup: return "startup"
         case .addressOwner: return "address owner (priority 255)"
         case .masterDownTimerExpired: return "no advertisement within Master_Down_Interval"
+        case let .masterLeft(from): return "the master \(from) left (priority 0), nobody else within Skew_Time"
         case let .higherPriority(from, priority): return "advertisement from \(from) with higher priority \(priority)"
         case let .higherAddress(from): return "advertisement from \(from) with the same priority and a higher address"
         case let .fault(reason): return reason.description

@@ -115,6 +115,29 @@ public struct VirtualRouter: Sendable {
     /// The VIPs are still installed after this router left Master, waiting for the new one.
     public var isHandingOver: Bool { releaseTimer != nil }
 
+    /// How the last handover ended: what the log says beside the VIPs' removal.
+    public enum HandoverEnd: Hashable, Sendable, CustomStringConvertible {
+        /// The new master's advert arrived (from this address).
+        case successorHeard(InternetAddress)
+        /// None within the bound.
+        case noSuccessor
+        /// Cut short: a second stop signal, a fault, a reload.
+        case cutShort
+
+        public var description: String {
+            switch self {
+            case let .successorHeard(address): return "new master \(address) heard"
+            case .noSuccessor: return "no new master heard in time"
+            case .cutShort: return "handover cut short"
+            }
+        }
+    }
+    public private(set) var handoverEnd: HandoverEnd?
+    /// The router heard during the handover (its release is then due after the overlap).
+    private var successor: InternetAddress?
+    /// Backup: the master announced it was leaving (priority 0) and none has spoken since.
+    private var masterLeaving: InternetAddress?
+
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         masterAdvertisementInterval = configuration.advertisementInterval
@@ -155,10 +178,13 @@ public struct VirtualRouter: Sendable {
     public mutating func advance(to now: Instant) -> [Action] {
         var actions: [Action] = []
         if let t = masterDownTimer, t <= now, state == .backup {
-            actions += becomeMaster(at: now, reason: .masterDownTimerExpired)
+            let reason: TransitionReason = masterLeaving.map { .masterLeft(from: $0) } ?? .masterDownTimerExpired
+            actions += becomeMaster(at: now, reason: reason)
         }
         if let t = releaseTimer, t <= now {
-            actions += releaseAddresses()
+            releaseTimer = nil
+            handoverEnd = successor.map { .successorHeard($0) } ?? .noSuccessor
+            actions.append(.removeVirtualAddresses)
         }
         if let t = adverTimer, t <= now, state == .master {
             actions.append(.sendAdvertisement(advertisement()))
@@ -188,6 +214,7 @@ public struct VirtualRouter: Sendable {
         if let t = releaseTimer, advert.priority != 0 {
             // The new master is heard: the VIPs go once its announcements have landed.
             releaseTimer = min(t, now + Self.handoverOverlap)
+            if successor == nil { successor = packet.source }
         }
         switch state {
         case .backup: return backupReceived(advert, from: packet.source, at: now)
@@ -240,7 +267,7 @@ public struct VirtualRouter: Sendable {
         // Held until the new master is heard; with nobody to take over, the master-down
         // timer (the same moment, and checked first) makes this router master again
         // without the VIPs ever leaving.
-        releaseTimer = masterDownTimer
+        holdAddresses(until: now + timers.masterDownInterval)
         actions += [.transition(from: .master, to: .backup, reason: .resigned),
                     .sendAdvertisement(advertisement(priority: 0))]
         return actions
@@ -316,7 +343,7 @@ public struct VirtualRouter: Sendable {
         state = .backup
         masterDownTimer = now + timers.masterDownInterval
         // Its own new master announces itself like the member's did: held until heard.
-        releaseTimer = masterDownTimer
+        holdAddresses(until: now + timers.masterDownInterval)
         return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member))]
     }
 
@@ -335,7 +362,7 @@ public struct VirtualRouter: Sendable {
         let bound = now + min(timers.masterDownInterval, max(0, limit))
         if state == .master {
             actions.append(.sendAdvertisement(advertisement(priority: 0)))
-            releaseTimer = bound
+            holdAddresses(until: bound)
         } else if let t = releaseTimer {
             releaseTimer = min(t, bound)
         }
@@ -348,7 +375,15 @@ public struct VirtualRouter: Sendable {
     public mutating func releaseAddresses() -> [Action] {
         guard releaseTimer != nil else { return [] }
         releaseTimer = nil
+        handoverEnd = .cutShort
         return [.removeVirtualAddresses]
+    }
+
+    /// Starts holding the VIPs after leaving Master, until `deadline` at the latest.
+    private mutating func holdAddresses(until deadline: Instant) {
+        releaseTimer = deadline
+        successor = nil
+        handoverEnd = nil
     }
 
     // MARK: - Receive checks
@@ -398,8 +433,10 @@ public struct VirtualRouter: Sendable {
         if advert.priority == 0 {
             // The master is leaving: take over after Skew_Time, not Master_Down_Interval.
             masterDownTimer = now + timers.skewTime
+            masterLeaving = source
             return []
         }
+        masterLeaving = nil
         let delaying = configuration.preemptDelay > 0 && (preemptTime.map { $0 > now } ?? true)
         guard !configuration.preempt || advert.priority >= own || delaying else {
             // A lower-priority master and we may preempt it: let Master_Down_Timer run out.
@@ -443,7 +480,8 @@ public struct VirtualRouter: Sendable {
             state = .backup
             // The new master has announced itself (its VIPs and gratuitous ARP go out
             // before its advert): ours go after the overlap, so no client is left between.
-            releaseTimer = now + Self.handoverOverlap
+            holdAddresses(until: now + Self.handoverOverlap)
+            successor = source
             return [.transition(from: .master, to: .backup, reason: reason)]
         }
         // A lower-priority router believes it is master: advertise now so it steps down
@@ -458,6 +496,7 @@ public struct VirtualRouter: Sendable {
         clearTimers()
         // Still holding them from a handover nobody took: they simply stay.
         releaseTimer = nil
+        handoverEnd = nil
         state = .master
         masterAdvertisementInterval = configuration.advertisementInterval
         masterAddress = nil
@@ -483,6 +522,7 @@ public struct VirtualRouter: Sendable {
     }
 
     private mutating func clearTimers() {
+        masterLeaving = nil
         masterDownTimer = nil
         adverTimer = nil
         preemptTime = nil

@@ -645,7 +645,8 @@ public final class Daemon {
                 }
                 firewall.addressesRemoved(instance: i, at: Monotonic.now())
                 lvs.addressesChanged(plan.addresses.map(\.address), present: false)
-                logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))")
+                let why = routers[i].handoverEnd.map { " (\($0))" } ?? ""
+                logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))\(why)")
             case .sendGratuitousARP:
                 if heldBack[i] != nil {
                     heldBack[i]?.append(action)
@@ -661,6 +662,10 @@ public final class Daemon {
                 metrics?.transition(name, to: to)
                 statusChanged = true
                 scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plan.notify)
+                if from == .master, let t = routers[i].releaseTimer {
+                    let bound = max(0, t - Monotonic.now()) / 1000 * 1000
+                    logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
+                }
             case let .priorityChanged(from, to):
                 logger.info("(\(name)) effective priority \(from) -> \(to)")
                 metrics?.priority(name, to)

@@ -201,3 +201,48 @@ import Testing
         #expect(removals(lan, "lb1-b") == [heard + VirtualRouter.handoverOverlap])
     }
 }
+
+/// What the log says about a handover: why the backup took over, why the VIPs went.
+@Suite struct HandoverReasonTests {
+    @Test func theNewMasterSaysTheOldOneLeft() {
+        var lan = SimulatedLAN.electedPair()
+        lan.shutdown("lb1")
+        lan.run(for: 5_000_000)
+        let lb1 = InternetAddress.v4(IPv4Address(192, 0, 2, 11))
+        #expect(lan.log.contains { $0.router == "lb2"
+            && $0.action == .transition(from: .backup, to: .master, reason: .masterLeft(from: lb1)) })
+        #expect(lan.router("lb1").handoverEnd == .successorHeard(.v4(IPv4Address(192, 0, 2, 12))))
+    }
+
+    @Test func silenceIsStillMasterDownInterval() {
+        var lan = SimulatedLAN.electedPair()
+        lan.crash("lb1")
+        lan.run(for: 10_000_000)
+        #expect(lan.log.contains { $0.router == "lb2" && $0.action == .transition(from: .backup, to: .master, reason: .masterDownTimerExpired) })
+    }
+
+    @Test func aLoneMastersHandoverEndsWithNoSuccessor() {
+        var lan = SimulatedLAN.started([.pair("lb1", host: 11, priority: 100)], for: 10_000_000)
+        lan.shutdown("lb1")
+        lan.run(for: 10_000_000)
+        #expect(lan.router("lb1").handoverEnd == .noSuccessor)
+    }
+
+    @Test func aSecondStopCutsItShort() {
+        var lan = SimulatedLAN.electedPair()
+        lan.shutdown("lb1")
+        lan.release("lb1")
+        #expect(lan.router("lb1").handoverEnd == .cutShort)
+    }
+
+    @Test func becomingMasterAgainForgetsTheLastEnd() {
+        var lan = SimulatedLAN.electedPair()
+        lan.resign("lb1")
+        lan.run(for: 5_000_000)
+        #expect(lan.router("lb1").handoverEnd != nil)
+        lan.overridePriority("lb1", nil)
+        lan.run(for: 10_000_000)
+        #expect(lan.state("lb1") == .master)
+        #expect(lan.router("lb1").handoverEnd == nil)
+    }
+}
