@@ -613,6 +613,15 @@ public final class Daemon {
         for action in actions {
             switch action {
             case let .sendAdvertisement(advert):
+                if advert.priority > 0, heldBack[i] != nil {
+                    // A master whose VIPs wait for the drop rules does not claim the
+                    // address yet: a master handing over to it would let go on hearing
+                    // it (make-before-break), before the VIPs are here. Only the newest
+                    // advert waits; a priority-0 one never does.
+                    heldBack[i]?.removeAll { if case .sendAdvertisement = $0 { true } else { false } }
+                    heldBack[i]?.append(action)
+                    continue
+                }
                 let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
                 for destination in destinations {
                     let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
@@ -654,6 +663,8 @@ public final class Daemon {
                 }
                 announce(plan.announced, of: name)
             case let .transition(from, to, reason):
+                // VIP work still waiting for the drop rules is stale once no longer master.
+                if from == .master { heldBack[i] = nil }
                 if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: Monotonic.now()) {
                     logger.info("\(line)")
                 }

@@ -203,7 +203,7 @@ daemon_kill() {
 
 # --- observations -----------------------------------------------------------------------
 
-has_vip() { ip -n "${LAB}$1" -4 -o addr show 2>/dev/null | grep -q " ${2%/*}/"; }
+has_vip() { ip -n "${LAB}$1" -o addr show 2>/dev/null | grep -q " ${2%/*}/"; }   # IPv4 or IPv6
 
 # wait_until MILLISECONDS COMMAND...: polls every 10 ms; true if it held in time.
 wait_until() {
