@@ -67,7 +67,7 @@ wait_until 2000 grep -q "bytes from" "$LABDIR/client.ping" || die "the client ge
 say "client pings $VIP every 5 ms: answered by lb1"
 sleep 1
 echo
-say "${B}1. graceful stop${R}: SIGTERM to lb1 — it sends priority 0, removes the VIP, exits"
+say "${B}1. graceful stop${R}: SIGTERM to lb1 — it sends priority 0, keeps answering until it hears lb2, then removes the VIP and exits"
 t=$(now_ns)
 daemon_stop lb1
 wait_until 3000 has_vip lb2 $VIP || die "lb2 did not take over"
