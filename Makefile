@@ -5,6 +5,8 @@
 #               failover drills in network namespaces (Tests/Integration).
 #   make demo   a failover drill you can watch (two `vigil run` in namespaces, a client
 #               pinging the VIP, the master stopped and crashed; timings printed).
+#   make check  the contributor's loop: the pure unit tests (configuration, VRRP core, LVS
+#               reconciler, planning), no root, no network; under a minute from a warm build.
 #   make check-examples  runs `vigil check` on etc/; make bench-check runs Benchmarks/check-scale.sh.
 #   make ipvs-test  boots Debian's stock kernel (it has IPVS; this machine's has not) under
 #               qemu and runs Tests/IPVS guest scripts in it (root; Tests/IPVS/README.md).
@@ -31,7 +33,7 @@ DEB        := $(DEB_DIR)/vigil_$(VIGIL_VERSION)_amd64.deb
 # The package's timestamps (changelog, manual pages, files): the last commit's.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
-.PHONY: install deb deb-deps package-test systemd-test system-test all build release test unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
+.PHONY: install deb deb-deps package-test systemd-test system-test all build release test check unit-test compat-test integration-test ipvs-test ipvs-deps demo deps check-examples bench-check fuzz clean
 
 all: build
 
@@ -50,8 +52,22 @@ endef
 deps:
 	$(call install-missing,$(DEB_PKGS))
 
+# Zero warnings in this repository's own code: a build that prints one for a file under
+# Sources/, Tests/ or Fuzz/ fails (the dependencies' warnings are theirs). Only what is
+# compiled prints, so a clean build — CI's fresh clone — checks everything.
+# $(call swift-checked,ARGS,LOG)
+define swift-checked
+	@mkdir -p .build; bash -c 'set -o pipefail; $(SWIFT) $(1) 2>&1 | tee $(2)'
+	@if grep -E '^$(CURDIR)/(Sources|Tests|Fuzz)/[^:]*:[0-9]+:[0-9]+: warning:' $(2); then \
+	  echo "==> the warnings above are in this repository's code: fix them"; exit 1; fi
+endef
+
+# A layer that cannot run here (no root): skipped on a contributor's machine, a failure
+# under CI (CI=true), where every layer must run. $(call skip,LAYER,WHY)
+skip = echo "==> $(1) skipped: $(2)"; if [ "$${CI:-}" = true ]; then echo "==> $(1): under CI every layer must run"; exit 1; fi
+
 build: deps
-	$(SWIFT) build
+	$(call swift-checked,build,.build/build.log)
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
@@ -100,12 +116,19 @@ systemd-test: build
 	Tests/systemd/check-unit.sh $(VIGIL)
 
 unit-test:
-	$(SWIFT) test
+	$(call swift-checked,build --build-tests,.build/build-tests.log)
+	$(SWIFT) test --skip-build
+
+# The pure unit tests: no root, no network, no child processes.
+CHECK_SUITES := VigilConfigTests VRRPTests LVSTests VigilDaemonTests
+check: deps
+	$(call swift-checked,build --build-tests,.build/build-tests.log)
+	$(SWIFT) test --skip-build $(foreach t,$(CHECK_SUITES),--filter '^$(t)\.')
 
 # keepalived -t beside vigil check --host on the corpus (root: runs in a network namespace).
 compat-test: build
 	@if [ "$$(id -u)" = 0 ]; then Tests/Compat/run.sh $(VIGIL); \
-	else echo "==> compat-test skipped: needs root for a network namespace"; fi
+	else $(call skip,compat-test,needs root for a network namespace); fi
 
 # A failover drill you can watch: two directors and a client in namespaces (root).
 demo: build
@@ -114,7 +137,7 @@ demo: build
 # Failover drills in network namespaces: Vigil pairs, mixed pairs with keepalived, bad adverts.
 integration-test: build
 	@if [ "$$(id -u)" = 0 ]; then Tests/Integration/run.sh $(CURDIR)/$(VIGIL); \
-	else echo "==> integration-test skipped: needs root for network namespaces"; fi
+	else $(call skip,integration-test,needs root for network namespaces); fi
 
 # IPVS against a real kernel: Debian's kernel under qemu (TCG), the host's root shared
 # read-only over 9p; the kernel is fetched once into .build/ipvs-kernel/ (~70 MB download).
@@ -131,7 +154,7 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-two-directors.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR); \
-	else echo "==> ipvs-test skipped: needs root (apt-get download, qemu sharing /)"; fi
+	else $(call skip,ipvs-test,needs root (apt-get download and qemu sharing /)); fi
 
 # The package under systemd as PID 1 (Tests/IPVS/harness.sh with IPVS_INIT=systemd): the .deb
 # and the same source rebuilt as VERSION.1 (the upgrade) are made here, before the VM boots.
@@ -142,7 +165,7 @@ system-test: deb ipvs-deps
 	  $(MAKE) --no-print-directory deb VERSION=$(VIGIL_VERSION).1 DEB_DIR=$(SYSTEM_DIR)/next && \
 	  IPVS_INIT=systemd IPVS_TIMEOUT=480 Tests/IPVS/harness.sh Tests/System/guest-systemd.sh \
 	    $(CURDIR)/$(SYSTEM_DIR)/$(notdir $(DEB)) $(CURDIR)/$(SYSTEM_DIR)/next/vigil_$(VIGIL_VERSION).1_amd64.deb; \
-	else echo "==> system-test skipped: needs root (qemu sharing /)"; fi
+	else $(call skip,system-test,needs root (qemu sharing /)); fi
 
 check-examples: build
 	@for f in etc/*.conf; do \

@@ -126,6 +126,13 @@ sleep 0.5
 t_end=$(date +%s.%N)
 check "VI_1's VIP was never removed or re-added on lb1 during the reloads" sh -c "! grep -q '192.0.2.100/' '$LABDIR/lb1.addr'"
 mac1=$(mac_of lb1)
+# The window's captures must hold something before their silence means anything: VI_1's
+# adverts (every 100 ms) and the client's replies (every 5 ms), half of what is due at least.
+window=$(awk -v a="$t_reload" -v b="$t_end" 'BEGIN { printf "%d", (b - a) * 1000 }')
+adverts=$(awk -v a="$t_reload" -v b="$t_end" -v mac="$mac1" '$0 ~ mac && /vrid 51/ && $1 >= a && $1 <= b' "$LABDIR/wire.txt" | wc -l)
+replies=$(sed -n 's/^\[\([0-9.]*\)\] .* bytes from.*/\1/p' "$LABDIR/client.ping" | awk -v a="$t_reload" -v b="$t_end" '$1 >= a && $1 <= b' | wc -l)
+check "the captures cover the reloads ($window ms): $adverts of VI_1's adverts on the wire, $replies ping replies" \
+    test "$window" -gt 500 -a "$adverts" -ge $((window / 200)) -a "$replies" -ge $((window / 10))
 gap=$(awk -v a="$t_reload" -v b="$t_end" -v mac="$mac1" '$0 ~ mac && /vrid 51/ && $1 >= a && $1 <= b { if (last) { g = $1 - last; if (g > max) max = g }; last = $1 } END { printf "%.0f", max * 1000 }' "$LABDIR/wire.txt")
 check "VI_1's adverts never paused: longest gap ${gap} ms (advert_int 100 ms)" test "${gap:-9999}" -le 150
 garps=$(awk -v a="$t_reload" -v b="$t_end" -v mac="$mac1" '$0 ~ mac && /ARP/ && /who-has 192.0.2.100 / && / tell 192.0.2.100/ && $1 >= a && $1 <= b' "$LABDIR/wire.txt" | wc -l)

@@ -156,5 +156,7 @@ SH
     [ $failed = 0 ] || sed 's/^/       /' "$scratch/maint.log"
 else
     echo "  skip maintainer scripts: need root (unshare -m)"
+    # Under CI every layer runs: a skip is a failure.
+    [ "${CI:-}" = true ] && { echo "  FAIL maintainer scripts skipped under CI"; failed=1; }
 fi
 exit $failed
