@@ -1,4 +1,5 @@
-# Vigil — build, test, demo.
+# Vigil — build, test, demo. Each test target, what it proves, what needs root and how long
+# it takes: docs/TESTING.md.
 #
 #   make test   installs what is missing (Debian packages), builds, runs every test:
 #               unit tests, and — as root — the keepalived compatibility corpus and the

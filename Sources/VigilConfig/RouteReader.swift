@@ -212,7 +212,7 @@ extension ModelBuilder {
         r.protocolNumber = keptProtocol(proto, noTrack: noTrack, block: block, what: "route")
         if device == nil && !noTrack {
             diagnostics.warning("route-not-tracked", at: s.location,
-                                "\(block): \(r.destination) has no 'dev', so keepalived would not track it (Vigil tracks no route; see the README)")
+                                "\(block): \(r.destination) has no 'dev', so keepalived would not track it (Vigil tracks no route either)")
         }
         if kind == .unicast, gateway == nil, device == nil {
             diagnostics.error("missing-argument", at: s.location, "\(block): \(r.destination) needs 'via' or 'dev'")

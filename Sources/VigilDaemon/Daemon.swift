@@ -279,7 +279,9 @@ public final class Daemon {
         return (w, plans)
     }
 
-    /// Runs until SIGTERM or SIGINT; then priority-0 adverts, VIPs removed, notify_stop.
+    /// Runs until SIGTERM or SIGINT; then priority-0 adverts (notify scripts for the move to
+    /// INIT start with them), the VIPs kept until the new masters are heard (`handOver`),
+    /// then removed with IPVS, macvlans, the drop rules and static routes.
     public func run() {
         firewall.removeLeftover()
         for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }

@@ -11,7 +11,7 @@ import Glibc
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the VRRP instances of a configuration in the foreground.",
-        discussion: "Refuses to start (exit 2) without CAP_NET_ADMIN and CAP_NET_RAW, or while another vigil runs in the same network namespace; (exit 1) on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, removes its VIPs and exits 0."
+        discussion: "Refuses to start (exit 2) without CAP_NET_ADMIN and CAP_NET_RAW, or while another vigil runs in the same network namespace; (exit 1) on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, keeps its VIPs until the new master is heard (make-before-break, 5 s at most; a second signal ends the wait), removes them and exits 0."
     )
 
     @Option(name: [.customShort("f"), .customLong("file")], help: "The configuration file.")

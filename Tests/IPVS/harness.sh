@@ -26,7 +26,7 @@
 #   IPVS_EXTRA_MODULES="m1 m2"            more modules to load at boot
 #   IPVS_INIT=systemd     boot the host's root with systemd as PID 1 instead of chrooting into
 #                         it (Tests/IPVS/init-systemd.sh: an overlay with a tmpfs upper layer
-#                         makes it writable; the guest script runs as a unit; see README.md)
+#                         makes it writable; the guest script runs as a unit; see Tests/IPVS/README.md)
 #
 # Guest side (see Tests/IPVS/README.md): the script runs as root in the repo directory with
 # VIGIL_REPO, VIGIL_SHARE (=/run/vigil-share), VIGIL_KMOD_ROOT set; / is the host's root,
