@@ -10,7 +10,12 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let zero = Instant(microseconds: 0)
 
     public static func < (a: Instant, b: Instant) -> Bool { a.microseconds < b.microseconds }
-    public static func + (a: Instant, micro: Int64) -> Instant { Instant(microseconds: a.microseconds + micro) }
+    /// Saturates at the far ends of the clock: "no bound" (Int64.max) added to now is the
+    /// farthest instant, not a trap.
+    public static func + (a: Instant, micro: Int64) -> Instant {
+        let (sum, overflow) = a.microseconds.addingReportingOverflow(micro)
+        return Instant(microseconds: overflow ? (micro > 0 ? .max : .min) : sum)
+    }
     public static func - (a: Instant, b: Instant) -> Int64 { a.microseconds - b.microseconds }
 
     public var description: String {

@@ -69,7 +69,15 @@ public struct VirtualRouter: Sendable {
     }
 
     public let configuration: Configuration
-    public private(set) var state: VRRPState = .initialize
+    /// RFC 3768 §6.4 Initialize, Backup, Master, and keepalived's Fault.
+    public var state: VRRPState {
+        switch phase {
+        case .initialize: return .initialize
+        case .backup: return .backup
+        case .master: return .master
+        case .fault: return .fault
+        }
+    }
     /// Master_Adver_Interval: ours, or (VRRPv3, as backup) the current master's.
     public private(set) var masterAdvertisementInterval: Int64
     /// The current master as last heard (nil when we are master or have heard none).
@@ -88,21 +96,63 @@ public struct VirtualRouter: Sendable {
     /// Everything that holds the instance in Fault now; empty when it may run.
     public var faults: [FaultReason] { tracking.faults + externalFaults }
 
-    /// Backup: when the master is declared down.
-    private var masterDownTimer: Instant?
-    /// Master: when the next advertisement is due.
-    private var adverTimer: Instant?
-    /// keepalived's preempt_time: lower-priority adverts are honoured until then.
-    private var preemptTime: Instant?
-    /// Gratuitous ARPs still due in the current burst, and when the next one is.
-    private var garpRemaining = 0
-    private var garpNext: Instant?
-    /// The second burst (`garp_master_delay`) and the periodic refresh.
-    private var garpDelayed: Instant?
-    private var garpRefresh: Instant?
-    /// Make-before-break: after a planned departure from Master the VIPs stay until this
-    /// moment (see `handoverOverlap`, `shutdown(at:limit:)`); nil when nothing is held.
-    public private(set) var releaseTimer: Instant?
+    /// Where the router is in the state machine, each state with the timers only it has:
+    /// no timer can outlive its state (swift-nio's style).
+    private var phase: Phase = .initialize
+
+    private enum Phase {
+        case initialize
+        case backup(Backup)
+        case master(Master)
+        case fault
+    }
+
+    /// Backup's timers (RFC 3768 §6.4.2).
+    private struct Backup {
+        /// Master_Down_Timer.
+        var masterDown: Instant
+        /// keepalived's preempt_time: lower-priority adverts are honoured until then.
+        var preemptAt: Instant?
+        /// The master announced it was leaving (priority 0) and nobody has spoken since.
+        var leaving: InternetAddress?
+    }
+
+    /// Master's timers (RFC 3768 §6.4.3) and its gratuitous ARP schedule.
+    private struct Master {
+        /// Adver_Timer.
+        var advertAt: Instant
+        /// Gratuitous ARPs still due in the current burst, and when the next one is.
+        var garpRemaining = 0
+        var garpNext: Instant?
+        /// The second burst (`garp_master_delay`) and the periodic refresh.
+        var garpDelayed: Instant?
+        var garpRefresh: Instant?
+
+        var deadlines: [Instant?] { [advertAt, garpNext, garpDelayed, garpRefresh] }
+
+        /// `count` gratuitous ARPs per address: all now when `spacing` (`vrrp_garp_interval`)
+        /// is 0, else one now and the rest `spacing` apart.
+        mutating func startBurst(_ count: Int, spacing: Int64, at now: Instant) -> [Action] {
+            guard count > 0 else { return [] }
+            if spacing <= 0 { return Array(repeating: .sendGratuitousARP, count: count) }
+            garpRemaining = count - 1
+            garpNext = garpRemaining > 0 ? now + spacing : nil
+            return [.sendGratuitousARP]
+        }
+    }
+
+    /// Make-before-break: after a planned departure from Master the VIPs stay (in Backup
+    /// or Initialize) until `releaseAt`; the new master's advert brings that moment
+    /// forward to `handoverOverlap` after it.
+    private struct Handover {
+        var releaseAt: Instant
+        /// The new master, once heard.
+        var successor: InternetAddress?
+    }
+    private var handover: Handover?
+
+    /// When the VIPs held after leaving Master go at the latest (nil: none held).
+    public var releaseTimer: Instant? { handover?.releaseAt }
 
     /// How long a router that left Master keeps its VIPs after the new master's first
     /// advert: long enough for the new master's gratuitous ARP / NA (sent with or before
@@ -113,7 +163,7 @@ public struct VirtualRouter: Sendable {
     public static let handoverOverlap: Int64 = 50_000
 
     /// The VIPs are still installed after this router left Master, waiting for the new one.
-    public var isHandingOver: Bool { releaseTimer != nil }
+    public var isHandingOver: Bool { handover != nil }
 
     /// How the last handover ended: what the log says beside the VIPs' removal.
     public enum HandoverEnd: Hashable, Sendable, CustomStringConvertible {
@@ -132,11 +182,8 @@ public struct VirtualRouter: Sendable {
             }
         }
     }
+    /// Set when a handover ends; cleared when the router becomes master again.
     public private(set) var handoverEnd: HandoverEnd?
-    /// The router heard during the handover (its release is then due after the overlap).
-    private var successor: InternetAddress?
-    /// Backup: the master announced it was leaving (priority 0) and none has spoken since.
-    private var masterLeaving: InternetAddress?
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -156,7 +203,13 @@ public struct VirtualRouter: Sendable {
 
     /// The earliest moment at which `advance(to:)` has something to do.
     public var nextDeadline: Instant? {
-        [masterDownTimer, adverTimer, garpNext, garpDelayed, garpRefresh, releaseTimer].compactMap { $0 }.min()
+        var deadlines: [Instant?] = [handover?.releaseAt]
+        switch phase {
+        case let .backup(b): deadlines.append(b.masterDown)
+        case let .master(m): deadlines += m.deadlines
+        case .initialize, .fault: break
+        }
+        return deadlines.compactMap { $0 }.min()
     }
 
     // MARK: - Inputs
@@ -165,7 +218,7 @@ public struct VirtualRouter: Sendable {
     public mutating func start(at now: Instant) -> [Action] {
         guard state == .initialize else { return [] }
         if let fault = faults.first {
-            state = .fault
+            phase = .fault
             return [.transition(from: .initialize, to: .fault, reason: .fault(fault))]
         }
         if configuration.priority == 255 {
@@ -177,32 +230,34 @@ public struct VirtualRouter: Sendable {
     /// Fires every timer that is due at `now`.
     public mutating func advance(to now: Instant) -> [Action] {
         var actions: [Action] = []
-        if let t = masterDownTimer, t <= now, state == .backup {
-            let reason: TransitionReason = masterLeaving.map { .masterLeft(from: $0) } ?? .masterDownTimerExpired
-            actions += becomeMaster(at: now, reason: reason)
+        if case let .backup(b) = phase, b.masterDown <= now {
+            actions += becomeMaster(at: now, reason: b.leaving.map { .masterLeft(from: $0) } ?? .masterDownTimerExpired)
         }
-        if let t = releaseTimer, t <= now {
-            releaseTimer = nil
-            handoverEnd = successor.map { .successorHeard($0) } ?? .noSuccessor
+        if let h = handover, h.releaseAt <= now {
+            handover = nil
+            handoverEnd = h.successor.map { .successorHeard($0) } ?? .noSuccessor
             actions.append(.removeVirtualAddresses)
         }
-        if let t = adverTimer, t <= now, state == .master {
+        guard case var .master(m) = phase else { return actions }
+        let garp = configuration.gratuitousARP
+        if m.advertAt <= now {
             actions.append(.sendAdvertisement(advertisement()))
-            adverTimer = now + configuration.advertisementInterval
+            m.advertAt = now + configuration.advertisementInterval
         }
-        if let t = garpDelayed, t <= now {
-            garpDelayed = nil
-            actions += startGARPBurst(configuration.gratuitousARP.masterRepeat, at: now)
+        if let t = m.garpDelayed, t <= now {
+            m.garpDelayed = nil
+            actions += m.startBurst(garp.masterRepeat, spacing: garp.interval, at: now)
         }
-        if let t = garpRefresh, t <= now, configuration.gratuitousARP.masterRefresh > 0 {
-            garpRefresh = now + configuration.gratuitousARP.masterRefresh
-            actions += startGARPBurst(configuration.gratuitousARP.masterRefreshRepeat, at: now)
+        if let t = m.garpRefresh, t <= now, garp.masterRefresh > 0 {
+            m.garpRefresh = now + garp.masterRefresh
+            actions += m.startBurst(garp.masterRefreshRepeat, spacing: garp.interval, at: now)
         }
-        if let t = garpNext, t <= now {
+        if let t = m.garpNext, t <= now {
             actions.append(.sendGratuitousARP)
-            garpRemaining -= 1
-            garpNext = garpRemaining > 0 ? now + configuration.gratuitousARP.interval : nil
+            m.garpRemaining -= 1
+            m.garpNext = m.garpRemaining > 0 ? now + garp.interval : nil
         }
+        phase = .master(m)
         return actions
     }
 
@@ -211,15 +266,27 @@ public struct VirtualRouter: Sendable {
     public mutating func receive(_ packet: ReceivedAdvertisement, at now: Instant) throws(Rejection) -> [Action] {
         try check(packet)
         let advert = packet.advertisement
-        if let t = releaseTimer, advert.priority != 0 {
+        if var h = handover, advert.priority != 0 {
             // The new master is heard: the VIPs go once its announcements have landed.
-            releaseTimer = min(t, now + Self.handoverOverlap)
-            if successor == nil { successor = packet.source }
+            h.releaseAt = min(h.releaseAt, now + Self.handoverOverlap)
+            if h.successor == nil { h.successor = packet.source }
+            handover = h
         }
-        switch state {
-        case .backup: return backupReceived(advert, from: packet.source, at: now)
-        case .master: return masterReceived(advert, from: packet.source, at: now)
-        case .initialize, .fault: return []
+        switch phase {
+        case var .backup(b):
+            let actions = backupReceived(advert, from: packet.source, at: now, &b)
+            phase = .backup(b)
+            return actions
+        case var .master(m):
+            if advert.priority == 0 {
+                // Another master is leaving: assert ourselves at once.
+                m.advertAt = now + configuration.advertisementInterval
+                phase = .master(m)
+                return [.sendAdvertisement(advertisement())]
+            }
+            return masterReceived(advert, from: packet.source, at: now)
+        case .initialize, .fault:
+            return []
         }
     }
 
@@ -260,14 +327,13 @@ public struct VirtualRouter: Sendable {
         guard configuration.priority != 255 else { return [] }
         var actions = overridePriority(1, at: now)
         guard state == .master else { return actions }
-        clearTimers()
-        state = .backup
         masterAdvertisementInterval = configuration.advertisementInterval
-        masterDownTimer = now + timers.masterDownInterval
+        let down = now + timers.masterDownInterval
+        phase = .backup(Backup(masterDown: down))
         // Held until the new master is heard; with nobody to take over, the master-down
         // timer (the same moment, and checked first) makes this router master again
         // without the VIPs ever leaving.
-        holdAddresses(until: now + timers.masterDownInterval)
+        hold(until: down)
         actions += [.transition(from: .master, to: .backup, reason: .resigned),
                     .sendAdvertisement(advertisement(priority: 0))]
         return actions
@@ -297,8 +363,9 @@ public struct VirtualRouter: Sendable {
             let oldDown = timers.masterDownInterval
             actions.append(.priorityChanged(from: priority, to: newPriority))
             priority = newPriority
-            if state == .backup, let t = masterDownTimer {
-                masterDownTimer = t + (timers.masterDownInterval - oldDown)
+            if case var .backup(b) = phase {
+                b.masterDown = b.masterDown + (timers.masterDownInterval - oldDown)
+                phase = .backup(b)
             }
         }
         let faults = faults
@@ -311,14 +378,13 @@ public struct VirtualRouter: Sendable {
                 // answer anyway; they go at once.
                 actions.append(.sendAdvertisement(advertisement(priority: 0)))
                 actions.append(.removeVirtualAddresses)
-            } else if releaseTimer != nil {
+            } else if handover != nil {
                 actions += releaseAddresses()
             }
-            clearTimers()
             masterAdvertisementInterval = configuration.advertisementInterval
             masterAddress = nil
             masterPriority = nil
-            state = .fault
+            phase = .fault
         } else if faults.isEmpty, state == .fault {
             if configuration.priority == 255 {
                 actions += becomeMaster(at: now, reason: .faultCleared)
@@ -339,11 +405,10 @@ public struct VirtualRouter: Sendable {
     /// A sync group member fell back to backup: so do we.
     public mutating func followGroupToBackup(group: String, member: String, at now: Instant) -> [Action] {
         guard state == .master else { return [] }
-        clearTimers()
-        state = .backup
-        masterDownTimer = now + timers.masterDownInterval
+        let down = now + timers.masterDownInterval
+        phase = .backup(Backup(masterDown: down))
         // Its own new master announces itself like the member's did: held until heard.
-        holdAddresses(until: now + timers.masterDownInterval)
+        hold(until: down)
         return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member))]
     }
 
@@ -354,35 +419,32 @@ public struct VirtualRouter: Sendable {
     /// until `isHandingOver` is false. (keepalived removes them at once: its clients go
     /// unanswered for Skew_Time.)
     public mutating func shutdown(at now: Instant, limit: Int64 = .max) -> [Action] {
-        guard state != .initialize else {
-            if let t = releaseTimer { releaseTimer = min(t, now + max(0, limit)) }
-            return []
+        let bound = now + min(state == .initialize ? .max : timers.masterDownInterval, max(0, limit))
+        if var h = handover {
+            h.releaseAt = min(h.releaseAt, bound)
+            handover = h
         }
+        guard state != .initialize else { return [] }
         var actions: [Action] = [.transition(from: state, to: .initialize, reason: .shutdown)]
-        let bound = now + min(timers.masterDownInterval, max(0, limit))
         if state == .master {
             actions.append(.sendAdvertisement(advertisement(priority: 0)))
-            holdAddresses(until: bound)
-        } else if let t = releaseTimer {
-            releaseTimer = min(t, bound)
+            hold(until: bound)
         }
-        clearTimers()
-        state = .initialize
+        phase = .initialize
         return actions
     }
 
     /// Ends a handover now: the VIPs still held go (a second stop signal, the bound).
     public mutating func releaseAddresses() -> [Action] {
-        guard releaseTimer != nil else { return [] }
-        releaseTimer = nil
+        guard handover != nil else { return [] }
+        handover = nil
         handoverEnd = .cutShort
         return [.removeVirtualAddresses]
     }
 
     /// Starts holding the VIPs after leaving Master, until `deadline` at the latest.
-    private mutating func holdAddresses(until deadline: Instant) {
-        releaseTimer = deadline
-        successor = nil
+    private mutating func hold(until deadline: Instant) {
+        handover = Handover(releaseAt: deadline)
         handoverEnd = nil
     }
 
@@ -428,16 +490,17 @@ public struct VirtualRouter: Sendable {
 
     // MARK: - RFC 3768 §6.4.2 Backup
 
-    private mutating func backupReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant) -> [Action] {
+    private mutating func backupReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant,
+                                         _ b: inout Backup) -> [Action] {
         let own = priority
         if advert.priority == 0 {
             // The master is leaving: take over after Skew_Time, not Master_Down_Interval.
-            masterDownTimer = now + timers.skewTime
-            masterLeaving = source
+            b.masterDown = now + timers.skewTime
+            b.leaving = source
             return []
         }
-        masterLeaving = nil
-        let delaying = configuration.preemptDelay > 0 && (preemptTime.map { $0 > now } ?? true)
+        b.leaving = nil
+        let delaying = configuration.preemptDelay > 0 && (b.preemptAt.map { $0 > now } ?? true)
         guard !configuration.preempt || advert.priority >= own || delaying else {
             // A lower-priority master and we may preempt it: let Master_Down_Timer run out.
             return []
@@ -446,14 +509,14 @@ public struct VirtualRouter: Sendable {
             // RFC 5798 §6.4.2: adopt the master's interval.
             masterAdvertisementInterval = adoptable(advert.advertisementInterval)
         }
-        masterDownTimer = now + timers.masterDownInterval
+        b.masterDown = now + timers.masterDownInterval
         masterAddress = source
         masterPriority = advert.priority
         if configuration.preemptDelay > 0 {
             if advert.priority >= own {
-                preemptTime = nil
-            } else if preemptTime == nil {
-                preemptTime = now + configuration.preemptDelay
+                b.preemptAt = nil
+            } else if b.preemptAt == nil {
+                b.preemptAt = now + configuration.preemptDelay
             }
         }
         return []
@@ -461,13 +524,9 @@ public struct VirtualRouter: Sendable {
 
     // MARK: - RFC 3768 §6.4.3 Master
 
+    /// A master hears another (priority > 0; a leaving one is answered in `receive`).
     private mutating func masterReceived(_ advert: Advertisement, from source: InternetAddress, at now: Instant) -> [Action] {
         let own = priority
-        if advert.priority == 0 {
-            // Another master is leaving: assert ourselves at once.
-            adverTimer = now + configuration.advertisementInterval
-            return [.sendAdvertisement(advertisement())]
-        }
         let higherAddress = advert.priority == own && source > configuration.primaryAddress
         if advert.priority > own || higherAddress {
             if configuration.version == .v3 { masterAdvertisementInterval = adoptable(advert.advertisementInterval) }
@@ -475,13 +534,11 @@ public struct VirtualRouter: Sendable {
             masterPriority = advert.priority
             let reason: TransitionReason = higherAddress
                 ? .higherAddress(from: source) : .higherPriority(from: source, priority: advert.priority)
-            clearTimers()
-            masterDownTimer = now + timers.masterDownInterval
-            state = .backup
+            phase = .backup(Backup(masterDown: now + timers.masterDownInterval))
             // The new master has announced itself (its VIPs and gratuitous ARP go out
             // before its advert): ours go after the overlap, so no client is left between.
-            holdAddresses(until: now + Self.handoverOverlap)
-            successor = source
+            hold(until: now + Self.handoverOverlap)
+            handover?.successor = source
             return [.transition(from: .master, to: .backup, reason: reason)]
         }
         // A lower-priority router believes it is master: advertise now so it steps down
@@ -493,56 +550,30 @@ public struct VirtualRouter: Sendable {
 
     private mutating func becomeMaster(at now: Instant, reason: TransitionReason) -> [Action] {
         let from = state
-        clearTimers()
         // Still holding them from a handover nobody took: they simply stay.
-        releaseTimer = nil
+        handover = nil
         handoverEnd = nil
-        state = .master
         masterAdvertisementInterval = configuration.advertisementInterval
         masterAddress = nil
         masterPriority = nil
-        adverTimer = now + configuration.advertisementInterval
         let garp = configuration.gratuitousARP
-        if garp.masterDelay > 0 { garpDelayed = now + garp.masterDelay }
-        if garp.masterRefresh > 0 { garpRefresh = now + garp.masterRefresh }
+        var m = Master(advertAt: now + configuration.advertisementInterval)
+        if garp.masterDelay > 0 { m.garpDelayed = now + garp.masterDelay }
+        if garp.masterRefresh > 0 { m.garpRefresh = now + garp.masterRefresh }
+        let burst = m.startBurst(garp.masterRepeat, spacing: garp.interval, at: now)
+        phase = .master(m)
         // The VIPs and their announcements before the advert (keepalived's order too): a
         // master handing over releases its VIPs when it hears the advert, and by then the
         // clients have been told where the address went.
         return [.transition(from: from, to: .master, reason: reason), .addVirtualAddresses]
-            + startGARPBurst(garp.masterRepeat, at: now) + [.sendAdvertisement(advertisement())]
+            + burst + [.sendAdvertisement(advertisement())]
     }
 
     private mutating func becomeBackup(at now: Instant, reason: TransitionReason) -> [Action] {
         let from = state
-        clearTimers()
-        state = .backup
         masterAdvertisementInterval = configuration.advertisementInterval
-        masterDownTimer = now + timers.masterDownInterval
+        phase = .backup(Backup(masterDown: now + timers.masterDownInterval))
         return [.transition(from: from, to: .backup, reason: reason)]
-    }
-
-    private mutating func clearTimers() {
-        masterLeaving = nil
-        masterDownTimer = nil
-        adverTimer = nil
-        preemptTime = nil
-        garpRemaining = 0
-        garpNext = nil
-        garpDelayed = nil
-        garpRefresh = nil
-    }
-
-    /// `count` gratuitous ARPs per address: all now when `vrrp_garp_interval` is 0, else
-    /// one now and the rest spaced by the interval.
-    private mutating func startGARPBurst(_ count: Int, at now: Instant) -> [Action] {
-        guard count > 0 else { return [] }
-        let interval = configuration.gratuitousARP.interval
-        if interval <= 0 {
-            return Array(repeating: .sendGratuitousARP, count: count)
-        }
-        garpRemaining = count - 1
-        garpNext = garpRemaining > 0 ? now + interval : nil
-        return [.sendGratuitousARP]
     }
 
     /// Our advertisement, with our priority unless told otherwise (0 on shutdown).

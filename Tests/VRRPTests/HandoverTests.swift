@@ -246,3 +246,23 @@ import Testing
         #expect(lan.router("lb1").handoverEnd == nil)
     }
 }
+
+@Suite struct InstantTests {
+    /// "No bound" added to a moment is the farthest moment, not an overflow trap (a second
+    /// shutdown without a limit asked for exactly that).
+    @Test func addingSaturates() {
+        #expect(Instant(microseconds: 5) + .max == Instant(microseconds: .max))
+        #expect(Instant(microseconds: -5) + .min == Instant(microseconds: .min))
+        #expect(Instant(microseconds: 5) + 10 == Instant(microseconds: 15))
+    }
+
+    @Test func aSecondShutdownWithoutALimitKeepsTheBound() {
+        var lan = SimulatedLAN.started([.pair("lb1", host: 11, priority: 100)], for: 10_000_000)
+        let stop = lan.now
+        lan.shutdown("lb1")
+        lan.shutdown("lb1")
+        #expect(lan.router("lb1").releaseTimer == stop + HandoverTests.mdi100)
+        lan.shutdown("lb1", limit: 1_000)
+        #expect(lan.router("lb1").releaseTimer == stop + 1_000)
+    }
+}
