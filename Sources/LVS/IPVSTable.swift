@@ -32,7 +32,16 @@ public struct IPVSService: Hashable, Sendable, CustomStringConvertible {
             }
         }
 
-        public static func < (a: Key, b: Key) -> Bool { a.description < b.description }
+        /// A stable order for diffs and listings: address services first (by address —
+        /// IPv4 before IPv6 —, port, protocol), then firewall marks (IPv4 before IPv6).
+        public static func < (a: Key, b: Key) -> Bool {
+            switch (a, b) {
+            case let (.endpoint(x, p, q), .endpoint(y, r, s)): return (x, p, q.rawValue) < (y, r, s.rawValue)
+            case (.endpoint, .firewallMark): return true
+            case (.firewallMark, .endpoint): return false
+            case let (.firewallMark(m, x), .firewallMark(n, y)): return (x ? 1 : 0, m) < (y ? 1 : 0, n)
+            }
+        }
     }
 
     public enum IPProtocol: UInt16, Hashable, Sendable, CustomStringConvertible {
@@ -50,15 +59,14 @@ public struct IPVSService: Hashable, Sendable, CustomStringConvertible {
     /// Scheduler name as the kernel knows it: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed,
     /// nq, fo, ovf, mh.
     public var scheduler: String
-    /// IP_VS_SVC_F_* (persistent 0x1, one-packet 0x4, sched flags 0x8/0x10/0x20).
-    public var flags: UInt32
+    public var flags: IPVSServiceFlags
     /// Persistence timeout in seconds (with the persistent flag).
     public var timeout: UInt32
     /// Persistence granularity: a netmask (IPv4 as a mask in network order, IPv6 a prefix length).
     public var netmask: UInt32
     public var destinations: [IPVSDestination.Key: IPVSDestination]
 
-    public init(key: Key, scheduler: String = "wlc", flags: UInt32 = 0, timeout: UInt32 = 0, netmask: UInt32? = nil,
+    public init(key: Key, scheduler: String = "wlc", flags: IPVSServiceFlags = [], timeout: UInt32 = 0, netmask: UInt32? = nil,
                 destinations: [IPVSDestination] = []) {
         self.key = key
         self.scheduler = scheduler
@@ -68,20 +76,36 @@ public struct IPVSService: Hashable, Sendable, CustomStringConvertible {
         self.destinations = Dictionary(destinations.map { ($0.key, $0) }, uniquingKeysWith: { _, b in b })
     }
 
-    public static let persistent: UInt32 = 0x1
-    public static let onePacket: UInt32 = 0x4
-
     /// The service's own settings, destinations aside: what IPVS_CMD_SET_SERVICE changes.
     public func sameSettings(as other: IPVSService) -> Bool {
-        scheduler == other.scheduler && flags & ~0x2 == other.flags & ~0x2  // HASHED is the kernel's
+        scheduler == other.scheduler && flags.subtracting(.hashed) == other.flags.subtracting(.hashed)
             && timeout == other.timeout && netmask == other.netmask
     }
 
     public var description: String {
         var s = "\(key) \(scheduler)"
-        if flags & Self.persistent != 0 { s += " persistent \(timeout)" }
+        if flags.contains(.persistent) { s += " persistent \(timeout)" }
         return s
     }
+}
+
+/// IP_VS_SVC_F_* (linux/ip_vs.h): a service's flags.
+public struct IPVSServiceFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// IP_VS_SVC_F_PERSISTENT: `persistence_timeout`.
+    public static let persistent = Self(rawValue: 0x1)
+    /// IP_VS_SVC_F_HASHED: the kernel sets it on every service it holds; never asked for,
+    /// so never compared.
+    public static let hashed = Self(rawValue: 0x2)
+    /// IP_VS_SVC_F_ONEPACKET: one-packet scheduling (`ops`).
+    public static let onePacket = Self(rawValue: 0x4)
+    /// IP_VS_SVC_F_SCHED1…3: the scheduler's own (`sh-fallback`/`mh-fallback`,
+    /// `sh-port`/`mh-port`, `flag-3`).
+    public static let scheduler1 = Self(rawValue: 0x8)
+    public static let scheduler2 = Self(rawValue: 0x10)
+    public static let scheduler3 = Self(rawValue: 0x20)
 }
 
 /// A real server of a service.

@@ -155,12 +155,14 @@ public struct VirtualRouter: Sendable {
     public var releaseTimer: Instant? { handover?.releaseAt }
 
     /// How long a router that left Master keeps its VIPs after the new master's first
-    /// advert: long enough for the new master's gratuitous ARP / NA (sent with or before
-    /// that advert) to reach the clients and for packets already on their way to arrive,
-    /// and for a `vrrp_strict` new master's drop rules (one nft run, ~30 ms) to let its
-    /// VIPs in; short, because while both boxes hold the address either may answer an
-    /// ARP request for it.
-    public static let handoverOverlap: Int64 = 50_000
+    /// advert. A new master (Vigil or keepalived) adds its VIPs and sends its gratuitous
+    /// ARP / NA before that advert (a `vrrp_strict` Vigil holds the advert until its drop
+    /// rules are in), so this only covers their way to the clients and the packets already
+    /// sent to the old box. Short, because while both boxes hold the address either may
+    /// answer an ARP request for it, and a client that takes the old box's answer then
+    /// waits for its neighbour entry to fail (the new master's second burst,
+    /// `garp_master_delay`, corrects it too).
+    public static let handoverOverlap: Int64 = 20_000
 
     /// The VIPs are still installed after this router left Master, waiting for the new one.
     public var isHandingOver: Bool { handover != nil }

@@ -150,19 +150,19 @@ public struct LVSPlan: Sendable {
             }
             var services: [IPVSService] = []
             for key in keys {
-                var flags: UInt32 = 0
+                var flags: IPVSServiceFlags = []
                 for f in vs.schedulerFlags {
                     switch f {
-                    case "ops": flags |= IPVSService.onePacket
-                    case "flag-1", "sh-fallback", "mh-fallback": flags |= 0x08
-                    case "flag-2", "sh-port", "mh-port": flags |= 0x10
-                    case "flag-3": flags |= 0x20
+                    case "ops": flags.insert(.onePacket)
+                    case "flag-1", "sh-fallback", "mh-fallback": flags.insert(.scheduler1)
+                    case "flag-2", "sh-port", "mh-port": flags.insert(.scheduler2)
+                    case "flag-3": flags.insert(.scheduler3)
                     default: break
                     }
                 }
                 var timeout: UInt32 = 0
                 if let t = vs.persistenceTimeout {
-                    flags |= IPVSService.persistent
+                    flags.insert(.persistent)
                     timeout = UInt32(t)
                 }
                 var netmask: UInt32?

@@ -125,7 +125,7 @@ public final class IPVSDriver {
         }
         if let s = settings {
             try check(s.scheduler.withCString { nla_put_string(msg, Int32(IPVS_SVC_ATTR_SCHED_NAME), $0) }, "scheduler")
-            var flags: (UInt32, UInt32) = (s.flags, 0xffff_ffff)  // struct ip_vs_flags { flags; mask }
+            var flags: (UInt32, UInt32) = (s.flags.rawValue, 0xffff_ffff)  // struct ip_vs_flags { flags; mask }
             try check(nla_put(msg, Int32(IPVS_SVC_ATTR_FLAGS), 8, &flags), "flags")
             try check(nla_put_u32(msg, Int32(IPVS_SVC_ATTR_TIMEOUT), s.timeout), "timeout")
             try check(nla_put_u32(msg, Int32(IPVS_SVC_ATTR_NETMASK), s.netmask), "netmask")
@@ -307,7 +307,7 @@ public final class IPVSDriver {
         var service = IPVSService(key: key)
         if let name = a[Int(IPVS_SVC_ATTR_SCHED_NAME)], let text = nla_get_string(name) { service.scheduler = String(cString: text) }
         if let f = a[Int(IPVS_SVC_ATTR_FLAGS)], nla_len(f) >= 8, let data = nla_data(f) {
-            service.flags = data.loadUnaligned(as: UInt32.self)
+            service.flags = IPVSServiceFlags(rawValue: data.loadUnaligned(as: UInt32.self))
         }
         if let t = a[Int(IPVS_SVC_ATTR_TIMEOUT)] { service.timeout = nla_get_u32(t) }
         if let n = a[Int(IPVS_SVC_ATTR_NETMASK)] { service.netmask = nla_get_u32(n) }

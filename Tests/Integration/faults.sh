@@ -95,7 +95,7 @@ while [ $(( $(now_ms) - t0 )) -lt 7000 ]; do
     sleep 0.02
 done
 check "restart: lb1 preempts back" has_vip lb1 $VIP
-# Make-before-break: lb2 keeps the VIP 50 ms after lb1's first advert (its ARPs went first),
+# Make-before-break: lb2 keeps the VIP 20 ms after lb1's first advert (its ARPs went first),
 # so one to three samples may see it on both; more would be two masters.
 check "restart: the VIP on both boxes only for the hand-back (samples every 20 ms for 7 s: $both, at most 5)" test "$both" -le 5
 check "restart: lb2 stepped back to BACKUP once, nothing else" sh -c "[ \$(grep -c 'MASTER -> BACKUP' '$LABDIR/lb2.log') = 1 ] && ! grep -q FAULT '$LABDIR/lb2.log'"

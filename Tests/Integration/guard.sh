@@ -21,7 +21,7 @@ c2=$(vrrp_conf lb2 90 version=3 advert=0.1)
 vigil_start lb1 "$c1"
 vigil_start lb2 "$c2"
 check "lb1 becomes master" wait_until 3000 has_vip lb1 $VIP
-check "lb2 stays backup" holds_for 500 lacks_vip lb2 $VIP
+check "lb2 stays backup" settled_for 1000 500 lacks_vip lb2 $VIP
 
 watch_addresses lb1
 ping_start cli $VIP

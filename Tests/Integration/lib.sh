@@ -213,6 +213,12 @@ wait_until() {
     "$@"
 }
 
+# settled_for WAIT HOLD COMMAND...: the command becomes true within WAIT ms, then stays true
+# for HOLD ms. For the first moments of a pair started together: the box whose timer runs
+# out first is master for an instant and, hearing the other, keeps the VIP 20 ms more
+# (make-before-break) before it settles as backup.
+settled_for() { local wait=$1 hold=$2; shift 2; wait_until "$wait" "$@" && holds_for "$hold" "$@"; }
+
 # holds_for MILLISECONDS COMMAND...: the command stays true throughout (polled every 20 ms).
 holds_for() {
     local limit=$1; shift

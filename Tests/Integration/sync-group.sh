@@ -69,7 +69,7 @@ neither_on() { lacks_vip "$1" $VIP1 && lacks_vip "$1" $VIP2; }
 vigil_start lb1 "$(group_conf lb1 100)"
 vigil_start lb2 "$(group_conf lb2 90)"
 check "sync group: lb1 holds both VIPs" wait_until 3000 both_on lb1
-check "  lb2 holds neither" holds_for 1000 neither_on lb2
+check "  lb2 holds neither" settled_for 1000 1000 neither_on lb2
 check "notify_fifo: INSTANCE \"VI_1\" MASTER 100 on lb1's FIFO" wait_until 2000 fifo_has lb1 'INSTANCE "VI_1" MASTER 100'
 check "notify_fifo: GROUP \"G1\" MASTER 0" fifo_has lb1 'GROUP "G1" MASTER 0'
 check "notify_fifo: lb2 wrote INSTANCE \"VI_2\" BACKUP 90 and GROUP \"G1\" BACKUP 0" \

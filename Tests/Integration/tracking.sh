@@ -103,7 +103,7 @@ check "  lb1 holds no VIP in FAULT" lacks_vip lb1 $VIP
 rm -f "$LABDIR/lb1.down"
 check "  recovered: FAULT -> BACKUP" wait_until 3000 log_has lb1 "FAULT -> BACKUP: no fault remains"
 check "  and lb1 preempts back" wait_until 3000 has_vip lb1 $VIP
-# (lb2 keeps the VIP 50 ms after lb1's advert: make-before-break; the next step waits it out.)
+# (lb2 keeps the VIP 20 ms after lb1's advert: make-before-break; the next step waits it out.)
 check "  lb2 releases it" wait_until 1000 lacks_vip lb2 $VIP
 
 # track_interface: trk0 down is a Fault of lb1.
@@ -112,7 +112,7 @@ check "track_interface trk0 down: lb1 goes to FAULT" wait_until 2000 log_has lb1
 check "  lb2 takes the VIP" wait_until 2000 has_vip lb2 $VIP
 in_box lb1 ip link set trk0 up
 check "  trk0 up: lb1 preempts back" wait_until 3000 has_vip lb1 $VIP
-# (lb2 keeps the VIP 50 ms after lb1's advert: make-before-break; the next step waits it out.)
+# (lb2 keeps the VIP 20 ms after lb1's advert: make-before-break; the next step waits it out.)
 check "  lb2 releases it" wait_until 1000 lacks_vip lb2 $VIP
 
 # track_file: the number times weight -1 is added; 50 takes lb1 to 50 < 90.

@@ -53,7 +53,7 @@ vigil_start lb1 "$c1"
 vigil_start lb2 "$c2"
 check "lb1 becomes master" wait_until 3000 has_vip lb1 $VIP
 check "  its routes (main, blackhole, table 100 with src and metric, throw) and rules (plain, not + fwmark) are in" wait_until 1000 routes_on lb1
-check "  the backup has none" holds_for 1000 none_on lb2
+check "  the backup has none" settled_for 1000 1000 none_on lb2
 check "  static_routes / static_rules are on both" bash -c "$(declare -f statics_on); LAB=$LAB; statics_on lb1 && statics_on lb2"
 daemon_stop lb1
 check "SIGTERM: lb2 takes over with the routes and the rules" wait_until 2000 routes_on lb2

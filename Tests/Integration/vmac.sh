@@ -24,7 +24,7 @@ vigil_start lb2 "$c2"
 check "lb1 becomes master with the VIP on vrrp.51" wait_until 3000 vip_on_vmac lb1
 check "both boxes have vrrp.51 with MAC $VMAC (bridge mode)" bash -c "ip -n ${LAB}lb1 -d link show vrrp.51 | grep -q 'macvlan mode bridge' && ip -n ${LAB}lb2 -o link show vrrp.51 | grep -q $VMAC"
 # (Started together, lb2's timer may run out first: it is master for a moment and, hearing
-# lb1, keeps the VIP 50 ms more — make-before-break. Waited out.)
+# lb1, keeps the VIP 20 ms more — make-before-break. Waited out.)
 check "lb2 holds no VIP" wait_until 1000 lacks_vip lb2 $VIP
 check "the client reaches the VIP" wait_until 2000 client_pings
 check "the client's neighbour entry for the VIP is the virtual MAC" client_sees_vmac

@@ -23,7 +23,7 @@ import VRRP
         #expect(IPVSReconciler.changes(from: table, to: table).isEmpty)
         // The kernel reports HASHED on every service: not a difference.
         var kernel = table
-        kernel.services[Self.web]!.flags |= 0x2
+        kernel.services[Self.web]!.flags.insert(.hashed)
         #expect(IPVSReconciler.changes(from: kernel, to: table).isEmpty)
     }
 
@@ -39,10 +39,10 @@ import VRRP
 
     @Test func aChangedSchedulerIsAnEditNotARecreation() {
         let actual = IPVSTable([IPVSService(key: Self.web, scheduler: "rr", destinations: [Self.rs(1)])])
-        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wlc", flags: IPVSService.persistent, timeout: 300,
+        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wlc", flags: .persistent, timeout: 300,
                                              destinations: [Self.rs(1)])])
         #expect(IPVSReconciler.changes(from: actual, to: desired) == [
-            .editService(IPVSService(key: Self.web, scheduler: "wlc", flags: IPVSService.persistent, timeout: 300)),
+            .editService(IPVSService(key: Self.web, scheduler: "wlc", flags: .persistent, timeout: 300)),
         ])
     }
 
@@ -60,5 +60,22 @@ import VRRP
         #expect(v6.description == "UDP [2001:db8::1]:53")
         #expect(IPVSService(key: v6).netmask == 128)
         #expect(IPVSService(key: Self.web).netmask == 0xffff_ffff)
+    }
+
+    /// Keys sort by what they are, not by their text: 192.0.2.1 before 192.0.2.10, port 80
+    /// before 443, TCP before UDP, IPv4 before IPv6, addresses before firewall marks.
+    @Test func keysSortByValue() {
+        func v4(_ d: UInt8) -> InternetAddress { .v4(IPv4Address(192, 0, 2, d)) }
+        let v6 = InternetAddress.v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))
+        let keys: [IPVSService.Key] = [
+            .firewallMark(7, ipv6: true), .firewallMark(9, ipv6: false), .endpoint(v6, port: 80, protocol: .tcp),
+            .endpoint(v4(10), port: 80, protocol: .tcp), .endpoint(v4(1), port: 443, protocol: .tcp),
+            .endpoint(v4(1), port: 80, protocol: .udp), .endpoint(v4(1), port: 80, protocol: .tcp),
+        ]
+        #expect(keys.sorted() == [
+            .endpoint(v4(1), port: 80, protocol: .tcp), .endpoint(v4(1), port: 80, protocol: .udp),
+            .endpoint(v4(1), port: 443, protocol: .tcp), .endpoint(v4(10), port: 80, protocol: .tcp),
+            .endpoint(v6, port: 80, protocol: .tcp), .firewallMark(9, ipv6: false), .firewallMark(7, ipv6: true),
+        ])
     }
 }

@@ -31,7 +31,7 @@ import HealthCheck
             """)
         let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
         let s = try #require(p.desired.services[key])
-        #expect(s.scheduler == "wlc" && s.flags == 0 && s.netmask == 0xffff_ffff)
+        #expect(s.scheduler == "wlc" && s.flags == [] && s.netmask == 0xffff_ffff)
         #expect(s.destinations[Self.rs(1)]?.weight == 3)
         #expect(s.destinations[Self.rs(1)]?.forwarding == .masquerade)
         #expect(s.destinations[Self.rs(2)]?.weight == 1, "weight 1 by default")
@@ -52,7 +52,7 @@ import HealthCheck
             """)
         // No `protocol`: UDP, as keepalived.
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 53, protocol: .udp)])
-        #expect(s.scheduler == "sh" && s.flags == IPVSService.persistent | 0x10 && s.timeout == 300)
+        #expect(s.scheduler == "sh" && s.flags == [.persistent, .scheduler2] && s.timeout == 300)
         #expect(withUnsafeBytes(of: s.netmask) { Array($0) } == [255, 255, 255, 0], "network order")
         #expect(s.destinations[Self.rs(1, port: 53)]?.forwarding == .route)
     }

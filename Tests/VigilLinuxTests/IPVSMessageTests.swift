@@ -8,7 +8,7 @@ import VRRP
 @Suite struct IPVSMessageTests {
     @Test func aServiceAndADestinationSurviveTheRoundTrip() throws {
         let key = IPVSService.Key.endpoint(.v4(IPv4Address(192, 0, 2, 100)), port: 80, protocol: .tcp)
-        let service = IPVSService(key: key, scheduler: "wrr", flags: IPVSService.persistent, timeout: 300, netmask: 0xffff_ff00)
+        let service = IPVSService(key: key, scheduler: "wrr", flags: .persistent, timeout: 300, netmask: 0xffff_ff00)
         let rs = IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, 1)), port: 8080), forwarding: .route,
                                  weight: 3, upperThreshold: 100, lowerThreshold: 10)
         let (bytes, back, dest) = try IPVSDriver.roundTrip(service, rs)
@@ -26,8 +26,8 @@ import VRRP
         let v6 = IPVSService.Key.endpoint(.v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100)), port: 443, protocol: .sctp)
         let rs6 = IPVSDestination(key: .init(address: .v6(IPv6Address(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), port: 443),
                                   forwarding: .tunnel, weight: 0, tunnelType: 2)
-        let a = try IPVSDriver.roundTrip(IPVSService(key: v6, scheduler: "mh", flags: 0x8), rs6)
-        #expect(a.service == IPVSService(key: v6, scheduler: "mh", flags: 0x8))
+        let a = try IPVSDriver.roundTrip(IPVSService(key: v6, scheduler: "mh", flags: .scheduler1), rs6)
+        #expect(a.service == IPVSService(key: v6, scheduler: "mh", flags: .scheduler1))
         #expect(a.destination == rs6)
         let mark = IPVSService.Key.firewallMark(42, ipv6: false)
         let rs = IPVSDestination(key: .init(address: .v4(IPv4Address(198, 51, 100, 2)), port: 0), weight: 1)
