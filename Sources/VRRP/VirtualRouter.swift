@@ -380,7 +380,7 @@ public struct VirtualRouter: Sendable {
                 // answer anyway; they go at once.
                 actions.append(.sendAdvertisement(advertisement(priority: 0)))
                 actions.append(.removeVirtualAddresses)
-            } else if handover != nil {
+            } else {
                 actions += releaseAddresses()
             }
             masterAdvertisementInterval = configuration.advertisementInterval
@@ -445,8 +445,8 @@ public struct VirtualRouter: Sendable {
     }
 
     /// Starts holding the VIPs after leaving Master, until `deadline` at the latest.
-    private mutating func hold(until deadline: Instant) {
-        handover = Handover(releaseAt: deadline)
+    private mutating func hold(until deadline: Instant, successor: InternetAddress? = nil) {
+        handover = Handover(releaseAt: deadline, successor: successor)
         handoverEnd = nil
     }
 
@@ -539,8 +539,7 @@ public struct VirtualRouter: Sendable {
             phase = .backup(Backup(masterDown: now + timers.masterDownInterval))
             // The new master has announced itself (its VIPs and gratuitous ARP go out
             // before its advert): ours go after the overlap, so no client is left between.
-            hold(until: now + Self.handoverOverlap)
-            handover?.successor = source
+            hold(until: now + Self.handoverOverlap, successor: source)
             return [.transition(from: .master, to: .backup, reason: reason)]
         }
         // A lower-priority router believes it is master: advertise now so it steps down

@@ -62,13 +62,8 @@ extension Daemon {
         let held = Set(routers.indices.filter { routers[$0].state == .master || routers[$0].isHandingOver }
             .flatMap { plans[$0].addresses.map(\.address) })
         let going = departure.plan.addresses.filter { !held.contains($0.address) }
-        routes.remove(departure.plan.routes, for: name)
-        for address in going {
-            do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
-        }
-        lvs.addressesChanged(going.map(\.address), present: false)
         let why = departure.router.handoverEnd.map { "; \($0)" } ?? ""
-        logger.info("(\(name)) removed \(going.map(\.description).joined(separator: " ")) (left the configuration\(why))")
+        takeDown(going, routes: departure.plan.routes, of: name, because: "left the configuration\(why)")
         if let vmac = departure.virtualMAC {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
@@ -88,8 +83,7 @@ extension Daemon {
             let sockets = polledSockets
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
                 + sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
-            let wait = max(0, deadline - now)
-            var timeout = timespec(tv_sec: Int(wait / 1_000_000), tv_nsec: Int(wait % 1_000_000) * 1000)
+            var timeout = timespec(microseconds: max(0, deadline - now))
             if ppoll(&fds, nfds_t(fds.count), &timeout, nil) < 0, errno != EINTR {
                 var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
                 nanosleep(&pause, nil)
@@ -102,21 +96,11 @@ extension Daemon {
             for (s, fd) in fds.dropFirst().enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
             children.advance(to: now)
             firewall.advance(at: now)
-            for i in routers.indices {
-                if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
-            }
-            advanceDepartures(to: now)
-            if let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval {
-                notifier.watchdog()
-                nextWatchdog = now + interval
-            }
+            advanceRouters(to: now)
+            feedWatchdog(at: now)
         }
         // What fell due at the very end still ends as the core says (no new master heard).
-        now = Monotonic.now()
-        for i in routers.indices {
-            if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
-        }
-        advanceDepartures(to: now)
+        advanceRouters(to: Monotonic.now())
         for i in routers.indices where routers[i].isHandingOver { perform(routers[i].releaseAddresses(), instance: i) }
         for d in departures.indices where !departures[d].router.releaseAddresses().isEmpty { release(departures[d]) }
         departures = []

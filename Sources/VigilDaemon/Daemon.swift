@@ -333,11 +333,7 @@ public final class Daemon {
             let firstSocket = fds.count
             let sockets = polledSockets
             fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
-            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
-            if let deadline {
-                let wait = max(0, deadline - now)
-                timeout = timespec(tv_sec: Int(wait / 1_000_000), tv_nsec: Int(wait % 1_000_000) * 1000)
-            }
+            var timeout = timespec(microseconds: deadline.map { max(0, $0 - now) } ?? 1_000_000)
             let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
             if ready < 0 && errno != EINTR {
                 // It did not wait (EINVAL: more descriptors than RLIMIT_NOFILE allows;
@@ -367,10 +363,7 @@ public final class Daemon {
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
             for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
-            for i in routers.indices {
-                if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
-            }
-            advanceDepartures(to: now)
+            advanceRouters(to: now)
             scripts.reap()
             // Control requests come last: a reload they ask for sees this turn's state.
             if let control {
@@ -385,10 +378,7 @@ public final class Daemon {
                 }
             }
             if reload && !stop { _ = self.reload(because: "SIGHUP") }
-            if let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval {
-                notifier.watchdog()
-                nextWatchdog = now + interval
-            }
+            feedWatchdog(at: now)
             if statusChanged {
                 notifier.status(statusLine())
                 statusChanged = false
@@ -650,14 +640,8 @@ public final class Daemon {
                 // VIPs held back for the drop rules were never added: nothing to announce.
                 heldBack[i] = nil
                 addressRetries.removeAll { $0.instance == name }
-                routes.remove(plan.routes, for: name)
-                for address in plan.addresses {
-                    do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
-                }
+                takeDown(plan.addresses, routes: plan.routes, of: name, because: routers[i].handoverEnd.map(\.description))
                 firewall.addressesRemoved(instance: i, at: Monotonic.now())
-                lvs.addressesChanged(plan.addresses.map(\.address), present: false)
-                let why = routers[i].handoverEnd.map { " (\($0))" } ?? ""
-                logger.info("(\(name)) removed \(plan.addresses.map(\.description).joined(separator: " "))\(why)")
             case .sendGratuitousARP:
                 if heldBack[i] != nil {
                     heldBack[i]?.append(action)
@@ -684,6 +668,32 @@ public final class Daemon {
                 metrics?.priority(name, to)
             }
         }
+    }
+
+    /// Takes VIPs off the box with the owner's virtual routes and tells IPVS; one log line,
+    /// with why when there is something to say.
+    func takeDown(_ list: [InterfaceAddress], routes planned: RoutePlan, of name: String, because why: String?) {
+        routes.remove(planned, for: name)
+        for address in list {
+            do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
+        }
+        lvs.addressesChanged(list.map(\.address), present: false)
+        logger.info("(\(name)) removed \(list.map(\.description).joined(separator: " "))\(why.map { " (\($0))" } ?? "")")
+    }
+
+    /// Every instance (and departure) whose timer is due.
+    func advanceRouters(to now: Instant) {
+        for i in routers.indices {
+            if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
+        }
+        advanceDepartures(to: now)
+    }
+
+    /// WATCHDOG=1 when its interval has passed.
+    func feedWatchdog(at now: Instant) {
+        guard let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval else { return }
+        notifier.watchdog()
+        nextWatchdog = now + interval
     }
 
     /// One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for each address, on its link.
@@ -731,6 +741,13 @@ public final class Daemon {
             guard let actions = heldBack.removeValue(forKey: i) else { continue }
             execute(actions, instance: i, resuming: true)
         }
+    }
+}
+
+extension timespec {
+    /// A wait of `microseconds` (the core's unit) for ppoll or nanosleep.
+    init(microseconds: Int64) {
+        self.init(tv_sec: Int(microseconds / 1_000_000), tv_nsec: Int(microseconds % 1_000_000) * 1000)
     }
 }
 

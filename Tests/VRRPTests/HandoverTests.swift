@@ -138,9 +138,7 @@ import Testing
 
     @Test func aRestartWithNopreemptLeavesTheVIPWithThePeer() {
         var lan = SimulatedLAN()
-        var lb1 = VirtualRouter.Configuration.pair("lb1", host: 11, priority: 100)
-        lb1.preempt = false
-        lan.add(lb1)
+        lan.add(.pair("lb1", host: 11, priority: 100, preempt: false))
         lan.add(.pair("lb2", host: 12, priority: 90))
         lan.start("lb1")
         lan.run(for: 10_000)

@@ -233,10 +233,10 @@ extension VirtualRouter.Configuration {
     /// A router of the usual pair: VRID 51, VIP 192.0.2.100, address 192.0.2.`host`.
     /// Its own interface eth0 is tracked with weight 0 (as the daemon plans it).
     static func pair(_ name: String, host: UInt8, priority: UInt8, version: VRRPVersion = .v2,
-                     interval: Int64 = 1_000_000, vrid: UInt8 = 51, vip: UInt8 = 100,
+                     interval: Int64 = 1_000_000, vrid: UInt8 = 51, vip: UInt8 = 100, preempt: Bool = true,
                      tracked: [PriorityTracking.Object] = []) -> Self {
         VirtualRouter.Configuration(name: name, version: version, virtualRouterID: vrid, priority: priority,
-                                    advertisementInterval: interval,
+                                    advertisementInterval: interval, preempt: preempt,
                                     authentication: version == .v2 ? .simple(password: Array("secret".utf8)) : .none,
                                     virtualAddresses: [.v4(IPv4Address(192, 0, 2, vip))],
                                     primaryAddress: .v4(IPv4Address(192, 0, 2, host)),

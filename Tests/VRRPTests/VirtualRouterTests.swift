@@ -114,9 +114,7 @@ import Testing
 
     @Test func nopreemptLeavesTheLowerMasterInPlace() {
         var lan = SimulatedLAN()
-        var high = VirtualRouter.Configuration.pair("lb1", host: 11, priority: 100)
-        high.preempt = false
-        lan.add(high)
+        lan.add(.pair("lb1", host: 11, priority: 100, preempt: false))
         lan.add(.pair("lb2", host: 12, priority: 90))
         lan.start("lb2")
         lan.run(for: 10_000_000)
