@@ -47,7 +47,7 @@ let package = Package(
         // IPVS table as values and the reconciler's diff: sans-IO.
         .target(name: "LVS", dependencies: ["VRRP"]),
         // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
-        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS"]),
+        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS", "VigilConfig"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
             "VigilConfig",

@@ -64,8 +64,9 @@ func start(_ plan: DaemonPlan) {
     _ = plan.missingCapabilities(effective: 0, miscUsers: [])
     var firewall = StrictFirewallPlan(plan.instances, firewall: nil, children: children, logger: quiet)
     _ = firewall.needed
-    var routers = plan.instances.map { VirtualRouter($0.router) }
-    var (groups, groupOfInstance) = Daemon.syncGroups(plan, carrying: [:])
+    // Each instance on a link of its own: the VRID lookup always finds it.
+    var engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: Array(plan.instances.indices),
+                            syncGroups: Daemon.syncGroups(plan, carrying: [:]))
     let scripts = NotifyRunner(logger: quiet, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
     for s in plan.scripts { _ = scripts.refusal(of: s.command) }
     let trackScripts = TrackScriptRunner(plan.scripts, now: now, children: children, logger: quiet)
@@ -74,10 +75,10 @@ func start(_ plan: DaemonPlan) {
     _ = LVSRunner(plan.lvs, logger: quiet, scripts: scripts, children: children, metrics: metrics)
     lvsTables(plan.lvs)
 
-    /// Daemon.perform's pure part: adverts encoded for every destination, sync groups followed.
-    func perform(_ actions: [Action], instance i: Int, depth: Int = 0) {
-        let p = plan.instances[i]
-        for action in actions {
+    /// Daemon.perform's pure part: adverts encoded for every destination.
+    func perform(_ outputs: [VRRPEngine.Output]) {
+        for case let .instance(i, action) in outputs {
+            let p = plan.instances[i]
             switch action {
             case let .sendAdvertisement(advert):
                 for destination in p.unicastPeers.isEmpty ? [p.router.primaryAddress.vrrpMulticastGroup] : p.unicastPeers {
@@ -90,62 +91,59 @@ func start(_ plan: DaemonPlan) {
                 break
             }
         }
-        guard depth < 8, let g = groupOfInstance[i] else { return }
-        let outcome = groups[g].follow(actions, of: i, routers: &routers, at: now)
-        for (member, more) in outcome.actions { perform(more, instance: member, depth: depth + 1) }
     }
 
     // Daemon.run: the readings known before the election, then the election.
     let processReadings = trackProcesses.advance(to: now)
-    for i in routers.indices {
+    for i in engine.routers.indices {
         let p = plan.instances[i]
-        metrics?.priority(p.router.name, routers[i].priority)
-        if p.awaitsInterface { perform(routers[i].track(.down, kind: .interface, name: p.interface.name, at: now), instance: i) }
+        metrics?.priority(p.router.name, engine[i].priority)
+        if p.awaitsInterface { perform(engine.track(.down, kind: .interface, name: p.interface.name, instance: i, at: now)) }
         for (index, name) in p.trackedInterfaces {
             let up = host.interfaces.values.first { $0.index == index }?.isRunning ?? false
-            perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
+            perform(engine.track(up ? .up : .down, kind: .interface, name: name, instance: i, at: now))
         }
         for (kind, list) in [(PriorityTracking.Object.Kind.script, trackScripts.initialReadings), (.process, processReadings)] {
-            for (name, reading) in list where routers[i].tracking.tracks(kind, name) {
-                perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
+            for (name, reading) in list where engine[i].tracking.tracks(kind, name) {
+                perform(engine.track(reading, kind: kind, name: name, instance: i, at: now))
             }
         }
     }
-    for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
+    perform(engine.start(at: now))
 
     // The first moves: timers fire, a peer is heard, tracked objects change, the operator steps in.
     for _ in 0..<6 {
-        guard let next = routers.compactMap(\.nextDeadline).min() else { break }
+        guard let next = engine.nextDeadline else { break }
         now = max(now, next)
-        for i in routers.indices { perform(routers[i].advance(to: now), instance: i) }
+        perform(engine.advance(to: now))
     }
-    for i in routers.indices {
+    for i in engine.routers.indices {
         let r = plan.instances[i].router
         for priority: UInt8 in [1, r.priority, 254] {
             let peer = plan.instances[i].unicastPeers.first ?? peerAddress(of: r.primaryAddress)
             let destination = plan.instances[i].unicastPeers.isEmpty ? r.primaryAddress.vrrpMulticastGroup : r.primaryAddress
-            let heard = ReceivedAdvertisement(advertisement: routers[i].advertisement(priority: priority), source: peer,
+            let heard = ReceivedAdvertisement(advertisement: engine[i].advertisement(priority: priority), source: peer,
                                               destination: destination, ttl: 255)
-            if let actions = try? routers[i].receive(heard, at: now) { perform(actions, instance: i) }
+            if case let .accepted(_, outputs) = engine.receive(heard, on: i, at: now) { perform(outputs) }
         }
         for object in r.tracked {
             // A track_file's number is whatever the file holds; the others are up or down.
             let readings: [PriorityTracking.Reading] = object.kind == .file
                 ? [.number(0), .number(Int64.max), .number(Int64.min), .number(-1), .number(1)] : [.down, .up]
             for reading in readings {
-                perform(routers[i].track(reading, kind: object.kind, name: object.name, at: now), instance: i)
+                perform(engine.track(reading, kind: object.kind, name: object.name, instance: i, at: now))
             }
         }
-        perform(routers[i].overridePriority(1, at: now), instance: i)
-        perform(routers[i].overridePriority(nil, at: now), instance: i)
+        perform(engine.overridePriority(1, instance: i, at: now))
+        perform(engine.overridePriority(nil, instance: i, at: now))
         now = now + 1
     }
     for _ in 0..<4 {
-        guard let next = routers.compactMap(\.nextDeadline).min() else { break }
+        guard let next = engine.nextDeadline else { break }
         now = max(now, next)
-        for i in routers.indices { perform(routers[i].advance(to: now), instance: i) }
+        perform(engine.advance(to: now))
     }
-    for i in routers.indices { perform(routers[i].shutdown(at: now), instance: i) }
+    perform(engine.shutdown(at: now))
 }
 
 /// Another box on the instance's link: the primary address with its last byte changed.

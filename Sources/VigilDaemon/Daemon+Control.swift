@@ -38,7 +38,7 @@ extension Daemon {
                 return "error\n\(name) is the address owner (priority 255); its priority does not move"
             }
             logger.notice("(\(name)) priority \(value.map { "set to \($0)" } ?? "reset to the configured one") by the operator")
-            perform(routers[i].overridePriority(value, at: now), instance: i)
+            perform(engine.overridePriority(value, instance: i, at: now))
             return "ok\n\(name): effective priority \(routers[i].priority), state \(routers[i].state)"
         case let .resign(name):
             guard let i = instance(name) else { return unknown(name) }
@@ -47,7 +47,7 @@ extension Daemon {
             }
             let wasMaster = routers[i].state == .master
             logger.notice("(\(name)) resigning at the operator's request: priority 1\(wasMaster ? ", handing over now" : "")")
-            perform(routers[i].resign(at: now), instance: i)
+            perform(engine.resign(i, at: now))
             return "ok\n\(name): \(wasMaster ? "handing over (priority-0 advert sent; the VIPs stay until the new master is heard); " : "")now \(routers[i].state) at priority 1 until `vigil priority \(name) reset`"
         }
     }
@@ -71,7 +71,7 @@ extension Daemon {
             instance.foreignAddresses = counters[i].foreignAddresses == 0 ? nil : counters[i].foreignAddresses
             return instance
         }
-        report.syncGroups = groups.map { g in
+        report.syncGroups = engine.syncGroups.map { g in
             StatusReport.SyncGroup(name: g.name, state: g.state.description, members: g.members.map { routers[$0].configuration.name })
         }
         report.interfaceRejections = interfaceRejections

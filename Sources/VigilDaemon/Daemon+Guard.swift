@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import VRRP
 import VigilLinux
@@ -64,7 +61,7 @@ extension Daemon {
         case .lost: foreign = [0]
         }
         guard !foreign.isEmpty, !firewall.holders.isEmpty else { return }
-        let who = foreign.map { $0 == 0 ? "an unknown process" : "process \($0)\(Self.processName($0).map { " (\($0))" } ?? "")" }
+        let who = foreign.map { $0 == 0 ? "an unknown process" : "process \($0)\(ProcessTable.name(of: $0).map { " (\($0))" } ?? "")" }
         guard firewall.restore(at: Monotonic.now()) else {
             logger.error("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it could not start (nft)")
             return
@@ -74,15 +71,6 @@ extension Daemon {
             metrics?.restored(plans[i].router.name, what: "strict table")
         }
         logger.warning("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it (the VIPs of \(firewall.holders.map { plans[$0].router.name }.joined(separator: ", ")) must not answer)")
-    }
-
-    /// /proc/PID/comm, for the log line (nil once the process is gone).
-    static func processName(_ pid: Int32) -> String? {
-        guard let f = fopen("/proc/\(pid)/comm", "r") else { return nil }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 64)
-        guard fgets(&line, Int32(line.count), f) != nil else { return nil }
-        return String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Netlink lost events (its buffer overflowed): every master's VIPs are checked.

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import CLinux
 import VRRP
 import VigilLinux
 
@@ -76,24 +72,19 @@ extension Daemon {
         var now = Monotonic.now()
         var impatient = false
         for _ in 0..<1_000_000 {
-            let pending = routers.contains(where: \.isHandingOver) || !departures.isEmpty
+            let pending = engine.isHandingOver || !departures.isEmpty
             guard pending, now < end, !impatient else { break }
             let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
                 + [end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
             let sockets = polledSockets
-            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
-                + sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
-            var timeout = timespec(microseconds: max(0, deadline - now))
-            if ppoll(&fds, nfds_t(fds.count), &timeout, nil) < 0, errno != EINTR {
-                var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-                nanosleep(&pause, nil)
-            }
+            let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable)] + Self.watching(sockets)
+            let ready = (try? poller.wait(watched, timeout: max(0, deadline - now)).get()) ?? []
             now = Monotonic.now()
-            if fds[0].revents != 0, readSignals().stop {
+            if ready.contains(.signals), readSignals().stop {
                 logger.notice("second stop signal: the VIPs still held are removed now")
                 impatient = true
             }
-            for (s, fd) in fds.dropFirst().enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
+            for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
             children.advance(to: now)
             firewall.advance(at: now)
             advanceRouters(to: now)
@@ -101,7 +92,7 @@ extension Daemon {
         }
         // What fell due at the very end still ends as the core says (no new master heard).
         advanceRouters(to: Monotonic.now())
-        for i in routers.indices where routers[i].isHandingOver { perform(routers[i].releaseAddresses(), instance: i) }
+        for i in routers.indices where routers[i].isHandingOver { perform(engine.releaseAddresses(i, at: Monotonic.now())) }
         for d in departures.indices where !departures[d].router.releaseAddresses().isEmpty { release(departures[d]) }
         departures = []
     }

@@ -1,47 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VRRP
 import VigilConfig
 import VigilLinux
 
 /// Live reload (SIGHUP, `vigil reload`, systemd's ExecReload).
 extension Daemon {
-    /// What a reload does with an instance of the new configuration.
-    enum Fate {
-        /// Same name and settings: it keeps running untouched (state, timers, VIPs).
-        case unchanged(old: Int)
-        /// Same name, other settings: it starts again from the state it had.
-        case changed(old: Int)
-        case added
-    }
-
-    /// What an instance depends on outside its own block: its sync group and the specs of
-    /// what it tracks. An instance is left running only when these are the same too.
-    struct Context: Equatable {
-        var group: String?
-        var groupMembers: [String] = []
-        var groupNotify: NotifyScripts?
-        var scripts: [DaemonPlan.ScriptPlan] = []
-        var processes: [DaemonPlan.ProcessPlan] = []
-        var files: [DaemonPlan.TrackFilePlan] = []
-
-        init(_ plan: DaemonPlan, _ i: Int) {
-            if let g = plan.syncGroups.first(where: { $0.members.contains(i) }) {
-                group = g.name
-                groupMembers = g.members.map { plan.instances[$0].router.name }
-                groupNotify = g.notify
-            }
-            let tracked = plan.instances[i].router.tracked
-            func uses(_ kind: PriorityTracking.Object.Kind, _ name: String) -> Bool {
-                tracked.contains { $0.kind == kind && $0.name == name }
-            }
-            scripts = plan.scripts.filter { uses(.script, $0.name) }
-            processes = plan.trackProcesses.filter { uses(.process, $0.name) }
-            files = plan.trackFiles.filter { uses(.file, $0.name) }
-        }
-    }
-
     /// Re-reads the configuration. Invalid: the errors are logged with their locations and
     /// the running configuration stays. Valid: unchanged instances run on untouched (no
     /// VIP flap, no gap in adverts, no GARP), changed ones carry their state over, removed
@@ -136,20 +98,8 @@ extension Daemon {
     func apply(_ newPlan: DaemonPlan) throws -> String {
         let now = Monotonic.now()
         let oldPlan = plan
-        let oldByName = Dictionary(plannedInstances.enumerated().map { ($1.router.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let fates: [Fate] = newPlan.instances.enumerated().map { j, new in
-            guard let i = oldByName[new.router.name] else { return .added }
-            let same = plannedInstances[i].sameSettings(as: new) && Context(oldPlan, i) == Context(newPlan, j)
-            return same ? .unchanged(old: i) : .changed(old: i)
-        }
-        var kept = Set<Int>()
-        for fate in fates {
-            switch fate {
-            case let .unchanged(i), let .changed(i): kept.insert(i)
-            case .added: break
-            }
-        }
-        let removed = plannedInstances.indices.filter { !kept.contains($0) }
+        let reloadPlan = ReloadPlan.diff(old: oldPlan, new: newPlan)
+        let fates = reloadPlan.fates, removed = reloadPlan.removed
 
         // 1. Open what the new instances need; nothing of the running set is touched if
         // this fails.
@@ -160,7 +110,7 @@ extension Daemon {
         // the new settings no longer have.
         for i in removed {
             logger.info("(\(routers[i].configuration.name)) removed from the configuration")
-            perform(routers[i].shutdown(at: now), instance: i)
+            perform(engine.shutdown(i, at: now))
             metrics?.forget(instance: routers[i].configuration.name)
             if routers[i].isHandingOver {
                 let vmac = plans[i].vmac.flatMap { v in newWiring.virtualMACs[v.name] == nil ? wiring.virtualMACs[v.name] : nil }
@@ -173,7 +123,7 @@ extension Daemon {
             guard case let .changed(i) = fate else { continue }
             previousState[j] = routers[i].state
             // A handover under way ends here: the new core starts from its own state.
-            if routers[i].isHandingOver { execute(routers[i].releaseAddresses(), instance: i) }
+            if routers[i].isHandingOver { perform(engine.releaseAddresses(i, at: now)) }
             guard routers[i].state == .master else { continue }
             let gone = plans[i].addresses.filter { !newPlans[j].addresses.contains($0) }
             routes.remove(plans[i].routes, for: plans[i].router.name)
@@ -185,7 +135,7 @@ extension Daemon {
 
         // 3. The new set of instances.
         let oldRouters = routers, oldCounters = counters
-        routers = fates.enumerated().map { j, fate in
+        let newRouters = fates.enumerated().map { j, fate in
             if case let .unchanged(i) = fate { return oldRouters[i] }
             return VirtualRouter(newPlan.instances[j].router)
         }
@@ -196,12 +146,9 @@ extension Daemon {
             }
         }
         var carried: [String: VRRPState] = [:]
-        for (g, group) in newPlan.syncGroups.enumerated() {
-            guard let old = groups.first(where: { $0.name == group.name }) else { continue }
-            let allUnchanged = group.members.allSatisfy { if case .unchanged = fates[$0] { return true } else { return false } }
-            if allUnchanged, old.members.count == group.members.count { carried[newPlan.syncGroups[g].name] = old.state }
-        }
-        (groups, groupOfInstance) = Self.syncGroups(newPlan, carrying: carried)
+        for group in engine.syncGroups where reloadPlan.carriedGroups.contains(group.name) { carried[group.name] = group.state }
+        engine = VRRPEngine(routers: newRouters, channels: newWiring.socketOfInstance,
+                            syncGroups: Self.syncGroups(newPlan, carrying: carried))
         // The same table, told which instances hold their VIPs now: one nft run takes it
         // from what it drops to what it must (no moment without the rules).
         firewall = firewall.replanned(newPlans)
@@ -215,7 +162,6 @@ extension Daemon {
         }
         let oldWiring = wiring
         wiring = newWiring
-        plannedInstances = newPlan.instances
         plans = newPlans
         plan = newPlan
         for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil
@@ -254,28 +200,21 @@ extension Daemon {
         }
 
         // 5. Changed and new instances start, with what is known about what they track.
-        var unchanged = 0, changed = 0, added = 0
         let interfaceTable = fates.contains { if case .unchanged = $0 { false } else { true } } ? try? InterfaceTable.read() : nil
         for (j, fate) in fates.enumerated() {
-            switch fate {
-            case .unchanged:
-                unchanged += 1
-                continue
-            case .changed: changed += 1
-            case .added: added += 1
-            }
+            if case .unchanged = fate { continue }
             logger.info("(\(newPlan.instances[j].router.name)) \(previousState[j] == nil ? "new" : "settings changed"): starting\(previousState[j].map { " from \($0)" } ?? "")")
             metrics?.priority(newPlan.instances[j].router.name, routers[j].priority)
             prime(j, at: now, scripts: trackScripts.readings, interfaces: interfaceTable)
             let previous = previousState[j] ?? .initialize
-            perform(routers[j].start(resuming: previous, at: now), instance: j)
+            perform(engine.start(j, resuming: previous, at: now))
             if previous == .master, routers[j].state != .master {
                 // It was master but may not be now (a fault): its VIPs that stayed go.
                 execute([.removeVirtualAddresses], instance: j)
             }
         }
         statusChanged = true
-        return "\(unchanged) unchanged, \(changed) changed, \(added) added, \(removed.count) removed instance(s); \(newPlan.lvs.pools.count) virtual server(s)"
+        return reloadPlan.summary(virtualServers: newPlan.lvs.pools.count)
     }
 }
 

@@ -40,18 +40,18 @@ public final class Daemon {
         var sockets: [VRRPSocket] = []
         /// nil: the instance waits for its interface (nothing opened).
         var socketOfInstance: [Int?] = []
-        /// Per socket, the instance of each VRID: how a received advert finds its instance.
-        var instanceOfVRID: [[UInt8: Int]] = []
         var announcers: [Int32: GratuitousARP] = [:]
         var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
         /// Per interface index, the instances that track it.
         var instancesOnInterface: [Int32: [Int]] = [:]
     }
 
-    var routers: [VirtualRouter]
-    /// The instances as planned (what a reload compares) and as wired (a use_vmac
-    /// instance's addresses moved onto its macvlan).
-    var plannedInstances: [InstancePlan]
+    /// The box's VRRP: every instance's core, their sync groups, the VRID lookup. The
+    /// engine's instance IDs index `plans`, `plan.instances` and `counters`.
+    var engine: VRRPEngine
+    var routers: [VirtualRouter] { engine.routers }
+    /// The instances as wired (a use_vmac instance's addresses moved onto its macvlan);
+    /// `plan.instances` holds them as planned (what a reload compares).
     var plans: [InstancePlan]
     var counters: [Counters]
     var wiring = Wiring()
@@ -65,15 +65,14 @@ public final class Daemon {
     var transitionLog = TransitionLog()
     /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
     var interfaceRejections: [String: [String: Int]] = [:]
-    let signals: Int32
+    let signals: SignalSource
+    /// The loop's one wait, over everything `Watched` names.
+    let poller = Poller<Watched>()
     let links: LinkMonitor
     /// The guard's eyes on routes and rules, and on the nftables table (nil: unavailable).
     let routing: RoutingMonitor?
     let nftables: NFTablesMonitor?
     var plan: DaemonPlan
-    var groups: [SyncGroupCoordinator]
-    /// The sync group of each instance, if any (index into `groups`).
-    var groupOfInstance: [Int: Int] = [:]
     var trackScripts: TrackScriptRunner
     var trackProcesses: TrackProcessMonitor
     let lvs: LVSRunner
@@ -118,10 +117,8 @@ public final class Daemon {
         self.configuration = configuration
         self.logger = logger
         self.source = source
-        plannedInstances = plan.instances
         plans = plan.instances
         firewall = StrictFirewallPlan(plan.instances, children: children, logger: logger)
-        routers = plan.instances.map { VirtualRouter($0.router) }
         counters = plan.instances.map { _ in Counters() }
         addresses = try AddressManager()
         routes = try VirtualRoutes(logger: logger)
@@ -135,7 +132,6 @@ public final class Daemon {
             nftables = nil
             if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
         }
-        (groups, groupOfInstance) = Self.syncGroups(plan, carrying: [:])
         trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), children: children, logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
@@ -150,25 +146,12 @@ public final class Daemon {
         }
         self.control = control
         (wiring, plans) = try Self.wire(plan.instances, previous: Wiring(), logger: logger)
-        // A signal set to be ignored never reaches a signalfd, and a shell starts background
-        // jobs with SIGINT ignored: take the default back so the signal can be blocked
-        // and read instead.
-        signal(SIGTERM, SIG_DFL)
-        signal(SIGINT, SIG_DFL)
-        signal(SIGHUP, SIG_DFL)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        sigaddset(&mask, SIGTERM)
-        sigaddset(&mask, SIGINT)
-        sigaddset(&mask, SIGHUP)
-        // Scripts ending wake the loop, so a verdict is acted on at once.
-        sigaddset(&mask, SIGCHLD)
-        sigprocmask(SIG_BLOCK, &mask, nil)
-        signals = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        guard signals >= 0 else { throw SystemCallError("signalfd") }
+        engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
+                            syncGroups: Self.syncGroups(plan, carrying: [:]))
+        // SIGTERM/SIGINT stop, SIGHUP reloads; children ending wake the loop, so a
+        // script's verdict is acted on at once.
+        signals = try SignalSource([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
     }
-
-    deinit { close(signals) }
 
     static func initialiseTrackFiles(_ list: [DaemonPlan.TrackFilePlan], logger: Logger) {
         for f in list {
@@ -180,15 +163,10 @@ public final class Daemon {
     }
 
     /// The sync groups' coordinators; a group named in `carrying` keeps that state.
-    static func syncGroups(_ plan: DaemonPlan, carrying: [String: VRRPState]) -> ([SyncGroupCoordinator], [Int: Int]) {
-        var groupOf: [Int: Int] = [:]
-        for (g, group) in plan.syncGroups.enumerated() {
-            for m in group.members { groupOf[m] = g }
-        }
-        let groups = plan.syncGroups.map {
+    static func syncGroups(_ plan: DaemonPlan, carrying: [String: VRRPState]) -> [SyncGroupCoordinator] {
+        plan.syncGroups.map {
             SyncGroupCoordinator(name: $0.name, members: $0.members, state: carrying[$0.name] ?? .initialize)
         }
-        return (groups, groupOf)
     }
 
     /// Opens what the instances need, reusing from `previous` whatever fits (same socket
@@ -271,9 +249,7 @@ public final class Daemon {
             for link in created { try? link.remove() }
             throw error
         }
-        w.instanceOfVRID = Array(repeating: [:], count: w.sockets.count)
         for (i, plan) in plans.enumerated() {
-            if let s = w.socketOfInstance[i] { w.instanceOfVRID[s][plan.router.virtualRouterID] = i }
             for index in plan.trackedInterfaces.keys { w.instancesOnInterface[index, default: []].append(i) }
         }
         return (w, plans)
@@ -307,7 +283,7 @@ public final class Daemon {
         let table = try? InterfaceTable.read()
         for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
         for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-        for i in routers.indices { perform(routers[i].start(at: now), instance: i) }
+        perform(engine.start(at: now))
         notifier.ready(status: statusLine())
         statusChanged = false
         if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
@@ -318,41 +294,37 @@ public final class Daemon {
                 + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
                    addressRetries.map(\.at).min(), control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
-            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: links.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: files?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: trackProcesses.events?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: lvs.wakeup?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: control?.isListening(at: now) == true ? control?.fileDescriptor ?? -1 : -1,
-                              events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: routing?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: nftables?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
-            let firstClient = fds.count
-            let clients = control?.clientPolls ?? []
-            fds += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
-            let firstSocket = fds.count
             let sockets = polledSockets
-            fds += sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
-            var timeout = timespec(microseconds: deadline.map { max(0, $0 - now) } ?? 1_000_000)
-            let ready = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
-            if ready < 0 && errno != EINTR {
-                // It did not wait (EINVAL: more descriptors than RLIMIT_NOFILE allows;
-                // ENOMEM): wait 10 ms here instead, so a broken poll cannot spin the loop
-                // or flood the journal.
-                let failure = SystemCallError("ppoll")
+            var watched: [(source: Watched, fd: Int32, events: Int16)] = [
+                (.signals, signals.fileDescriptor, Poller<Watched>.readable),
+                (.links, links.fileDescriptor, Poller<Watched>.readable),
+                (.trackFiles, files?.fileDescriptor ?? -1, Poller<Watched>.readable),
+                (.processEvents, trackProcesses.events?.fileDescriptor ?? -1, Poller<Watched>.readable),
+                (.checkResults, lvs.wakeup?.fileDescriptor ?? -1, Poller<Watched>.readable),
+                (.controlListener, control?.isListening(at: now) == true ? control?.fileDescriptor ?? -1 : -1, Poller<Watched>.readable),
+                (.routing, routing?.fileDescriptor ?? -1, Poller<Watched>.readable),
+                (.nftables, nftables?.fileDescriptor ?? -1, Poller<Watched>.readable),
+            ]
+            watched += (control?.clientPolls ?? []).map { (.controlClient($0.fd), $0.fd, $0.events) }
+            watched += Self.watching(sockets)
+            let ready: Set<Watched>
+            switch poller.wait(watched, timeout: deadline.map { max(0, $0 - now) } ?? 1_000_000) {
+            case let .success(sources): ready = sources
+            case let .failure(failure):
+                // The poller rested 10 ms instead of waiting: the loop goes on, the journal
+                // hears of it once per 10 s.
                 if pollLog.due(at: Monotonic.now()) { logger.error("\(failure); the loop waits 10 ms per turn until it recovers") }
-                var pause = timespec(tv_sec: 0, tv_nsec: min(10_000_000, timeout.tv_sec > 0 ? 10_000_000 : timeout.tv_nsec))
-                nanosleep(&pause, nil)
+                ready = []
             }
             now = Monotonic.now()
             var reload = false
-            if fds[0].revents != 0 { (stop, reload) = readSignals() }
-            if fds[1].revents != 0 { linkChanged(at: now) }
-            if fds[2].revents != 0, files?.drain() == true { readTrackFiles(at: now) }
-            if fds[3].revents != 0 { trackProcesses.eventsArrived(at: now) }
-            if fds[4].revents != 0 { lvs.resultsArrived() }
-            if fds[6].revents != 0 { routingChanged() }
-            if fds[7].revents != 0 { nftablesChanged() }
+            if ready.contains(.signals) { (stop, reload) = readSignals() }
+            if ready.contains(.links) { linkChanged(at: now) }
+            if ready.contains(.trackFiles), files?.drain() == true { readTrackFiles(at: now) }
+            if ready.contains(.processEvents) { trackProcesses.eventsArrived(at: now) }
+            if ready.contains(.checkResults) { lvs.resultsArrived() }
+            if ready.contains(.routing) { routingChanged() }
+            if ready.contains(.nftables) { nftablesChanged() }
             // Children first: a script's or nft's end is news for what follows.
             children.advance(to: now)
             firewall.advance(at: now)
@@ -361,16 +333,16 @@ public final class Daemon {
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
-            for (s, fd) in fds[firstSocket...].enumerated() where fd.revents != 0 { drain(sockets[s], at: now) }
+            for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             advanceRouters(to: now)
             scripts.reap()
             // Control requests come last: a reload they ask for sees this turn's state.
             if let control {
-                if fds[5].revents != 0, let error = control.accept(at: now), acceptLog.due(at: now) {
+                if ready.contains(.controlListener), let error = control.accept(at: now), acceptLog.due(at: now) {
                     logger.error("control socket: \(error) (descriptors exhausted); clients wait \(formatMicro(ControlSocket.pause))")
                 }
-                let readyClients = Set(fds[firstClient..<firstSocket].filter { $0.revents != 0 }.map(\.fd))
+                let readyClients = Set(ready.compactMap { if case let .controlClient(fd) = $0 { fd } else { nil } })
                 if !readyClients.isEmpty {
                     for (client, line) in control.service(ready: readyClients) {
                         control.reply(client, answer(line, at: Monotonic.now()))
@@ -387,7 +359,7 @@ public final class Daemon {
         notifier.stopping(status: "stopping: masters hand over (priority 0) and keep their VIPs until the new master is heard")
         now = Monotonic.now()
         trackScripts.stop(at: now)
-        for i in routers.indices { perform(routers[i].shutdown(at: now, limit: Self.stopHandoverLimit), instance: i) }
+        perform(engine.shutdown(at: now, limit: Self.stopHandoverLimit))
         for d in departures.indices { _ = departures[d].router.shutdown(at: now, limit: Self.stopHandoverLimit) }
         // IPVS, the routes and the drop rules stay until the VIPs have gone.
         handOver(until: now + Self.stopHandoverLimit)
@@ -414,16 +386,27 @@ public final class Daemon {
         return vrrp + lvsPart + reloadPart
     }
 
+    /// What the loop watches, by name.
+    enum Watched: Hashable {
+        case signals, links, trackFiles, processEvents, checkResults, controlListener, routing, nftables
+        case controlClient(Int32)
+        /// A VRRP socket, by its place in the sockets polled this turn.
+        case vrrp(Int)
+    }
+
+    /// The VRRP sockets to wait on, each named by its place in `sockets`.
+    static func watching(_ sockets: [VRRPSocket]) -> [(source: Watched, fd: Int32, events: Int16)] {
+        sockets.enumerated().map { (.vrrp($0), $1.fileDescriptor, Poller<Watched>.readable) }
+    }
+
     /// Empties the signalfd: whether to stop, whether to reload (SIGCHLD only wakes the loop).
     func readSignals() -> (stop: Bool, reload: Bool) {
         var stop = false, reload = false
-        for _ in 0..<64 {
-            var info = signalfd_siginfo()
-            guard read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 else { break }
-            if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) {
-                logger.info("signal \(info.ssi_signo): shutting down")
+        for signal in signals.read() {
+            if signal == SIGTERM || signal == SIGINT {
+                logger.info("signal \(signal): shutting down")
                 stop = true
-            } else if info.ssi_signo == UInt32(SIGHUP) {
+            } else if signal == SIGHUP {
                 reload = true
             }
         }
@@ -437,20 +420,20 @@ public final class Daemon {
                interfaces: InterfaceTable?) {
         if plans[i].awaitsInterface {
             logger.warning("(\(plans[i].router.name)) interface \(plans[i].interface.name) does not exist yet: FAULT until it appears (dynamic_interfaces)")
-            perform(routers[i].track(.down, kind: .interface, name: plans[i].interface.name, at: now), instance: i)
+            perform(engine.track(.down, kind: .interface, name: plans[i].interface.name, instance: i, at: now))
         }
         for (index, name) in plans[i].trackedInterfaces {
             let up = index == plans[i].interface.index ? plans[i].interface.isRunning
                 : (interfaces?.interfaces.values.first { $0.index == index }?.isRunning ?? false)
             if !up { logger.warning("(\(plans[i].router.name)) interface \(name) is down") }
-            perform(routers[i].track(up ? .up : .down, kind: .interface, name: name, at: now), instance: i)
+            perform(engine.track(up ? .up : .down, kind: .interface, name: name, instance: i, at: now))
         }
         for (name, value) in fileNumbers where routers[i].tracking.tracks(.file, name) {
-            perform(routers[i].track(.number(value), kind: .file, name: name, at: now), instance: i)
+            perform(engine.track(.number(value), kind: .file, name: name, instance: i, at: now))
         }
         for (kind, list) in [(PriorityTracking.Object.Kind.script, readings), (.process, trackProcesses.readings)] {
             for (name, reading) in list where routers[i].tracking.tracks(kind, name) {
-                perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
+                perform(engine.track(reading, kind: kind, name: name, instance: i, at: now))
             }
         }
     }
@@ -462,9 +445,7 @@ public final class Daemon {
 
     func tracked(_ kind: PriorityTracking.Object.Kind, _ name: String, _ reading: PriorityTracking.Reading,
                          at now: Instant) {
-        for i in routers.indices where routers[i].tracking.tracks(kind, name) {
-            perform(routers[i].track(reading, kind: kind, name: name, at: now), instance: i)
-        }
+        perform(engine.track(reading, kind: kind, name: name, at: now))
     }
 
     /// Reads every track_file; instances tracking one whose number changed hear of it.
@@ -477,9 +458,7 @@ public final class Daemon {
             if fileNumbers[f.name] == value { continue }
             if fileNumbers[f.name] != nil || value != 0 { logger.info("track_file \(f.name): \(f.path) now reads \(value)") }
             fileNumbers[f.name] = value
-            for i in routers.indices where routers[i].tracking.tracks(.file, f.name) {
-                perform(routers[i].track(.number(value), kind: .file, name: f.name, at: now), instance: i)
-            }
+            perform(engine.track(.number(value), kind: .file, name: f.name, at: now))
         }
     }
 
@@ -530,17 +509,17 @@ public final class Daemon {
         for change in changes {
             for i in wiring.instancesOnInterface[change.interfaceIndex] ?? [] {
                 guard let name = plans[i].trackedInterfaces[change.interfaceIndex] else { continue }
-                let actions = routers[i].track(change.isUp ? .up : .down, kind: .interface, name: name, at: now)
-                if !actions.isEmpty {
+                let outputs = engine.track(change.isUp ? .up : .down, kind: .interface, name: name, instance: i, at: now)
+                if !outputs.isEmpty {
                     logger.info("(\(plans[i].router.name)) interface \(name) is \(change.isUp ? "up" : "down")")
                 }
-                perform(actions, instance: i)
+                perform(outputs)
             }
         }
     }
 
     func drain(_ socket: VRRPSocket, at now: Instant) {
-        let instanceOfVRID = wiring.sockets.firstIndex { $0 === socket }.map { wiring.instanceOfVRID[$0] } ?? [:]
+        let channel = wiring.sockets.firstIndex { $0 === socket }
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
             do { packet = try socket.receive() } catch {
@@ -558,43 +537,47 @@ public final class Daemon {
                                                                 destination: destination, hopLimit: hopLimit)
                 }
             } catch {
-                interfaceRejections[socket.interfaceName, default: [:]][error.reason, default: 0] += 1
-                metrics?.rejected(socket.interfaceName, reason: error.reason)
-                rejections.note(error, on: socket.interfaceName, at: now, logger: logger)
+                rejectedOnLink(error, socket, at: now)
                 continue
             }
-            let vrid = received.advertisement.virtualRouterID
-            guard let i = instanceOfVRID[vrid] else {
-                if departureReceived(received, on: socket, at: now) { continue }
-                let rejection = Rejection.unknownVirtualRouter(vrid)
-                interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
-                metrics?.rejected(socket.interfaceName, reason: rejection.reason)
-                rejections.note(rejection, on: socket.interfaceName, at: now, logger: logger)
-                continue
-            }
-            do {
-                let actions = try routers[i].receive(received, at: now)
+            // A socket only departures still use has no channel: every VRID there is theirs.
+            let delivery = channel.map { engine.receive(received, on: $0, at: now) }
+                ?? .unclaimed(.unknownVirtualRouter(received.advertisement.virtualRouterID))
+            switch delivery {
+            case let .accepted(i, outputs):
                 counters[i].advertsReceived += 1
                 metrics?.advertReceived(routers[i].configuration.name)
-                perform(actions, instance: i)
-            } catch {
+                perform(outputs)
+            case let .rejected(i, error):
                 counters[i].rejections[error.reason, default: 0] += 1
                 metrics?.rejected(routers[i].configuration.name, reason: error.reason)
                 rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
+            case let .unclaimed(rejection):
+                if departureReceived(received, on: socket, at: now) { continue }
+                rejectedOnLink(rejection, socket, at: now)
             }
         }
     }
 
-    /// Performs an instance's actions, then its sync group's response to them.
-    func perform(_ actions: [Action], instance i: Int) {
-        execute(actions, instance: i)
-        guard let g = groupOfInstance[i] else { return }
-        let outcome = groups[g].follow(actions, of: i, routers: &routers, at: Monotonic.now())
-        for (member, memberActions) in outcome.actions { execute(memberActions, instance: member) }
-        if let t = outcome.groupTransition {
-            logger.info("(\(groups[g].name)) sync group \(t.from) -> \(t.to)")
-            metrics?.groupState(groups[g].name, t.to)
-            scripts.groupTransition(group: groups[g].name, to: t.to, scripts: plan.syncGroups[g].notify)
+    /// A packet no instance took: counted against its link.
+    private func rejectedOnLink(_ rejection: Rejection, _ socket: VRRPSocket, at now: Instant) {
+        interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
+        metrics?.rejected(socket.interfaceName, reason: rejection.reason)
+        rejections.note(rejection, on: socket.interfaceName, at: now, logger: logger)
+    }
+
+    /// Performs the engine's outputs in order: instances' actions, sync groups' transitions.
+    func perform(_ outputs: [VRRPEngine.Output]) {
+        for output in outputs {
+            switch output {
+            case let .instance(i, action):
+                execute([action], instance: i)
+            case let .syncGroup(g, from, to):
+                let name = engine.syncGroups[g].name
+                logger.info("(\(name)) sync group \(from) -> \(to)")
+                metrics?.groupState(name, to)
+                scripts.groupTransition(group: name, to: to, scripts: plan.syncGroups[g].notify)
+            }
         }
     }
 
@@ -683,9 +666,7 @@ public final class Daemon {
 
     /// Every instance (and departure) whose timer is due.
     func advanceRouters(to now: Instant) {
-        for i in routers.indices {
-            if let d = routers[i].nextDeadline, d <= now { perform(routers[i].advance(to: now), instance: i) }
-        }
+        perform(engine.advance(to: now))
         advanceDepartures(to: now)
     }
 
@@ -741,22 +722,6 @@ public final class Daemon {
             guard let actions = heldBack.removeValue(forKey: i) else { continue }
             execute(actions, instance: i, resuming: true)
         }
-    }
-}
-
-extension timespec {
-    /// A wait of `microseconds` (the core's unit) for ppoll or nanosleep.
-    init(microseconds: Int64) {
-        self.init(tv_sec: Int(microseconds / 1_000_000), tv_nsec: Int(microseconds % 1_000_000) * 1000)
-    }
-}
-
-/// CLOCK_MONOTONIC in the core's units.
-enum Monotonic {
-    static func now() -> Instant {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Instant(microseconds: Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000)
     }
 }
 

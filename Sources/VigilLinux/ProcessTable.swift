@@ -6,6 +6,15 @@ import CLinux
 /// The processes running on this host, as `vrrp_track_process` matches them: by name
 /// (/proc/PID/comm, what `Name:` shows) or by command line (/proc/PID/cmdline).
 public enum ProcessTable {
+    /// /proc/PID/comm, for a log line (nil once the process is gone).
+    public static func name(of pid: Int32) -> String? {
+        guard let f = fopen("/proc/\(pid)/comm", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), f) != nil else { return nil }
+        return String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public struct Process: Sendable {
         public var pid: Int32
         public var name: String

@@ -1,6 +1,6 @@
 import ArgumentParser
 import VigilConfig
-import VigilDaemon
+import VigilLinux
 #if canImport(Glibc)
 import Glibc
 #endif

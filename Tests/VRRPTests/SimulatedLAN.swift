@@ -1,9 +1,11 @@
 @testable import VRRP
 
-/// Routers on one in-memory multicast segment with a virtual clock.
+/// Boxes on one in-memory multicast segment with a virtual clock.
 ///
+/// Each box is a `VRRPEngine`, the daemon's own: routers with the same primary address
+/// are instances of one box, so a sync group and the VRID lookup work as on a real box.
 /// Every advertisement goes through the real codec: encoded to bytes, wrapped in an IPv4
-/// header with TTL 255, decoded by each receiver. The clock jumps from deadline to
+/// header with TTL 255, decoded by each receiving box. The clock jumps from deadline to
 /// deadline, so a 10-second scenario costs microseconds.
 struct SimulatedLAN {
     struct Event: Equatable, CustomStringConvertible {
@@ -13,15 +15,20 @@ struct SimulatedLAN {
         var description: String { "\(time) \(router): \(action)" }
     }
 
-    private(set) var routers: [VirtualRouter] = []
-    /// Routers that are cut off (crashed): they neither send nor receive.
+    /// The boxes, by primary address, each with the one link it is on (channel 0).
+    private(set) var boxes: [InternetAddress: VRRPEngine] = [:]
+    /// Where each router lives: its box and its ID there.
+    private var place: [String: (box: InternetAddress, id: VRRPEngine.InstanceID)] = [:]
+    /// Router names in the order they were added.
+    private var names: [String] = []
+    /// Routers that are cut off (crashed with their box): they neither send nor receive.
     private(set) var down: Set<String> = []
     private(set) var now = Instant.zero
     private(set) var log: [Event] = []
     private(set) var rejections: [(router: String, rejection: Rejection)] = []
     /// One-way delay of the segment.
     var latency: Int64 = 100
-    private var inFlight: [(arrival: Instant, sender: String, packet: [UInt8])] = []
+    private var inFlight: [(arrival: Instant, sender: InternetAddress, packet: [UInt8])] = []
 
     /// The routers holding the VIPs now (added, not yet removed; a crashed box answers
     /// nobody), and the router the clients' neighbour caches point at: the sender of the
@@ -38,6 +45,14 @@ struct SimulatedLAN {
         unanswered.map { ($0.to ?? now) - $0.from }.max() ?? 0
     }
 
+    /// Every router, in the order added.
+    var routers: [VirtualRouter] { names.map(router) }
+
+    /// Every sync group, in the order made.
+    private var groupOrder: [(box: InternetAddress, index: Int)] = []
+    var groups: [SyncGroupCoordinator] { groupOrder.map { boxes[$0.box]!.syncGroups[$0.index] } }
+    private(set) var groupLog: [(time: Instant, group: String, to: VRRPState)] = []
+
     /// The routers, all started at time 0 and left to run for `duration`.
     static func started(_ configurations: [VirtualRouter.Configuration], for duration: Int64) -> SimulatedLAN {
         var lan = SimulatedLAN()
@@ -52,65 +67,79 @@ struct SimulatedLAN {
         started([.pair("lb1", host: 11, priority: 100), .pair("lb2", host: 12, priority: 90)], for: duration)
     }
 
+    /// A router on the box of its primary address (a new box for a new address).
     mutating func add(_ configuration: VirtualRouter.Configuration) {
-        routers.append(VirtualRouter(configuration))
+        let box = configuration.primaryAddress
+        let id = boxes[box, default: VRRPEngine()].add(VirtualRouter(configuration), channel: 0)
+        place[configuration.name] = (box, id)
+        names.append(configuration.name)
     }
 
-    func router(_ name: String) -> VirtualRouter { routers.first { $0.configuration.name == name }! }
+    func router(_ name: String) -> VirtualRouter {
+        let p = place[name]!
+        return boxes[p.box]![p.id]
+    }
     func state(_ name: String) -> VRRPState { router(name).state }
 
     /// Starts a router at the current time.
-    mutating func start(_ name: String) { apply(name) { $0.start(at: $1) } }
-    mutating func shutdown(_ name: String, limit: Int64 = .max) { apply(name) { $0.shutdown(at: $1, limit: limit) } }
+    mutating func start(_ name: String) { drive(name) { e, id, now in e.start(id, resuming: .initialize, at: now) } }
+    mutating func shutdown(_ name: String, limit: Int64 = .max) { drive(name) { $0.shutdown($1, at: $2, limit: limit) } }
     /// A second stop signal: the VIPs still held go now.
-    mutating func release(_ name: String) { apply(name) { r, _ in r.releaseAddresses() } }
-    mutating func resign(_ name: String) { apply(name) { $0.resign(at: $1) } }
-    mutating func overridePriority(_ name: String, _ value: UInt8?) { apply(name) { $0.overridePriority(value, at: $1) } }
+    mutating func release(_ name: String) { drive(name) { $0.releaseAddresses($1, at: $2) } }
+    mutating func resign(_ name: String) { drive(name) { $0.resign($1, at: $2) } }
+    mutating func overridePriority(_ name: String, _ value: UInt8?) { drive(name) { $0.overridePriority(value, instance: $1, at: $2) } }
     /// A live reload that changed the router's settings: a new core, started from the
     /// state the old one had.
     mutating func reload(_ name: String, with configuration: VirtualRouter.Configuration) {
-        let i = routers.firstIndex { $0.configuration.name == name }!
-        let previous = routers[i].state
-        routers[i] = VirtualRouter(configuration)
-        apply(configuration.name) { $0.start(resuming: previous, at: $1) }
+        let p = place[name]!
+        let previous = boxes[p.box]![p.id].state
+        boxes[p.box]!.replace(p.id, with: VirtualRouter(configuration))
+        drive(name) { $0.start($1, resuming: previous, at: $2) }
     }
-    mutating func interfaceDown(_ name: String, _ link: String = "eth0") {
-        apply(name) { $0.track(.down, kind: .interface, name: link, at: $1) }
-    }
-    mutating func interfaceUp(_ name: String, _ link: String = "eth0") {
-        apply(name) { $0.track(.up, kind: .interface, name: link, at: $1) }
-    }
+    mutating func interfaceDown(_ name: String, _ link: String = "eth0") { track(name, .interface, link, .down) }
+    mutating func interfaceUp(_ name: String, _ link: String = "eth0") { track(name, .interface, link, .up) }
     /// A tracked object of `name` reads `reading` now.
     mutating func track(_ name: String, _ kind: PriorityTracking.Object.Kind, _ object: String,
                         _ reading: PriorityTracking.Reading) {
-        apply(name) { $0.track(reading, kind: kind, name: object, at: $1) }
+        drive(name) { $0.track(reading, kind: kind, name: object, instance: $1, at: $2) }
     }
-    /// Sync groups on the segment, by member names.
+    /// A sync group of routers on one box, by member names.
     mutating func group(_ name: String, _ memberNames: [String]) {
-        let indices = memberNames.map { m in routers.firstIndex { $0.configuration.name == m }! }
-        groups.append(SyncGroupCoordinator(name: name, members: indices))
+        let box = place[memberNames[0]]!.box
+        precondition(memberNames.allSatisfy { place[$0]!.box == box }, "a sync group lives on one box")
+        boxes[box]!.add(SyncGroupCoordinator(name: name, members: memberNames.map { place[$0]!.id }))
+        groupOrder.append((box, boxes[box]!.syncGroups.count - 1))
     }
-    private(set) var groups: [SyncGroupCoordinator] = []
-    private(set) var groupLog: [(time: Instant, group: String, to: VRRPState)] = []
-    /// The host vanishes: its daemon is killed and its link cut; nothing more is sent.
+    /// The host vanishes: its daemon is killed and its link cut; nothing more is sent by
+    /// any of its instances.
     mutating func crash(_ name: String) {
-        down.insert(name)
-        holding.remove(name)
+        let box = place[name]!.box
+        for router in boxes[box]!.routers {
+            down.insert(router.configuration.name)
+            holding.remove(router.configuration.name)
+        }
         noteAnswering()
+    }
+
+    private func isDown(_ box: InternetAddress) -> Bool {
+        boxes[box]!.routers.contains { down.contains($0.configuration.name) }
     }
 
     /// A stopped daemon restarts: a new core in Initialize (started with `start`).
     mutating func restart(_ name: String) {
-        let i = routers.firstIndex { $0.configuration.name == name }!
-        routers[i] = VirtualRouter(routers[i].configuration)
+        let p = place[name]!
+        boxes[p.box]!.replace(p.id, with: VirtualRouter(boxes[p.box]![p.id].configuration))
     }
 
     /// A router's advert: what a peer would send (a spoofer, a keepalived in the test).
     mutating func inject(_ advert: Advertisement, from source: IPv4Address, to name: String) throws(Rejection) {
         let payload = advert.encode(source: .v4(source), destination: InternetAddress.v4(source).vrrpMulticastGroup)
         let received = try ReceivedAdvertisement.decode(ipPacket: Self.ipPacket(payload, from: source)[...])
-        let i = routers.firstIndex { $0.configuration.name == name }!
-        perform(try routers[i].receive(received, at: now), by: i)
+        let box = place[name]!.box
+        switch boxes[box]!.receive(received, on: 0, at: now) {
+        case let .accepted(_, outputs): record(outputs, on: box)
+        case let .rejected(_, rejection), let .unclaimed(rejection): throw rejection
+        }
     }
 
     /// Delivers packets and fires timers in time order up to `end`.
@@ -118,7 +147,7 @@ struct SimulatedLAN {
         for _ in 0..<1_000_000 {
             let nextPacket = inFlight.map(\.arrival).min()
             let nextGARP = garpsInFlight.map(\.arrival).min()
-            let nextTimer = routers.filter { !down.contains($0.configuration.name) }.compactMap(\.nextDeadline).min()
+            let nextTimer = names.filter { !down.contains($0) }.compactMap { router($0).nextDeadline }.min()
             guard let next = [nextPacket, nextGARP, nextTimer].compactMap({ $0 }).min(), next <= end else { break }
             now = next
             if let i = garpsInFlight.firstIndex(where: { $0.arrival == next }) {
@@ -131,11 +160,10 @@ struct SimulatedLAN {
                 deliver(packet.packet, from: packet.sender)
                 continue
             }
-            for i in routers.indices where !down.contains(routers[i].configuration.name) {
-                if let d = routers[i].nextDeadline, d <= now {
-                    let actions = routers[i].advance(to: now)
-                    perform(actions, by: i)
-                }
+            // A crashed box's timers stop with it.
+            for box in boxes.keys.sorted(by: { $0.description < $1.description }) where !isDown(box) {
+                guard let d = boxes[box]!.nextDeadline, d <= now else { continue }
+                record(boxes[box]!.advance(to: now), on: box)
             }
         }
         now = max(now, end)
@@ -164,36 +192,32 @@ struct SimulatedLAN {
 
     // MARK: -
 
-    private mutating func apply(_ name: String, _ body: (inout VirtualRouter, Instant) -> [Action]) {
-        let i = routers.firstIndex { $0.configuration.name == name }!
-        let actions = body(&routers[i], now)
-        perform(actions, by: i)
+    private mutating func drive(_ name: String,
+                                _ body: (inout VRRPEngine, VRRPEngine.InstanceID, Instant) -> [VRRPEngine.Output]) {
+        let p = place[name]!
+        let outputs = body(&boxes[p.box]!, p.id, now)
+        record(outputs, on: p.box)
     }
 
-    private mutating func perform(_ actions: [Action], by i: Int) {
-        record(actions, by: i)
-        for g in groups.indices where groups[g].members.contains(i) {
-            let outcome = groups[g].follow(actions, of: i, routers: &routers, at: now)
-            for (member, memberActions) in outcome.actions { record(memberActions, by: member) }
-            if let t = outcome.groupTransition { groupLog.append((now, groups[g].name, t.to)) }
-        }
-    }
-
-    private mutating func record(_ actions: [Action], by i: Int) {
-        let name = routers[i].configuration.name
-        for action in actions {
-            log.append(Event(time: now, router: name, action: action))
-            switch action {
-            case .addVirtualAddresses where !down.contains(name): holding.insert(name)
-            case .removeVirtualAddresses: holding.remove(name)
-            case .sendGratuitousARP where !down.contains(name): garpsInFlight.append((now + latency, name))
-            default: break
-            }
-            noteAnswering()
-            if case let .sendAdvertisement(advert) = action, !down.contains(name) {
-                let source = routers[i].configuration.primaryAddress
-                let payload = advert.encode(source: source, destination: source.vrrpMulticastGroup)
-                inFlight.append((now + latency, name, Self.ipPacket(payload, from: source.ipv4!)))
+    private mutating func record(_ outputs: [VRRPEngine.Output], on box: InternetAddress) {
+        for output in outputs {
+            switch output {
+            case let .syncGroup(g, _, to):
+                groupLog.append((now, boxes[box]!.syncGroups[g].name, to))
+            case let .instance(id, action):
+                let name = boxes[box]![id].configuration.name
+                log.append(Event(time: now, router: name, action: action))
+                switch action {
+                case .addVirtualAddresses where !down.contains(name): holding.insert(name)
+                case .removeVirtualAddresses: holding.remove(name)
+                case .sendGratuitousARP where !down.contains(name): garpsInFlight.append((now + latency, name))
+                default: break
+                }
+                noteAnswering()
+                if case let .sendAdvertisement(advert) = action, !down.contains(name) {
+                    let payload = advert.encode(source: box, destination: box.vrrpMulticastGroup)
+                    inFlight.append((now + latency, box, Self.ipPacket(payload, from: box.ipv4!)))
+                }
             }
         }
     }
@@ -205,18 +229,19 @@ struct SimulatedLAN {
         if answered, open { unanswered[unanswered.count - 1].to = now }
     }
 
-    private mutating func deliver(_ packet: [UInt8], from sender: String) {
-        for i in routers.indices where !down.contains(routers[i].configuration.name) {
-            // A multicast socket does not loop our own packets back (IP_MULTICAST_LOOP 0).
-            guard routers[i].configuration.name != sender else { continue }
-            // The daemon hands an advert only to the instance of its VRID.
-            guard packet.count > 21, routers[i].configuration.virtualRouterID == packet[21] else { continue }
-            do {
-                let received = try ReceivedAdvertisement.decode(ipPacket: packet[...])
-                let actions = try routers[i].receive(received, at: now)
-                perform(actions, by: i)
-            } catch {
-                rejections.append((routers[i].configuration.name, error))
+    /// A multicast packet reaches every other box (IP_MULTICAST_LOOP 0: not its sender);
+    /// the box's engine finds the instance of its VRID.
+    private mutating func deliver(_ packet: [UInt8], from sender: InternetAddress) {
+        for box in boxes.keys.sorted(by: { $0.description < $1.description }) where box != sender && !isDown(box) {
+            let received: ReceivedAdvertisement
+            do { received = try ReceivedAdvertisement.decode(ipPacket: packet[...]) } catch {
+                for router in boxes[box]!.routers { rejections.append((router.configuration.name, error)) }
+                continue
+            }
+            switch boxes[box]!.receive(received, on: 0, at: now) {
+            case let .accepted(_, outputs): record(outputs, on: box)
+            case let .rejected(id, rejection): rejections.append((boxes[box]![id].configuration.name, rejection))
+            case .unclaimed: break
             }
         }
     }

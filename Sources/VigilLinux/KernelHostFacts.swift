@@ -1,5 +1,4 @@
 import VigilConfig
-import VigilLinux
 
 /// Answers the validator's questions about this machine from the kernel's interface table.
 public struct KernelHostFacts: HostFacts {

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import VigilConfig
 
 /// What `vigil check` prints (and `vigil run` when it refuses a configuration): the
 /// diagnostics in file order, then a one-line summary; or the same as JSON.
