@@ -10,10 +10,10 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case vrrpMcastGroup6 = "vrrp_mcast_group6"
     case vrrpGarpInterval = "vrrp_garp_interval"
     case vrrpGnaInterval = "vrrp_gna_interval"
-    case vrrpGarpMasterDelay = "vrrp_garp_master_delay"
-    case vrrpGarpMasterRepeat = "vrrp_garp_master_repeat"
-    case vrrpGarpMasterRefresh = "vrrp_garp_master_refresh"
-    case vrrpGarpMasterRefreshRepeat = "vrrp_garp_master_refresh_repeat"
+    case garpMasterDelay = "vrrp_garp_master_delay"
+    case garpMasterRepeat = "vrrp_garp_master_repeat"
+    case garpMasterRefresh = "vrrp_garp_master_refresh"
+    case garpMasterRefreshRepeat = "vrrp_garp_master_refresh_repeat"
     case enableScriptSecurity = "enable_script_security"
     case dynamicInterfaces = "dynamic_interfaces"
     case scriptUser = "script_user"
@@ -48,10 +48,10 @@ extension ModelBuilder {
                 if address != IPAddress(wanted == .inet ? "224.0.0.18" : "ff02::12") { return false }
             case .vrrpGarpInterval: g.garpInterval = announcementInterval(s)
             case .vrrpGnaInterval: g.gnaInterval = announcementInterval(s)
-            case .vrrpGarpMasterDelay: g.garp.masterDelay = seconds(s, 0...1000)
-            case .vrrpGarpMasterRepeat: g.garp.masterRepeat = integer(s, 0...65535)
-            case .vrrpGarpMasterRefresh: g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
-            case .vrrpGarpMasterRefreshRepeat: g.garp.masterRefreshRepeat = integer(s, 0...65535)
+            case .garpMasterDelay: g.garp.masterDelay = seconds(s, 0...1000)
+            case .garpMasterRepeat: g.garp.masterRepeat = integer(s, 0...65535)
+            case .garpMasterRefresh: g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
+            case .garpMasterRefreshRepeat: g.garp.masterRefreshRepeat = integer(s, 0...65535)
             case .enableScriptSecurity: g.enableScriptSecurity = flag(s)
             case .dynamicInterfaces:
                 // keepalived's optional word allows an interface to come back as another
