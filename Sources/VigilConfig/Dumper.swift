@@ -5,20 +5,20 @@
 public enum Dumper {
     public static func dump(_ c: Configuration) -> String {
         let w = Writer()
-        w.block("global_defs") { w.globalDefs(c.globalDefs) }
+        w.block(RootKeyword.globalDefs) { w.globalDefs(c.globalDefs) }
         if let ssl = c.ssl {
-            w.block("SSL") {
-                w.opt("password", ssl.password.map(Writer.word))
-                w.opt("ca", ssl.ca.map(Writer.word))
-                w.opt("certificate", ssl.certificate.map(Writer.word))
-                w.opt("key", ssl.key.map(Writer.word))
+            w.block(RootKeyword.ssl) {
+                w.opt(SSLKeyword.password, ssl.password.map(Writer.word))
+                w.opt(SSLKeyword.ca, ssl.ca.map(Writer.word))
+                w.opt(SSLKeyword.certificate, ssl.certificate.map(Writer.word))
+                w.opt(SSLKeyword.key, ssl.key.map(Writer.word))
             }
         }
         if !c.staticRoutes.isEmpty {
-            w.block("static_routes") { for r in c.staticRoutes { w.line(Writer.route(r)) } }
+            w.block(RootKeyword.staticRoutes) { for r in c.staticRoutes { w.line(Writer.route(r)) } }
         }
         if !c.staticRules.isEmpty {
-            w.block("static_rules") { for r in c.staticRules { w.line(Writer.rule(r)) } }
+            w.block(RootKeyword.staticRules) { for r in c.staticRules { w.line(Writer.rule(r)) } }
         }
         for s in c.vrrpScripts { w.vrrpScript(s) }
         for t in c.trackFiles { w.trackFile(t) }
@@ -32,7 +32,37 @@ public enum Dumper {
     }
 }
 
+/// The keywords a vrrp_instance and a vrrp_sync_group both have, written by one function.
+private protocol NotifyKeywords: RawRepresentable<String> {
+    static var notifyMaster: Self { get }
+    static var notifyBackup: Self { get }
+    static var notifyFault: Self { get }
+    static var notifyStop: Self { get }
+    static var notify: Self { get }
+}
+
+private protocol TrackKeywords: RawRepresentable<String> {
+    static var trackScript: Self { get }
+    static var trackInterface: Self { get }
+    static var trackFile: Self { get }
+    static var trackProcess: Self { get }
+}
+
+/// The gratuitous ARP keywords of a vrrp_instance, and global_defs' `vrrp_` defaults for them.
+private protocol GARPKeywords: RawRepresentable<String> {
+    static var garpMasterDelay: Self { get }
+    static var garpMasterRepeat: Self { get }
+    static var garpMasterRefresh: Self { get }
+    static var garpMasterRefreshRepeat: Self { get }
+}
+
+extension VRRPInstanceKeyword: NotifyKeywords, TrackKeywords, GARPKeywords {}
+extension SyncGroupKeyword: NotifyKeywords, TrackKeywords {}
+extension GlobalDefsKeyword: GARPKeywords {}
+
 /// A class, so that nested `block { }` closures can write to the same text.
+/// Keywords are written from the readers' keyword enums, never spelled here: what the
+/// Dumper writes is what the readers read.
 private final class Writer {
     var text = ""
     var depth = 0
@@ -56,15 +86,29 @@ private final class Writer {
         line("}")
     }
 
-    func opt<T>(_ keyword: String, _ value: T?) {
-        if let value { line("\(keyword) \(value)") }
+    /// A keyword opening a block, with the words that follow it (a name, an address).
+    func block<K: RawRepresentable<String>>(_ keyword: K, _ words: String..., body: () -> Void) {
+        block(([keyword.rawValue] + words).joined(separator: " "), body)
     }
 
-    func seconds(_ keyword: String, _ value: Microseconds?) {
-        if let value { line("\(keyword) \(formatSeconds(value))") }
+    /// A keyword and the words after it on its line.
+    func line<K: RawRepresentable<String>>(_ keyword: K, _ words: String...) {
+        line(keyword, words: words)
     }
 
-    func flag(_ keyword: String, _ on: Bool) {
+    func line<K: RawRepresentable<String>>(_ keyword: K, words: [String]) {
+        line(([keyword.rawValue] + words).joined(separator: " "))
+    }
+
+    func opt<K: RawRepresentable<String>, T>(_ keyword: K, _ value: T?) {
+        if let value { line(keyword, "\(value)") }
+    }
+
+    func seconds<K: RawRepresentable<String>>(_ keyword: K, _ value: Microseconds?) {
+        if let value { line(keyword, formatSeconds(value)) }
+    }
+
+    func flag<K: RawRepresentable<String>>(_ keyword: K, _ on: Bool) {
         if on { line(keyword) }
     }
 
@@ -78,10 +122,10 @@ private final class Writer {
         return special ? "\"" + s + "\"" : s
     }
 
-    func script(_ keyword: String, _ command: String?) {
+    func script<K: RawRepresentable<String>>(_ keyword: K, _ command: String?) {
         guard let command else { return }
         // Commands are stored as written; a single word is re-quoted if it has blanks.
-        line("\(keyword) \(command.contains("\"") ? command : Writer.word(command))")
+        line(keyword, command.contains("\"") ? command : Writer.word(command))
     }
 
     /// Whether the text's last `${` has no `}` after it: the lexer then reads to the end of
@@ -184,30 +228,30 @@ private final class Writer {
     }
 
     func globalDefs(_ g: GlobalDefs) {
-        opt("router_id", g.routerID.map(Writer.word))
-        opt("vrrp_version", g.vrrpVersion)
-        flag("vrrp_strict", g.vrrpStrict)
-        flag("vrrp_skip_check_adv_addr", g.skipCheckAdvertAddresses)
-        flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSource)
-        seconds("vrrp_garp_interval", g.garpInterval)
-        seconds("vrrp_gna_interval", g.gnaInterval)
-        garp(g.garp, prefix: "vrrp_garp_")
-        flag("enable_script_security", g.enableScriptSecurity)
-        flag("dynamic_interfaces", g.dynamicInterfaces)
-        opt("script_user", g.scriptUser.map(Writer.user))
-        opt("notify_fifo", g.notifyFIFO.map(Writer.word))
-        script("notify_fifo_script", g.notifyFIFOScript)
-        opt("vrrp_notify_fifo", g.vrrpNotifyFIFO.map(Writer.word))
-        script("vrrp_notify_fifo_script", g.vrrpNotifyFIFOScript)
-        opt("metrics_listen", g.metricsListen)
+        opt(GlobalDefsKeyword.routerID, g.routerID.map(Writer.word))
+        opt(GlobalDefsKeyword.vrrpVersion, g.vrrpVersion)
+        flag(GlobalDefsKeyword.vrrpStrict, g.vrrpStrict)
+        flag(GlobalDefsKeyword.vrrpSkipCheckAdvAddr, g.skipCheckAdvertAddresses)
+        flag(GlobalDefsKeyword.vrrpCheckUnicastSrc, g.vrrpCheckUnicastSource)
+        seconds(GlobalDefsKeyword.vrrpGarpInterval, g.garpInterval)
+        seconds(GlobalDefsKeyword.vrrpGnaInterval, g.gnaInterval)
+        garp(g.garp, GlobalDefsKeyword.self)
+        flag(GlobalDefsKeyword.enableScriptSecurity, g.enableScriptSecurity)
+        flag(GlobalDefsKeyword.dynamicInterfaces, g.dynamicInterfaces)
+        opt(GlobalDefsKeyword.scriptUser, g.scriptUser.map(Writer.user))
+        opt(GlobalDefsKeyword.notifyFIFO, g.notifyFIFO.map(Writer.word))
+        script(GlobalDefsKeyword.notifyFIFOScript, g.notifyFIFOScript)
+        opt(GlobalDefsKeyword.vrrpNotifyFIFO, g.vrrpNotifyFIFO.map(Writer.word))
+        script(GlobalDefsKeyword.vrrpNotifyFIFOScript, g.vrrpNotifyFIFOScript)
+        opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         raw(g.unsupported)
     }
 
-    func garp(_ g: GratuitousARPSettings, prefix: String) {
-        seconds(prefix + "master_delay", g.masterDelay)
-        opt(prefix + "master_repeat", g.masterRepeat)
-        seconds(prefix + "master_refresh", g.masterRefresh)
-        opt(prefix + "master_refresh_repeat", g.masterRefreshRepeat)
+    func garp<K: GARPKeywords>(_ g: GratuitousARPSettings, _: K.Type) {
+        seconds(K.garpMasterDelay, g.masterDelay)
+        opt(K.garpMasterRepeat, g.masterRepeat)
+        seconds(K.garpMasterRefresh, g.masterRefresh)
+        opt(K.garpMasterRefreshRepeat, g.masterRefreshRepeat)
     }
 
     static func user(_ u: ScriptUser) -> String {
@@ -279,48 +323,48 @@ private final class Writer {
         return words.joined(separator: " ")
     }
 
-    func trackLists(scripts: [TrackReference], interfaces: [TrackReference], files: [TrackReference],
-                    processes: [TrackReference]) {
-        for (keyword, list) in [("track_script", scripts), ("track_interface", interfaces), ("track_file", files),
-                                ("track_process", processes)] where !list.isEmpty {
+    func trackLists<K: TrackKeywords>(_: K.Type, scripts: [TrackReference], interfaces: [TrackReference],
+                                      files: [TrackReference], processes: [TrackReference]) {
+        for (keyword, list) in [(K.trackScript, scripts), (K.trackInterface, interfaces), (K.trackFile, files),
+                                (K.trackProcess, processes)] where !list.isEmpty {
             block(keyword) { for r in list { line(Writer.track(r)) } }
         }
     }
 
-    func notify(_ n: NotifyScripts) {
-        script("notify_master", n.master)
-        script("notify_backup", n.backup)
-        script("notify_fault", n.fault)
-        script("notify_stop", n.stop)
-        script("notify", n.any)
+    func notify<K: NotifyKeywords>(_ n: NotifyScripts, _: K.Type) {
+        script(K.notifyMaster, n.master)
+        script(K.notifyBackup, n.backup)
+        script(K.notifyFault, n.fault)
+        script(K.notifyStop, n.stop)
+        script(K.notify, n.any)
     }
 
     func instance(_ v: VRRPInstance) {
-        block("vrrp_instance \(Writer.word(v.name))") {
-            opt("state", v.initialState?.rawValue)
-            opt("interface", v.interface.map(Writer.word))
-            opt("virtual_router_id", v.virtualRouterID)
-            opt("priority", v.priority)
-            seconds("advert_int", v.advertInterval)
-            opt("version", v.version)
+        block(RootKeyword.vrrpInstance, Writer.word(v.name)) {
+            opt(VRRPInstanceKeyword.state, v.initialState?.rawValue)
+            opt(VRRPInstanceKeyword.interface, v.interface.map(Writer.word))
+            opt(VRRPInstanceKeyword.virtualRouterID, v.virtualRouterID)
+            opt(VRRPInstanceKeyword.priority, v.priority)
+            seconds(VRRPInstanceKeyword.advertInterval, v.advertInterval)
+            opt(VRRPInstanceKeyword.version, v.version)
             if case let .password(pass)? = v.authentication {
-                block("authentication") {
-                    line("auth_type PASS")
-                    line("auth_pass \(Writer.word(pass))")
+                block(VRRPInstanceKeyword.authentication) {
+                    line(AuthenticationKeyword.authType, "PASS")
+                    line(AuthenticationKeyword.authPass, Writer.word(pass))
                 }
             }
             if !v.virtualIPAddresses.isEmpty {
-                block("virtual_ipaddress") { for a in v.virtualIPAddresses { line(Writer.vip(a)) } }
+                block(VRRPInstanceKeyword.virtualIPAddress) { for a in v.virtualIPAddresses { line(Writer.vip(a)) } }
             }
             if !v.excludedVirtualIPAddresses.isEmpty {
-                block("virtual_ipaddress_excluded") { for a in v.excludedVirtualIPAddresses { line(Writer.vip(a)) } }
+                block(VRRPInstanceKeyword.virtualIPAddressExcluded) { for a in v.excludedVirtualIPAddresses { line(Writer.vip(a)) } }
             }
-            flag("nopreempt", !v.preempt)
-            flag("check_unicast_src", v.checkUnicastSource)
-            seconds("preempt_delay", v.preemptDelay)
-            opt("unicast_src_ip", v.unicastSourceIP)
+            flag(VRRPInstanceKeyword.nopreempt, !v.preempt)
+            flag(VRRPInstanceKeyword.checkUnicastSource, v.checkUnicastSource)
+            seconds(VRRPInstanceKeyword.preemptDelay, v.preemptDelay)
+            opt(VRRPInstanceKeyword.unicastSourceIP, v.unicastSourceIP)
             if !v.unicastPeers.isEmpty {
-                block("unicast_peer") {
+                block(VRRPInstanceKeyword.unicastPeer) {
                     for p in v.unicastPeers {
                         let ttl = v.unicastPeerTTL[p]
                         line(([p.description] + (ttl?.minimum.map { ["min_ttl", "\($0)"] } ?? [])
@@ -329,73 +373,77 @@ private final class Writer {
                 }
             }
             if !v.virtualRoutes.isEmpty {
-                block("virtual_routes") { for r in v.virtualRoutes { line(Writer.route(r)) } }
+                block(VRRPInstanceKeyword.virtualRoutes) { for r in v.virtualRoutes { line(Writer.route(r)) } }
             }
             if !v.virtualRules.isEmpty {
-                block("virtual_rules") { for r in v.virtualRules { line(Writer.rule(r)) } }
+                block(VRRPInstanceKeyword.virtualRules) { for r in v.virtualRules { line(Writer.rule(r)) } }
             }
-            trackLists(scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles, processes: v.trackProcesses)
-            notify(v.notify)
-            garp(v.garp, prefix: "garp_")
-            if let vmac = v.useVMAC { line(vmac.isEmpty ? "use_vmac" : "use_vmac \(Writer.word(vmac))") }
-            flag("vmac_xmit_base", v.vmacTransmitBase)
-            if let accept = v.accept { line(accept ? "accept" : "no_accept") }
-            flag("dont_track_primary", v.dontTrackPrimary)
-            flag("skip_check_adv_addr", v.skipCheckAdvertAddresses == true)
-            if let strict = v.strictMode { line("strict_mode \(strict ? "on" : "off")") }
+            trackLists(VRRPInstanceKeyword.self, scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles,
+                       processes: v.trackProcesses)
+            notify(v.notify, VRRPInstanceKeyword.self)
+            garp(v.garp, VRRPInstanceKeyword.self)
+            if let vmac = v.useVMAC {
+                if vmac.isEmpty { line(VRRPInstanceKeyword.useVMAC) } else { line(VRRPInstanceKeyword.useVMAC, Writer.word(vmac)) }
+            }
+            flag(VRRPInstanceKeyword.vmacTransmitBase, v.vmacTransmitBase)
+            if let accept = v.accept { line(accept ? VRRPInstanceKeyword.accept : .noAccept) }
+            flag(VRRPInstanceKeyword.dontTrackPrimary, v.dontTrackPrimary)
+            flag(VRRPInstanceKeyword.skipCheckAdvertAddresses, v.skipCheckAdvertAddresses == true)
+            if let strict = v.strictMode { line(VRRPInstanceKeyword.strictMode, strict ? "on" : "off") }
             raw(v.unsupported)
         }
     }
 
     func syncGroup(_ g: SyncGroup) {
-        block("vrrp_sync_group \(Writer.word(g.name))") {
-            block("group") { for m in g.members { line(Writer.word(m.name)) } }
-            notify(g.notify)
-            trackLists(scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles, processes: g.trackProcesses)
-            flag("sync_group_tracking_weight", g.trackingWeight)
+        block(RootKeyword.vrrpSyncGroup, Writer.word(g.name)) {
+            block(SyncGroupKeyword.group) { for m in g.members { line(Writer.word(m.name)) } }
+            notify(g.notify, SyncGroupKeyword.self)
+            trackLists(SyncGroupKeyword.self, scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles,
+                       processes: g.trackProcesses)
+            flag(SyncGroupKeyword.syncGroupTrackingWeight, g.trackingWeight)
             raw(g.unsupported)
         }
     }
 
     func vrrpScript(_ s: VRRPScript) {
-        block("vrrp_script \(Writer.word(s.name))") {
-            script("script", s.script)
-            seconds("interval", s.interval)
-            seconds("timeout", s.timeout)
-            if let w = s.weight { line("weight \(w)\(s.weightReverse ? " reverse" : "")") }
-            opt("rise", s.rise)
-            opt("fall", s.fall)
-            opt("user", s.user.map(Writer.user))
-            flag("init_fail", s.initFail)
+        block(RootKeyword.vrrpScript, Writer.word(s.name)) {
+            script(VRRPScriptKeyword.script, s.script)
+            seconds(VRRPScriptKeyword.interval, s.interval)
+            seconds(VRRPScriptKeyword.timeout, s.timeout)
+            if let w = s.weight { line(VRRPScriptKeyword.weight, "\(w)\(s.weightReverse ? " reverse" : "")") }
+            opt(VRRPScriptKeyword.rise, s.rise)
+            opt(VRRPScriptKeyword.fall, s.fall)
+            opt(VRRPScriptKeyword.user, s.user.map(Writer.user))
+            flag(VRRPScriptKeyword.initFail, s.initFail)
             raw(s.unsupported)
         }
     }
 
     func trackProcess(_ p: TrackProcess) {
-        block("vrrp_track_process \(Writer.word(p.name))") {
-            if !p.process.isEmpty { line((["process"] + p.process.map(Writer.word)).joined(separator: " ")) }
-            opt("param_match", p.parameterMatch?.rawValue)
-            if let w = p.weight { line("weight \(w)\(p.weightReverse ? " reverse" : "")") }
-            opt("quorum", p.quorum)
-            opt("quorum_max", p.quorumMax)
-            seconds("fork_delay", p.forkDelay)
-            seconds("terminate_delay", p.terminateDelay)
-            flag("full_command", p.fullCommand)
+        block(RootKeyword.vrrpTrackProcess, Writer.word(p.name)) {
+            if !p.process.isEmpty { line(TrackProcessKeyword.process, words: p.process.map(Writer.word)) }
+            opt(TrackProcessKeyword.paramMatch, p.parameterMatch?.rawValue)
+            if let w = p.weight { line(TrackProcessKeyword.weight, "\(w)\(p.weightReverse ? " reverse" : "")") }
+            opt(TrackProcessKeyword.quorum, p.quorum)
+            opt(TrackProcessKeyword.quorumMax, p.quorumMax)
+            seconds(TrackProcessKeyword.forkDelay, p.forkDelay)
+            seconds(TrackProcessKeyword.terminateDelay, p.terminateDelay)
+            flag(TrackProcessKeyword.fullCommand, p.fullCommand)
             raw(p.unsupported)
         }
     }
 
     func trackFile(_ t: TrackFile) {
-        block("track_file \(Writer.word(t.name))") {
-            opt("file", t.file.map(Writer.word))
-            if let w = t.weight { line("weight \(w)\(t.weightReverse ? " reverse" : "")") }
-            if let i = t.initFile { line((["init_file"] + i.map(Writer.word)).joined(separator: " ")) }
+        block(RootKeyword.trackFile, Writer.word(t.name)) {
+            opt(TrackFileKeyword.file, t.file.map(Writer.word))
+            if let w = t.weight { line(TrackFileKeyword.weight, "\(w)\(t.weightReverse ? " reverse" : "")") }
+            if let i = t.initFile { line(TrackFileKeyword.initFile, words: i.map(Writer.word)) }
             raw(t.unsupported)
         }
     }
 
     func virtualServerGroup(_ g: VirtualServerGroup) {
-        block("virtual_server_group \(Writer.word(g.name))") {
+        block(RootKeyword.virtualServerGroup, Writer.word(g.name)) {
             for m in g.members {
                 switch m {
                 case let .endpoint(address, rangeEnd, port):
@@ -409,17 +457,17 @@ private final class Writer {
     }
 
     func checkerOptions(_ o: CheckerOptions) {
-        opt("connect_ip", o.connectIP)
-        opt("connect_port", o.connectPort)
-        opt("bindto", o.bindTo)
-        opt("bind_port", o.bindPort)
-        opt("bind_if", o.bindInterface.map(Writer.word))
-        seconds("connect_timeout", o.connectTimeout)
-        opt("retry", o.retry)
-        seconds("delay_before_retry", o.delayBeforeRetry)
-        seconds("warmup", o.warmup)
-        seconds("delay_loop", o.delayLoop)
-        if o.alpha == true { line("alpha") }
+        opt(CheckerOptionKeyword.connectIP, o.connectIP)
+        opt(CheckerOptionKeyword.connectPort, o.connectPort)
+        opt(CheckerOptionKeyword.bindTo, o.bindTo)
+        opt(CheckerOptionKeyword.bindPort, o.bindPort)
+        opt(CheckerOptionKeyword.bindInterface, o.bindInterface.map(Writer.word))
+        seconds(CheckerOptionKeyword.connectTimeout, o.connectTimeout)
+        opt(CheckerOptionKeyword.retry, o.retry)
+        seconds(CheckerOptionKeyword.delayBeforeRetry, o.delayBeforeRetry)
+        seconds(CheckerOptionKeyword.warmup, o.warmup)
+        seconds(CheckerOptionKeyword.delayLoop, o.delayLoop)
+        flag(CheckerOptionKeyword.alpha, o.alpha == true)
     }
 
     func virtualServer(_ v: VirtualServer) {
@@ -429,25 +477,25 @@ private final class Writer {
         case let .firewallMark(mark): key = "fwmark \(mark)"
         case let .group(name): key = "group \(Writer.word(name))"
         }
-        block("virtual_server \(key)") {
-            seconds("delay_loop", v.delayLoop)
-            opt("lb_algo", v.scheduler?.rawValue)
+        block(RootKeyword.virtualServer, key) {
+            seconds(CheckerOptionKeyword.delayLoop, v.delayLoop)
+            opt(VirtualServerKeyword.lbAlgo, v.scheduler?.rawValue)
             for f in v.schedulerFlags { line(f) }
-            opt("lb_kind", v.forwardingMethod.map { m in v.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
-            opt("protocol", v.serviceProtocol?.rawValue)
-            opt("persistence_timeout", v.persistenceTimeout)
-            opt("persistence_granularity", v.persistenceGranularity)
-            opt("virtualhost", v.virtualhost.map(Writer.word))
-            opt("sorry_server", v.sorryServer)
-            opt("sorry_server_lvs_method", v.sorryServerForwardingMethod.map { m in v.sorryServerTunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
-            opt("quorum", v.quorum)
-            opt("hysteresis", v.hysteresis)
-            script("quorum_up", v.quorumUp)
-            script("quorum_down", v.quorumDown)
-            flag("alpha", v.alpha)
-            flag("omega", v.omega)
-            flag("inhibit_on_failure", v.inhibitOnFailure)
-            flag("ha_suspend", v.haSuspend)
+            opt(VirtualServerKeyword.lbKind, v.forwardingMethod.map { m in v.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
+            opt(VirtualServerKeyword.protocol, v.serviceProtocol?.rawValue)
+            opt(VirtualServerKeyword.persistenceTimeout, v.persistenceTimeout)
+            opt(VirtualServerKeyword.persistenceGranularity, v.persistenceGranularity)
+            opt(VirtualServerKeyword.virtualhost, v.virtualhost.map(Writer.word))
+            opt(VirtualServerKeyword.sorryServer, v.sorryServer)
+            opt(VirtualServerKeyword.sorryServerLvsMethod, v.sorryServerForwardingMethod.map { m in v.sorryServerTunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
+            opt(VirtualServerKeyword.quorum, v.quorum)
+            opt(VirtualServerKeyword.hysteresis, v.hysteresis)
+            script(VirtualServerKeyword.quorumUp, v.quorumUp)
+            script(VirtualServerKeyword.quorumDown, v.quorumDown)
+            flag(VirtualServerKeyword.alpha, v.alpha)
+            flag(VirtualServerKeyword.omega, v.omega)
+            flag(VirtualServerKeyword.inhibitOnFailure, v.inhibitOnFailure)
+            flag(VirtualServerKeyword.haSuspend, v.haSuspend)
             checkerOptions(v.checkerDefaults)
             raw(v.unsupported)
             for r in v.realServers { realServer(r) }
@@ -455,15 +503,15 @@ private final class Writer {
     }
 
     func realServer(_ r: RealServer) {
-        block("real_server \(r.endpoint)") {
-            opt("weight", r.weight)
-            opt("lvs_method", r.forwardingMethod.map { m in r.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
-            if r.inhibitOnFailure == true { line("inhibit_on_failure") }
-            script("notify_up", r.notifyUp)
-            script("notify_down", r.notifyDown)
-            opt("uthreshold", r.upperThreshold)
-            opt("lthreshold", r.lowerThreshold)
-            opt("virtualhost", r.virtualhost.map(Writer.word))
+        block(VirtualServerKeyword.realServer, "\(r.endpoint)") {
+            opt(RealServerKeyword.weight, r.weight)
+            opt(RealServerKeyword.lvsMethod, r.forwardingMethod.map { m in r.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
+            flag(RealServerKeyword.inhibitOnFailure, r.inhibitOnFailure == true)
+            script(RealServerKeyword.notifyUp, r.notifyUp)
+            script(RealServerKeyword.notifyDown, r.notifyDown)
+            opt(RealServerKeyword.uthreshold, r.upperThreshold)
+            opt(RealServerKeyword.lthreshold, r.lowerThreshold)
+            opt(RealServerKeyword.virtualhost, r.virtualhost.map(Writer.word))
             checkerOptions(r.checkerDefaults)
             raw(r.unsupported)
             for c in r.checkers { checker(c) }
@@ -473,36 +521,36 @@ private final class Writer {
     func checker(_ c: HealthChecker) {
         switch c {
         case let .tcp(t):
-            block("TCP_CHECK") {
+            block(RealServerKeyword.tcpCheck) {
                 checkerOptions(t.options)
                 raw(t.unsupported)
             }
         case let .http(h):
-            block(h.tls ? "SSL_GET" : "HTTP_GET") {
+            block(h.tls ? RealServerKeyword.sslGet : .httpGet) {
                 for u in h.urls {
-                    block("url") {
-                        opt("path", u.path.map(Writer.word))
-                        opt("digest", u.digest)
+                    block(HTTPGetKeyword.url) {
+                        opt(URLKeyword.path, u.path.map(Writer.word))
+                        opt(URLKeyword.digest, u.digest)
                         if !u.statusCodes.isEmpty {
-                            line("status_code " + u.statusCodes.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: " "))
+                            line(URLKeyword.statusCode, u.statusCodes.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: " "))
                         }
-                        opt("virtualhost", u.virtualhost.map(Writer.word))
+                        opt(URLKeyword.virtualhost, u.virtualhost.map(Writer.word))
                         raw(u.unsupported)
                     }
                 }
-                opt("virtualhost", h.virtualhost.map(Writer.word))
-                opt("http_protocol", h.httpProtocol)
-                flag("fast_recovery", h.fastRecovery)
-                flag("enable_sni", h.enableSNI)
+                opt(HTTPGetKeyword.virtualhost, h.virtualhost.map(Writer.word))
+                opt(HTTPGetKeyword.httpProtocol, h.httpProtocol)
+                flag(HTTPGetKeyword.fastRecovery, h.fastRecovery)
+                flag(HTTPGetKeyword.enableSNI, h.enableSNI)
                 checkerOptions(h.options)
                 raw(h.unsupported)
             }
         case let .misc(m):
-            block("MISC_CHECK") {
-                script("misc_path", m.path)
-                seconds("misc_timeout", m.timeout)
-                flag("misc_dynamic", m.dynamic)
-                opt("user", m.user.map(Writer.user))
+            block(RealServerKeyword.miscCheck) {
+                script(MiscCheckKeyword.miscPath, m.path)
+                seconds(MiscCheckKeyword.miscTimeout, m.timeout)
+                flag(MiscCheckKeyword.miscDynamic, m.dynamic)
+                opt(MiscCheckKeyword.user, m.user.map(Writer.user))
                 checkerOptions(m.options)
                 raw(m.unsupported)
             }

@@ -1,18 +1,44 @@
+/// The global_defs keywords Vigil reads.
+enum GlobalDefsKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.globalDefs
+    case routerID = "router_id"
+    case vrrpVersion = "vrrp_version"
+    case vrrpStrict = "vrrp_strict"
+    case vrrpSkipCheckAdvAddr = "vrrp_skip_check_adv_addr"
+    case vrrpCheckUnicastSrc = "vrrp_check_unicast_src"
+    case vrrpMcastGroup4 = "vrrp_mcast_group4"
+    case vrrpMcastGroup6 = "vrrp_mcast_group6"
+    case vrrpGarpInterval = "vrrp_garp_interval"
+    case vrrpGnaInterval = "vrrp_gna_interval"
+    case garpMasterDelay = "vrrp_garp_master_delay"
+    case garpMasterRepeat = "vrrp_garp_master_repeat"
+    case garpMasterRefresh = "vrrp_garp_master_refresh"
+    case garpMasterRefreshRepeat = "vrrp_garp_master_refresh_repeat"
+    case enableScriptSecurity = "enable_script_security"
+    case dynamicInterfaces = "dynamic_interfaces"
+    case scriptUser = "script_user"
+    case notifyFIFO = "notify_fifo"
+    case notifyFIFOScript = "notify_fifo_script"
+    case vrrpNotifyFIFO = "vrrp_notify_fifo"
+    case vrrpNotifyFIFOScript = "vrrp_notify_fifo_script"
+    case metricsListen = "metrics_listen"
+}
+
 extension ModelBuilder {
     func readGlobalDefs(_ block: [Statement], into g: inout GlobalDefs) {
         var unsupported = g.unsupported
-        each(block, in: .globalDefs, path: "global_defs", unsupported: &unsupported) { s in
+        each(block, GlobalDefsKeyword.self, path: "global_defs", unsupported: &unsupported) { keyword, s in
             g.keywordOrigins[s.name] = Origin(s.location)
-            switch s.name {
-            case "router_id": g.routerID = word(s, "a name")
-            case "vrrp_version": g.vrrpVersion = integer(s, 2...3)
-            case "vrrp_strict": g.vrrpStrict = flag(s)
-            case "vrrp_skip_check_adv_addr": g.skipCheckAdvertAddresses = flag(s)
-            case "vrrp_check_unicast_src": g.vrrpCheckUnicastSource = flag(s)
-            case "vrrp_mcast_group4", "vrrp_mcast_group6":
+            switch keyword {
+            case .routerID: g.routerID = word(s, "a name")
+            case .vrrpVersion: g.vrrpVersion = integer(s, 2...3)
+            case .vrrpStrict: g.vrrpStrict = flag(s)
+            case .vrrpSkipCheckAdvAddr: g.skipCheckAdvertAddresses = flag(s)
+            case .vrrpCheckUnicastSrc: g.vrrpCheckUnicastSource = flag(s)
+            case .vrrpMcastGroup4, .vrrpMcastGroup6:
                 guard let args = arguments(s, 1...1, "a multicast address"),
                       let address = address(args[0], what: s.name) else { break }
-                let wanted: IPAddress.Family = s.name.hasSuffix("4") ? .inet : .inet6
+                let wanted: IPAddress.Family = keyword == .vrrpMcastGroup4 ? .inet : .inet6
                 guard address.family == wanted, address.isMulticast else {
                     diagnostics.error("bad-address", at: args[0].location, "\(s.name) '\(args[0].text)' is not an \(wanted.rawValue) multicast address")
                     break
@@ -20,14 +46,14 @@ extension ModelBuilder {
                 // Vigil sends to and listens on the RFCs' groups only: writing one of them
                 // changes nothing, any other group is recognised, not supported.
                 if address != IPAddress(wanted == .inet ? "224.0.0.18" : "ff02::12") { return false }
-            case "vrrp_garp_interval": g.garpInterval = announcementInterval(s)
-            case "vrrp_gna_interval": g.gnaInterval = announcementInterval(s)
-            case "vrrp_garp_master_delay": g.garp.masterDelay = seconds(s, 0...1000)
-            case "vrrp_garp_master_repeat": g.garp.masterRepeat = integer(s, 0...65535)
-            case "vrrp_garp_master_refresh": g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
-            case "vrrp_garp_master_refresh_repeat": g.garp.masterRefreshRepeat = integer(s, 0...65535)
-            case "enable_script_security": g.enableScriptSecurity = flag(s)
-            case "dynamic_interfaces":
+            case .vrrpGarpInterval: g.garpInterval = announcementInterval(s)
+            case .vrrpGnaInterval: g.gnaInterval = announcementInterval(s)
+            case .garpMasterDelay: g.garp.masterDelay = seconds(s, 0...1000)
+            case .garpMasterRepeat: g.garp.masterRepeat = integer(s, 0...65535)
+            case .garpMasterRefresh: g.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
+            case .garpMasterRefreshRepeat: g.garp.masterRefreshRepeat = integer(s, 0...65535)
+            case .enableScriptSecurity: g.enableScriptSecurity = flag(s)
+            case .dynamicInterfaces:
                 // keepalived's optional word allows an interface to come back as another
                 // kind; Vigil follows a re-created interface whatever its kind anyway.
                 if s.block != nil { blockNotExpected(s) }
@@ -36,20 +62,18 @@ extension ModelBuilder {
                     break
                 }
                 g.dynamicInterfaces = true
-            case "script_user": g.scriptUser = scriptUser(s)
-            case "notify_fifo": g.notifyFIFO = word(s, "a FIFO path")
-            case "notify_fifo_script": g.notifyFIFOScript = command(s)
-            case "vrrp_notify_fifo": g.vrrpNotifyFIFO = word(s, "a FIFO path")
-            case "vrrp_notify_fifo_script": g.vrrpNotifyFIFOScript = command(s)
-            case "metrics_listen":
+            case .scriptUser: g.scriptUser = scriptUser(s)
+            case .notifyFIFO: g.notifyFIFO = word(s, "a FIFO path")
+            case .notifyFIFOScript: g.notifyFIFOScript = command(s)
+            case .vrrpNotifyFIFO: g.vrrpNotifyFIFO = word(s, "a FIFO path")
+            case .vrrpNotifyFIFOScript: g.vrrpNotifyFIFOScript = command(s)
+            case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {
                     diagnostics.error("bad-address", at: s.arguments[0].location, "metrics_listen '\(text)' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)")
                 } else {
                     g.metricsListen = text
                 }
-            default:
-                return false
             }
             return true
         }

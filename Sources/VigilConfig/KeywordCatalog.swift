@@ -11,6 +11,10 @@
 /// `install_keyword` and `install_sublevel` calls (facts, not code); the catalog says
 /// nothing about what arguments mean: that is the model builder's job.
 ///
+/// Which of them Vigil implements is not declared here but in the readers' keyword lists
+/// (`ImplementedKeyword`), which `KeywordAgreementTests` hold to this table, as it holds the
+/// names the `Dumper` writes.
+///
 /// Vigil's own keywords (`metrics_listen`) are listed too, marked as such, so that a
 /// misspelling of one gets the same suggestion as a misspelt keepalived keyword; keepalived
 /// itself would reject them.

@@ -1,3 +1,104 @@
+/// The virtual_server keywords Vigil reads.
+enum VirtualServerKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.virtualServer
+    /// Defaults for its checkers; keepalived takes none of the other connection options here.
+    static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop]
+    case lbAlgo = "lb_algo"
+    case lvsSched = "lvs_sched"
+    case lbKind = "lb_kind"
+    case lvsMethod = "lvs_method"
+    case `protocol`
+    case persistenceTimeout = "persistence_timeout"
+    case persistenceGranularity = "persistence_granularity"
+    case virtualhost
+    case sorryServer = "sorry_server"
+    case sorryServerLvsMethod = "sorry_server_lvs_method"
+    case quorum
+    case hysteresis
+    case quorumUp = "quorum_up"
+    case quorumDown = "quorum_down"
+    case alpha
+    case omega
+    case inhibitOnFailure = "inhibit_on_failure"
+    case haSuspend = "ha_suspend"
+    case shPort = "sh-port"
+    case shFallback = "sh-fallback"
+    case mhPort = "mh-port"
+    case mhFallback = "mh-fallback"
+    case flag1 = "flag-1"
+    case flag2 = "flag-2"
+    case flag3 = "flag-3"
+    case realServer = "real_server"
+}
+
+/// The real_server keywords Vigil reads.
+enum RealServerKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.realServer
+    /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
+    static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
+    /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
+    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .dnsCheck, .udpCheck, .pingCheck, .fileCheck, .bfdCheck]
+    case weight
+    case lvsMethod = "lvs_method"
+    case inhibitOnFailure = "inhibit_on_failure"
+    case notifyUp = "notify_up"
+    case notifyDown = "notify_down"
+    case uthreshold
+    case lthreshold
+    case virtualhost
+    case tcpCheck = "TCP_CHECK"
+    case httpGet = "HTTP_GET"
+    case sslGet = "SSL_GET"
+    case miscCheck = "MISC_CHECK"
+    case smtpCheck = "SMTP_CHECK"
+    case dnsCheck = "DNS_CHECK"
+    case udpCheck = "UDP_CHECK"
+    case pingCheck = "PING_CHECK"
+    case fileCheck = "FILE_CHECK"
+    case bfdCheck = "BFD_CHECK"
+}
+
+/// TCP_CHECK has no keywords of its own: it takes the checker options only.
+enum TCPCheckKeyword: ImplementedKeyword {
+    static let block = BlockKind.tcpCheck
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    static let allCases: [TCPCheckKeyword] = []
+    init?(rawValue: String) { nil }
+    var rawValue: String { switch self {} }
+}
+
+/// The HTTP_GET and SSL_GET keywords Vigil reads.
+enum HTTPGetKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.httpGetCheck
+    /// `nb_get_retry` is keepalived's older spelling of `retry`, taken in these two checkers only.
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common + [.nbGetRetry]
+    case url
+    case virtualhost
+    case httpProtocol = "http_protocol"
+    case fastRecovery = "fast_recovery"
+    case enableSNI = "enable_sni"
+}
+
+/// The keywords of an HTTP_GET's or SSL_GET's url block.
+enum URLKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.url
+    case path
+    case digest
+    case statusCode = "status_code"
+    case virtualhost
+}
+
+/// The MISC_CHECK keywords Vigil reads.
+enum MiscCheckKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.miscCheck
+    /// It opens no connection, so it takes none of the connection options.
+    static let checkerOptions = CheckerOptionKeyword.common
+    case miscPath = "misc_path"
+    case miscTimeout = "misc_timeout"
+    case miscDynamic = "misc_dynamic"
+    case user
+}
+
 extension ModelBuilder {
     /// `virtual_server ADDR PORT`, `virtual_server fwmark N`, `virtual_server group NAME`.
     func readVirtualServer(_ s: Statement) -> VirtualServer? {
@@ -5,50 +106,50 @@ extension ModelBuilder {
         var v = VirtualServer(key: key, origin: Origin(s.location))
         let path = "virtual_server \(key)"
         var unsupported: [Statement] = []
-        each(block, in: .virtualServer, path: path, unsupported: &unsupported) { s in
-            switch s.name {
-            case "lb_algo", "lvs_sched":
+        var defaults = CheckerOptions()
+        each(block, VirtualServerKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &defaults) { keyword, s in
+            switch keyword {
+            case .lbAlgo, .lvsSched:
                 guard let word = word(s, "a scheduler") else { break }
                 v.scheduler = Scheduler(rawValue: word)
                 if v.scheduler == nil {
                     diagnostics.error("bad-scheduler", at: s.arguments[0].location,
                                       "\(s.name) '\(word)' is not an IPVS scheduler (\(Scheduler.allCases.map(\.rawValue).joined(separator: " ")))")
                 }
-            case "lb_kind", "lvs_method":
+            case .lbKind, .lvsMethod:
                 (v.forwardingMethod, v.tunnel) = readForwarding(s)
-            case "protocol":
+            case .protocol:
                 guard let word = word(s, "TCP, UDP or SCTP") else { break }
                 v.serviceProtocol = ServiceProtocol(rawValue: word.uppercased())
                 if v.serviceProtocol == nil {
                     diagnostics.error("bad-value", at: s.arguments[0].location, "protocol '\(word)' is not TCP, UDP or SCTP")
                 }
-            case "persistence_timeout":
+            case .persistenceTimeout:
                 v.persistenceTimeout = s.arguments.isEmpty ? 360 : integer(s, 1...Int(UInt32.max))
-            case "persistence_granularity":
+            case .persistenceGranularity:
                 if let args = arguments(s, 1...1, "a netmask") { v.persistenceGranularity = address(args[0], what: "persistence_granularity") }
-            case "virtualhost": v.virtualhost = word(s, "a host name")
-            case "sorry_server":
+            case .virtualhost: v.virtualhost = word(s, "a host name")
+            case .sorryServer:
                 guard let args = arguments(s, 1...2, "an address and a port"),
                       let address = address(args[0], what: "sorry_server") else { break }
                 v.sorryServer = RealServerAddress(address: address, port: args.count > 1 ? port(args[1]) : nil)
-            case "sorry_server_lvs_method": (v.sorryServerForwardingMethod, v.sorryServerTunnel) = readForwarding(s)
-            case "quorum": v.quorum = integer(s, 1...Int(UInt32.max))
-            case "hysteresis": v.hysteresis = integer(s, 0...Int(UInt32.max))
-            case "quorum_up": v.quorumUp = command(s)
-            case "quorum_down": v.quorumDown = command(s)
-            case "alpha": v.alpha = flag(s)
-            case "omega": v.omega = flag(s)
-            case "inhibit_on_failure": v.inhibitOnFailure = flag(s)
-            case "ha_suspend": v.haSuspend = flag(s)
-            case "sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2", "flag-3":
+            case .sorryServerLvsMethod: (v.sorryServerForwardingMethod, v.sorryServerTunnel) = readForwarding(s)
+            case .quorum: v.quorum = integer(s, 1...Int(UInt32.max))
+            case .hysteresis: v.hysteresis = integer(s, 0...Int(UInt32.max))
+            case .quorumUp: v.quorumUp = command(s)
+            case .quorumDown: v.quorumDown = command(s)
+            case .alpha: v.alpha = flag(s)
+            case .omega: v.omega = flag(s)
+            case .inhibitOnFailure: v.inhibitOnFailure = flag(s)
+            case .haSuspend: v.haSuspend = flag(s)
+            case .shPort, .shFallback, .mhPort, .mhFallback, .flag1, .flag2, .flag3:
                 if flag(s) { v.schedulerFlags.append(s.name) }
-            case "real_server":
+            case .realServer:
                 if let server = readRealServer(s, in: path) { v.realServers.append(server) }
-            default:
-                return readCheckerOption(s, into: &v.checkerDefaults)
             }
             return true
         }
+        v.checkerDefaults = defaults
         v.unsupported = unsupported
         return v
     }
@@ -152,34 +253,25 @@ extension ModelBuilder {
     }
 
     /// Options every checker shares; a virtual or real server may set them as defaults.
-    func readCheckerOption(_ s: Statement, into o: inout CheckerOptions) -> Bool {
-        switch s.name {
-        case "connect_ip":
+    func readCheckerOption(_ option: CheckerOptionKeyword, _ s: Statement, into o: inout CheckerOptions) {
+        switch option {
+        case .connectIP:
             if let args = arguments(s, 1...1, "an address") { o.connectIP = address(args[0], what: "connect_ip") }
-        case "connect_port":
+        case .connectPort:
             if let args = arguments(s, 1...1, "a port") { o.connectPort = port(args[0]) }
-        case "bindto":
+        case .bindTo:
             if let args = arguments(s, 1...1, "an address") { o.bindTo = address(args[0], what: "bindto") }
-        case "bind_port":
+        case .bindPort:
             if let args = arguments(s, 1...1, "a port") { o.bindPort = port(args[0]) }
-        case "bind_if":
+        case .bindInterface:
             o.bindInterface = word(s, "an interface name")
-        case "connect_timeout": o.connectTimeout = seconds(s, 0.000001...Double(UInt32.max))
-        case "retry", "nb_get_retry", "nb_sget_retry": o.retry = integer(s, 0...Int(UInt32.max))
-        case "delay_before_retry": o.delayBeforeRetry = seconds(s, 0...Double(UInt32.max))
-        case "warmup": o.warmup = seconds(s, 0...Double(UInt32.max))
-        case "delay_loop": o.delayLoop = seconds(s, 0.000001...Double(UInt32.max))
-        case "alpha": o.alpha = flag(s)
-        default: return false
+        case .connectTimeout: o.connectTimeout = seconds(s, 0.000001...Double(UInt32.max))
+        case .retry, .nbGetRetry: o.retry = integer(s, 0...Int(UInt32.max))
+        case .delayBeforeRetry: o.delayBeforeRetry = seconds(s, 0...Double(UInt32.max))
+        case .warmup: o.warmup = seconds(s, 0...Double(UInt32.max))
+        case .delayLoop: o.delayLoop = seconds(s, 0.000001...Double(UInt32.max))
+        case .alpha: o.alpha = flag(s)
         }
-        return true
-    }
-
-    /// A checker's own options. Its `alpha` is left to the catalog (recognised, not
-    /// supported): Vigil starts a whole real server down or up (`RealServerHealth`), from
-    /// the real server's or virtual server's `alpha`, not one checker.
-    func readOwnCheckerOption(_ s: Statement, into o: inout CheckerOptions) -> Bool {
-        s.name != "alpha" && readCheckerOption(s, into: &o)
     }
 
     func readRealServer(_ s: Statement, in parent: String) -> RealServer? {
@@ -197,31 +289,31 @@ extension ModelBuilder {
         var r = RealServer(endpoint: endpoint, origin: Origin(s.location))
         func path() -> String { "\(parent) > real_server \(endpoint)" }
         var unsupported: [Statement] = []
-        each(s.block ?? [], in: .realServer, path: path(), unsupported: &unsupported) { s in
-            switch s.name {
-            case "weight": r.weight = integer(s, 0...65535)
-            case "lvs_method", "lb_kind": (r.forwardingMethod, r.tunnel) = readForwarding(s)
-            case "inhibit_on_failure": r.inhibitOnFailure = flag(s)
-            case "notify_up": r.notifyUp = command(s)
-            case "notify_down": r.notifyDown = command(s)
-            case "uthreshold": r.upperThreshold = integer(s, 0...Int(UInt32.max))
-            case "lthreshold": r.lowerThreshold = integer(s, 0...Int(UInt32.max))
-            case "virtualhost": r.virtualhost = word(s, "a host name")
-            case "TCP_CHECK":
+        var defaults = CheckerOptions()
+        each(s.block ?? [], RealServerKeyword.self, path: path(), unsupported: &unsupported, checkerOptions: &defaults) { keyword, s in
+            switch keyword {
+            case .weight: r.weight = integer(s, 0...65535)
+            case .lvsMethod: (r.forwardingMethod, r.tunnel) = readForwarding(s)
+            case .inhibitOnFailure: r.inhibitOnFailure = flag(s)
+            case .notifyUp: r.notifyUp = command(s)
+            case .notifyDown: r.notifyDown = command(s)
+            case .uthreshold: r.upperThreshold = integer(s, 0...Int(UInt32.max))
+            case .lthreshold: r.lowerThreshold = integer(s, 0...Int(UInt32.max))
+            case .virtualhost: r.virtualhost = word(s, "a host name")
+            case .tcpCheck:
                 var check = TCPCheck(origin: Origin(s.location))
                 var options = CheckerOptions()
                 var ignored: [Statement] = []
-                each(s.block ?? [], in: .tcpCheck, path: "\(path()) > TCP_CHECK", unsupported: &ignored) {
-                    readOwnCheckerOption($0, into: &options)
-                }
+                each(s.block ?? [], TCPCheckKeyword.self, path: "\(path()) > TCP_CHECK", unsupported: &ignored,
+                     checkerOptions: &options)
                 check.options = options
                 check.unsupported = ignored
                 r.checkers.append(.tcp(check))
-            case "HTTP_GET", "SSL_GET":
+            case .httpGet, .sslGet:
                 r.checkers.append(.http(readHTTPGet(s, path: "\(path()) > \(s.name)")))
-            case "MISC_CHECK":
+            case .miscCheck:
                 r.checkers.append(.misc(readMiscCheck(s, path: "\(path()) > MISC_CHECK")))
-            case "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "ICMP_CHECK", "FILE_CHECK", "BFD_CHECK":
+            case .smtpCheck, .dnsCheck, .udpCheck, .pingCheck, .fileCheck, .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }
@@ -233,11 +325,10 @@ extension ModelBuilder {
                     checkKeywords(s.block ?? [], in: kind, path: "\(path()) > \(s.name)", unsupported: &ignored)
                 }
                 r.checkers.append(.unsupported(s))
-            default:
-                return readCheckerOption(s, into: &r.checkerDefaults)
             }
             return true
         }
+        r.checkerDefaults = defaults
         r.unsupported = unsupported
         return r
     }
@@ -257,26 +348,26 @@ extension ModelBuilder {
     }
 
     func readHTTPGet(_ s: Statement, path: String) -> HTTPGetCheck {
-        var h = HTTPGetCheck(origin: Origin(s.location), tls: s.name == "SSL_GET")
+        var h = HTTPGetCheck(origin: Origin(s.location), tls: s.name == RealServerKeyword.sslGet.rawValue)
         var unsupported: [Statement] = []
-        each(s.block ?? [], in: .httpGetCheck, path: path, unsupported: &unsupported) { s in
-            switch s.name {
-            case "url":
+        var options = CheckerOptions()
+        each(s.block ?? [], HTTPGetKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &options) { keyword, s in
+            switch keyword {
+            case .url:
                 h.urls.append(readURL(s, path: "\(path) > url"))
-            case "virtualhost": h.virtualhost = word(s, "a host name")
-            case "http_protocol":
+            case .virtualhost: h.virtualhost = word(s, "a host name")
+            case .httpProtocol:
                 // keepalived 2.2.7 takes these three (case-sensitive 'C'); any other is its error.
                 guard let word = word(s, "1.0, 1.0C or 1.1") else { break }
                 if ["1.0", "1.0C", "1.1"].contains(word) { h.httpProtocol = word } else {
                     diagnostics.error("bad-value", at: s.arguments[0].location, "http_protocol '\(word)' is not 1.0, 1.0C or 1.1")
                 }
-            case "fast_recovery": h.fastRecovery = optionalBool(s) ?? h.fastRecovery
-            case "enable_sni": h.enableSNI = optionalBool(s) ?? h.enableSNI
-            default:
-                return readOwnCheckerOption(s, into: &h.options)
+            case .fastRecovery: h.fastRecovery = optionalBool(s) ?? h.fastRecovery
+            case .enableSNI: h.enableSNI = optionalBool(s) ?? h.enableSNI
             }
             return true
         }
+        h.options = options
         h.unsupported = unsupported
         return h
     }
@@ -284,20 +375,19 @@ extension ModelBuilder {
     func readURL(_ s: Statement, path: String) -> URLCheck {
         var u = URLCheck(origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(s.block ?? [], in: .url, path: path, unsupported: &unsupported) { s in
-            switch s.name {
-            case "path": u.path = word(s, "a URL path")
-            case "digest":
+        each(s.block ?? [], URLKeyword.self, path: path, unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .path: u.path = word(s, "a URL path")
+            case .digest:
                 guard let word = word(s, "an MD5 digest (32 hex digits)") else { break }
                 let lowered = word.lowercased()
                 if lowered.utf8.count == 32, lowered.allSatisfy({ $0.isHexDigit }) { u.digest = lowered } else {
                     diagnostics.error("bad-digest", at: s.arguments[0].location, "digest '\(word)' is not an MD5 digest of 32 hex digits")
                 }
-            case "status_code":
+            case .statusCode:
                 guard let args = arguments(s, 1...Int.max, "a status code or range such as 200-299") else { break }
                 for token in args { if let range = readStatusCodes(token) { u.statusCodes.append(range) } }
-            case "virtualhost": u.virtualhost = word(s, "a host name")
-            default: return false
+            case .virtualhost: u.virtualhost = word(s, "a host name")
             }
             return true
         }
@@ -319,16 +409,17 @@ extension ModelBuilder {
     func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {
         var m = MiscCheck(origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(s.block ?? [], in: .miscCheck, path: path, unsupported: &unsupported) { s in
-            switch s.name {
-            case "misc_path": m.path = command(s)
-            case "misc_timeout": m.timeout = seconds(s, 0.000001...Double(UInt32.max))
-            case "misc_dynamic": m.dynamic = flag(s)
-            case "user": m.user = scriptUser(s)
-            default: return readOwnCheckerOption(s, into: &m.options)
+        var options = CheckerOptions()
+        each(s.block ?? [], MiscCheckKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &options) { keyword, s in
+            switch keyword {
+            case .miscPath: m.path = command(s)
+            case .miscTimeout: m.timeout = seconds(s, 0.000001...Double(UInt32.max))
+            case .miscDynamic: m.dynamic = flag(s)
+            case .user: m.user = scriptUser(s)
             }
             return true
         }
+        m.options = options
         m.unsupported = unsupported
         if m.path == nil {
             diagnostics.error("missing-misc-path", at: s.location, "MISC_CHECK has no 'misc_path'")

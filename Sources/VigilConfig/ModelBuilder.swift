@@ -15,7 +15,9 @@ final class ModelBuilder {
 
     /// Offers each statement of a block to `handle`; what it does not take is looked up in
     /// the catalog: recognised keywords are kept in `unsupported` with a warning, unknown
-    /// words get a warning with the nearest keyword of this block suggested.
+    /// words get a warning with the nearest keyword of this block suggested. Readers go
+    /// through the typed `each(_:_:path:unsupported:_:)`, which offers only the keywords of
+    /// their block's `ImplementedKeyword` list.
     func each(_ statements: [Statement], in kind: BlockKind, path: @autoclosure () -> String,
               unsupported: inout [Statement], _ handle: (Statement) -> Bool) {
         for statement in statements {

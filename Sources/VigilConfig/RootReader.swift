@@ -1,37 +1,60 @@
+/// The top-level keywords Vigil reads.
+enum RootKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.root
+    case globalDefs = "global_defs"
+    case vrrpInstance = "vrrp_instance"
+    case vrrpSyncGroup = "vrrp_sync_group"
+    case vrrpScript = "vrrp_script"
+    case vrrpTrackProcess = "vrrp_track_process"
+    case trackFile = "track_file"
+    /// The older spelling of `track_file`.
+    case vrrpTrackFile = "vrrp_track_file"
+    case virtualServer = "virtual_server"
+    case virtualServerGroup = "virtual_server_group"
+    case ssl = "SSL"
+    case staticRoutes = "static_routes"
+    case staticRules = "static_rules"
+}
+
+/// The keywords of the `SSL` block (the client certificate of SSL_GET checkers).
+enum SSLKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.ssl
+    case password, ca, certificate, key
+}
+
 extension ModelBuilder {
     /// Reads the top level of keepalived.conf.
     func build(_ statements: [Statement]) -> Configuration {
         var config = Configuration()
         var unsupported: [Statement] = []
-        each(statements, in: .root, path: "the top level", unsupported: &unsupported) { s in
-            switch s.name {
-            case "global_defs":
+        each(statements, RootKeyword.self, path: "the top level", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .globalDefs:
                 if let block = blockExpected(s) { readGlobalDefs(block, into: &config.globalDefs) }
-            case "vrrp_instance":
+            case .vrrpInstance:
                 if let instance = readInstance(s) { config.vrrpInstances.append(instance) }
-            case "vrrp_sync_group":
+            case .vrrpSyncGroup:
                 if let group = readSyncGroup(s) { config.syncGroups.append(group) }
-            case "vrrp_script":
+            case .vrrpScript:
                 if let script = readVRRPScript(s) { config.vrrpScripts.append(script) }
-            case "vrrp_track_process":
+            case .vrrpTrackProcess:
                 if let p = readTrackProcess(s) { config.trackProcesses.append(p) }
-            case "track_file", "vrrp_track_file":
+            case .trackFile, .vrrpTrackFile:
                 if let file = readTrackFile(s) { config.trackFiles.append(file) }
-            case "virtual_server":
+            case .virtualServer:
                 if let server = readVirtualServer(s) { config.virtualServers.append(server) }
-            case "virtual_server_group":
+            case .virtualServerGroup:
                 if let group = readVirtualServerGroup(s) { config.virtualServerGroups.append(group) }
-            case "SSL":
+            case .ssl:
                 guard let block = blockExpected(s) else { break }
                 var ssl = SSLContextSettings(origin: Origin(s.location))
                 var ignored: [Statement] = []
-                each(block, in: .ssl, path: "SSL", unsupported: &ignored) { s in
-                    switch s.name {
-                    case "password": ssl.password = word(s, "the key's password")
-                    case "ca": ssl.ca = word(s, "a CA file")
-                    case "certificate": ssl.certificate = word(s, "a certificate file (PEM)")
-                    case "key": ssl.key = word(s, "a key file (PEM)")
-                    default: return false
+                each(block, SSLKeyword.self, path: "SSL", unsupported: &ignored) { keyword, s in
+                    switch keyword {
+                    case .password: ssl.password = word(s, "the key's password")
+                    case .ca: ssl.ca = word(s, "a CA file")
+                    case .certificate: ssl.certificate = word(s, "a certificate file (PEM)")
+                    case .key: ssl.key = word(s, "a key file (PEM)")
                     }
                     return true
                 }
@@ -40,12 +63,10 @@ extension ModelBuilder {
                     diagnostics.error("ssl-incomplete", at: s.location, "SSL needs both 'certificate' and 'key' (or neither)")
                 }
                 config.ssl = ssl
-            case "static_routes":
+            case .staticRoutes:
                 if let block = blockExpected(s) { config.staticRoutes += block.compactMap { readVirtualRoute($0, block: "static_routes") } }
-            case "static_rules":
+            case .staticRules:
                 if let block = blockExpected(s) { config.staticRules += block.compactMap { readVirtualRule($0, block: "static_rules") } }
-            default:
-                return false
             }
             return true
         }

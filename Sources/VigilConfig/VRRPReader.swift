@@ -1,72 +1,176 @@
+/// The vrrp_instance keywords Vigil reads.
+enum VRRPInstanceKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.vrrpInstance
+    case state
+    case interface
+    case virtualRouterID = "virtual_router_id"
+    case priority
+    case advertInterval = "advert_int"
+    case version
+    case authentication
+    case virtualIPAddress = "virtual_ipaddress"
+    case virtualIPAddressExcluded = "virtual_ipaddress_excluded"
+    case nopreempt
+    case preempt
+    case preemptDelay = "preempt_delay"
+    case unicastSourceIP = "unicast_src_ip"
+    case unicastPeer = "unicast_peer"
+    case virtualRoutes = "virtual_routes"
+    case virtualRules = "virtual_rules"
+    case trackScript = "track_script"
+    case trackInterface = "track_interface"
+    case trackFile = "track_file"
+    case trackProcess = "track_process"
+    case notifyMaster = "notify_master"
+    case notifyBackup = "notify_backup"
+    case notifyFault = "notify_fault"
+    case notifyStop = "notify_stop"
+    case notify
+    case garpMasterDelay = "garp_master_delay"
+    case garpMasterRepeat = "garp_master_repeat"
+    case garpMasterRefresh = "garp_master_refresh"
+    case garpMasterRefreshRepeat = "garp_master_refresh_repeat"
+    case useVMAC = "use_vmac"
+    case vmacTransmitBase = "vmac_xmit_base"
+    case accept
+    case noAccept = "no_accept"
+    case dontTrackPrimary = "dont_track_primary"
+    case skipCheckAdvertAddresses = "skip_check_adv_addr"
+    case checkUnicastSource = "check_unicast_src"
+    case strictMode = "strict_mode"
+}
+
+/// The keywords of a vrrp_instance's authentication block.
+enum AuthenticationKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.authentication
+    case authType = "auth_type"
+    case authPass = "auth_pass"
+}
+
+/// The vrrp_sync_group keywords Vigil reads.
+enum SyncGroupKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.vrrpSyncGroup
+    case group
+    case notifyMaster = "notify_master"
+    case notifyBackup = "notify_backup"
+    case notifyFault = "notify_fault"
+    case notifyStop = "notify_stop"
+    case notify
+    case trackScript = "track_script"
+    case trackInterface = "track_interface"
+    case trackFile = "track_file"
+    case trackProcess = "track_process"
+    case syncGroupTrackingWeight = "sync_group_tracking_weight"
+    case globalTracking = "global_tracking"
+}
+
+/// The vrrp_script keywords Vigil reads.
+enum VRRPScriptKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.vrrpScript
+    case script
+    case interval
+    case timeout
+    case weight
+    case rise
+    case fall
+    case user
+    case initFail = "init_fail"
+}
+
+/// The vrrp_track_process keywords Vigil reads.
+enum TrackProcessKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.trackProcess
+    case process
+    case paramMatch = "param_match"
+    case weight
+    case quorum
+    case quorumMax = "quorum_max"
+    case delay
+    case forkDelay = "fork_delay"
+    case terminateDelay = "terminate_delay"
+    case fullCommand = "full_command"
+}
+
+/// The track_file (vrrp_track_file) keywords Vigil reads.
+enum TrackFileKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.trackFile
+    case file
+    case weight
+    case initFile = "init_file"
+}
+
 extension ModelBuilder {
     func readInstance(_ s: Statement) -> VRRPInstance? {
         guard let name = blockName(s), let block = blockExpected(s) else { return nil }
         var v = VRRPInstance(name: name, origin: Origin(s.location))
         let path = "vrrp_instance \(name)"
         var unsupported: [Statement] = []
-        each(block, in: .vrrpInstance, path: path, unsupported: &unsupported) { s in
+        each(block, VRRPInstanceKeyword.self, path: path, unsupported: &unsupported) { keyword, s in
             v.keywordOrigins[s.name] = Origin(s.location)
-            switch s.name {
-            case "state":
+            switch keyword {
+            case .state:
                 guard let word = word(s, "MASTER or BACKUP") else { break }
                 guard let state = VRRPInstance.InitialState(rawValue: word) else {
                     diagnostics.error("bad-value", at: s.arguments[0].location, "state '\(word)' is neither MASTER nor BACKUP")
                     break
                 }
                 v.initialState = state
-            case "interface":
+            case .interface:
                 v.interface = word(s, "an interface name")
                 v.interfaceOrigin = v.interface == nil ? nil : Origin(s.location)
-            case "virtual_router_id": v.virtualRouterID = integer(s, 1...255)
-            case "priority": v.priority = integer(s, 1...255)
-            case "advert_int": v.advertInterval = seconds(s, 0.01...255)
-            case "version": v.version = integer(s, 2...3)
-            case "authentication":
+            case .virtualRouterID: v.virtualRouterID = integer(s, 1...255)
+            case .priority: v.priority = integer(s, 1...255)
+            case .advertInterval: v.advertInterval = seconds(s, 0.01...255)
+            case .version: v.version = integer(s, 2...3)
+            case .authentication:
                 if let block = blockExpected(s) { v.authentication = readAuthentication(block, path: path) }
-            case "virtual_ipaddress":
+            case .virtualIPAddress:
                 if let block = blockExpected(s) { v.virtualIPAddresses += block.compactMap(readVirtualIPAddress) }
-            case "virtual_ipaddress_excluded":
+            case .virtualIPAddressExcluded:
                 if let block = blockExpected(s) { v.excludedVirtualIPAddresses += block.compactMap(readVirtualIPAddress) }
-            case "nopreempt": v.preempt = !flag(s)
-            case "preempt": v.preempt = flag(s)
-            case "preempt_delay": v.preemptDelay = seconds(s, 0...1000)
-            case "unicast_src_ip":
+            case .nopreempt: v.preempt = !flag(s)
+            case .preempt: v.preempt = flag(s)
+            case .preemptDelay: v.preemptDelay = seconds(s, 0...1000)
+            case .unicastSourceIP:
                 if let args = arguments(s, 1...1, "an address") { v.unicastSourceIP = address(args[0], what: "unicast_src_ip") }
-            case "unicast_peer":
+            case .unicastPeer:
                 if let block = blockExpected(s) {
                     for peer in block.compactMap(readUnicastPeer) {
                         v.unicastPeers.append(peer.address)
                         if let ttl = peer.ttl { v.unicastPeerTTL[peer.address] = ttl }
                     }
                 }
-            case "virtual_routes":
+            case .virtualRoutes:
                 if let block = blockExpected(s) { v.virtualRoutes += block.compactMap(readVirtualRoute) }
-            case "virtual_rules":
+            case .virtualRules:
                 if let block = blockExpected(s) { v.virtualRules += block.compactMap(readVirtualRule) }
-            case "track_script":
+            case .trackScript:
                 if let block = blockExpected(s) { v.trackScripts += readTrackList(block) }
-            case "track_interface":
+            case .trackInterface:
                 if let block = blockExpected(s) { v.trackInterfaces += readTrackList(block) }
-            case "track_file":
+            case .trackFile:
                 if let block = blockExpected(s) { v.trackFiles += readTrackList(block) }
-            case "track_process":
+            case .trackProcess:
                 if let block = blockExpected(s) { v.trackProcesses += readTrackList(block) }
-            case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
-                readNotify(s, into: &v.notify)
-            case "garp_master_delay": v.garp.masterDelay = seconds(s, 0...1000)
-            case "garp_master_repeat": v.garp.masterRepeat = integer(s, 0...65535)
-            case "garp_master_refresh": v.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
-            case "garp_master_refresh_repeat": v.garp.masterRefreshRepeat = integer(s, 0...65535)
-            case "use_vmac":
+            case .notifyMaster: v.notify.master = command(s)
+            case .notifyBackup: v.notify.backup = command(s)
+            case .notifyFault: v.notify.fault = command(s)
+            case .notifyStop: v.notify.stop = command(s)
+            case .notify: v.notify.any = command(s)
+            case .garpMasterDelay: v.garp.masterDelay = seconds(s, 0...1000)
+            case .garpMasterRepeat: v.garp.masterRepeat = integer(s, 0...65535)
+            case .garpMasterRefresh: v.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
+            case .garpMasterRefreshRepeat: v.garp.masterRefreshRepeat = integer(s, 0...65535)
+            case .useVMAC:
                 arguments(s, 0...1, "an optional interface name")
                 v.useVMAC = s.arguments.first?.text ?? ""
-            case "vmac_xmit_base": v.vmacTransmitBase = flag(s)
-            case "accept": v.accept = flag(s)
-            case "no_accept": v.accept = !flag(s)
-            case "dont_track_primary": v.dontTrackPrimary = flag(s)
-            case "skip_check_adv_addr": v.skipCheckAdvertAddresses = flag(s)
-            case "check_unicast_src": v.checkUnicastSource = flag(s)
-            case "strict_mode":
+            case .vmacTransmitBase: v.vmacTransmitBase = flag(s)
+            case .accept: v.accept = flag(s)
+            case .noAccept: v.accept = !flag(s)
+            case .dontTrackPrimary: v.dontTrackPrimary = flag(s)
+            case .skipCheckAdvertAddresses: v.skipCheckAdvertAddresses = flag(s)
+            case .checkUnicastSource: v.checkUnicastSource = flag(s)
+            case .strictMode:
                 if s.arguments.isEmpty {
                     v.strictMode = true
                 } else if let word = word(s, "on or off") {
@@ -76,8 +180,6 @@ extension ModelBuilder {
                     default: diagnostics.error("bad-value", at: s.arguments[0].location, "strict_mode '\(word)' is not on or off")
                     }
                 }
-            default:
-                return false
             }
             return true
         }
@@ -89,11 +191,10 @@ extension ModelBuilder {
         var type: Token?
         var pass: Token?
         var unsupported: [Statement] = []
-        each(block, in: .authentication, path: "\(path) > authentication", unsupported: &unsupported) { s in
-            switch s.name {
-            case "auth_type": type = arguments(s, 1...1, "PASS or AH")?.first
-            case "auth_pass": pass = arguments(s, 1...1, "a password")?.first
-            default: return false
+        each(block, AuthenticationKeyword.self, path: "\(path) > authentication", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .authType: type = arguments(s, 1...1, "PASS or AH")?.first
+            case .authPass: pass = arguments(s, 1...1, "a password")?.first
             }
             return true
         }
@@ -119,17 +220,6 @@ extension ModelBuilder {
         default:
             diagnostics.error("bad-value", at: type.location, "auth_type '\(type.text)' is neither PASS nor AH")
             return nil
-        }
-    }
-
-    func readNotify(_ s: Statement, into notify: inout NotifyScripts) {
-        let script = command(s)
-        switch s.name {
-        case "notify_master": notify.master = script
-        case "notify_backup": notify.backup = script
-        case "notify_fault": notify.fault = script
-        case "notify_stop": notify.stop = script
-        default: notify.any = script
         }
     }
 
@@ -243,9 +333,9 @@ extension ModelBuilder {
         guard let name = blockName(s), let block = blockExpected(s) else { return nil }
         var g = SyncGroup(name: name, origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(block, in: .vrrpSyncGroup, path: "vrrp_sync_group \(name)", unsupported: &unsupported) { s in
-            switch s.name {
-            case "group":
+        each(block, SyncGroupKeyword.self, path: "vrrp_sync_group \(name)", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .group:
                 guard let block = blockExpected(s) else { break }
                 // Members may be written one per line or several on a line.
                 for line in block {
@@ -253,20 +343,21 @@ extension ModelBuilder {
                         g.members.append(TrackReference(name: token.text, origin: Origin(token.location)))
                     }
                 }
-            case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
-                readNotify(s, into: &g.notify)
-            case "track_script":
+            case .notifyMaster: g.notify.master = command(s)
+            case .notifyBackup: g.notify.backup = command(s)
+            case .notifyFault: g.notify.fault = command(s)
+            case .notifyStop: g.notify.stop = command(s)
+            case .notify: g.notify.any = command(s)
+            case .trackScript:
                 if let block = blockExpected(s) { g.trackScripts += readTrackList(block) }
-            case "track_interface":
+            case .trackInterface:
                 if let block = blockExpected(s) { g.trackInterfaces += readTrackList(block) }
-            case "track_file":
+            case .trackFile:
                 if let block = blockExpected(s) { g.trackFiles += readTrackList(block) }
-            case "track_process":
+            case .trackProcess:
                 if let block = blockExpected(s) { g.trackProcesses += readTrackList(block) }
-            case "sync_group_tracking_weight", "global_tracking":
+            case .syncGroupTrackingWeight, .globalTracking:
                 g.trackingWeight = flag(s)
-            default:
-                return false
             }
             return true
         }
@@ -278,12 +369,12 @@ extension ModelBuilder {
         guard let name = blockName(s), let block = blockExpected(s) else { return nil }
         var v = VRRPScript(name: name, origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(block, in: .vrrpScript, path: "vrrp_script \(name)", unsupported: &unsupported) { s in
-            switch s.name {
-            case "script": v.script = command(s)
-            case "interval": v.interval = seconds(s, 0.000001...Double(UInt32.max))
-            case "timeout": v.timeout = seconds(s, 0.000001...Double(UInt32.max))
-            case "weight":
+        each(block, VRRPScriptKeyword.self, path: "vrrp_script \(name)", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .script: v.script = command(s)
+            case .interval: v.interval = seconds(s, 0.000001...Double(UInt32.max))
+            case .timeout: v.timeout = seconds(s, 0.000001...Double(UInt32.max))
+            case .weight:
                 guard let args = arguments(s, 1...2, "a number from -253 to 253 and optionally 'reverse'") else { break }
                 v.weight = integer(args[0], -253...253, what: "weight")
                 if args.count > 1 {
@@ -291,11 +382,10 @@ extension ModelBuilder {
                         diagnostics.warning("extra-argument", at: args[1].location, "'\(args[1].text)' after the weight is ignored (expected 'reverse')")
                     }
                 }
-            case "rise": v.rise = integer(s, 1...Int(Int32.max))
-            case "fall": v.fall = integer(s, 1...Int(Int32.max))
-            case "user": v.user = scriptUser(s)
-            case "init_fail": v.initFail = flag(s)
-            default: return false
+            case .rise: v.rise = integer(s, 1...Int(Int32.max))
+            case .fall: v.fall = integer(s, 1...Int(Int32.max))
+            case .user: v.user = scriptUser(s)
+            case .initFail: v.initFail = flag(s)
             }
             return true
         }
@@ -310,31 +400,30 @@ extension ModelBuilder {
         guard let name = blockName(s), let block = blockExpected(s) else { return nil }
         var p = TrackProcess(name: name, origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(block, in: .trackProcess, path: "vrrp_track_process \(name)", unsupported: &unsupported) { s in
-            switch s.name {
-            case "process":
+        each(block, TrackProcessKeyword.self, path: "vrrp_track_process \(name)", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .process:
                 guard arguments(s, 1...Int.max, "a process name and optionally its parameters") != nil else { break }
                 p.process = s.values
-            case "param_match":
+            case .paramMatch:
                 guard let word = word(s, "initial or partial") else { break }
                 guard let m = TrackProcess.ParameterMatch(rawValue: word) else {
                     diagnostics.error("bad-value", at: s.arguments[0].location, "param_match '\(word)' is neither initial nor partial")
                     break
                 }
                 p.parameterMatch = m
-            case "weight":
+            case .weight:
                 guard let args = arguments(s, 1...2, "a number from -254 to 254 and optionally 'reverse'") else { break }
                 p.weight = integer(args[0], -254...254, what: "weight")
                 p.weightReverse = args.count > 1 && args[1].text == "reverse"
-            case "quorum": p.quorum = integer(s, 0...65535)
-            case "quorum_max": p.quorumMax = integer(s, 0...65535)
-            case "delay":
+            case .quorum: p.quorum = integer(s, 0...65535)
+            case .quorumMax: p.quorumMax = integer(s, 0...65535)
+            case .delay:
                 p.forkDelay = seconds(s, 0...3600)
                 p.terminateDelay = p.forkDelay
-            case "fork_delay": p.forkDelay = seconds(s, 0...3600)
-            case "terminate_delay": p.terminateDelay = seconds(s, 0...3600)
-            case "full_command": p.fullCommand = flag(s)
-            default: return false
+            case .forkDelay: p.forkDelay = seconds(s, 0...3600)
+            case .terminateDelay: p.terminateDelay = seconds(s, 0...3600)
+            case .fullCommand: p.fullCommand = flag(s)
             }
             return true
         }
@@ -353,15 +442,14 @@ extension ModelBuilder {
         guard let name = blockName(s), let block = blockExpected(s) else { return nil }
         var t = TrackFile(name: name, origin: Origin(s.location))
         var unsupported: [Statement] = []
-        each(block, in: .trackFile, path: "track_file \(name)", unsupported: &unsupported) { s in
-            switch s.name {
-            case "file": t.file = word(s, "a file path")
-            case "weight":
+        each(block, TrackFileKeyword.self, path: "track_file \(name)", unsupported: &unsupported) { keyword, s in
+            switch keyword {
+            case .file: t.file = word(s, "a file path")
+            case .weight:
                 guard let args = arguments(s, 1...2, "a number from -254 to 254 and optionally 'reverse'") else { break }
                 t.weight = integer(args[0], -254...254, what: "weight")
                 t.weightReverse = args.count > 1 && args[1].text == "reverse"
-            case "init_file": t.initFile = s.values
-            default: return false
+            case .initFile: t.initFile = s.values
             }
             return true
         }
