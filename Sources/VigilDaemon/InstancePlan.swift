@@ -47,10 +47,14 @@ public struct InstancePlan: Sendable {
     /// Whether a live reload may leave this instance running as it is: every setting the
     /// core or the edge acts on is the same (an interface's up/down state is not a setting).
     public func sameSettings(as other: InstancePlan) -> Bool {
-        func link(_ i: InterfaceTable.Interface) -> [String] { [i.name, "\(i.index)", "\(i.hardwareAddress)"] }
-        return router == other.router && link(interface) == link(other.interface) && addresses == other.addresses
-            && announced.map { "\($0.address)" + link($0.interface).joined(separator: "/") }
-                == other.announced.map { "\($0.address)" + link($0.interface).joined(separator: "/") }
+        // The link as the instance uses it: its name, index and MAC, not whether it is up
+        // now (that is tracking's business, not a new setting).
+        func sameLink(_ a: InterfaceTable.Interface, _ b: InterfaceTable.Interface) -> Bool {
+            a.name == b.name && a.index == b.index && a.hardwareAddress == b.hardwareAddress
+        }
+        return router == other.router && sameLink(interface, other.interface) && addresses == other.addresses
+            && announced.count == other.announced.count
+            && zip(announced, other.announced).allSatisfy { $0.address == $1.address && sameLink($0.interface, $1.interface) }
             && unicastPeers == other.unicastPeers && routes == other.routes && vmac == other.vmac
             && notify == other.notify && trackedInterfaces == other.trackedInterfaces
             && dropsTrafficWhileMaster == other.dropsTrafficWhileMaster
