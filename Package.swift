@@ -40,17 +40,19 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         // The build's version (`vigil --version`, `vigil status`, vigil_build_info).
         .target(name: "CVigilVersion", cSettings: [.define("VIGIL_VERSION", to: "\"\(version)\"")]),
+        // The value types every module shares: addresses, Instant, Microseconds. No dependency.
+        .target(name: "VigilTypes"),
         // keepalived.conf language: lexer, preprocessor, parser, typed model, validator.
-        .target(name: "VigilConfig"),
+        .target(name: "VigilConfig", dependencies: ["VigilTypes"]),
         // VRRP protocol core: sans-IO, no syscalls.
-        .target(name: "VRRP"),
+        .target(name: "VRRP", dependencies: ["VigilTypes"]),
         // IPVS table as values and the reconciler's diff: sans-IO.
-        .target(name: "LVS", dependencies: ["VRRP"]),
+        .target(name: "LVS", dependencies: ["VigilTypes"]),
         // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
-        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS", "VigilConfig"]),
+        .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VigilTypes", "VRRP", "LVS", "VigilConfig"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
-            "VigilConfig",
+            "VigilConfig", "VigilTypes",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -59,7 +61,7 @@ let package = Package(
         ]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
-            "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
+            "VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -69,27 +71,27 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilDaemon", "VigilConfig", "VigilLinux", "HealthCheck",
+                "VigilDaemon", "VigilConfig", "VigilLinux", "HealthCheck", "VigilTypes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Test sender for the integration drills: deliberately malformed adverts.
-        .executableTarget(name: "vrrp-inject", dependencies: ["VRRP"]),
+        .executableTarget(name: "vrrp-inject", dependencies: ["VRRP", "VigilTypes"]),
         // Test support: every catalog keyword in a minimal configuration, with and without
         // it, for the tests that find keywords read and then ignored.
         .target(name: "KeywordProbes", dependencies: ["VigilConfig"], path: "Tests/KeywordProbes"),
-        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig", "KeywordProbes"],
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig", "VigilTypes", "KeywordProbes"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "VRRPTests", dependencies: ["VRRP"]),
-        .testTarget(name: "LVSTests", dependencies: ["LVS", "VRRP"]),
-        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "HealthCheck",
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "VigilTypes"]),
+        .testTarget(name: "LVSTests", dependencies: ["LVS", "VigilTypes"]),
+        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "VigilTypes", "HealthCheck",
                                                       "KeywordProbes"]),
-        .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
+        .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP", "VigilTypes"]),
         // The fixtures (certificates, keys) are read from the source tree by path.
         .testTarget(name: "HealthCheckTests", dependencies: [
-            "HealthCheck", "VigilConfig",
+            "HealthCheck", "VigilConfig", "VigilTypes",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,7 +107,7 @@ if let fuzz = getenv("VIGIL_FUZZ"), fuzz.pointee != 0 {
     package.targets.append(.executableTarget(
         name: "vigil-plan-fuzz",
         dependencies: [
-            "VigilDaemon", "VigilConfig", "VigilLinux", "VRRP", "LVS",
+            "VigilDaemon", "VigilConfig", "VigilLinux", "VRRP", "LVS", "VigilTypes",
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Fuzz/PlanFuzz",

@@ -1,5 +1,5 @@
 // libFuzzer entry point for the VRRP advertisement decoder and the receive checks.
-// Built by Fuzz/run-advert.sh together with the VRRP sources (one module).
+// Built by Fuzz/run-advert.sh together with the VRRP sources (one module, over VigilTypes).
 //
 // The input is a whole IPv4 packet, as the raw socket delivers it, or (first nibble 6) an
 // IPv6 header and payload: an IPv6 raw socket delivers only the payload, with the hop
@@ -10,6 +10,8 @@
 //  (c) fed to a VRRPv2 PASS router and a VRRPv3 router (preempt_delay 2 s), each as backup
 //      and as master, a rejection changes nothing and an accepted packet does what RFC 3768
 //      §6.4.2/§6.4.3 says. Dispatch by VRID is the daemon's, so every packet reaches all four.
+
+import VigilTypes
 
 /// `precondition` says nothing in an -O build; this names the broken property.
 func require(_ condition: Bool, _ message: @autoclosure () -> String) {
@@ -248,6 +250,9 @@ func checkAccepted(_ name: String, before: VirtualRouter, after: VirtualRouter, 
                 "\(context): address list not checked")
     }
     let own = c.priority
+    // RFC 5798 §6.4.2's adopted interval, floored at a tenth of our own and at 1 cs, so a
+    // spoofed tiny interval cannot shrink Master_Down_Interval to nothing.
+    let adopted = max(advert.advertisementInterval, c.advertisementInterval / 10, 10_000)
     switch before.state {
     case .backup:
         require(after.state == .backup && actions.isEmpty, "\(context): a backup moves only on its timer: \(actions)")
@@ -257,7 +262,7 @@ func checkAccepted(_ name: String, before: VirtualRouter, after: VirtualRouter, 
         }
         let honoured = after.masterAddress == packet.source && after.masterPriority == advert.priority
             && after.nextDeadline == now + after.timers.masterDownInterval
-            && (c.version == .v2 || after.masterAdvertisementInterval == advert.advertisementInterval)
+            && (c.version == .v2 || after.masterAdvertisementInterval == adopted)
         let ignored = after.masterAddress == before.masterAddress && after.masterPriority == before.masterPriority
             && after.nextDeadline == before.nextDeadline
             && after.masterAdvertisementInterval == before.masterAdvertisementInterval
@@ -271,16 +276,20 @@ func checkAccepted(_ name: String, before: VirtualRouter, after: VirtualRouter, 
     case .master:
         if advert.priority > own || (advert.priority == own && packet.source > c.primaryAddress) {
             require(after.state == .backup, "\(context): must step down")
-            guard actions.count == 2, case .transition(from: .master, to: .backup, _) = actions[0],
-                  actions[1] == .removeVirtualAddresses else {
+            // Make-before-break: the new master is heard, so the VIPs go after the overlap,
+            // not with the transition.
+            guard actions.count == 1, case .transition(from: .master, to: .backup, _) = actions[0] else {
                 fatalError("\(context): stepping down did \(actions)")
             }
+            require(after.isHandingOver && after.releaseTimer == now + VirtualRouter.handoverOverlap
+                        && after.nextDeadline == after.releaseTimer,
+                    "\(context): the VIPs must be held for the overlap, then go")
             require(after.masterAddress == packet.source && after.masterPriority == advert.priority
-                        && after.nextDeadline == now + after.timers.masterDownInterval,
+                        && after.timers.masterDownInterval > VirtualRouter.handoverOverlap,
                     "\(context): the new master is not recorded")
             if c.version == .v3 {
-                require(after.masterAdvertisementInterval == advert.advertisementInterval,
-                        "\(context): v3 must adopt the master's interval")
+                require(after.masterAdvertisementInterval == adopted,
+                        "\(context): v3 must adopt the master's interval (floored)")
             }
         } else {
             require(after.state == .master && actions == [.sendAdvertisement(after.advertisement())],

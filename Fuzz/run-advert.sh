@@ -37,7 +37,12 @@ for hex in "${seeds[@]}"; do
   mv "$tmp" "$corpus/$(sha1sum "$tmp" | cut -d' ' -f1)"
 done
 
+# The shared value types first, as the module VRRP imports; then VRRP and the target.
+swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name VigilTypes \
+  -emit-module -emit-module-path "$out/VigilTypes.swiftmodule" -emit-library -static -o "$out/libVigilTypes.a" \
+  Sources/VigilTypes/*.swift
 swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name VigilVRRPFuzz \
+  -I "$out" -L "$out" -lVigilTypes \
   Sources/VRRP/*.swift Fuzz/AdvertFuzz.swift \
   -o "$out/advert-fuzz"
 "$out/advert-fuzz" -max_total_time="$seconds" -max_len=512 -timeout=10 -rss_limit_mb=2048 \

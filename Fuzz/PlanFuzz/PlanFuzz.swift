@@ -4,6 +4,7 @@ import VRRP
 import VigilConfig
 @testable import VigilDaemon
 @testable import VigilLinux
+import VigilTypes
 
 // libFuzzer entry point: a configuration `vigil run` accepts must start. Each input is
 // checked as a language (ConfigLanguage.swift), then loaded and planned exactly as

@@ -1,4 +1,5 @@
 import VigilConfig
+import VigilTypes
 
 /// What one check of a real server found: up, or down with the reason an operator reads
 /// in the log ("HTTP 503", "timeout after 3 s", "connection refused", "digest mismatch").

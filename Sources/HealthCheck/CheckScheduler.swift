@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+import VigilTypes
 
 /// One checker of one real server, ready to run: what to check and keepalived's timing.
 public struct CheckSpec: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import VRRP
+import VigilTypes
 
 /// The IPVS table as values: what the kernel holds, or what Vigil wants it to hold. Plain
 /// data, compared and diffed without I/O; only `VigilLinux.IPVSDriver` talks to the kernel.

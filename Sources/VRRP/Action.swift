@@ -1,3 +1,4 @@
+import VigilTypes
 /// What the core asks the edge to do. The edge performs actions in order.
 public enum Action: Hashable, Sendable {
     /// Multicast to 224.0.0.18, or to each unicast peer, from the primary address.

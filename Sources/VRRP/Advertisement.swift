@@ -1,3 +1,4 @@
+import VigilTypes
 /// A VRRP ADVERTISEMENT for IPv4 or (VRRPv3) IPv6: the value, and its wire form (RFC 3768 §5.3 for
 /// VRRPv2, RFC 5798 §5.2 for VRRPv3).
 ///

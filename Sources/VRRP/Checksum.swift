@@ -1,3 +1,4 @@
+import VigilTypes
 /// The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of
 /// 16-bit words. VRRP uses it over the advertisement (v2) or over an IPv4 pseudo-header
 /// and the advertisement (v3, RFC 5798 §5.2.8).

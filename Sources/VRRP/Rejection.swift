@@ -1,3 +1,4 @@
+import VigilTypes
 /// Why a received packet was not accepted as an advertisement for an instance.
 ///
 /// The receive checks of RFC 3768 §7.1 and RFC 5798 §7.1, plus keepalived's own. A

@@ -1,3 +1,4 @@
+import VigilTypes
 /// keepalived's `vrrp_sync_group`: instances that change state together, so that (for
 /// example) the outside and inside VIPs of a router always sit on the same box.
 ///

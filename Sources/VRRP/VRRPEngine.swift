@@ -1,3 +1,4 @@
+import VigilTypes
 /// Every VRRP instance of one box as one sans-IO value: the instance table, the lookup
 /// from a received advert to its instance, the sync groups and what the instances track.
 ///

@@ -1,3 +1,4 @@
+import VigilTypes
 /// One VRRP instance (keepalived's `vrrp_instance`): the state machine of RFC 3768 §6.4
 /// and RFC 5798 §6.4, with keepalived's additions (Fault, preempt_delay, nopreempt).
 ///

@@ -1,3 +1,4 @@
+import VigilTypes
 /// Writes a `Configuration` back as keepalived.conf in one canonical layout: includes and
 /// definitions expanded, conditionals resolved, one keyword per line, four-space indents.
 /// Reading the output again yields an equal `Configuration` (tests prove it on every

@@ -1,3 +1,4 @@
+import VigilTypes
 /// The global_defs keywords Vigil reads.
 enum GlobalDefsKeyword: String, ImplementedKeyword {
     static let block = BlockKind.globalDefs

@@ -1,3 +1,4 @@
+import VigilTypes
 /// Turns the statement tree into the typed `Configuration`, reporting every value that
 /// does not parse, at the word that holds it. Cross-references and rules that need the
 /// whole configuration are the `Validator`'s.

@@ -1,3 +1,4 @@
+import VigilTypes
 /// Rules that need the whole configuration: cross-references, uniqueness, and the
 /// combinations keepalived either rejects or quietly rewrites.
 ///

@@ -4,6 +4,7 @@ import Glibc
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// The control socket's requests: status, reload, drain/undrain, priority, resign.
 extension Daemon {

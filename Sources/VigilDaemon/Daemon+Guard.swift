@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilTypes
 
 /// The guard on what a master holds. Another program may take a VIP away — a DHCP client
 /// flushing the interface, NetworkManager, an operator's `ip addr flush` — and the master

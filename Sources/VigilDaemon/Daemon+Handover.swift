@@ -1,5 +1,6 @@
 import VRRP
 import VigilLinux
+import VigilTypes
 
 /// Make-before-break at the daemon's level: what the core's handover needs from the edge
 /// when the instance it belongs to is going away — at shutdown (the loop goes on for the

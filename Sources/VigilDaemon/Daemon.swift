@@ -6,6 +6,7 @@ import Logging
 import VRRP
 import VigilLinux
 import VigilConfig
+import VigilTypes
 
 /// `vigil run`: drives the VRRP cores with real time and performs their actions.
 ///

@@ -1,6 +1,7 @@
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// One `vrrp_instance` made concrete for this host: the core's configuration plus what the
 /// edge needs (interface, addresses to install, unicast peers, notify scripts).
@@ -88,15 +89,11 @@ public struct InstancePlan: Sendable {
         }
         // The first VIP decides the family, as in keepalived.
         let ipv6 = v.virtualIPAddresses.first?.prefix.address.family == .inet6
-        func internet(_ a: IPAddress) -> InternetAddress {
-            let b = a.bytes
-            return b.count == 4 ? .v4(IPv4Address(bytes: b)) : .v6(IPv6Address(bytes: b))
-        }
         func sameFamily(_ a: IPAddress, _ what: String) throws(Problem) -> InternetAddress {
             guard (a.family == .inet6) == ipv6 else {
                 throw Problem(location: at, message: "\(v.name): \(what) \(a) is not \(ipv6 ? "IPv6" : "IPv4") like its virtual addresses")
             }
-            return internet(a)
+            return a.internetAddress
         }
         let primary: InternetAddress
         if let source = v.unicastSourceIP {
@@ -122,7 +119,7 @@ public struct InstancePlan: Sendable {
         var advertised: [InternetAddress] = []
         var onVMAC: [Int] = []
         for (vip, excluded) in v.virtualIPAddresses.map({ ($0, false) }) + v.excludedVirtualIPAddresses.map({ ($0, true) }) {
-            let address = internet(vip.prefix.address)
+            let address = vip.prefix.address.internetAddress
             let device = vip.device ?? name
             guard let link = device == name ? interface : table.interfaces[device] else {
                 throw Problem(location: vip.origin.location, message: "dev '\(device)' of \(vip.prefix) does not exist")
@@ -160,7 +157,7 @@ public struct InstancePlan: Sendable {
             unicast: !peers.isEmpty, gratuitousARP: policy)
         if !peers.isEmpty && (v.checkUnicastSource || g.vrrpCheckUnicastSource) { router.unicastSources = peers }
         for (peer, bounds) in v.unicastPeerTTL {
-            router.unicastPeerTTL[internet(peer)] = UInt8(bounds.minimum ?? 0)...UInt8(bounds.maximum ?? 255)
+            router.unicastPeerTTL[peer.internetAddress] = UInt8(bounds.minimum ?? 0)...UInt8(bounds.maximum ?? 255)
         }
         var vmac: VirtualMACPlan?
         if let requested = v.useVMAC {

@@ -2,6 +2,7 @@ import LVS
 import VRRP
 import VigilConfig
 import HealthCheck
+import VigilTypes
 
 /// The IPVS table the configuration asks for, as pools whose members come and go with
 /// their health checks: keepalived's defaults (scheduler wlc, forwarding NAT, weight 1,
@@ -262,11 +263,6 @@ public struct LVSPlan: Sendable {
         }
     }
 
-    static func internet(_ a: IPAddress) -> InternetAddress {
-        let b = a.bytes
-        return b.count == 4 ? .v4(IPv4Address(bytes: b)) : .v6(IPv6Address(bytes: b))
-    }
-
     static func proto(_ p: ServiceProtocol?) -> IPVSService.IPProtocol {
         switch p {
         case .tcp?: return .tcp
@@ -279,7 +275,7 @@ public struct LVSPlan: Sendable {
         let ipv6RealServers = vs.realServers.first?.endpoint.address.family == .inet6
         switch vs.key {
         case let .endpoint(address, port):
-            return [.endpoint(internet(address), port: UInt16(port), protocol: proto(vs.effectiveProtocol))]
+            return [.endpoint(address.internetAddress, port: UInt16(port), protocol: proto(vs.effectiveProtocol))]
         case let .firewallMark(mark):
             return [.firewallMark(mark, ipv6: ipv6RealServers)]
         case let .group(name):
@@ -315,7 +311,7 @@ public struct LVSPlan: Sendable {
         // tunnel (plain TUN: IPIP); without one it takes the virtual server's.
         let own = forwarding != nil || rs?.forwardingMethod != nil
         let tunnel = fwd != .tunnel ? nil : (own ? (forwarding != nil ? ownTunnel : rs?.tunnel) : vs.tunnel)
-        return IPVSDestination(key: .init(address: internet(endpoint.address), port: endpoint.port.map { UInt16($0) } ?? servicePort),
+        return IPVSDestination(key: .init(address: endpoint.address.internetAddress, port: endpoint.port.map { UInt16($0) } ?? servicePort),
                                forwarding: fwd, weight: Int32(rs?.weight ?? 1),
                                upperThreshold: UInt32(rs?.upperThreshold ?? 0), lowerThreshold: UInt32(rs?.lowerThreshold ?? 0),
                                tunnelType: tunnel?.kind.kernelValue ?? 0, tunnelPort: UInt16(tunnel?.port ?? 0),

@@ -5,6 +5,7 @@ import HealthCheck
 import Logging
 import VRRP
 import VigilLinux
+import VigilTypes
 
 /// keepalived's MISC_CHECK: a command per real server, run every delay_loop as a child
 /// process (never blocking the loop; SIGCHLD wakes it), killed at `misc_timeout`. Exit 0

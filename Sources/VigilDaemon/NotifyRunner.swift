@@ -5,6 +5,7 @@ import Logging
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// Tells the outside world about state changes, as keepalived does: notify scripts
 /// (children of the supervisor, never waited for, killed after `timeout`) and lines on the

@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilTypes
 
 /// The daemon's side of `no_accept` (strict mode's default): while an instance holds its
 /// virtual addresses, traffic to them is dropped (see `StrictFirewall`). This keeps, per

@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilTypes
 
 /// `vrrp_track_process`: counts the matching processes whenever the kernel reports a
 /// fork, exec, rename or exit (the proc connector; every 5 s as well, and every second if

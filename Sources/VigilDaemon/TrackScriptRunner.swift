@@ -5,6 +5,7 @@ import Logging
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// Runs the `vrrp_script`s on their intervals without ever blocking the protocol loop:
 /// each run is a child of the supervisor, reaped when SIGCHLD wakes the loop; one still
@@ -115,6 +116,3 @@ final class TrackScriptRunner {
         for s in scripts { if let pid = s.pid { children.abandon(pid, at: now) } }
     }
 }
-
-/// A duration for the log: `1 s`, `0.3 s`, written as keepalived writes seconds.
-func formatMicro(_ micro: Int64) -> String { "\(formatSeconds(micro)) s" }

@@ -1,4 +1,5 @@
 import VRRP
+import VigilTypes
 
 /// Rate-limits the log lines of state transitions per instance. A flapping instance (a
 /// hostile LAN host sending valid higher-priority adverts, a link bouncing) must not

@@ -2,6 +2,7 @@ import Logging
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// `virtual_routes` / `virtual_rules` (with an instance's VIPs) and `static_routes` /
 /// `static_rules` (for the daemon's whole life), resolved for this host.
@@ -34,13 +35,13 @@ public struct RoutePlan: Sendable, Equatable {
             case .prohibit: kind = .prohibit
             case .throw: kind = .throw
             }
-            let destination = internet(r.destination.address)
+            let destination = r.destination.address.internetAddress
             var route = KernelRoute(
                 kind: kind, destination: destination, prefixLength: length(r.destination),
-                source: r.source.map(internet), gateway: r.gateway.map(internet), interfaceIndex: index,
+                source: r.source?.internetAddress, gateway: r.gateway?.internetAddress, interfaceIndex: index,
                 scope: r.scope.map(InstancePlan.scope) ?? 0, table: UInt32(r.table ?? 254),
                 metric: r.metric.map { UInt32($0) }, protocolNumber: UInt8(r.protocolNumber ?? 18), onlink: r.onlink)
-            route.sourcePrefix = r.sourcePrefix.map { KernelPrefix(internet($0.address), length: length($0)) }
+            route.sourcePrefix = r.sourcePrefix.map { KernelPrefix($0.address.internetAddress, length: length($0)) }
             route.typeOfService = r.typeOfService.map { UInt8($0) }
             switch r.placement {
             case .add?: route.placement = .add
@@ -62,8 +63,8 @@ public struct RoutePlan: Sendable, Equatable {
             }
             var rule = KernelRule(ipv6: r.ipv6, action: action)
             rule.invert = r.invert
-            rule.from = r.from.map { KernelPrefix(internet($0.address), length: length($0)) }
-            rule.to = r.to.map { KernelPrefix(internet($0.address), length: length($0)) }
+            rule.from = r.from.map { KernelPrefix($0.address.internetAddress, length: length($0)) }
+            rule.to = r.to.map { KernelPrefix($0.address.internetAddress, length: length($0)) }
             rule.priority = r.priority.map { UInt32($0) }
             rule.firewallMark = r.firewallMark
             rule.firewallMask = r.firewallMask
@@ -79,11 +80,6 @@ public struct RoutePlan: Sendable, Equatable {
     /// A prefix written without `/N` is a host route, as keepalived reads it.
     private static func length(_ p: IPPrefix) -> Int {
         p.prefixLength ?? p.address.maximumPrefixLength
-    }
-
-    private static func internet(_ a: IPAddress) -> InternetAddress {
-        let b = a.bytes
-        return b.count == 4 ? .v4(IPv4Address(bytes: b)) : .v6(IPv6Address(bytes: b))
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CNetlink
 import VRRP
+import VigilTypes
 
 /// An address as `ip addr` holds it: what a `virtual_ipaddress` line installs.
 public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import VRRP
+import VigilTypes
 
 /// Every child process the daemon starts — notify scripts, vrrp_scripts, MISC_CHECKs, the
 /// notify FIFO's reader, nft — goes through one supervisor, so they share one set of rules:

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 /// The daemon's control socket: a Unix stream socket (mode 0600, so root only unless the
 /// operator loosens it) where `vigil status`, `vigil reload`, `vigil drain` … send one

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import VRRP
 import CLinux
+import VigilTypes
 
 /// Gratuitous ARP on an Ethernet interface, from an AF_PACKET socket.
 ///

@@ -4,6 +4,7 @@ import Glibc
 import CNetlink
 import LVS
 import VRRP
+import VigilTypes
 
 /// The kernel's IPVS table over generic netlink (family "IPVS"), with libnl-genl-3: what
 /// `ipvsadm` does, as typed calls. It applies `IPVSChange`s and reads the table back; the

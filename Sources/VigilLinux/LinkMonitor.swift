@@ -1,5 +1,6 @@
 import CNetlink
 import VRRP
+import VigilTypes
 
 /// Link state changes as the kernel announces them on rtnetlink's RTNLGRP_LINK group, and
 /// addresses added or removed (RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR) — by Vigil or by

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 /// CLOCK_MONOTONIC in the core's units: the daemon's only clock (wall-clock steps never
 /// move a VRRP timer).

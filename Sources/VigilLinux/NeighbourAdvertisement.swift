@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 /// Unsolicited neighbour advertisements (RFC 4861 §7.2.6): IPv6's gratuitous ARP. A new
 /// master sends one per IPv6 VIP to all nodes (ff02::1) with the Override flag, so hosts

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CNetlink
 import VRRP
+import VigilTypes
 
 /// An address and prefix length as rtnetlink carries them (RTA_SRC, FRA_SRC, FRA_DST).
 public struct KernelPrefix: Hashable, Sendable, CustomStringConvertible {

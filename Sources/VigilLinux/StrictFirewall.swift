@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 /// The drop rules of `no_accept` (strict mode's default): while an instance is master, its
 /// virtual addresses must not answer — RFC 3768 has no Accept_Mode and RFC 5798's

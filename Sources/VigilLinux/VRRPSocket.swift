@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 /// A raw socket for IP protocol 112 on one interface, IPv4 or IPv6.
 ///

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CNetlink
 import VRRP
+import VigilTypes
 
 /// keepalived's `use_vmac`: a macvlan interface on top of the instance's interface that
 /// carries the VRRP virtual MAC (RFC 3768 §7.3: 00:00:5e:00:01:VRID), so the VIP keeps

@@ -13,6 +13,7 @@
 import Glibc
 #endif
 import VRRP
+import VigilTypes
 
 let cases = ["valid", "ttl", "version", "type", "checksum", "too_short", "count_mismatch", "unknown_vrid",
              "auth_type", "auth_password", "advert_interval", "advert_interval_zero", "address_list", "own_advert"]

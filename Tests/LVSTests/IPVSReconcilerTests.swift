@@ -1,6 +1,6 @@
 import Testing
-import VRRP
 @testable import LVS
+import VigilTypes
 
 /// The reconciler sends only the difference, edits in place, and leaves services it does
 /// not manage alone.

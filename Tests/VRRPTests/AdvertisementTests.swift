@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// The codec against packets keepalived 2.2.7 sent on this machine (captured with
 /// `tcpdump -xx` in a namespace: VRID 51 from 192.0.2.11, VIPs 192.0.2.100 and .101).

@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// Make-before-break: a master that leaves on purpose (stop, resign, reload, preempted)
 /// keeps its VIPs until the new master has announced itself, so the clients — whose

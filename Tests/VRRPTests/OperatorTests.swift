@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// What the operator asks of a running instance (`vigil resign`, `vigil priority`) and what
 /// a live reload does to a changed one, in virtual time on the simulated LAN (lb1 priority

@@ -1,4 +1,5 @@
 @testable import VRRP
+import VigilTypes
 
 /// Boxes on one in-memory multicast segment with a virtual clock.
 ///

@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// keepalived's tracking rules (weights, reverse, weight 0 = Fault, files, rise/fall) and
 /// what they do to a running pair, with virtual time.

@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// The box-wide rules the engine holds: which instance an advert reaches, who hears a
 /// tracked object, and a sync group's outputs in order. (SimulatedLAN drives every other

@@ -1,5 +1,6 @@
 import Testing
 @testable import VRRP
+import VigilTypes
 
 /// RFC 3768 §6.4 state by state, with virtual time. Priority 100 gives Skew_Time
 /// 156/256 s = 609,375 µs; priority 90 gives 648,437 µs (Master_Down_Interval 3 s more).

@@ -4,6 +4,7 @@ import VRRP
 import VigilConfig
 import HealthCheck
 @testable import VigilDaemon
+import VigilTypes
 
 /// From virtual_server blocks to the IPVS table, with keepalived's defaults.
 @Suite struct LVSPlanTests {

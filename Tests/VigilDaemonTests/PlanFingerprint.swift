@@ -4,6 +4,7 @@ import VRRP
 import VigilConfig
 import VigilLinux
 @testable import VigilDaemon
+import VigilTypes
 
 /// Everything in a `DaemonPlan` that the daemon acts on, as an `Equatable` value: two
 /// configurations with equal fingerprints make `vigil run` do the same. The plan itself is

@@ -3,6 +3,7 @@ import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+import VigilTypes
 
 /// From route and rule lines to what goes to the kernel: interface names become indices
 /// (a missing one stops the start at its line), keepalived's defaults fill the rest.

@@ -1,6 +1,7 @@
 import Testing
 import VRRP
 @testable import VigilDaemon
+import VigilTypes
 
 @Suite struct TransitionLogTests {
     @Test func aFlapIsLoggedThirtyTimesPerWindowThenCounted() {

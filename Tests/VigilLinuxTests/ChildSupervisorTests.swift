@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VRRP
 @testable import VigilLinux
+import VigilTypes
 
 /// The child supervisor with real processes: what a child inherits, how deadlines are
 /// enforced without waiting, and what it is given and gives back.

@@ -2,6 +2,7 @@ import Testing
 import LVS
 import VRRP
 @testable import VigilLinux
+import VigilTypes
 
 /// The generic netlink messages of the IPVS driver, encoded with libnl and read back with
 /// the same decoder the dumps use. (The kernel side is proved under qemu: Tests/IPVS.)

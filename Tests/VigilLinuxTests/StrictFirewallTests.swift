@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VRRP
 @testable import VigilLinux
+import VigilTypes
 
 /// The nft scripts of strict mode's drop rules, as text (applying them needs root and a
 /// network namespace: Tests/Integration/strict-mode.sh does that).

@@ -1,3 +1,4 @@
+import VigilTypes
 /// `global_defs { }`: settings shared by every instance.
 public struct GlobalDefs: Hashable, Sendable {
     public var routerID: String?
@@ -31,9 +32,6 @@ public struct GlobalDefs: Hashable, Sendable {
     public init() {}
 }
 
-/// Time in microseconds, the unit of keepalived's timers and of VRRP's formulas.
-public typealias Microseconds = Int64
-
 /// Gratuitous ARP timing of keepalived, used globally (`vrrp_garp_master_*`) and per
 /// instance (`garp_master_*`).
 public struct GratuitousARPSettings: Hashable, Sendable {
@@ -55,15 +53,4 @@ public struct ScriptUser: Hashable, Sendable {
         self.user = user
         self.group = group
     }
-}
-
-/// Microseconds written back as keepalived writes seconds: `1`, `0.01`, `2.5`.
-public func formatSeconds(_ micro: Microseconds) -> String {
-    let sign = micro < 0 ? "-" : ""
-    let magnitude = micro.magnitude
-    if magnitude % 1_000_000 == 0 { return sign + String(magnitude / 1_000_000) }
-    var fraction = String(magnitude % 1_000_000)
-    fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
-    while fraction.hasSuffix("0") { fraction.removeLast() }
-    return "\(sign)\(magnitude / 1_000_000).\(fraction)"
 }

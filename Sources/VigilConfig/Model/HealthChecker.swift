@@ -1,3 +1,4 @@
+import VigilTypes
 /// The options every checker shares, which a virtual or real server may also set as
 /// defaults for its checkers.
 public struct CheckerOptions: Hashable, Sendable {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VigilTypes
 
 /// An IPv4 or IPv6 address, held as its network-order bytes.
 public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
@@ -96,5 +97,15 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         prefixLength.map { "\(address)/\($0)" } ?? address.description
+    }
+}
+
+extension IPAddress {
+    /// The same address as the core, the pool and the edge hold it.
+    public var internetAddress: InternetAddress {
+        switch self {
+        case let .v4(a, b, c, d): return .v4(IPv4Address(a, b, c, d))
+        case let .v6(bytes): return .v6(IPv6Address(bytes: bytes))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import VigilTypes
 /// `vrrp_script NAME { }`: a command whose exit status moves priority.
 public struct VRRPScript: Hashable, Sendable {
     public var name: String

@@ -1,3 +1,4 @@
+import VigilTypes
 /// `vrrp_instance NAME { }`: one virtual router.
 public struct VRRPInstance: Hashable, Sendable {
     public enum InitialState: String, Hashable, Sendable { case master = "MASTER", backup = "BACKUP" }

@@ -1,3 +1,4 @@
+import VigilTypes
 /// How a virtual service is named: `virtual_server ADDR PORT`, `virtual_server fwmark N`,
 /// or `virtual_server group NAME`.
 public enum VirtualServiceKey: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-/// An IPv4 address as carried in VRRP packets: four bytes in network order.
+/// An IPv4 address: four bytes in network order, compared as a 32-bit number.
 public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The address as a host-order integer (192.0.2.1 is 0xC000_0201), so that `<` is the
     /// numeric comparison RFC 3768 §6.4.3 uses to break a priority tie.
@@ -29,9 +29,6 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var bytes: [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)] }
-
-    /// 224.0.0.18, the VRRP multicast group (RFC 3768 §5.2.2, RFC 5798 §5.1.1.2).
-    public static let vrrpMulticastGroup = IPv4Address(224, 0, 0, 18)
 
     public var isMulticast: Bool { value >> 28 == 0xE }
 

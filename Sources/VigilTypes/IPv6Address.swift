@@ -1,4 +1,4 @@
-/// An IPv6 address as carried in VRRPv3 packets: sixteen bytes in network order.
+/// An IPv6 address: sixteen bytes in network order, compared as a 128-bit number.
 public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Network order, most significant first, so that `<` is RFC 5798 §6.4.3's numeric
     /// comparison of primary addresses.
@@ -25,8 +25,6 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
     }
 
-    /// ff02::12, the VRRP multicast group for IPv6 (RFC 5798 §5.1.2.2).
-    public static let vrrpMulticastGroup = IPv6Address(0xff02, 0, 0, 0, 0, 0, 0, 0x12)
     /// ff02::1, all nodes: where unsolicited neighbour advertisements go.
     public static let allNodes = IPv6Address(0xff02, 0, 0, 0, 0, 0, 0, 1)
 
@@ -53,56 +51,5 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         let head = hex[..<best.start].joined(separator: ":")
         let tail = hex[(best.start + best.length)...].joined(separator: ":")
         return head + "::" + tail
-    }
-}
-
-/// An address of either family, as a VRRP instance uses them: an IPv4 instance speaks
-/// VRRPv2 or v3 with IPv4 addresses only, an IPv6 one VRRPv3 with IPv6 addresses only.
-public enum InternetAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
-    case v4(IPv4Address)
-    case v6(IPv6Address)
-
-    public var bytes: [UInt8] {
-        switch self {
-        case let .v4(a): return a.bytes
-        case let .v6(a): return a.bytes
-        }
-    }
-
-    /// From 4 or 16 bytes in network order; nil for any other length.
-    public init?(bytes: [UInt8]) {
-        switch bytes.count {
-        case 4: self = .v4(IPv4Address(bytes: bytes))
-        case 16: self = .v6(IPv6Address(bytes: bytes))
-        default: return nil
-        }
-    }
-
-    public var isIPv6: Bool { if case .v6 = self { return true } else { return false } }
-
-    /// The VRRP multicast group of this address's family.
-    public var vrrpMulticastGroup: InternetAddress {
-        isIPv6 ? .v6(.vrrpMulticastGroup) : .v4(.vrrpMulticastGroup)
-    }
-
-    public var ipv4: IPv4Address? { if case let .v4(a) = self { return a } else { return nil } }
-    public var ipv6: IPv6Address? { if case let .v6(a) = self { return a } else { return nil } }
-
-    /// Within one family, the numeric order (IPv4 sorts before IPv6; VRRP never compares
-    /// across families).
-    public static func < (a: InternetAddress, b: InternetAddress) -> Bool {
-        switch (a, b) {
-        case let (.v4(x), .v4(y)): return x < y
-        case let (.v6(x), .v6(y)): return x < y
-        case (.v4, .v6): return true
-        case (.v6, .v4): return false
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case let .v4(a): return a.description
-        case let .v6(a): return a.description
-        }
     }
 }
