@@ -44,13 +44,14 @@ let package = Package(
         .target(name: "VigilConfig"),
         // VRRP protocol core: sans-IO, no syscalls.
         .target(name: "VRRP"),
-        // IPVS table as values and the reconciler's diff: sans-IO.
+        // IPVS table as values, the reconciler's diff, and the pools' rules (health, quorum,
+        // drain, reload carry-over) as `PoolState`: sans-IO.
         .target(name: "LVS", dependencies: ["VRRP"]),
         // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
         .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VRRP", "LVS"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
-            "VigilConfig",
+            "VigilConfig", "LVS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP"]),
         // The fixtures (certificates, keys) are read from the source tree by path.
         .testTarget(name: "HealthCheckTests", dependencies: [
-            "HealthCheck", "VigilConfig",
+            "HealthCheck", "VigilConfig", "LVS",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
