@@ -46,13 +46,14 @@ let package = Package(
         .target(name: "VigilConfig", dependencies: ["VigilTypes"]),
         // VRRP protocol core: sans-IO, no syscalls.
         .target(name: "VRRP", dependencies: ["VigilTypes"]),
-        // IPVS table as values and the reconciler's diff: sans-IO.
+        // IPVS table as values, the reconciler's diff, and the pools' rules (health, quorum,
+        // drain, reload carry-over) as `PoolState`: sans-IO.
         .target(name: "LVS", dependencies: ["VigilTypes"]),
         // Linux edge: netlink, raw sockets, ARP, IPVS over generic netlink. Every syscall lives here.
         .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VigilTypes", "VRRP", "LVS", "VigilConfig"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
-            "VigilConfig", "VigilTypes",
+            "VigilConfig", "VigilTypes", "LVS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP", "VigilTypes"]),
         // The fixtures (certificates, keys) are read from the source tree by path.
         .testTarget(name: "HealthCheckTests", dependencies: [
-            "HealthCheck", "VigilConfig", "VigilTypes",
+            "HealthCheck", "VigilConfig", "VigilTypes", "LVS",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import LVS
 import NIOCore
 import NIOPosix
 import Synchronization

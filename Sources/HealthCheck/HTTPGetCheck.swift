@@ -1,4 +1,5 @@
 import Crypto
+import LVS
 import NIOCore
 import NIOHTTP1
 import NIOSSL

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LVS
 import NIOCore
 import NIOPosix
 

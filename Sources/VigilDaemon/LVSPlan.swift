@@ -15,47 +15,10 @@ import VigilTypes
 /// out of the pool, said at start: a dead server must not get traffic because Vigil could
 /// not look.
 public struct LVSPlan: Sendable {
-    public struct Member: Sendable {
-        public var name: String
-        /// `ADDR:PORT` as `vigil drain` and `vigil status` name it (unique in its pool).
-        public var endpoint: String { destination.key.description }
-        public var destination: IPVSDestination
-        /// Indices into `checks`.
-        public var checks: [Int]
-        /// `inhibit_on_failure`: weight 0 while down instead of leaving the pool.
-        public var inhibitOnFailure: Bool
-        /// `alpha`: down until the first success (otherwise up until the first failure).
-        public var alpha: Bool
-        /// `notify_up` / `notify_down`.
-        public var notifyUp: String?
-        public var notifyDown: String?
-    }
-
-    public struct Pool: Sendable {
-        public var name: String
-        /// The virtual server as written (`ADDR:PORT`, `fwmark N`, `group NAME`): what
-        /// `vigil drain` and `vigil status` call it.
-        public var key: String
-        public var services: [IPVSService]
-        public var members: [Member]
-        public var sorry: IPVSDestination?
-        /// `quorum` (default 1): the weight of live members the pool needs; below it
-        /// (with `hysteresis` either side) the sorry server stands in and `quorum_down` runs.
-        public var quorum: Int
-        public var hysteresis: Int
-        public var quorumUp: String?
-        public var quorumDown: String?
-        /// `ha_suspend`: the virtual server's addresses; its checkers run only while one of
-        /// them is on this box (empty: always run).
-        public var haSuspendAddresses: [InternetAddress] = []
-        /// `omega`: at exit, notify_down of every live member and quorum_down run.
-        public var omega = false
-
-        /// The weight of the members `up` says are alive.
-        public func liveWeight(_ up: (Int) -> Bool) -> Int {
-            members.indices.filter(up).reduce(0) { $0 + max(0, Int(members[$1].destination.weight)) }
-        }
-    }
+    /// The pools are the LVS module's plain values, so that `PoolState` applies their rules
+    /// without this module's configuration types.
+    public typealias Pool = LVS.Pool
+    public typealias Member = LVS.Pool.Member
 
     public var pools: [Pool] = []
     /// Every checker, `id` = its index; `owner[i]` = (pool, member).
@@ -74,9 +37,7 @@ public struct LVSPlan: Sendable {
     }
 
     /// The table before any check has reported.
-    public var desired: IPVSTable {
-        table { pool, member in !pools[pool].members[member].alpha }
-    }
+    public var desired: IPVSTable { PoolState(pools).desiredTable }
 
     /// The table for the given health (`up(pool, member)`); a pool has its quorum when
     /// `quorum(pool)` says so (by default: live weight ≥ quorum).
@@ -84,22 +45,8 @@ public struct LVSPlan: Sendable {
                       weight: ((Int, Int) -> Int32?)? = nil) -> IPVSTable {
         var table = IPVSTable()
         for (p, pool) in pools.enumerated() {
-            var destinations: [IPVSDestination] = []
-            for (m, member) in pool.members.enumerated() {
-                if up(p, m) {
-                    var d = member.destination
-                    if let w = weight?(p, m) { d.weight = w }
-                    destinations.append(d)
-                } else if member.inhibitOnFailure {
-                    var d = member.destination
-                    d.weight = 0
-                    destinations.append(d)
-                }
-            }
             let hasQuorum = quorum?(p) ?? (pool.liveWeight { up(p, $0) } >= pool.quorum)
-            if !hasQuorum, let sorry = pool.sorry { destinations.append(sorry) }
-            for var service in pool.services {
-                service.destinations = Dictionary(destinations.map { ($0.key, $0) }, uniquingKeysWith: { _, b in b })
+            for service in pool.services(up: { up(p, $0) }, hasQuorum: hasQuorum, weight: { weight?(p, $0) }) {
                 table.services[service.key] = service
             }
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HealthCheck
+import LVS
 import Logging
 import VRRP
 import VigilLinux

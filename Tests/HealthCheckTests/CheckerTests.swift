@@ -1,3 +1,4 @@
+import LVS
 import NIOCore
 import NIOHTTP1
 import NIOPosix

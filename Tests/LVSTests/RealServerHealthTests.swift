@@ -1,5 +1,5 @@
 import Testing
-@testable import HealthCheck
+@testable import LVS
 
 @Suite struct RealServerHealthTests {
     @Test func upOnlyWhileEveryCheckerPasses() {
