@@ -98,6 +98,6 @@ extension Daemon {
         logger.warning("(\(name)) \(address) was removed from \(plans[i].interface.name) by another program; restored and announced")
         // Routes through the address (src, a gateway on its subnet) went with it, silently.
         _ = routes.reinstallMissing(plans[i].routes, for: name)
-        announce(plans[i].announced.filter { $0.address == address.address }, of: name)
+        performer.announce(plans[i].announced.filter { $0.address == address.address }, of: name)
     }
 }

@@ -60,7 +60,7 @@ extension Daemon {
             .flatMap { plans[$0].addresses.map(\.address) })
         let going = departure.plan.addresses.filter { !held.contains($0.address) }
         let why = departure.router.handoverEnd.map { "; \($0)" } ?? ""
-        takeDown(going, routes: departure.plan.routes, of: name, because: "left the configuration\(why)")
+        performer.takeDown(going, routes: departure.plan.routes, of: name, because: "left the configuration\(why)")
         if let vmac = departure.virtualMAC {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }

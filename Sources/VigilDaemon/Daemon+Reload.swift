@@ -155,11 +155,9 @@ extension Daemon {
         for i in routers.indices where routers[i].state == .master { firewall.addressesAdding(instance: i, at: now) }
         // VIP work held back for the rules follows an instance that stays as it was; a
         // changed one starts again and asks anew.
-        let oldHeldBack = heldBack
-        heldBack = [:]
-        for (j, fate) in fates.enumerated() {
-            if case let .unchanged(i) = fate, let held = oldHeldBack[i] { heldBack[j] = held }
-        }
+        var kept: [Int: Int] = [:]
+        for (j, fate) in fates.enumerated() { if case let .unchanged(i) = fate { kept[i] = j } }
+        performer.carryHeldBack(kept)
         let oldWiring = wiring
         wiring = newWiring
         plans = newPlans

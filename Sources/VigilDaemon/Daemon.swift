@@ -52,8 +52,15 @@ public final class Daemon {
     var engine: VRRPEngine
     var routers: [VirtualRouter] { engine.routers }
     /// The instances as wired (a use_vmac instance's addresses moved onto its macvlan);
-    /// `plan.instances` holds them as planned (what a reload compares).
-    var plans: [InstancePlan]
+    /// `plan.instances` holds them as planned (what a reload compares). The performer
+    /// keeps them: it acts on them.
+    var plans: [InstancePlan] {
+        get { performer.plans }
+        set { performer.plans = newValue }
+    }
+    /// What the instances' actions do on the box (adverts, VIPs, routes, announcements),
+    /// with strict mode's drop rules as its gate.
+    let performer: ActionPerformer<StrictFirewallPlan>
     var counters: [Counters]
     var wiring = Wiring()
     let addresses: AddressManager
@@ -80,13 +87,12 @@ public final class Daemon {
     var files: FileWatcher?
     /// Last number read from each track_file, by name.
     var fileNumbers: [String: Int64] = [:]
-    /// Strict mode's drop rules (nftables) for instances without `accept`.
-    var firewall: StrictFirewallPlan
-    /// Per instance, VIP work held back until the drop rules are in (`addVirtualAddresses`
-    /// and the announcements after it): nft runs beside the loop.
-    var heldBack: [Int: [Action]] = [:]
-    /// VIPs the kernel refused for a passing reason, tried again at `at` (the loop wakes).
-    var addressRetries: [(address: InterfaceAddress, instance: String, attempt: Int, at: Instant)] = []
+    /// Strict mode's drop rules (nftables) for instances without `accept`: the performer's
+    /// gate.
+    var firewall: StrictFirewallPlan {
+        get { performer.gate }
+        set { performer.gate = newValue }
+    }
     /// Where a reload reads the configuration (nil: reload refused, e.g. in tests).
     let source: PlanSource?
     /// The configuration running: planned again when an interface it names appears, goes
@@ -118,8 +124,7 @@ public final class Daemon {
         self.configuration = configuration
         self.logger = logger
         self.source = source
-        plans = plan.instances
-        firewall = StrictFirewallPlan(plan.instances, children: children, logger: logger)
+        let firewall = StrictFirewallPlan(plan.instances, children: children, logger: logger)
         counters = plan.instances.map { _ in Counters() }
         addresses = try AddressManager()
         routes = try VirtualRoutes(logger: logger)
@@ -146,12 +151,26 @@ public final class Daemon {
             }
         }
         self.control = control
-        (wiring, plans) = try Self.wire(plan.instances, previous: Wiring(), logger: logger)
+        let wired: [InstancePlan]
+        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), logger: logger)
+        performer = ActionPerformer(plans: wired, gate: firewall, addresses: addresses, routes: routes, logger: logger)
         engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
                             syncGroups: Self.syncGroups(plan, carrying: [:]))
         // SIGTERM/SIGINT stop, SIGHUP reloads; children ending wake the loop, so a
         // script's verdict is acted on at once.
         signals = try SignalSource([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
+        performer.transport = { [unowned self] i -> (any AdvertTransport)? in
+            if let socket = wiring.transmitSocket[i] { return socket }
+            return wiring.socketOfInstance[i].map { wiring.sockets[$0] }
+        }
+        performer.announcer = { [unowned self] link, ipv6 -> (any AddressAnnouncing)? in
+            ipv6 ? wiring.neighbourAnnouncers[link] : wiring.announcers[link]
+        }
+        performer.advertSent = { [unowned self] i in
+            counters[i].advertsSent += 1
+            metrics?.advertSent(plans[i].router.name)
+        }
+        performer.addressesChanged = { [unowned self] list, present in lvs.addressesChanged(list, present: present) }
     }
 
     static func initialiseTrackFiles(_ list: [DaemonPlan.TrackFilePlan], logger: Logger) {
@@ -293,7 +312,7 @@ public final class Daemon {
             now = Monotonic.now()
             let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
                 + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
-                   addressRetries.map(\.at).min(), control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
+                   performer.nextDeadline, control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             let sockets = polledSockets
             var watched: [(source: Watched, fd: Int32, events: Int16)] = [
@@ -329,8 +348,8 @@ public final class Daemon {
             // Children first: a script's or nft's end is news for what follows.
             children.advance(to: now)
             firewall.advance(at: now)
-            releaseHeldBack()
-            retryAddresses(at: now)
+            performer.releaseHeldBack(at: now)
+            performer.retryAddresses(at: now)
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
@@ -364,7 +383,7 @@ public final class Daemon {
         for d in departures.indices { _ = departures[d].router.shutdown(at: now, limit: Self.stopHandoverLimit) }
         // IPVS, the routes and the drop rules stay until the VIPs have gone.
         handOver(until: now + Self.stopHandoverLimit)
-        heldBack = [:]
+        performer.dropHeldBack()
         lvs.stop()
         scripts.finish(within: 2_000_000)
         children.finish(within: 0, now: Monotonic.now)
@@ -582,67 +601,24 @@ public final class Daemon {
         }
     }
 
-    /// `resuming`: the actions were held back for the drop rules, now in.
-    func execute(_ actions: [Action], instance i: Int, resuming: Bool = false) {
-        let plan = plans[i]
-        let name = plan.router.name
+    /// Performs instance `i`'s actions: the box's part through the performer, then what the
+    /// daemon itself does with a transition or a priority change (log, counters, metrics,
+    /// notify scripts).
+    func execute(_ actions: [Action], instance i: Int) {
+        let name = plans[i].router.name
         for action in actions {
+            let now = Monotonic.now()
+            performer.perform(action, instance: i, handoverEnd: routers[i].handoverEnd, at: now)
             switch action {
-            case let .sendAdvertisement(advert):
-                if advert.priority > 0, heldBack[i] != nil {
-                    // A master whose VIPs wait for the drop rules does not claim the
-                    // address yet: a master handing over to it would let go on hearing
-                    // it (make-before-break), before the VIPs are here. Only the newest
-                    // advert waits; a priority-0 one never does.
-                    heldBack[i]?.removeAll { if case .sendAdvertisement = $0 { true } else { false } }
-                    heldBack[i]?.append(action)
-                    continue
-                }
-                let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
-                for destination in destinations {
-                    let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
-                    do {
-                        guard let socket = wiring.transmitSocket[i] ?? wiring.socketOfInstance[i].map({ wiring.sockets[$0] }) else { break }
-                        try socket.send(payload, to: destination)
-                        counters[i].advertsSent += 1
-                        metrics?.advertSent(name)
-                    } catch {
-                        logger.warning("(\(name)) sending advert: \(error)")
-                    }
-                }
-            case .addVirtualAddresses:
-                if !resuming { firewall.addressesAdding(instance: i, at: Monotonic.now()) }
-                if firewall.isSettling(instance: i) {
-                    heldBack[i, default: []].append(action)
-                    continue
-                }
-                addAddresses(plan.addresses, of: name)
-                logger.info("(\(name)) added \(plan.addresses.map(\.description).joined(separator: " "))")
-                routes.install(plan.routes, for: name)
-                lvs.addressesChanged(plan.addresses.map(\.address), present: true)
-            case .removeVirtualAddresses:
-                // VIPs held back for the drop rules were never added: nothing to announce.
-                heldBack[i] = nil
-                addressRetries.removeAll { $0.instance == name }
-                takeDown(plan.addresses, routes: plan.routes, of: name, because: routers[i].handoverEnd.map(\.description))
-                firewall.addressesRemoved(instance: i, at: Monotonic.now())
-            case .sendGratuitousARP:
-                if heldBack[i] != nil {
-                    heldBack[i]?.append(action)
-                    continue
-                }
-                announce(plan.announced, of: name)
             case let .transition(from, to, reason):
-                // VIP work still waiting for the drop rules is stale once no longer master.
-                if from == .master { heldBack[i] = nil }
-                if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: Monotonic.now()) {
+                if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: now) {
                     logger.info("\(line)")
                 }
                 counters[i].transitions += 1
                 if to == .master { counters[i].becameMaster += 1 }
                 metrics?.transition(name, to: to)
                 statusChanged = true
-                scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plan.notify)
+                scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
                 if from == .master, let t = routers[i].releaseTimer {
                     let bound = max(0, t - Monotonic.now()) / 1000 * 1000
                     logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
@@ -650,19 +626,10 @@ public final class Daemon {
             case let .priorityChanged(from, to):
                 logger.info("(\(name)) effective priority \(from) -> \(to)")
                 metrics?.priority(name, to)
+            default:
+                break
             }
         }
-    }
-
-    /// Takes VIPs off the box with the owner's virtual routes and tells IPVS; one log line,
-    /// with why when there is something to say.
-    func takeDown(_ list: [InterfaceAddress], routes planned: RoutePlan, of name: String, because why: String?) {
-        routes.remove(planned, for: name)
-        for address in list {
-            do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
-        }
-        lvs.addressesChanged(list.map(\.address), present: false)
-        logger.info("(\(name)) removed \(list.map(\.description).joined(separator: " "))\(why.map { " (\($0))" } ?? "")")
     }
 
     /// Every instance (and departure) whose timer is due.
@@ -676,53 +643,6 @@ public final class Daemon {
         guard let w = nextWatchdog, now >= w, let interval = notifier.watchdogInterval else { return }
         notifier.watchdog()
         nextWatchdog = now + interval
-    }
-
-    /// One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for each address, on its link.
-    func announce(_ announced: [(address: InternetAddress, interface: InterfaceTable.Interface)], of name: String) {
-        for (address, link) in announced {
-            do {
-                switch address {
-                case let .v4(a): try wiring.announcers[link.index]?.announce(a)
-                case let .v6(a): try wiring.neighbourAnnouncers[link.index]?.announce(a)
-                }
-            } catch { logger.warning("(\(name)) \(error)") }
-        }
-    }
-
-    /// Adds VIPs; one the kernel refuses for a passing reason (ENOBUFS, EBUSY, ENOMEM,
-    /// EAGAIN, EINTR) is tried again twice, 10 ms apart (the loop wakes for it; nothing
-    /// sleeps), and each failure is logged with the address and the reason. A master
-    /// without its VIP is worse than a short delay.
-    func addAddresses(_ list: [InterfaceAddress], of name: String, attempt: Int = 1) {
-        for address in list {
-            do {
-                try addresses.add(address)
-                if attempt > 1 { logger.notice("(\(name)) added \(address) at attempt \(attempt)") }
-            } catch {
-                let transient = (error as? NetlinkError)?.isTransient == true
-                logger.error("(\(name)) \(error)\(transient && attempt < 3 ? "; retrying" : "")")
-                guard transient, attempt < 3 else { continue }
-                addressRetries.append((address, name, attempt + 1, Monotonic.now() + 10_000))
-            }
-        }
-    }
-
-    /// VIPs whose retry is due.
-    func retryAddresses(at now: Instant) {
-        let due = addressRetries.filter { $0.at <= now }
-        guard !due.isEmpty else { return }
-        addressRetries.removeAll { $0.at <= now }
-        for retry in due { addAddresses([retry.address], of: retry.instance, attempt: retry.attempt) }
-    }
-
-    /// Instances whose drop rules are in (or failed: logged, and the VIPs go on as
-    /// keepalived's would) carry on with their held-back VIP work.
-    func releaseHeldBack() {
-        for i in heldBack.keys.sorted() where !firewall.isSettling(instance: i) {
-            guard let actions = heldBack.removeValue(forKey: i) else { continue }
-            execute(actions, instance: i, resuming: true)
-        }
     }
 }
 
