@@ -47,12 +47,12 @@ public struct Advertisement: Hashable, Sendable {
     /// 0 means the master is leaving; 255 the address owner.
     public var priority: UInt8
     /// Microseconds: whole seconds on the wire for v2, centiseconds for v3.
-    public var advertisementInterval: Int64
+    public var advertisementInterval: Microseconds
     public var addresses: [InternetAddress]
     /// VRRPv2 only; a v3 advertisement carries none.
     public var authentication: Authentication
 
-    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Int64,
+    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Microseconds,
                 addresses: [InternetAddress], authentication: Authentication = .none) {
         self.version = version
         self.virtualRouterID = virtualRouterID
@@ -63,7 +63,7 @@ public struct Advertisement: Hashable, Sendable {
     }
 
     /// An IPv4 advertisement.
-    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Int64,
+    public init(version: VRRPVersion, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: Microseconds,
                 addresses: [IPv4Address], authentication: Authentication = .none) {
         self.init(version: version, virtualRouterID: virtualRouterID, priority: priority,
                   advertisementInterval: advertisementInterval, addresses: addresses.map { .v4($0) },
@@ -170,7 +170,7 @@ public struct Advertisement: Hashable, Sendable {
             let at = base + headerLength + size * i
             addresses.append(size == 4 ? .v4(IPv4Address(bytes: p[at..<at + 4])) : .v6(IPv6Address(bytes: p[at..<at + 16])))
         }
-        let interval: Int64
+        let interval: Microseconds
         var authentication = Authentication.none
         switch version {
         case .v2:

@@ -1,20 +1,22 @@
+import VigilTypes
+
 /// When a new master announces its virtual addresses with gratuitous ARP, with
 /// keepalived's knobs and defaults.
 public struct GratuitousARPPolicy: Hashable, Sendable {
     /// `garp_master_delay`: a second burst this long after becoming master (0: none).
-    public var masterDelay: Int64
+    public var masterDelay: Microseconds
     /// `garp_master_repeat`: gratuitous ARPs per virtual address in each burst.
     public var masterRepeat: Int
     /// `garp_master_refresh`: while master, a refresh burst this often (0: never).
-    public var masterRefresh: Int64
+    public var masterRefresh: Microseconds
     /// `garp_master_refresh_repeat`: gratuitous ARPs per address in each refresh.
     public var masterRefreshRepeat: Int
     /// `vrrp_garp_interval`: the gap between two gratuitous ARPs of a burst (0: at once).
-    public var interval: Int64
+    public var interval: Microseconds
 
     /// keepalived's defaults: 5 at once on takeover, 5 more 5 s later, no refresh.
-    public init(masterDelay: Int64 = 5_000_000, masterRepeat: Int = 5, masterRefresh: Int64 = 0,
-                masterRefreshRepeat: Int = 1, interval: Int64 = 0) {
+    public init(masterDelay: Microseconds = 5_000_000, masterRepeat: Int = 5, masterRefresh: Microseconds = 0,
+                masterRefreshRepeat: Int = 1, interval: Microseconds = 0) {
         self.masterDelay = masterDelay
         self.masterRepeat = masterRepeat
         self.masterRefresh = masterRefresh

@@ -34,7 +34,7 @@ public enum Rejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// Adver Int at least 1 s; a master announcing 0 would make Master_Down_Interval 0.
     case zeroAdvertInterval
     /// VRRPv2: the advertisement interval differs from ours (RFC 3768 §7.1 MUST).
-    case advertIntervalMismatch(received: Int64, expected: Int64)
+    case advertIntervalMismatch(received: Microseconds, expected: Microseconds)
     /// The virtual addresses do not match ours (unless `vrrp_skip_check_adv_addr`).
     case addressList(received: [InternetAddress], expected: [InternetAddress])
     /// Our own advertisement, looped back by the multicast socket.

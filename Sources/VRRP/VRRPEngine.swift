@@ -152,12 +152,12 @@ public struct VRRPEngine: Sendable {
 
     /// One instance stops (a reload removed it); a master keeps its VIPs until its
     /// successor is heard or `limit` has passed.
-    public mutating func shutdown(_ id: InstanceID, at now: Instant, limit: Int64 = .max) -> [Output] {
+    public mutating func shutdown(_ id: InstanceID, at now: Instant, limit: Microseconds = .max) -> [Output] {
         drive(id, at: now) { $0.shutdown(at: now, limit: limit) }
     }
 
     /// Every instance stops.
-    public mutating func shutdown(at now: Instant, limit: Int64 = .max) -> [Output] {
+    public mutating func shutdown(at now: Instant, limit: Microseconds = .max) -> [Output] {
         routers.indices.flatMap { id in shutdown(id, at: now, limit: limit) }
     }
 

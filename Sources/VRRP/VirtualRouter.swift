@@ -13,7 +13,7 @@ public struct VirtualRouter: Sendable {
         /// 1…255; 255 is the address owner.
         public var priority: UInt8
         /// Advertisement_Interval in microseconds.
-        public var advertisementInterval: Int64
+        public var advertisementInterval: Microseconds
         /// `state MASTER|BACKUP`. As in keepalived 2.2, only the address owner starts as
         /// master at once; any other router starts as backup and waits Master_Down_Interval.
         public var initialState: VRRPState
@@ -21,7 +21,7 @@ public struct VirtualRouter: Sendable {
         public var preempt: Bool
         /// `preempt_delay`: after seeing a lower-priority master, wait this long before
         /// taking over from it.
-        public var preemptDelay: Int64
+        public var preemptDelay: Microseconds
         /// VRRPv2 only.
         public var authentication: Advertisement.Authentication
         /// The advertised virtual addresses (`virtual_ipaddress`, not the excluded ones).
@@ -44,8 +44,8 @@ public struct VirtualRouter: Sendable {
         public var tracked: [PriorityTracking.Object]
 
         public init(name: String, version: VRRPVersion = .v2, virtualRouterID: UInt8, priority: UInt8 = 100,
-                    advertisementInterval: Int64 = 1_000_000, initialState: VRRPState = .backup,
-                    preempt: Bool = true, preemptDelay: Int64 = 0,
+                    advertisementInterval: Microseconds = 1_000_000, initialState: VRRPState = .backup,
+                    preempt: Bool = true, preemptDelay: Microseconds = 0,
                     authentication: Advertisement.Authentication = .none,
                     virtualAddresses: [InternetAddress], primaryAddress: InternetAddress,
                     skipCheckAdvertAddresses: Bool = false, unicast: Bool = false,
@@ -80,7 +80,7 @@ public struct VirtualRouter: Sendable {
         }
     }
     /// Master_Adver_Interval: ours, or (VRRPv3, as backup) the current master's.
-    public private(set) var masterAdvertisementInterval: Int64
+    public private(set) var masterAdvertisementInterval: Microseconds
     /// The current master as last heard (nil when we are master or have heard none).
     public private(set) var masterAddress: InternetAddress?
     public private(set) var masterPriority: UInt8?
@@ -133,7 +133,7 @@ public struct VirtualRouter: Sendable {
 
         /// `count` gratuitous ARPs per address: all now when `spacing` (`vrrp_garp_interval`)
         /// is 0, else one now and the rest `spacing` apart.
-        mutating func startBurst(_ count: Int, spacing: Int64, at now: Instant) -> [Action] {
+        mutating func startBurst(_ count: Int, spacing: Microseconds, at now: Instant) -> [Action] {
             guard count > 0 else { return [] }
             if spacing <= 0 { return Array(repeating: .sendGratuitousARP, count: count) }
             garpRemaining = count - 1
@@ -163,7 +163,7 @@ public struct VirtualRouter: Sendable {
     /// answer an ARP request for it, and a client that takes the old box's answer then
     /// waits for its neighbour entry to fail (the new master's second burst,
     /// `garp_master_delay`, corrects it too).
-    public static let handoverOverlap: Int64 = 20_000
+    public static let handoverOverlap: Microseconds = 20_000
 
     /// The VIPs are still installed after this router left Master, waiting for the new one.
     public var isHandingOver: Bool { handover != nil }
@@ -421,7 +421,7 @@ public struct VirtualRouter: Sendable {
     /// has passed, or `limit`, whichever is first. The edge keeps feeding adverts and time
     /// until `isHandingOver` is false. (keepalived removes them at once: its clients go
     /// unanswered for Skew_Time.)
-    public mutating func shutdown(at now: Instant, limit: Int64 = .max) -> [Action] {
+    public mutating func shutdown(at now: Instant, limit: Microseconds = .max) -> [Action] {
         let bound = now + min(state == .initialize ? .max : timers.masterDownInterval, max(0, limit))
         if var h = handover {
             h.releaseAt = min(h.releaseAt, bound)
@@ -487,7 +487,7 @@ public struct VirtualRouter: Sendable {
     /// announcing a tiny interval would otherwise shrink Master_Down_Interval to a few ms
     /// and let one packet flap the instance many times a second. (A deliberate floor;
     /// keepalived adopts whatever arrives.)
-    func adoptable(_ interval: Int64) -> Int64 {
+    func adoptable(_ interval: Microseconds) -> Microseconds {
         max(interval, configuration.advertisementInterval / 10, 10_000)
     }
 
