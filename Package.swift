@@ -60,9 +60,14 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Planning: the configuration made concrete from the host's answers (PlanningHost)
+        // alone — DaemonPlan, InstancePlan, LVSPlan, RoutePlan, ReloadPlan, PlanSource. No
+        // system call; VigilLinux for its value types and the PlanningHost protocol,
+        // HealthCheck for the checkers' specs (CheckSpec).
+        .target(name: "VigilPlan", dependencies: ["VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck"]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
-            "VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
+            "VigilPlan", "VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -72,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilDaemon", "VigilConfig", "VigilLinux", "HealthCheck", "VigilTypes",
+                "VigilDaemon", "VigilPlan", "VigilConfig", "VigilLinux", "HealthCheck", "VigilTypes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +92,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "VigilTypes"]),
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VigilTypes"]),
-        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilConfig", "LVS", "VRRP", "VigilTypes", "HealthCheck",
+        .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilPlan", "VigilLinux", "VigilConfig", "LVS", "VRRP", "VigilTypes", "HealthCheck",
                                                       "KeywordProbes"]),
         .testTarget(name: "VigilLinuxTests", dependencies: ["VigilLinux", "LVS", "VRRP", "VigilTypes"]),
         // The fixtures (certificates, keys) are read from the source tree by path.
@@ -108,7 +113,7 @@ if let fuzz = getenv("VIGIL_FUZZ"), fuzz.pointee != 0 {
     package.targets.append(.executableTarget(
         name: "vigil-plan-fuzz",
         dependencies: [
-            "VigilDaemon", "VigilConfig", "VigilLinux", "VRRP", "LVS", "VigilTypes",
+            "VigilDaemon", "VigilPlan", "VigilConfig", "VigilLinux", "VRRP", "LVS", "VigilTypes",
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Fuzz/PlanFuzz",

@@ -5,8 +5,9 @@
 # Each input is first the configuration language on its own (ConfigLanguage.swift: every
 # diagnostic located, the dump reads back to the same model), then loaded, validated and
 # planned exactly as `vigil run` does it (PlanSource.load: `vigil check --host`'s load and
-# validation, then DaemonPlan.make) against a fixed host (eth0 192.0.2.11/24, eth1, bond0,
-# lo, dummy0; PlanFuzz.swift), planned again without eth1 (a replan), and what the daemon
+# validation, then DaemonPlan.make) against a fixed in-memory host (StaticPlanningHost: eth0
+# 192.0.2.11/24, eth1, bond0, lo, dummy0, users root and nobody, a few script files;
+# PlanFuzz.swift), planned again without eth1 (a replan), and what the daemon
 # builds from the plan at start is built and driven without sockets or children: VirtualRouter
 # per instance (primed, started, timers, adverts encoded, a peer heard, tracked objects down
 # and up), the sync group coordinators, the strict-mode drop sets, the vrrp_script health,
@@ -16,8 +17,9 @@
 # corpus and the test fixtures); crashes land in Fuzz/artifacts/. Reproduce one with
 #   .build/fuzz-spm/release/vigil-plan-fuzz Fuzz/artifacts/crash-…
 #
-# How it is built, and why. Planning lives in VigilDaemon, which needs swift-nio, swift-log,
-# swift-prometheus and (through HealthCheck) swift-crypto and swift-nio-ssl, so the former
+# How it is built, and why. Planning lives in VigilPlan (through HealthCheck: swift-nio,
+# swift-crypto, swift-nio-ssl) and what is driven from it in VigilDaemon (also swift-log,
+# swift-prometheus), so the former
 # one-line `swiftc -sanitize=fuzzer,address` over VigilConfig's sources cannot build it.
 # SwiftPM can: `swift build --sanitize=fuzzer --sanitize=address` instruments every module
 # and links libFuzzer, whose main() calls LLVMFuzzerTestOneInput (the target has no main of

@@ -4,21 +4,23 @@ import VRRP
 import VigilConfig
 @testable import VigilDaemon
 @testable import VigilLinux
+@testable import VigilPlan
 import VigilTypes
 
 // libFuzzer entry point: a configuration `vigil run` accepts must start. Each input is
 // checked as a language (ConfigLanguage.swift), then loaded and planned exactly as
 // `vigil run` does (PlanSource.load: load, validate against the host, DaemonPlan.make), on
-// a fixed host, and what the daemon builds from the plan at start is built and driven
-// through its first moves without sockets or children: the VRRP cores (primed, started,
-// timers fired, adverts encoded, a peer heard, tracked objects going down and up), the sync
-// group coordinators, the strict-mode drop sets, the vrrp_script health, the process
-// monitor's first count, the IPVS tables and their differences. A planning error is a
-// refusal and fine; a trap or a sanitizer report is a finding. Built by Fuzz/run.sh.
+// a fixed host (a StaticPlanningHost: interfaces, users and script files in memory), and
+// what the daemon builds from the plan at start is built and driven through its first
+// moves without sockets or children: the VRRP cores (primed, started, timers fired,
+// adverts encoded, a peer heard, tracked objects going down and up), the sync group
+// coordinators, the strict-mode drop sets, the vrrp_script health, the process monitor's
+// first count, the IPVS tables and their differences. A planning error is a refusal and
+// fine; a trap or a sanitizer report is a finding. Built by Fuzz/run.sh.
 
-/// The fixed host: eth0 and eth1 with IPv4 and IPv6 (link-local too), bond0 IPv4 only, lo,
-/// a down dummy0 without addresses. eth9 (common in the corpus) does not exist.
-let host = InterfaceTable(interfaces: [
+/// The fixed interfaces: eth0 and eth1 with IPv4 and IPv6 (link-local too), bond0 IPv4
+/// only, lo, a down dummy0 without addresses. eth9 (common in the corpus) does not exist.
+let interfaces = InterfaceTable(interfaces: [
     "lo": .init(name: "lo", index: 1, isUp: true, isRunning: true,
                 addresses: [[127, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]], primaryIPv4: [127, 0, 0, 1]),
     "eth0": .init(name: "eth0", index: 2, isUp: true, isRunning: true,
@@ -35,8 +37,27 @@ let host = InterfaceTable(interfaces: [
     "dummy0": .init(name: "dummy0", index: 5, isUp: false, addresses: []),
 ])
 
+/// The fixed host: those interfaces, users root and nobody (groups root, nogroup), the
+/// root-owned tree of /bin/sh and /bin/true plus /etc/keepalived with a safe script
+/// (check.sh) and one anyone may write (open.sh), the daemon as root, config id lb1.
+/// Nothing is asked of the machine the fuzzer runs on: an input plans the same everywhere.
+let host: StaticPlanningHost = {
+    var files = StaticPlanningHost.rootTree
+    files["/etc/keepalived"] = ScriptFileStatus(kind: .directory, permissions: 0o755)
+    files["/etc/keepalived/check.sh"] = ScriptFileStatus(kind: .regularFile, permissions: 0o755)
+    files["/etc/keepalived/open.sh"] = ScriptFileStatus(kind: .regularFile, permissions: 0o777)
+    return StaticPlanningHost(
+        interfaces: interfaces,
+        users: ["root": .root, "nobody": ScriptCredentials(user: "nobody", uid: 65534, gid: 65534, groups: [65534])],
+        groups: ["root": 0, "nogroup": 65534], files: files, daemonUID: 0, defaultConfigID: "lb1")
+}()
+
 /// The same host after eth1 went away: what a replan on a link event sees.
-let hostWithoutEth1 = InterfaceTable(interfaces: host.interfaces.filter { $0.key != "eth1" })
+let hostWithoutEth1: StaticPlanningHost = {
+    var h = host
+    h.interfaces = InterfaceTable(interfaces: interfaces.interfaces.filter { $0.key != "eth1" })
+    return h
+}()
 
 let quiet = Logger(label: "vigil-plan-fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -51,7 +72,7 @@ public func fuzzPlan(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     start(loaded.plan)
     // An interface went: the configuration is planned again (PlanSource.replan).
-    if let again = try? DaemonPlan.make(loaded.configuration, interfaces: hostWithoutEth1) {
+    if let again = try? DaemonPlan.make(loaded.configuration, host: hostWithoutEth1) {
         for (old, new) in zip(loaded.plan.instances, again.instances) { _ = old.sameSettings(as: new) }
         start(again)
     }
@@ -101,7 +122,7 @@ func start(_ plan: DaemonPlan) {
         metrics?.priority(p.router.name, engine[i].priority)
         if p.awaitsInterface { perform(engine.track(.down, kind: .interface, name: p.interface.name, instance: i, at: now)) }
         for (index, name) in p.trackedInterfaces {
-            let up = host.interfaces.values.first { $0.index == index }?.isRunning ?? false
+            let up = interfaces.interfaces.values.first { $0.index == index }?.isRunning ?? false
             perform(engine.track(up ? .up : .down, kind: .interface, name: name, instance: i, at: now))
         }
         for (kind, list) in [(PriorityTracking.Object.Kind.script, trackScripts.initialReadings), (.process, processReadings)] {

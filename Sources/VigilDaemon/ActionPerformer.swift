@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// Strict mode's drop rules, as the VIP work waits for them: a master's VIPs may answer

@@ -1,5 +1,6 @@
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// Make-before-break at the daemon's level: what the core's handover needs from the edge

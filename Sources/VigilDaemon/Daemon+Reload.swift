@@ -1,6 +1,7 @@
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilPlan
 
 /// Live reload (SIGHUP, `vigil reload`, systemd's ExecReload).
 extension Daemon {

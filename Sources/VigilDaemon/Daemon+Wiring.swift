@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// The sockets, macvlans and announcers the instances need, opened from their plans and

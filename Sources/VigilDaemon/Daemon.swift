@@ -5,6 +5,7 @@ import CLinux
 import Logging
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilConfig
 import VigilTypes
 

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// Keeps the kernel's IPVS table as the configuration and the health checks want it. At

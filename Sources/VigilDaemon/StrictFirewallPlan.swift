@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// The daemon's side of `no_accept` (strict mode's default): while an instance holds its

@@ -1,6 +1,7 @@
 import Logging
 import VRRP
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// `vrrp_track_process`: counts the matching processes whenever the kernel reports a

@@ -5,6 +5,7 @@ import Logging
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// Runs the `vrrp_script`s on their intervals without ever blocking the protocol loop:

@@ -10,7 +10,7 @@ import Glibc
 public enum ScriptSecurity {
     /// The program a command line runs: its first word, looked up in PATH if it has no
     /// slash (keepalived searches the same way).
-    public static func program(of command: String) -> String? {
+    public static func program(of command: String, in files: some ScriptFiles = HostScriptFiles()) -> String? {
         var word = ""
         var quote: Character?
         for ch in command.drop(while: { $0 == " " || $0 == "\t" }) {
@@ -28,29 +28,33 @@ public enum ScriptSecurity {
         if word.contains("/") { return word }
         for dir in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
             let path = "\(dir)/\(word)"
-            if access(path, X_OK) == 0 { return path }
+            if files.isExecutable(path) { return path }
         }
         return nil
     }
 
-    /// Throws the first reason `command` is not safe to run as `credentials`.
+    /// Throws the first reason `command` is not safe to run as `credentials`, judged on
+    /// this host's files.
     public static func check(_ command: String, runningAs credentials: ScriptCredentials) throws(ScriptProblem) {
-        guard let path = program(of: command) else {
+        try check(command, runningAs: credentials, in: HostScriptFiles())
+    }
+
+    /// The rule itself, on whatever `files` says: the host's, or a table's in the tests.
+    public static func check(_ command: String, runningAs credentials: ScriptCredentials,
+                             in files: some ScriptFiles) throws(ScriptProblem) {
+        guard let path = program(of: command, in: files) else {
             throw ScriptProblem("cannot find the program of '\(command)'")
         }
         guard path.hasPrefix("/") else {
             throw ScriptProblem("'\(path)' is not an absolute path (script security needs one)")
         }
         // The file that really runs: symbolic links (Debian's /bin -> usr/bin) resolved.
-        guard let resolved = realpath(path, nil) else {
-            throw ScriptProblem("\(path): \(String(cString: strerror(errno)))")
-        }
-        let real = String(cString: resolved)
-        free(resolved)
-        try checkPath(real, runningAs: credentials)
+        let real = try files.realPath(path)
+        try checkPath(real, runningAs: credentials, in: files)
     }
 
-    private static func checkPath(_ path: String, runningAs credentials: ScriptCredentials) throws(ScriptProblem) {
+    private static func checkPath(_ path: String, runningAs credentials: ScriptCredentials,
+                                  in files: some ScriptFiles) throws(ScriptProblem) {
         var prefixes: [String] = ["/"]
         var current = ""
         for part in path.split(separator: "/") {
@@ -58,24 +62,20 @@ public enum ScriptSecurity {
             prefixes.append(current)
         }
         for (n, p) in prefixes.enumerated() {
-            var st = stat()
-            guard lstat(p, &st) == 0 else {
-                throw ScriptProblem("\(p): \(String(cString: strerror(errno)))")
-            }
+            let st = try files.status(p)
             let isLast = n == prefixes.count - 1
-            let type = st.st_mode & S_IFMT
-            if !isLast && type != S_IFDIR { throw ScriptProblem("\(p) in the path of \(path) is not a directory") }
-            if isLast && type != S_IFREG && type != S_IFLNK { throw ScriptProblem("\(path) is not a regular file") }
-            let ownerOK = st.st_uid == 0 || (credentials.uid != 0 && st.st_uid == credentials.uid)
+            if !isLast && st.kind != .directory { throw ScriptProblem("\(p) in the path of \(path) is not a directory") }
+            if isLast && st.kind != .regularFile && st.kind != .symbolicLink { throw ScriptProblem("\(path) is not a regular file") }
+            let ownerOK = st.owner == 0 || (credentials.uid != 0 && st.owner == credentials.uid)
             if !ownerOK {
-                throw ScriptProblem("\(p) is owned by uid \(st.st_uid), not root: that user could change what runs")
+                throw ScriptProblem("\(p) is owned by uid \(st.owner), not root: that user could change what runs")
             }
-            let sticky = type == S_IFDIR && st.st_mode & S_ISVTX != 0
-            if !sticky && type != S_IFLNK {
-                if st.st_gid != 0 && st.st_mode & S_IWGRP != 0 {
-                    throw ScriptProblem("\(p) is writable by group \(st.st_gid): only root may be able to change it")
+            let sticky = st.kind == .directory && st.permissions & S_ISVTX != 0
+            if !sticky && st.kind != .symbolicLink {
+                if st.group != 0 && st.permissions & S_IWGRP != 0 {
+                    throw ScriptProblem("\(p) is writable by group \(st.group): only root may be able to change it")
                 }
-                if st.st_mode & S_IWOTH != 0 {
+                if st.permissions & S_IWOTH != 0 {
                     throw ScriptProblem("\(p) is writable by everyone: only root may be able to change it")
                 }
             }

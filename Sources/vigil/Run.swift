@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import VigilConfig
 import VigilDaemon
+import VigilPlan
 import VigilLinux
 #if canImport(Glibc)
 import Glibc

@@ -5,6 +5,7 @@ import VigilConfig
 import VigilTypes
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// The daemon's VIP work against fakes: what reaches the kernel, in what order, and what
 /// waits for strict mode's drop rules.
@@ -64,7 +65,7 @@ import VigilTypes
         }
         """
         let result = ConfigurationLoader.load(text: text)
-        let plan = try DaemonPlan.make(result.configuration, interfaces: interfaces)
+        let plan = try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: interfaces))
         let wire = Wire()
         let performer = ActionPerformer(plans: plan.instances, gate: Gate(holdOnAdd: holdOnAdd), addresses: wire,
                                         routes: wire, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })

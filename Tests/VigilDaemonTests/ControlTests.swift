@@ -1,6 +1,7 @@
 import Testing
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// The control socket's language and `vigil status`'s report.
 @Suite struct ControlTests {

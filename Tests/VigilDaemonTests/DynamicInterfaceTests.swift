@@ -3,6 +3,7 @@ import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// `dynamic_interfaces`: an instance whose interface does not exist yet is planned to wait
 /// in FAULT (nothing opened) instead of stopping the start; without the option the start
@@ -44,7 +45,7 @@ import VigilConfig
         let missing = try #require(result.diagnostics.first { $0.id == "no-such-interface" })
         #expect(missing.severity == .warning, "even with --host: the instance waits for it")
         #expect(missing.message.contains("dynamic_interfaces: the instance waits in FAULT"))
-        let plan = try DaemonPlan.make(result.configuration, interfaces: Self.interfaces)
+        let plan = try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: Self.interfaces))
         #expect(!plan.instances[0].awaitsInterface && plan.instances[0].interface.index == 7)
         let waiting = plan.instances[1]
         #expect(waiting.awaitsInterface && waiting.interface.name == "bond0")
@@ -55,8 +56,8 @@ import VigilConfig
 
     @Test func withoutTheOptionTheStartStopsNamingIt() throws {
         let result = ConfigurationLoader.load(text: Self.text(dynamic: false))
-        #expect(throws: InstancePlan.Problem.self) { try DaemonPlan.make(result.configuration, interfaces: Self.interfaces) }
-        do { _ = try DaemonPlan.make(result.configuration, interfaces: Self.interfaces) } catch {
+        #expect(throws: InstancePlan.Problem.self) { try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: Self.interfaces)) }
+        do { _ = try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: Self.interfaces)) } catch {
             #expect(error.message.contains("interface 'bond0' of VI_2 does not exist"))
             #expect(error.message.contains("dynamic_interfaces"))
             #expect(error.location.line == 12)

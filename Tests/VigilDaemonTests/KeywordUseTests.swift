@@ -5,6 +5,7 @@ import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// Nothing read is left unused: every catalog keyword that changes the typed model (the
 /// configuration tests check that every other one is reported as not supported) changes
@@ -19,6 +20,13 @@ import VigilConfig
                       hardwareAddress: [2, 0, 0, 0, 0, 2], primaryIPv4: [198, 51, 100, 11]),
     ])
 
+    /// The host the probes are planned on: those interfaces, root and nobody (the probes'
+    /// `script_user` and MISC_CHECK `user`), the root-owned tree of `/bin/sh` and `/bin/true`.
+    static let host = StaticPlanningHost(
+        interfaces: interfaces,
+        users: ["root": .root, "nobody": ScriptCredentials(user: "nobody", uid: 65534, gid: 65534, groups: [65534])],
+        groups: ["root": 0, "nogroup": 65534])
+
     /// Keywords read into the model whose effect is not in the plan, as "BLOCK: KEYWORD"
     /// (the probe's name), each with the file and function that acts on it.
     static let usedOutsideThePlan: [String: String] = [
@@ -32,7 +40,7 @@ import VigilConfig
     /// The plan made from a probe's configuration, or the reason it cannot run.
     static func outcome(_ result: ConfigurationLoader.Result) -> PlanFingerprint.Outcome {
         do throws(InstancePlan.Problem) {
-            return .plan(PlanFingerprint(try DaemonPlan.make(result.configuration, interfaces: interfaces)))
+            return .plan(PlanFingerprint(try DaemonPlan.make(result.configuration, host: host)))
         } catch {
             return .refused(error.message)
         }
@@ -84,7 +92,7 @@ import VigilConfig
                 }
             }
             """)
-        let plan = try DaemonPlan.make(result.configuration, interfaces: Self.interfaces)
+        let plan = try DaemonPlan.make(result.configuration, host: Self.host)
         #expect(Self.labels(plan) == PlanFingerprint.planProperties)
         #expect(Self.labels(plan.instances[0]) == PlanFingerprint.instanceProperties)
         #expect(Self.labels(plan.lvs) == PlanFingerprint.lvsProperties)

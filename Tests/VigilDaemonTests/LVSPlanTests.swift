@@ -4,6 +4,7 @@ import VRRP
 import VigilConfig
 import HealthCheck
 @testable import VigilDaemon
+@testable import VigilPlan
 import VigilTypes
 
 /// From virtual_server blocks to the IPVS table, with keepalived's defaults.

@@ -4,6 +4,7 @@ import VRRP
 import VigilConfig
 import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 import VigilTypes
 
 /// Everything in a `DaemonPlan` that the daemon acts on, as an `Equatable` value: two
@@ -20,7 +21,7 @@ struct PlanFingerprint: Equatable {
     /// The stored properties of `DaemonPlan`, `InstancePlan` and `LVSPlan`, in declaration
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
-                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "notes"]
+                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit"]
@@ -46,6 +47,8 @@ struct PlanFingerprint: Equatable {
     var staticRoutes: RoutePlan
     var metricsListen: String?
     var notes: [String]
+    var miscCheckUsers: [ScriptCredentials]
+    var daemonUID: UInt32
 
     /// An instance's settings, compared as a live reload compares them (`sameSettings`);
     /// `vmacLocation` is where `use_vmac` was written, not a setting.
@@ -115,5 +118,7 @@ struct PlanFingerprint: Equatable {
         staticRoutes = plan.staticRoutes
         metricsListen = plan.metricsListen
         notes = plan.notes
+        miscCheckUsers = plan.miscCheckUsers
+        daemonUID = plan.daemonUID
     }
 }

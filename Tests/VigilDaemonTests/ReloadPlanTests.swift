@@ -3,6 +3,7 @@ import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// The reload's decisions, from the two plans alone: each case the reload drill walks
 /// through (same file, a VIP added, an instance removed and another added, a bad file
@@ -38,7 +39,7 @@ import VigilConfig
     static func plan(_ text: String) throws -> DaemonPlan {
         let result = ConfigurationLoader.load(text: text)
         #expect(!result.diagnostics.contains { $0.severity == .error }, "\(result.diagnostics)")
-        return try DaemonPlan.make(result.configuration, interfaces: interfaces)
+        return try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: interfaces))
     }
 
     static let two = instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"]) + instance("VI_2", vrid: 52, vips: ["192.0.2.101/24"])

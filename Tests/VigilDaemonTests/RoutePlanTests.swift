@@ -3,6 +3,7 @@ import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 import VigilTypes
 
 /// From route and rule lines to what goes to the kernel: interface names become indices

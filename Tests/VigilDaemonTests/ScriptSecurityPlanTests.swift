@@ -1,24 +1,24 @@
-import Foundation
 import Testing
 import VRRP
 import VigilConfig
 @testable import VigilLinux
 @testable import VigilDaemon
+@testable import VigilPlan
 
 /// `enable_script_security` covers every script the daemon runs: the VRRP side's and the
 /// LVS side's (MISC_CHECK programs, real servers' notify_up/notify_down, a virtual
 /// server's quorum_up/quorum_down), each refused with why.
 @Suite struct ScriptSecurityPlanTests {
     @Test func theLVSScriptsAreCheckedLikeTheOthers() throws {
-        guard getuid() == 0 else { return }  // ownership rules are about root
-        let dir = "/tmp/vigil-security-plan-\(getpid())"
-        mkdir(dir, 0o755)
-        chmod(dir, 0o755)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The files are the fake host's: a root-owned directory, five scripts anyone may
+        // write and one only root may.
+        let dir = "/etc/vigil"
+        var files = StaticPlanningHost.rootTree
+        files[dir] = ScriptFileStatus(kind: .directory, permissions: 0o755)
         for name in ["misc", "up", "down", "qup", "qdown", "safe"] {
-            _ = FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data("#!/bin/sh\n".utf8))
-            chmod("\(dir)/\(name)", name == "safe" ? 0o755 : 0o777)
+            files["\(dir)/\(name)"] = ScriptFileStatus(kind: .regularFile, permissions: name == "safe" ? 0o755 : 0o777)
         }
+        let host = StaticPlanningHost(interfaces: DynamicInterfaceTests.interfaces, files: files)
         let text = """
             global_defs {
                 enable_script_security
@@ -47,7 +47,7 @@ import VigilConfig
             """
         let loaded = ConfigurationLoader.load(text: text)
         #expect(loaded.isValid, "\(loaded.diagnostics)")
-        let plan = try DaemonPlan.make(loaded.configuration, interfaces: DynamicInterfaceTests.interfaces)
+        let plan = try DaemonPlan.make(loaded.configuration, host: host)
         for (command, file) in [("\(dir)/misc --quick", "misc"), ("\(dir)/up", "up"), ("\(dir)/down now", "down"),
                                 ("\(dir)/qup", "qup"), ("\(dir)/qdown", "qdown")] {
             #expect(plan.refusedCommands[command] == "\(dir)/\(file) is writable by everyone: only root may be able to change it",

@@ -5,9 +5,9 @@ import VigilConfig
 /// anything on the box is touched: which instances run on untouched, which start again
 /// from the state they had, which are new, which go, and which sync groups keep their
 /// state. The daemon performs it (`Daemon.apply`); the unit tests read it directly.
-struct ReloadPlan: Equatable {
+public struct ReloadPlan: Equatable, Sendable {
     /// What becomes of an instance of the new configuration.
-    enum Fate: Equatable {
+    public enum Fate: Equatable, Sendable {
         /// Same name and settings, same context: it keeps running untouched (state,
         /// timers, VIPs).
         case unchanged(old: Int)
@@ -17,14 +17,14 @@ struct ReloadPlan: Equatable {
     }
 
     /// Per instance of the new plan, by its index there.
-    var fates: [Fate]
+    public var fates: [Fate]
     /// Instances of the running plan that are gone (by their index there): they hand over.
-    var removed: [Int]
+    public var removed: [Int]
     /// Sync groups of the new plan that carry their state over: the same name, the same
     /// number of members, and every member unchanged.
-    var carriedGroups: Set<String>
+    public var carriedGroups: Set<String>
 
-    static func diff(old: DaemonPlan, new: DaemonPlan) -> ReloadPlan {
+    public static func diff(old: DaemonPlan, new: DaemonPlan) -> ReloadPlan {
         let oldByName = Dictionary(old.instances.enumerated().map { ($1.router.name, $0) }, uniquingKeysWith: { a, _ in a })
         let fates: [Fate] = new.instances.enumerated().map { j, instance in
             guard let i = oldByName[instance.router.name] else { return .added }
@@ -47,7 +47,7 @@ struct ReloadPlan: Equatable {
     }
 
     /// One line for the log and `vigil reload`: how many of each.
-    func summary(virtualServers: Int) -> String {
+    public func summary(virtualServers: Int) -> String {
         var unchanged = 0, changed = 0, added = 0
         for fate in fates {
             switch fate {

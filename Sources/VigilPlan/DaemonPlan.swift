@@ -1,10 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LVS
 import VRRP
 import VigilConfig
 import VigilLinux
-import LVS
 
 /// Everything `vigil run` runs, made concrete for this host: the instances, the scripts
-/// and files they track, their sync groups and the notify FIFOs.
+/// and files they track, their sync groups and the notify FIFOs. Made from the
+/// configuration and the host's answers alone (`PlanningHost`): planning itself calls no
+/// system call and reads no file.
 public struct DaemonPlan: Sendable {
     public var instances: [InstancePlan]
     public var scripts: [ScriptPlan]
@@ -25,6 +30,12 @@ public struct DaemonPlan: Sendable {
     public var metricsListen: String?
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
+    /// The MISC_CHECK users that exist on the host, one per checker that names one (one
+    /// that does not exist is the checker's own error, logged when it starts).
+    public var miscCheckUsers: [ScriptCredentials] = []
+    /// The user the daemon runs as when planned: scripts as anyone else need the
+    /// capabilities to switch user.
+    public var daemonUID: uid_t = 0
 
     /// A `vrrp_script` in use by some instance or group.
     public struct ScriptPlan: Sendable, Equatable {
@@ -65,12 +76,14 @@ public struct DaemonPlan: Sendable {
         public var notify: NotifyScripts
     }
 
-    public static func make(_ config: Configuration, interfaces: InterfaceTable) throws(InstancePlan.Problem) -> DaemonPlan {
+    /// Plans a valid configuration against what `host` says; asks nothing else.
+    public static func make(_ config: Configuration, host: some PlanningHost) throws(InstancePlan.Problem) -> DaemonPlan {
+        let interfaces = host.interfaces
         let g = config.globalDefs
         var notes: [String] = []
         var scriptUser = ScriptCredentials.root
         if let u = g.scriptUser {
-            do { scriptUser = try ScriptCredentials.lookup(user: u.user, group: u.group) } catch {
+            do { scriptUser = try host.credentials(user: u.user, group: u.group) } catch {
                 throw InstancePlan.Problem(location: config.vrrpInstances.first?.origin.location ?? SourceLocation(file: "", line: 0, column: 0),
                                            message: "script_user: \(error)")
             }
@@ -86,9 +99,9 @@ public struct DaemonPlan: Sendable {
         var refused: [String: String] = [:]
         func secure(_ command: String?, _ what: String, as user: ScriptCredentials) {
             guard g.enableScriptSecurity, let command, refused[command] == nil else { return }
-            do { try ScriptSecurity.check(command, runningAs: user) } catch {
-                refused[command] = error.description
-                notes.append("error: \(what) refused by enable_script_security: \(error); it will not run")
+            if let problem = host.scriptProblem(command, runningAs: user) {
+                refused[command] = problem.description
+                notes.append("error: \(what) refused by enable_script_security: \(problem); it will not run")
             }
         }
 
@@ -137,7 +150,7 @@ public struct DaemonPlan: Sendable {
                 guard let s = scriptByName[ref.name], let command = s.script else { continue }
                 let user: ScriptCredentials
                 if let u = s.user {
-                    do { user = try ScriptCredentials.lookup(user: u.user, group: u.group) } catch {
+                    do { user = try host.credentials(user: u.user, group: u.group) } catch {
                         throw InstancePlan.Problem(location: s.origin.location, message: "vrrp_script \(s.name): \(error)")
                     }
                 } else {
@@ -211,10 +224,12 @@ public struct DaemonPlan: Sendable {
         // when it exists; one that does not is refused by the checker itself), and the
         // real servers' and quorum's notify scripts.
         let lvs = LVSPlan.make(config)
+        var miscUsers: [ScriptCredentials] = []
         for spec in lvs.checks {
             guard case let .misc(command, _, _, user, group) = spec.kind else { continue }
-            let runner = user.flatMap { try? ScriptCredentials.lookup(user: $0, group: group) } ?? scriptUser
-            secure(command, "MISC_CHECK misc_path", as: runner)
+            let own = user.flatMap { try? host.credentials(user: $0, group: group) }
+            if let own { miscUsers.append(own) }
+            secure(command, "MISC_CHECK misc_path", as: own ?? scriptUser)
         }
         for pool in lvs.pools {
             secure(pool.quorumUp, "virtual_server \(pool.name) quorum_up", as: scriptUser)
@@ -229,6 +244,8 @@ public struct DaemonPlan: Sendable {
                           syncGroups: groups,
                           fifos: fifos, scriptUser: scriptUser, refusedCommands: refused, notes: notes)
         result.lvs = lvs
+        result.miscCheckUsers = miscUsers
+        result.daemonUID = host.daemonUID
         result.metricsListen = g.metricsListen
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
@@ -239,21 +256,18 @@ public struct DaemonPlan: Sendable {
     static func clampWeight(_ w: Int) -> Int { min(253, max(-253, w)) }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension DaemonPlan {
     /// The capabilities this configuration needs, each with why. Every daemon needs
     /// CAP_NET_RAW (protocol-112 sockets, gratuitous ARP, unsolicited NA) and CAP_NET_ADMIN
     /// (addresses, routes, macvlans, IPVS, nftables). Scripts that run as another user —
     /// `script_user`, a vrrp_script's `user`, a MISC_CHECK's `user` — need CAP_SETUID and
     /// CAP_SETGID to switch to that user and CAP_KILL to stop it at its timeout.
-    /// `miscUsers` are the MISC_CHECK users as looked up on this host.
-    public func requiredCapabilities(miscUsers: [ScriptCredentials], me: uid_t = getuid()) -> [(Capability, String)] {
+    /// `miscUsers` are the MISC_CHECK users as looked up on the host; "another user" is one
+    /// whose uid is not `daemonUID`.
+    public func requiredCapabilities(miscUsers: [ScriptCredentials]) -> [(Capability, String)] {
         var needed: [(Capability, String)] = [(.netRaw, "VRRP's raw sockets and gratuitous ARP"),
                                               (.netAdmin, "virtual addresses, routes, IPVS and nftables")]
-        let users = ([scriptUser] + scripts.map(\.user) + miscUsers).filter { $0.uid != me }
+        let users = ([scriptUser] + scripts.map(\.user) + miscUsers).filter { $0.uid != daemonUID }
         if let other = users.first {
             let why = "scripts run as \(other.user)"
             needed += [(.setuid, why), (.setgid, why), (.kill, why)]
@@ -261,20 +275,11 @@ extension DaemonPlan {
         return needed
     }
 
-    /// MISC_CHECK users the checkers will switch to, looked up on this host (one that does
-    /// not exist is the checker's own error, logged when it starts).
-    public var miscCheckUsers: [ScriptCredentials] {
-        lvs.checks.compactMap { spec in
-            guard case let .misc(_, _, _, user?, group) = spec.kind else { return nil }
-            return try? ScriptCredentials.lookup(user: user, group: group)
-        }
-    }
-
     /// Says which required capabilities `effective` lacks, or nil when none is missing
     /// (or the set cannot be read). Checked before the daemon touches anything, so a
     /// process started without them stops at once naming them, not at its first socket.
-    public func missingCapabilities(effective: UInt64? = Capabilities.effective(),
-                                    miscUsers: [ScriptCredentials]? = nil) -> String? {
+    /// `miscUsers` defaults to the plan's own `miscCheckUsers`.
+    public func missingCapabilities(effective: UInt64?, miscUsers: [ScriptCredentials]? = nil) -> String? {
         guard let effective else { return nil }
         let required = requiredCapabilities(miscUsers: miscUsers ?? miscCheckUsers)
         let missing = required.filter { effective & $0.0.bit == 0 }

@@ -66,6 +66,11 @@ public struct InstancePlan: Sendable {
         public var location: SourceLocation
         public var message: String
         public var description: String { "\(location): error: \(message)" }
+
+        public init(location: SourceLocation, message: String) {
+            self.location = location
+            self.message = message
+        }
     }
 
     /// Plans every instance of a valid configuration against the host's interfaces.

@@ -3,7 +3,8 @@ import VigilLinux
 
 /// Where `vigil run` gets its plan, at start and at each reload: the configuration file
 /// read, checked as `vigil check --host` checks it against this host's interfaces, and
-/// made concrete. A reload asks again; a refusal leaves the running plan alone.
+/// made concrete. A reload asks again; a refusal leaves the running plan alone. Here the
+/// part that asks a `PlanningHost`; the one that asks this host is in VigilDaemon.
 public struct PlanSource: Sendable {
     public var file: String
     public var configID: String?
@@ -21,6 +22,11 @@ public struct PlanSource: Sendable {
         public var lines: [String]
         public var errorCount: Int
         public var description: String { lines.joined(separator: "\n") }
+
+        public init(lines: [String], errorCount: Int) {
+            self.lines = lines
+            self.errorCount = errorCount
+        }
     }
 
     public struct Loaded: Sendable {
@@ -32,19 +38,13 @@ public struct PlanSource: Sendable {
         public var warnings: [String]
     }
 
-    public func load() -> Result<Loaded, Refusal> {
-        let table: InterfaceTable
-        do { table = try InterfaceTable.read() } catch {
-            return .failure(Refusal(lines: ["cannot read this host's interfaces: \(error)"], errorCount: 1))
-        }
-        return load(on: table)
-    }
-
-    /// `load()` against the given interfaces, reading files through `reader`: the plan
-    /// fuzz target (Fuzz/PlanFuzz) runs exactly this, with a fixed table and files in memory.
-    public func load(on table: InterfaceTable, reader: SourceReader = FileSystemSourceReader()) -> Result<Loaded, Refusal> {
-        let options = ConfigurationLoader.Options(configID: configID ?? defaultConfigID(),
-                                                  host: KernelHostFacts(table: table), strictHost: true)
+    /// The file read through `reader`, loaded and validated as `vigil check --host` does
+    /// against `host`'s interfaces, and planned against `host`. `vigil run` passes this
+    /// host (`load()`, VigilDaemon); the plan fuzzer (Fuzz/PlanFuzz) a fixed table and files
+    /// in memory.
+    public func load(on host: some PlanningHost, reader: SourceReader) -> Result<Loaded, Refusal> {
+        let options = ConfigurationLoader.Options(configID: configID ?? host.defaultConfigID,
+                                                  host: KernelHostFacts(table: host.interfaces), strictHost: true)
         let result: ConfigurationLoader.Result
         do { result = try ConfigurationLoader.load(path: file, reader: reader, options: options) } catch {
             return .failure(Refusal(lines: ["\(error)"], errorCount: 1))
@@ -53,21 +53,16 @@ public struct PlanSource: Sendable {
             let report = ConfigurationReport(result)
             return .failure(Refusal(lines: result.diagnostics.map(\.description) + [report.summary], errorCount: result.errorCount))
         }
-        return plan(result.configuration, on: table).map {
+        return replan(result.configuration, on: host).map {
             Loaded(plan: $0, configuration: result.configuration, warnings: result.diagnostics.map(\.description))
         }
     }
 
-    /// The configuration already loaded, planned against the interfaces as they are now.
-    public func replan(_ configuration: Configuration) -> Result<DaemonPlan, Refusal> {
-        do { return plan(configuration, on: try InterfaceTable.read()) } catch {
-            return .failure(Refusal(lines: ["cannot read this host's interfaces: \(error)"], errorCount: 1))
-        }
-    }
-
-    private func plan(_ configuration: Configuration, on table: InterfaceTable) -> Result<DaemonPlan, Refusal> {
+    /// The configuration already loaded, planned against `host` (an interface appeared or
+    /// went; `replan(_:)` in VigilDaemon asks this host).
+    public func replan(_ configuration: Configuration, on host: some PlanningHost) -> Result<DaemonPlan, Refusal> {
         do {
-            var plan = try DaemonPlan.make(configuration, interfaces: table)
+            var plan = try DaemonPlan.make(configuration, host: host)
             plan.lvs.releaseAtExit = releaseIPVSAtExit
             return .success(plan)
         } catch {
