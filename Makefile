@@ -70,8 +70,24 @@ skip = echo "==> $(1) skipped: $(2)"; if [ "$${CI:-}" = true ]; then echo "==> $
 build: deps
 	$(call swift-checked,build,.build/build.log)
 
+# The shipped build (make install, make deb), smaller at rest (docs/FIGURES.md, Memory):
+#   lld with -z pack-relative-relocs  the PIE's 100,000 relative relocations as a compact
+#                 DT_RELR table instead of 2.4 MB of .rela.dyn that the loader reads, all of
+#                 it, at every start (glibc 2.36 or later runs it);
+#   exports.map   no symbol of the program's own in its dynamic symbol table (why: there);
+#   libstdc++ linked statically (the Swift runtime and BoringSSL use a little of it): only
+#                 what is used, in the binary, instead of 1.4 MB of libstdc++.so.6 mapped —
+#                 its symbol tables read by every lookup — in a process with no other C++.
+#                 The toolchain's own link arguments ask for -lstdc++; a directory searched
+#                 first whose libstdc++.so is a linker script naming libstdc++.a answers it.
+# Not -Osize: 1.2 MB less binary, but no resident memory saved that the measurement can see.
+RELEASE_FLAGS := -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
+	-Xlinker --version-script=$(CURDIR)/packaging/exports.map -Xswiftc -L$(CURDIR)/.build/static-libstdc++
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	@mkdir -p .build/static-libstdc++
+	@a=$$(clang -print-file-name=libstdc++.a); [ -f "$$a" ] || { echo "==> no libstdc++.a (Debian: libstdc++-12-dev)"; exit 1; }; \
+	  echo "INPUT($$a)" > .build/static-libstdc++/libstdc++.so
+	$(SWIFT) build -c release --static-swift-stdlib $(RELEASE_FLAGS)
 
 test: build unit-test compat-test check-examples systemd-test package-test integration-test ipvs-test system-test
 

@@ -25,6 +25,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/memfd.h>
+#include <elf.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <malloc.h>
 
 // Starts `path` with `argv` and `envp` in a process group of its own, as a fresh process:
 // every signal back to its default disposition and unblocked (the daemon blocks some for
@@ -94,6 +98,47 @@ static inline int vigil_child_ended(pid_t pid) {
 // An anonymous file (close-on-exec) for a child's input or captured output.
 static inline int vigil_memfd(const char *name) {
     return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
+}
+
+// The program's own read-only pages that start-up touched and the idle loop does not need
+// (argument parsing, the configuration parser and planner, the Swift runtime's first
+// lookups): unmapped from this process with MADV_DONTNEED. They stay in the page cache,
+// where the kernel can reclaim them, and fault back in (a minor fault) if ever run again.
+// Only PT_LOAD segments that are not writable and only in a program without text
+// relocations: such pages never hold a private copy, so dropping them loses nothing (the
+// relocated and written data — RELRO, .data, .bss, heap — lives in writable segments and
+// is never touched here). Only the program itself: the shared libraries' pages are shared
+// with other processes, so unmapping them here would free nothing. Returns the bytes
+// advised (0 when nothing qualified), or -errno of the first madvise that failed.
+static inline long vigil_release_program_pages(void) {
+    // The program's own program headers, as the kernel loaded them (no libc lookup).
+    const Elf64_Phdr *phdr = (const Elf64_Phdr *)getauxval(AT_PHDR);
+    size_t count = (size_t)getauxval(AT_PHNUM);
+    if (phdr == NULL || count == 0) return 0;
+    uintptr_t base = 0;
+    int found = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (phdr[i].p_type == PT_PHDR) { base = (uintptr_t)phdr - phdr[i].p_vaddr; found = 1; }
+    }
+    if (!found) return 0;   // where the program was loaded is not known: nothing is touched
+    for (size_t i = 0; i < count; i++) {
+        if (phdr[i].p_type != PT_DYNAMIC) continue;
+        for (const Elf64_Dyn *d = (const Elf64_Dyn *)(base + phdr[i].p_vaddr); d->d_tag != DT_NULL; d++) {
+            if (d->d_tag == DT_TEXTREL || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL))) return 0;
+        }
+    }
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    long released = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (phdr[i].p_type != PT_LOAD || (phdr[i].p_flags & PF_W)) continue;
+        // Whole pages inside the segment only.
+        uintptr_t start = (base + phdr[i].p_vaddr + page - 1) & ~(page - 1);
+        uintptr_t end = (base + phdr[i].p_vaddr + phdr[i].p_memsz) & ~(page - 1);
+        if (end <= start) continue;
+        if (madvise((void *)start, end - start, MADV_DONTNEED) != 0) return -errno;
+        released += (long)(end - start);
+    }
+    return released;
 }
 
 // ppoll is a GNU extension the Glibc module does not declare.

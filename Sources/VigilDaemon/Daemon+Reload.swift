@@ -12,6 +12,8 @@ extension Daemon {
     @discardableResult
     func reload(because trigger: String) -> Result<String, PlanSource.Refusal> {
         notifier.reloading(status: "reloading (\(trigger))")
+        // Parsing and planning ran the start-up code again: unmapped again once done.
+        defer { StartupPages.release() }
         guard let source else {
             let refusal = PlanSource.Refusal(lines: ["this daemon was started without a configuration file to reload"], errorCount: 1)
             notifier.ready(status: statusLine())

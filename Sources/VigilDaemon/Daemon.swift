@@ -205,6 +205,8 @@ public final class Daemon {
         notifier.ready(status: statusLine())
         statusChanged = false
         if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
+        // Start-up is over: its code need not stay resident (idle RSS; StartupPages).
+        if let released = StartupPages.release() { logger.debug("released \(released / 1024) kB of start-up pages") }
         var stop = false
         while !stop {
             now = Monotonic.now()

@@ -96,6 +96,13 @@ printf 'Source: vigil\n\nPackage: vigil\nArchitecture: amd64\n' > "$scratch/debi
 ln -s "$(realpath "$stage")" "$scratch/debian/vigil"
 depends=$(cd "$scratch" && dpkg-shlibdeps -O -edebian/vigil/usr/sbin/vigil | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
+# The release build packs its relative relocations (DT_RELR, Makefile): glibc runs those
+# from 2.36 on and the binary says so (GLIBC_ABI_DT_RELR), but dpkg-shlibdeps derives the
+# libc6 version from the symbols' versions only.
+if readelf -V "$bin" | grep -q GLIBC_ABI_DT_RELR; then
+    depends=$(echo "$depends" | sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/')
+    echo "$depends" | grep -q 'libc6 (>= 2.36)' || die "Depends does not name libc6 (>= 2.36): $depends"
+fi
 size=$(du -sk --apparent-size --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@DEPENDS@/$depends/" -e "s/@INSTALLED_SIZE@/$size/" $here/control.in > "$stage/DEBIAN/control"
 install -m 0644 $here/conffiles "$stage/DEBIAN/conffiles"
