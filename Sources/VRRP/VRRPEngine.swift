@@ -38,8 +38,6 @@ public struct VRRPEngine: Sendable {
 
     public private(set) var routers: [VirtualRouter] = []
     public private(set) var syncGroups: [SyncGroupCoordinator] = []
-    /// The link each instance hears its peers on (nil: it waits for its interface).
-    public private(set) var channels: [Channel?] = []
     private var groupOfInstance: [InstanceID: Int] = [:]
     private var instanceOfVRID: [Channel: [UInt8: InstanceID]] = [:]
 
@@ -58,7 +56,6 @@ public struct VRRPEngine: Sendable {
     public mutating func add(_ router: VirtualRouter, channel: Channel?) -> InstanceID {
         let id = routers.count
         routers.append(router)
-        channels.append(channel)
         if let channel { instanceOfVRID[channel, default: [:]][router.configuration.virtualRouterID] = id }
         return id
     }

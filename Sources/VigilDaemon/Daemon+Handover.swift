@@ -76,8 +76,8 @@ extension Daemon {
         for _ in 0..<1_000_000 {
             let pending = engine.isHandingOver || !departures.isEmpty
             guard pending, now < end, !impatient else { break }
-            let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
-                + [end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
+            let deadline = (departures.compactMap(\.router.nextDeadline)
+                + [engine.nextDeadline, end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
             let sockets = polledSockets
             let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable)] + Self.watching(sockets)
             let ready = (try? poller.wait(watched, timeout: max(0, deadline - now)).get()) ?? []

@@ -211,7 +211,7 @@ extension Daemon {
             perform(engine.start(j, resuming: previous, at: now))
             if previous == .master, routers[j].state != .master {
                 // It was master but may not be now (a fault): its VIPs that stayed go.
-                execute([.removeVirtualAddresses], instance: j)
+                execute(.removeVirtualAddresses, instance: j)
             }
         }
         statusChanged = true

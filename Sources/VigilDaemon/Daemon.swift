@@ -210,8 +210,8 @@ public final class Daemon {
         var stop = false
         while !stop {
             now = Monotonic.now()
-            let deadline = (routers.compactMap(\.nextDeadline) + departures.compactMap(\.router.nextDeadline)
-                + [trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
+            let deadline = (departures.compactMap(\.router.nextDeadline)
+                + [engine.nextDeadline, trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
                    performer.nextDeadline, control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             let sockets = polledSockets
@@ -491,7 +491,7 @@ public final class Daemon {
         for output in outputs {
             switch output {
             case let .instance(i, action):
-                execute([action], instance: i)
+                execute(action, instance: i)
             case let .syncGroup(g, from, to):
                 let name = engine.syncGroups[g].name
                 logger.info("(\(name)) sync group \(from) -> \(to)")
@@ -501,34 +501,32 @@ public final class Daemon {
         }
     }
 
-    /// Performs instance `i`'s actions: the box's part through the performer, then what the
-    /// daemon itself does with a transition or a priority change (log, counters, metrics,
-    /// notify scripts).
-    func execute(_ actions: [Action], instance i: Int) {
+    /// Performs one of instance `i`'s actions: the box's part through the performer, then
+    /// what the daemon itself does with a transition or a priority change (log, counters,
+    /// metrics, notify scripts).
+    func execute(_ action: Action, instance i: Int) {
         let name = plans[i].router.name
-        for action in actions {
-            let now = Monotonic.now()
-            performer.perform(action, instance: i, handoverEnd: routers[i].handoverEnd, at: now)
-            switch action {
-            case let .transition(from, to, reason):
-                if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: now) {
-                    logger.info("\(line)")
-                }
-                counters[i].transitions += 1
-                if to == .master { counters[i].becameMaster += 1 }
-                metrics?.transition(name, to: to)
-                statusChanged = true
-                scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
-                if from == .master, let t = routers[i].releaseTimer {
-                    let bound = max(0, t - Monotonic.now()) / 1000 * 1000
-                    logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
-                }
-            case let .priorityChanged(from, to):
-                logger.info("(\(name)) effective priority \(from) -> \(to)")
-                metrics?.priority(name, to)
-            default:
-                break
+        let now = Monotonic.now()
+        performer.perform(action, instance: i, handoverEnd: routers[i].handoverEnd, at: now)
+        switch action {
+        case let .transition(from, to, reason):
+            if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: now) {
+                logger.info("\(line)")
             }
+            counters[i].transitions += 1
+            if to == .master { counters[i].becameMaster += 1 }
+            metrics?.transition(name, to: to)
+            statusChanged = true
+            scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
+            if from == .master, let t = routers[i].releaseTimer {
+                let bound = max(0, t - Monotonic.now()) / 1000 * 1000
+                logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
+            }
+        case let .priorityChanged(from, to):
+            logger.info("(\(name)) effective priority \(from) -> \(to)")
+            metrics?.priority(name, to)
+        default:
+            break
         }
     }
 
