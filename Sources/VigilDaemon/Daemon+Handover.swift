@@ -18,13 +18,13 @@ extension Daemon {
     struct Departure {
         var router: VirtualRouter
         let plan: InstancePlan
-        let socket: VRRPSocket?
+        let socket: (any AdvertChannel)?
         /// Its use_vmac macvlan, which carries the VIPs: deleted with them.
-        let virtualMAC: VirtualMAC?
+        let virtualMAC: (any VirtualLink)?
     }
 
     /// The sockets the loop polls: the wiring's, then those only departures still use.
-    var polledSockets: [VRRPSocket] {
+    var polledSockets: [any AdvertChannel] {
         var sockets = wiring.sockets
         for d in departures {
             if let s = d.socket, !sockets.contains(where: { $0 === s }) { sockets.append(s) }
@@ -34,7 +34,7 @@ extension Daemon {
 
     /// An advert for a VRID no running instance has, on `socket`: a departure's successor?
     /// Returns false when no departure takes it.
-    func departureReceived(_ packet: ReceivedAdvertisement, on socket: VRRPSocket, at now: Instant) -> Bool {
+    func departureReceived(_ packet: ReceivedAdvertisement, on socket: any AdvertChannel, at now: Instant) -> Bool {
         let vrid = packet.advertisement.virtualRouterID
         guard let d = departures.firstIndex(where: { $0.socket === socket && $0.router.configuration.virtualRouterID == vrid })
         else { return false }

@@ -106,7 +106,7 @@ extension Daemon {
 
         // 1. Open what the new instances need; nothing of the running set is touched if
         // this fails.
-        let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, logger: logger)
+        let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, links: linkOpener, logger: logger)
 
         // 2. Removed instances hand over (priority 0); a master's VIPs stay until its
         // successor is heard (a departure). Changed ones that were master give up the VIPs

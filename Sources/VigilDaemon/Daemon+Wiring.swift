@@ -11,41 +11,52 @@ extension Daemon {
     /// from a received packet or a link event to an instance. Rebuilt by a reload, which
     /// reuses what stays (a socket, a macvlan) rather than reopening it.
     struct Wiring {
-        var virtualMACs: [String: VirtualMAC] = [:]
+        var virtualMACs: [String: any VirtualLink] = [:]
         /// Adverts that leave through a macvlan (not the receiving socket), by macvlan name.
-        var transmitByVMAC: [String: VRRPSocket] = [:]
-        var transmitSocket: [Int: VRRPSocket] = [:]
-        var socketsByKey: [String: VRRPSocket] = [:]
-        var sockets: [VRRPSocket] = []
+        var transmitByVMAC: [String: any AdvertChannel] = [:]
+        var transmitSocket: [Int: any AdvertChannel] = [:]
+        var socketsByKey: [ChannelKey: any AdvertChannel] = [:]
+        var sockets: [any AdvertChannel] = []
         /// nil: the instance waits for its interface (nothing opened).
         var socketOfInstance: [Int?] = []
-        var announcers: [Int32: GratuitousARP] = [:]
-        var neighbourAnnouncers: [Int32: NeighbourAdvertisement] = [:]
+        var announcers: [Int32: any AddressAnnouncing] = [:]
+        var neighbourAnnouncers: [Int32: any AddressAnnouncing] = [:]
         /// Per interface index, the instances that track it.
         var instancesOnInterface: [Int32: [Int]] = [:]
+    }
+
+    /// What makes two instances share a VRRP socket: the same interface (by name and
+    /// index), the same bound source, both unicast or both multicast, the same family.
+    struct ChannelKey: Hashable {
+        var interface: String
+        var index: Int32
+        var source: InternetAddress?
+        var unicast: Bool
+        var ipv6: Bool
     }
 
     /// Opens what the instances need, reusing from `previous` whatever fits (same socket
     /// key, same macvlan, same announcing interface). Returns the wiring and the plans as
     /// wired. Throws before anything of `previous` is touched; macvlans it created itself
     /// are removed again when it throws.
-    static func wire(_ planned: [InstancePlan], previous: Wiring, logger: Logger) throws -> (Wiring, [InstancePlan]) {
+    static func wire(_ planned: [InstancePlan], previous: Wiring, links: any LinkOpening,
+                     logger: Logger) throws -> (Wiring, [InstancePlan]) {
         var w = Wiring()
         var plans = planned
-        var created: [VirtualMAC] = []
+        var created: [any VirtualLink] = []
         do {
             for i in plans.indices {
                 guard let vmac = plans[i].vmac, !plans[i].awaitsInterface else { continue }
                 let base = plans[i].interface
-                let link: VirtualMAC
+                let link: any VirtualLink
                 if let kept = previous.virtualMACs[vmac.name] ?? w.virtualMACs[vmac.name] {
                     link = kept
                 } else {
                     let name = plans[i].router.name
                     do {
-                        link = try VirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
-                                              hardwareAddress: vmac.hardwareAddress,
-                                              linkLocal: plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { replaced in
+                        link = try links.createVirtualMAC(name: vmac.name, parent: base.name, parentIndex: base.index,
+                                                          hardwareAddress: vmac.hardwareAddress,
+                                                          linkLocal: plans[i].router.primaryAddress.ipv6.flatMap { $0.isLinkLocal ? $0 : nil }) { replaced in
                             logger.notice("(\(name)) deleted \(replaced) left from an earlier run")
                         }
                     } catch let conflict as VirtualMAC.Conflict {
@@ -67,8 +78,8 @@ extension Daemon {
                 if !vmac.transmitBase {
                     // The macvlan has no address of its own: adverts are bound to the parent's.
                     let socket = try previous.transmitByVMAC[vmac.name] ?? w.transmitByVMAC[vmac.name]
-                        ?? VRRPSocket(interface: link.name, index: link.index, source: plans[i].router.primaryAddress,
-                                      multicast: plans[i].unicastPeers.isEmpty, ipv6: plans[i].isIPv6, receives: false)
+                        ?? links.openChannel(interface: link.name, index: link.index, source: plans[i].router.primaryAddress,
+                                             multicast: plans[i].unicastPeers.isEmpty, ipv6: plans[i].isIPv6, receives: false)
                     w.transmitByVMAC[vmac.name] = socket
                     w.transmitSocket[i] = socket
                 }
@@ -80,13 +91,14 @@ extension Daemon {
                 }
                 // IPv6 always binds the link-local source; IPv4 only a unicast_src_ip.
                 let source = plan.router.unicast || plan.isIPv6 ? plan.router.primaryAddress : nil
-                let key = "\(plan.interface.name)|\(plan.interface.index)|\(source.map(\.description) ?? "")|\(plan.router.unicast)|\(plan.isIPv6)"
+                let key = ChannelKey(interface: plan.interface.name, index: plan.interface.index, source: source,
+                                     unicast: plan.router.unicast, ipv6: plan.isIPv6)
                 if let socket = w.socketsByKey[key], let s = w.sockets.firstIndex(where: { $0 === socket }) {
                     w.socketOfInstance.append(s)
                 } else {
                     let socket = try previous.socketsByKey[key]
-                        ?? VRRPSocket(interface: plan.interface.name, index: plan.interface.index, source: source,
-                                      multicast: !plan.router.unicast, ipv6: plan.isIPv6)
+                        ?? links.openChannel(interface: plan.interface.name, index: plan.interface.index, source: source,
+                                             multicast: !plan.router.unicast, ipv6: plan.isIPv6, receives: true)
                     w.socketsByKey[key] = socket
                     w.socketOfInstance.append(w.sockets.count)
                     w.sockets.append(socket)
@@ -94,10 +106,10 @@ extension Daemon {
                 for (address, link) in plan.announced where link.hardwareAddress.count == 6 {
                     if address.isIPv6, w.neighbourAnnouncers[link.index] == nil {
                         w.neighbourAnnouncers[link.index] = try previous.neighbourAnnouncers[link.index]
-                            ?? NeighbourAdvertisement(interface: link.name, index: link.index, hardwareAddress: link.hardwareAddress)
+                            ?? links.announcer(interface: link.name, index: link.index, hardwareAddress: link.hardwareAddress, ipv6: true)
                     } else if !address.isIPv6, w.announcers[link.index] == nil {
                         w.announcers[link.index] = try previous.announcers[link.index]
-                            ?? GratuitousARP(interfaceIndex: link.index, hardwareAddress: link.hardwareAddress)
+                            ?? links.announcer(interface: link.name, index: link.index, hardwareAddress: link.hardwareAddress, ipv6: false)
                     }
                 }
             }

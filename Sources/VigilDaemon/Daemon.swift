@@ -47,6 +47,8 @@ public final class Daemon {
     let performer: ActionPerformer<StrictFirewallPlan>
     var counters: [Counters]
     var wiring = Wiring()
+    /// Where the wiring's sockets, macvlans and announcers come from.
+    let linkOpener: any LinkOpening
     let addresses: AddressManager
     let routes: VirtualRoutes
     let logger: Logger
@@ -103,8 +105,9 @@ public final class Daemon {
     var departures: [Departure] = []
 
     public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
-                controlSocket: String? = nil) throws {
+                controlSocket: String? = nil, links linkOpener: any LinkOpening = KernelLinks()) throws {
         self.plan = plan
+        self.linkOpener = linkOpener
         self.configuration = configuration
         self.logger = logger
         self.source = source
@@ -136,7 +139,7 @@ public final class Daemon {
         }
         self.control = control
         let wired: [InstancePlan]
-        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), logger: logger)
+        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), links: linkOpener, logger: logger)
         performer = ActionPerformer(plans: wired, gate: firewall, addresses: addresses, routes: routes, logger: logger)
         engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
                             syncGroups: Self.syncGroups(plan, carrying: [:]))
@@ -315,7 +318,7 @@ public final class Daemon {
     }
 
     /// The VRRP sockets to wait on, each named by its place in `sockets`.
-    static func watching(_ sockets: [VRRPSocket]) -> [(source: Watched, fd: Int32, events: Int16)] {
+    static func watching(_ sockets: [any AdvertChannel]) -> [(source: Watched, fd: Int32, events: Int16)] {
         sockets.enumerated().map { (.vrrp($0), $1.fileDescriptor, Poller<Watched>.readable) }
     }
 
@@ -438,7 +441,7 @@ public final class Daemon {
         }
     }
 
-    func drain(_ socket: VRRPSocket, at now: Instant) {
+    func drain(_ socket: any AdvertChannel, at now: Instant) {
         let channel = wiring.sockets.firstIndex { $0 === socket }
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
@@ -480,7 +483,7 @@ public final class Daemon {
     }
 
     /// A packet no instance took: counted against its link.
-    private func rejectedOnLink(_ rejection: Rejection, _ socket: VRRPSocket, at now: Instant) {
+    private func rejectedOnLink(_ rejection: Rejection, _ socket: any AdvertChannel, at now: Instant) {
         interfaceRejections[socket.interfaceName, default: [:]][rejection.reason, default: 0] += 1
         metrics?.rejected(socket.interfaceName, reason: rejection.reason)
         rejections.note(rejection, on: socket.interfaceName, at: now, logger: logger)

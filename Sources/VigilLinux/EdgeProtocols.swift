@@ -1,8 +1,9 @@
 import VigilTypes
 
-// The edge as the daemon's VIP work sees it: three small protocols the kernel types below
-// conform to, so the work can be driven against fakes in unit tests (what was added, sent
-// and announced, in order) and against the kernel in the drills.
+// The edge as the daemon sees it: small protocols the kernel types below conform to, so
+// the daemon's VIP work and its wiring (which sockets, macvlans and announcers the
+// instances share, what a reload reuses) can be driven against fakes in unit tests and
+// against the kernel in the drills.
 
 /// Puts VIPs on interfaces and takes them off (rtnetlink: `AddressManager`).
 public protocol AddressInstalling: AnyObject {
@@ -23,8 +24,59 @@ public protocol AddressAnnouncing: AnyObject {
     func announce(_ address: InternetAddress) throws
 }
 
+/// A link's VRRP socket as the loop uses it: it sends, it is waited on, it is read.
+public protocol AdvertChannel: AdvertTransport {
+    var fileDescriptor: Int32 { get }
+    var interfaceName: String { get }
+    /// The next packet queued, or nil when none is.
+    func receive() throws -> VRRPSocket.Packet?
+}
+
+/// A `use_vmac` macvlan this run created (`VirtualMAC`): deleted with its instance.
+public protocol VirtualLink: AnyObject {
+    var name: String { get }
+    var index: Int32 { get }
+    func remove() throws
+}
+
+/// Opens what instances need on their links: sockets, macvlans, announcers. The kernel's
+/// is `KernelLinks`; a test's records what was opened and can refuse.
+public protocol LinkOpening {
+    /// A raw IP protocol 112 socket bound to the interface (`receives: false`: send only).
+    func openChannel(interface: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool,
+                     receives: Bool) throws -> any AdvertChannel
+    /// A macvlan with the virtual MAC; one left by an earlier run is replaced (said
+    /// through `replaced`), any other link of that name refused (`VirtualMAC.Conflict`).
+    func createVirtualMAC(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8],
+                          linkLocal: IPv6Address?, replaced: (String) -> Void) throws -> any VirtualLink
+    /// Gratuitous ARP (IPv4) or unsolicited neighbour advertisements (IPv6) from a link.
+    func announcer(interface: String, index: Int32, hardwareAddress: [UInt8], ipv6: Bool) throws -> any AddressAnnouncing
+}
+
+/// This box's links, through raw sockets and rtnetlink.
+public struct KernelLinks: LinkOpening {
+    public init() {}
+
+    public func openChannel(interface: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool,
+                            receives: Bool) throws -> any AdvertChannel {
+        try VRRPSocket(interface: interface, index: index, source: source, multicast: multicast, ipv6: ipv6, receives: receives)
+    }
+
+    public func createVirtualMAC(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8],
+                                 linkLocal: IPv6Address?, replaced: (String) -> Void) throws -> any VirtualLink {
+        try VirtualMAC(name: name, parent: parent, parentIndex: parentIndex, hardwareAddress: hardwareAddress,
+                       linkLocal: linkLocal, replaced: replaced)
+    }
+
+    public func announcer(interface: String, index: Int32, hardwareAddress: [UInt8], ipv6: Bool) throws -> any AddressAnnouncing {
+        ipv6 ? try NeighbourAdvertisement(interface: interface, index: index, hardwareAddress: hardwareAddress)
+            : try GratuitousARP(interfaceIndex: index, hardwareAddress: hardwareAddress)
+    }
+}
+
 extension AddressManager: AddressInstalling {}
-extension VRRPSocket: AdvertTransport {}
+extension VRRPSocket: AdvertChannel {}
+extension VirtualMAC: VirtualLink {}
 
 extension GratuitousARP: AddressAnnouncing {
     public func announce(_ address: InternetAddress) throws {
