@@ -126,12 +126,13 @@ final class ActionPerformer<Gate: AddressGate> {
     }
 
     /// Takes VIPs off the box with the owner's virtual routes and tells IPVS; one log line,
-    /// with why when there is something to say.
+    /// with why when there is something to say (none when no VIP goes).
     func takeDown(_ list: [InterfaceAddress], routes planned: RoutePlan, of name: String, because why: String?) {
         routes.remove(planned, for: name)
         for address in list {
             do { try addresses.remove(address) } catch { logger.error("(\(name)) \(error)") }
         }
+        guard !list.isEmpty else { return }
         addressesChanged(list.map(\.address), false)
         logger.info("(\(name)) removed \(list.map(\.description).joined(separator: " "))\(why.map { " (\($0))" } ?? "")")
     }

@@ -55,7 +55,7 @@ extension Daemon {
 
     func statusReport() -> StatusReport {
         var report = StatusReport(pid: getpid(), configuration: source?.file ?? "-",
-                                  uptime: Double(Monotonic.now() - startedAt) / 1_000_000, lastReload: lastReload)
+                                  uptime: Double(edge.clock() - startedAt) / 1_000_000, lastReload: lastReload)
         report.instances = routers.indices.map { i in
             let r = routers[i]
             let master: String? = r.state == .master ? "this box" : r.masterAddress.map { "\($0)" }

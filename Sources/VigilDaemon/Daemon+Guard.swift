@@ -63,7 +63,7 @@ extension Daemon {
         }
         guard !foreign.isEmpty, !firewall.holders.isEmpty else { return }
         let who = foreign.map { $0 == 0 ? "an unknown process" : "process \($0)\(ProcessTable.name(of: $0).map { " (\($0))" } ?? "")" }
-        guard firewall.restore(at: Monotonic.now()) else {
+        guard firewall.restore(at: edge.clock()) else {
             logger.error("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it could not start (nft)")
             return
         }

@@ -71,7 +71,7 @@ extension Daemon {
     /// every instance and departure has heard its new master or run out its bound, or
     /// until `end`. A second SIGTERM/SIGINT ends the wait at once. The watchdog is fed.
     func handOver(until end: Instant) {
-        var now = Monotonic.now()
+        var now = edge.clock()
         var impatient = false
         for _ in 0..<1_000_000 {
             let pending = engine.isHandingOver || !departures.isEmpty
@@ -81,7 +81,7 @@ extension Daemon {
             let sockets = polledSockets
             let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable)] + Self.watching(sockets)
             let ready = (try? poller.wait(watched, timeout: max(0, deadline - now)).get()) ?? []
-            now = Monotonic.now()
+            now = edge.clock()
             if ready.contains(.signals), readSignals().stop {
                 logger.notice("second stop signal: the VIPs still held are removed now")
                 impatient = true
@@ -93,8 +93,8 @@ extension Daemon {
             feedWatchdog(at: now)
         }
         // What fell due at the very end still ends as the core says (no new master heard).
-        advanceRouters(to: Monotonic.now())
-        for i in routers.indices where routers[i].isHandingOver { perform(engine.releaseAddresses(i, at: Monotonic.now())) }
+        advanceRouters(to: edge.clock())
+        for i in routers.indices where routers[i].isHandingOver { perform(engine.releaseAddresses(i, at: edge.clock())) }
         for d in departures.indices where !departures[d].router.releaseAddresses().isEmpty { release(departures[d]) }
         departures = []
     }

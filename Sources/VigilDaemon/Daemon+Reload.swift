@@ -99,14 +99,14 @@ extension Daemon {
     }
 
     func apply(_ newPlan: DaemonPlan) throws -> String {
-        let now = Monotonic.now()
+        let now = edge.clock()
         let oldPlan = plan
         let reloadPlan = ReloadPlan.diff(old: oldPlan, new: newPlan)
         let fates = reloadPlan.fates, removed = reloadPlan.removed
 
         // 1. Open what the new instances need; nothing of the running set is touched if
         // this fails.
-        let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, links: linkOpener, logger: logger)
+        let (newWiring, newPlans) = try Self.wire(newPlan.instances, previous: wiring, links: edge.links, logger: logger)
 
         // 2. Removed instances hand over (priority 0); a master's VIPs stay until its
         // successor is heard (a departure). Changed ones that were master give up the VIPs
@@ -128,12 +128,9 @@ extension Daemon {
             // A handover under way ends here: the new core starts from its own state.
             if routers[i].isHandingOver { perform(engine.releaseAddresses(i, at: now)) }
             guard routers[i].state == .master else { continue }
+            // Its routes go with them; the new settings' routes come with its start.
             let gone = plans[i].addresses.filter { !newPlans[j].addresses.contains($0) }
-            routes.remove(plans[i].routes, for: plans[i].router.name)
-            for address in gone {
-                do { try addresses.remove(address) } catch { logger.error("(\(plans[i].router.name)) \(error)") }
-            }
-            if !gone.isEmpty { lvs.addressesChanged(gone.map(\.address), present: false) }
+            performer.takeDown(gone, routes: plans[i].routes, of: plans[i].router.name, because: "no longer configured")
         }
 
         // 3. The new set of instances.
@@ -201,7 +198,7 @@ extension Daemon {
         }
 
         // 5. Changed and new instances start, with what is known about what they track.
-        let interfaceTable = fates.contains { if case .unchanged = $0 { false } else { true } } ? try? InterfaceTable.read() : nil
+        let interfaceTable = fates.contains { if case .unchanged = $0 { false } else { true } } ? try? edge.interfaces() : nil
         for (j, fate) in fates.enumerated() {
             if case .unchanged = fate { continue }
             logger.info("(\(newPlan.instances[j].router.name)) \(previousState[j] == nil ? "new" : "settings changed"): starting\(previousState[j].map { " from \($0)" } ?? "")")

@@ -47,10 +47,10 @@ public final class Daemon {
     let performer: ActionPerformer<StrictFirewallPlan>
     var counters: [Counters]
     var wiring = Wiring()
-    /// Where the wiring's sockets, macvlans and announcers come from.
-    let linkOpener: any LinkOpening
-    let addresses: AddressManager
-    let routes: VirtualRoutes
+    /// What the daemon changes on the box: links, VIPs, routes (fakes in tests).
+    let edge: DaemonEdge
+    var addresses: any AddressInstalling { edge.addresses }
+    var routes: any RouteKeeping { edge.routes }
     let logger: Logger
     /// Every child process (scripts, checks, nft): started clean, never waited for.
     let children = ChildSupervisor()
@@ -90,7 +90,7 @@ public final class Daemon {
     let notifier = SystemdNotifier()
     var nextWatchdog: Instant?
     let control: ControlSocket?
-    let startedAt = Monotonic.now()
+    let startedAt: Instant
     var lastReload = "never"
     /// `metrics_listen`: Prometheus metrics and their HTTP endpoint (nil: not asked for).
     let metrics: Metrics?
@@ -104,17 +104,23 @@ public final class Daemon {
     /// Instances a reload removed while they held their VIPs, until they release them.
     var departures: [Departure] = []
 
-    public init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
-                controlSocket: String? = nil, links linkOpener: any LinkOpening = KernelLinks()) throws {
+    /// `vigil run`'s daemon: the kernel's edge.
+    public convenience init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
+                            controlSocket: String? = nil) throws {
+        try self.init(plan: plan, logger: logger, source: source, configuration: configuration, controlSocket: controlSocket,
+                      edge: .kernel(logger: logger))
+    }
+
+    init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
+         controlSocket: String? = nil, edge: DaemonEdge) throws {
         self.plan = plan
-        self.linkOpener = linkOpener
+        self.edge = edge
+        startedAt = edge.clock()
         self.configuration = configuration
         self.logger = logger
         self.source = source
-        let firewall = StrictFirewallPlan(plan.instances, children: children, logger: logger)
+        let firewall = StrictFirewallPlan(plan.instances, firewall: edge.nft, children: children, logger: logger)
         counters = plan.instances.map { _ in Counters() }
-        addresses = try AddressManager()
-        routes = try VirtualRoutes(logger: logger)
         scripts = NotifyRunner(logger: logger, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
         do { routing = try RoutingMonitor() } catch {
@@ -125,8 +131,8 @@ public final class Daemon {
             nftables = nil
             if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
         }
-        trackScripts = TrackScriptRunner(plan.scripts, now: Monotonic.now(), children: children, logger: logger)
-        trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: Monotonic.now(), logger: logger)
+        trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
+        trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
         lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
@@ -139,8 +145,8 @@ public final class Daemon {
         }
         self.control = control
         let wired: [InstancePlan]
-        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), links: linkOpener, logger: logger)
-        performer = ActionPerformer(plans: wired, gate: firewall, addresses: addresses, routes: routes, logger: logger)
+        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), links: edge.links, logger: logger)
+        performer = ActionPerformer(plans: wired, gate: firewall, addresses: edge.addresses, routes: edge.routes, logger: logger)
         engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
                             syncGroups: Self.syncGroups(plan, carrying: [:]))
         // SIGTERM/SIGINT stop, SIGHUP reloads; children ending wake the loop, so a
@@ -180,54 +186,24 @@ public final class Daemon {
     /// INIT start with them), the VIPs kept until the new masters are heard (`handOver`),
     /// then removed with IPVS, macvlans, the drop rules and static routes.
     public func run() {
-        firewall.removeLeftover()
-        for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
-        removeStaleAddresses()
-        routes.install(plan.staticRoutes, for: "static")
-        lvs.start()
-        scripts.openFIFOs(plan.fifos)
-        if let listen = plan.metricsListen, let metrics {
-            do {
-                metricsServer = try MetricsServer(listen: listen, metrics: metrics, logger: logger)
-                logger.info("metrics: Prometheus scrapes http://\(listen)/metrics")
-            } catch {
-                logger.error("\(error); running without metrics")
-            }
-        }
-        for r in routers {
-            metrics?.state(r.configuration.name, r.state)
-            metrics?.priority(r.configuration.name, r.priority)
-        }
-        var now = Monotonic.now()
-        // What is known before the election: links, files, init_fail scripts.
-        readTrackFiles(at: now)
-        let table = try? InterfaceTable.read()
-        for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
-        for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-        perform(engine.start(at: now))
-        notifier.ready(status: statusLine())
-        statusChanged = false
-        if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
+        start(at: edge.clock())
         // Start-up is over: its code need not stay resident (idle RSS; StartupPages).
         if let released = StartupPages.release() { logger.debug("released \(released / 1024) kB of start-up pages") }
+        var now: Instant
         var stop = false
         while !stop {
-            now = Monotonic.now()
+            now = edge.clock()
             let deadline = (departures.compactMap(\.router.nextDeadline)
                 + [engine.nextDeadline, trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
                    performer.nextDeadline, control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             let sockets = polledSockets
-            var watched: [(source: Watched, fd: Int32, events: Int16)] = [
-                (.signals, signals.fileDescriptor, Poller<Watched>.readable),
-                (.links, links.fileDescriptor, Poller<Watched>.readable),
-                (.trackFiles, files?.fileDescriptor ?? -1, Poller<Watched>.readable),
-                (.processEvents, trackProcesses.events?.fileDescriptor ?? -1, Poller<Watched>.readable),
-                (.checkResults, lvs.wakeup?.fileDescriptor ?? -1, Poller<Watched>.readable),
-                (.controlListener, control?.isListening(at: now) == true ? control?.fileDescriptor ?? -1 : -1, Poller<Watched>.readable),
-                (.routing, routing?.fileDescriptor ?? -1, Poller<Watched>.readable),
-                (.nftables, nftables?.fileDescriptor ?? -1, Poller<Watched>.readable),
-            ]
+            let listening = control?.isListening(at: now) == true ? control?.fileDescriptor : nil
+            var watched = [(Watched.signals, signals.fileDescriptor), (.links, links.fileDescriptor),
+                           (.trackFiles, files?.fileDescriptor), (.processEvents, trackProcesses.events?.fileDescriptor),
+                           (.checkResults, lvs.wakeup?.fileDescriptor), (.controlListener, listening),
+                           (.routing, routing?.fileDescriptor), (.nftables, nftables?.fileDescriptor)]
+                .map { (source: $0, fd: $1 ?? -1, events: Poller<Watched>.readable) }
             watched += (control?.clientPolls ?? []).map { (.controlClient($0.fd), $0.fd, $0.events) }
             watched += Self.watching(sockets)
             let ready: Set<Watched>
@@ -236,10 +212,10 @@ public final class Daemon {
             case let .failure(failure):
                 // The poller rested 10 ms instead of waiting: the loop goes on, the journal
                 // hears of it once per 10 s.
-                if pollLog.due(at: Monotonic.now()) { logger.error("\(failure); the loop waits 10 ms per turn until it recovers") }
+                if pollLog.due(at: edge.clock()) { logger.error("\(failure); the loop waits 10 ms per turn until it recovers") }
                 ready = []
             }
-            now = Monotonic.now()
+            now = edge.clock()
             var reload = false
             if ready.contains(.signals) { (stop, reload) = readSignals() }
             if ready.contains(.links) { linkChanged(at: now) }
@@ -268,7 +244,7 @@ public final class Daemon {
                 let readyClients = Set(ready.compactMap { if case let .controlClient(fd) = $0 { fd } else { nil } })
                 if !readyClients.isEmpty {
                     for (client, line) in control.service(ready: readyClients) {
-                        control.reply(client, answer(line, at: Monotonic.now()))
+                        control.reply(client, answer(line, at: edge.clock()))
                     }
                 }
             }
@@ -280,7 +256,7 @@ public final class Daemon {
             }
         }
         notifier.stopping(status: "stopping: masters hand over (priority 0) and keep their VIPs until the new master is heard")
-        now = Monotonic.now()
+        now = edge.clock()
         trackScripts.stop(at: now)
         perform(engine.shutdown(at: now, limit: Self.stopHandoverLimit))
         for d in departures.indices { _ = departures[d].router.shutdown(at: now, limit: Self.stopHandoverLimit) }
@@ -289,13 +265,46 @@ public final class Daemon {
         performer.dropHeldBack()
         lvs.stop()
         scripts.finish(within: 2_000_000)
-        children.finish(within: 0, now: Monotonic.now)
+        children.finish(within: 0, now: edge.clock)
         for vmac in wiring.virtualMACs.values {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
         }
         firewall.remove()
         routes.remove(plan.staticRoutes, for: "static")
         metricsServer?.stop()
+    }
+
+    /// Start-up, before the loop: an earlier run's leftovers cleared, static routes and
+    /// IPVS in, what is known before the election (links, files, init_fail scripts) fed to
+    /// the instances, the election started, systemd told.
+    func start(at now: Instant) {
+        firewall.removeLeftover()
+        for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
+        removeStaleAddresses()
+        routes.install(plan.staticRoutes, for: "static")
+        lvs.start()
+        scripts.openFIFOs(plan.fifos)
+        if let listen = plan.metricsListen, let metrics {
+            do {
+                metricsServer = try MetricsServer(listen: listen, metrics: metrics, logger: logger)
+                logger.info("metrics: Prometheus scrapes http://\(listen)/metrics")
+            } catch {
+                logger.error("\(error); running without metrics")
+            }
+        }
+        for r in routers {
+            metrics?.state(r.configuration.name, r.state)
+            metrics?.priority(r.configuration.name, r.priority)
+        }
+        // What is known before the election: links, files, init_fail scripts.
+        readTrackFiles(at: now)
+        let table = try? edge.interfaces()
+        for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
+        for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
+        perform(engine.start(at: now))
+        notifier.ready(status: statusLine())
+        statusChanged = false
+        if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
     }
 
     /// systemd's STATUS line: how many instances are in each state.
@@ -413,13 +422,13 @@ public final class Daemon {
             changes = list
             // Addresses last: a deleted interface takes its VIPs with it, and its
             // instance must be out of MASTER (below) before the guard looks.
-            defer { addressesChanged(addressChanges, at: Monotonic.now()) }
+            defer { addressesChanged(addressChanges, at: edge.clock()) }
             interfacesMoved(list, addresses: addressChanges)
         case .lost:
             guardAllAddresses(at: now)
             logger.warning("link events were lost; reading the link table again")
             do {
-                let table = try InterfaceTable.read()
+                let table = try edge.interfaces()
                 changes = wiring.instancesOnInterface.keys.map { index in
                     let link = table.interfaces.values.first { $0.index == index }
                     return LinkMonitor.Change(interfaceIndex: index, isUp: link?.isRunning ?? false)
@@ -509,7 +518,7 @@ public final class Daemon {
     /// metrics, notify scripts).
     func execute(_ action: Action, instance i: Int) {
         let name = plans[i].router.name
-        let now = Monotonic.now()
+        let now = edge.clock()
         performer.perform(action, instance: i, handoverEnd: routers[i].handoverEnd, at: now)
         switch action {
         case let .transition(from, to, reason):
@@ -522,7 +531,7 @@ public final class Daemon {
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
             if from == .master, let t = routers[i].releaseTimer {
-                let bound = max(0, t - Monotonic.now()) / 1000 * 1000
+                let bound = max(0, t - edge.clock()) / 1000 * 1000
                 logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
             }
         case let .priorityChanged(from, to):

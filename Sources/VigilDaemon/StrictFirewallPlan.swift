@@ -28,7 +28,7 @@ struct StrictFirewallPlan {
         StrictFirewallPlan(plans, firewall: firewall, children: children, logger: logger)
     }
 
-    init(_ plans: [InstancePlan], firewall: StrictFirewall? = StrictFirewall.locate(), children: ChildSupervisor,
+    init(_ plans: [InstancePlan], firewall: StrictFirewall?, children: ChildSupervisor,
          logger: Logger) {
         dropped = plans.map { plan in
             plan.dropsTrafficWhileMaster ? Set(plan.addresses.map(\.address)) : []

@@ -11,66 +11,8 @@ import VigilTypes
 /// announcer, what a use_vmac instance moves onto its macvlan, what a waiting instance
 /// opens (nothing), what a reload reuses, and what a failed wiring leaves behind.
 @Suite struct WiringTests {
-    /// Records what was opened; refuses channels on the interfaces named in `refuse`.
-    final class Links: LinkOpening {
-        final class Channel: AdvertChannel {
-            let fileDescriptor: Int32
-            let interfaceName: String
-            let receives: Bool
-            init(_ fd: Int32, _ name: String, receives: Bool) { fileDescriptor = fd; interfaceName = name; self.receives = receives }
-            func send(_ payload: [UInt8], to destination: InternetAddress) throws {}
-            func receive() throws -> VRRPSocket.Packet? { nil }
-        }
-        final class Link: VirtualLink {
-            let name: String
-            let index: Int32
-            var removed = false
-            init(_ name: String, _ index: Int32) { self.name = name; self.index = index }
-            func remove() throws { removed = true }
-        }
-        final class Announcer: AddressAnnouncing {
-            let interface: String
-            let hardwareAddress: [UInt8]
-            init(_ interface: String, _ hardwareAddress: [UInt8]) { self.interface = interface; self.hardwareAddress = hardwareAddress }
-            func announce(_ address: InternetAddress) throws {}
-        }
-
-        var opened: [String] = []
-        var refuse: Set<String> = []
-        /// A macvlan of this name exists as another kind of link.
-        var conflicting: String?
-        var links: [Link] = []
-        private var nextFD: Int32 = 100
-
-        func openChannel(interface: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool,
-                         receives: Bool) throws -> any AdvertChannel {
-            guard !refuse.contains(interface) else { throw SystemCallError("socket on \(interface)") }
-            nextFD += 1
-            opened.append("socket \(interface) \(multicast ? "multicast" : "unicast from \(source.map(\.description) ?? "-")")\(receives ? "" : " send-only")")
-            return Channel(nextFD, interface, receives: receives)
-        }
-
-        func createVirtualMAC(name: String, parent: String, parentIndex: Int32, hardwareAddress: [UInt8],
-                              linkLocal: IPv6Address?, replaced: (String) -> Void) throws -> any VirtualLink {
-            if name == conflicting { throw VirtualMAC.Conflict(name: name, kind: "bridge") }
-            opened.append("macvlan \(name) on \(parent)")
-            let link = Link(name, 200 + Int32(links.count))
-            links.append(link)
-            return link
-        }
-
-        func announcer(interface: String, index: Int32, hardwareAddress: [UInt8], ipv6: Bool) throws -> any AddressAnnouncing {
-            opened.append("\(ipv6 ? "NA" : "GARP") \(interface)")
-            return Announcer(interface, hardwareAddress)
-        }
-    }
-
-    static let interfaces = InterfaceTable(interfaces: [
-        "eth0": .init(name: "eth0", index: 7, isUp: true, isRunning: true, addresses: [[192, 0, 2, 11]],
-                      hardwareAddress: [2, 0, 0, 0, 0, 11], primaryIPv4: [192, 0, 2, 11]),
-        "eth1": .init(name: "eth1", index: 8, isUp: true, isRunning: true, addresses: [[198, 51, 100, 11]],
-                      hardwareAddress: [2, 0, 0, 0, 1, 11], primaryIPv4: [198, 51, 100, 11]),
-    ])
+    typealias Links = TestBox.Links
+    static let interfaces = TestBox.interfaces
 
     static func instance(_ name: String, vrid: Int, interface: String, vip: String, extra: String = "") -> String {
         """
@@ -103,7 +45,7 @@ import VigilTypes
         return try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: interfaces)).instances
     }
 
-    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    static let logger = TestBox.quiet
 
     @Test func instancesOnOneLinkShareItsSocketAndAnnouncer() throws {
         let links = Links()
@@ -114,8 +56,8 @@ import VigilTypes
         let unicast = try #require(w.socketOfInstance[2])
         #expect(unicast != s, "a unicast instance has its own socket, bound to its source")
         #expect(w.sockets[s].interfaceName == "eth0" && w.sockets[unicast].interfaceName == "eth0")
-        #expect(links.opened.filter { $0 == "GARP eth0" }.count == 1, "one announcer per link: \(links.opened)")
-        #expect(links.opened.contains("socket eth0 unicast from 192.0.2.11"))
+        #expect(links.journal.calls.filter { $0 == "GARP eth0" }.count == 1, "one announcer per link: \(links.journal.calls)")
+        #expect(links.journal.calls.contains("socket eth0 unicast from 192.0.2.11"))
         #expect(w.instancesOnInterface[7]?.sorted() == [0, 1, 2])
     }
 
@@ -123,7 +65,7 @@ import VigilTypes
         let links = Links()
         let (w, wired) = try Daemon.wire(try Self.plans(), previous: .init(), links: links, logger: Self.logger)
         let vmac = try #require(links.links.first)
-        #expect(vmac.name == "vrrp.54" && links.opened.contains("macvlan vrrp.54 on eth1"))
+        #expect(vmac.name == "vrrp.54" && links.journal.calls.contains("macvlan vrrp.54 on eth1"))
         #expect(wired[3].addresses.allSatisfy { $0.interfaceIndex == vmac.index }, "the VIPs go on the macvlan")
         #expect(wired[3].announced.allSatisfy { $0.1.index == vmac.index && $0.1.hardwareAddress == [0, 0, 0x5e, 0, 1, 54] })
         // It listens on its parent and sends from the macvlan (the virtual MAC on the wire).
@@ -139,7 +81,7 @@ import VigilTypes
         let links = Links()
         let (w, _) = try Daemon.wire(try Self.plans(), previous: .init(), links: links, logger: Self.logger)
         #expect(w.socketOfInstance[4] == nil)
-        #expect(!links.opened.contains { $0.contains("bond0") })
+        #expect(!links.journal.calls.contains { $0.contains("bond0") })
     }
 
     /// A reload reopens nothing that fits: the same sockets, macvlan and announcers (by
@@ -147,9 +89,9 @@ import VigilTypes
     @Test func aReloadReusesWhatFits() throws {
         let links = Links()
         let (first, _) = try Daemon.wire(try Self.plans(), previous: .init(), links: links, logger: Self.logger)
-        let openedAtStart = links.opened.count
+        let openedAtStart = links.journal.calls.count
         let (second, _) = try Daemon.wire(try Self.plans(), previous: first, links: links, logger: Self.logger)
-        #expect(links.opened.count == openedAtStart, "reopened: \(links.opened.dropFirst(openedAtStart))")
+        #expect(links.journal.calls.count == openedAtStart, "reopened: \(links.journal.calls.dropFirst(openedAtStart))")
         #expect(second.sockets.count == first.sockets.count)
         for (a, b) in zip(first.sockets, second.sockets) { #expect(a === b) }
         #expect(second.virtualMACs["vrrp.54"] === first.virtualMACs["vrrp.54"])
