@@ -64,7 +64,7 @@ let package = Package(
         // alone — DaemonPlan, InstancePlan, LVSPlan, RoutePlan, ReloadPlan, PlanSource. No
         // system call; VigilLinux for its value types and the PlanningHost protocol,
         // HealthCheck for the checkers' specs (CheckSpec).
-        .target(name: "VigilPlan", dependencies: ["VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck"]),
+        .target(name: "VigilPlan", dependencies: ["VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux"]),
         // Wiring: loads configuration, consults the host, runs the services.
         .target(name: "VigilDaemon", dependencies: [
             "VigilPlan", "VigilTypes", "VigilConfig", "VRRP", "LVS", "VigilLinux", "HealthCheck", "CLinux", "CVigilVersion",
@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilDaemon", "VigilPlan", "VigilConfig", "VigilLinux", "HealthCheck", "VigilTypes",
+                "VigilDaemon", "VigilPlan", "VigilConfig", "VigilLinux", "HealthCheck", "LVS", "VigilTypes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

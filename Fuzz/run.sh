@@ -17,9 +17,9 @@
 # corpus and the test fixtures); crashes land in Fuzz/artifacts/. Reproduce one with
 #   .build/fuzz-spm/release/vigil-plan-fuzz Fuzz/artifacts/crash-…
 #
-# How it is built, and why. Planning lives in VigilPlan (through HealthCheck: swift-nio,
-# swift-crypto, swift-nio-ssl) and what is driven from it in VigilDaemon (also swift-log,
-# swift-prometheus), so the former
+# How it is built, and why. Planning lives in VigilPlan and what is driven from it in
+# VigilDaemon (swift-log, swift-prometheus, and through HealthCheck swift-nio, swift-crypto,
+# swift-nio-ssl), so the former
 # one-line `swiftc -sanitize=fuzzer,address` over VigilConfig's sources cannot build it.
 # SwiftPM can: `swift build --sanitize=fuzzer --sanitize=address` instruments every module
 # and links libFuzzer, whose main() calls LLVMFuzzerTestOneInput (the target has no main of

@@ -9,51 +9,8 @@ import NIOPosix
 /// with an accepted status code (default 200–299) and, when a `digest` is given, a body
 /// whose MD5 matches. The whole exchange must fit in connect_timeout.
 public enum HTTPGetChecker {
-    public struct URL: Sendable, Equatable {
-        public var path: String
-        public var statusCodes: [ClosedRange<Int>]
-        /// MD5 of the body, 32 lowercase hex digits.
-        public var digest: String?
-        public var virtualhost: String?
-
-        public init(path: String, statusCodes: [ClosedRange<Int>] = [], digest: String? = nil, virtualhost: String? = nil) {
-            self.path = path
-            self.statusCodes = statusCodes
-            self.digest = digest
-            self.virtualhost = virtualhost
-        }
-    }
-
-    /// `http_protocol`: the request line's version and whether it says `Connection: close`
-    /// (keepalived: 1.0 bare, 1.0C and 1.1 with it).
-    public enum HTTPProtocol: String, Sendable, Equatable {
-        case http10 = "1.0", http10Close = "1.0C", http11 = "1.1"
-    }
-
-    /// How an HTTP_GET or SSL_GET asks: the URLs and the request's shape.
-    public struct Settings: Sendable, Equatable {
-        public var urls: [URL]
-        public var httpProtocol: HTTPProtocol
-        /// SSL_GET: TLS first.
-        public var tls: Bool
-        /// `enable_sni`: the TLS server name (the virtualhost) is sent.
-        public var sni: Bool
-        /// `fast_recovery`: a server that is down checks every URL in one round instead of
-        /// one URL per delay_loop (see `CheckScheduler`).
-        public var fastRecovery: Bool
-
-        public init(urls: [URL], httpProtocol: HTTPProtocol = .http10, tls: Bool = false, sni: Bool = false,
-                    fastRecovery: Bool = false) {
-            self.urls = urls
-            self.httpProtocol = httpProtocol
-            self.tls = tls
-            self.sni = sni
-            self.fastRecovery = fastRecovery
-        }
-    }
-
     /// Checks `urls` (a subset of `settings.urls`, in order); the first failure decides.
-    public static func check(_ target: CheckTarget, _ settings: Settings, urls: ArraySlice<URL>, tls: TLSClient?,
+    public static func check(_ target: CheckTarget, _ settings: HTTPGetSettings, urls: ArraySlice<HTTPGetSettings.URL>, tls: TLSClient?,
                              on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
         let loop = group.next()
         var result = loop.makeSucceededFuture(CheckOutcome.up)
@@ -68,7 +25,7 @@ public enum HTTPGetChecker {
     }
 
     /// The verdict on one response.
-    static func evaluate(_ response: Response, _ url: URL) -> CheckOutcome {
+    static func evaluate(_ response: Response, _ url: HTTPGetSettings.URL) -> CheckOutcome {
         let accepted = url.statusCodes.isEmpty ? [200...299] : url.statusCodes
         guard accepted.contains(where: { $0.contains(response.status) }) else { return .down("HTTP \(response.status) for \(url.path)") }
         if let digest = url.digest {
@@ -93,8 +50,8 @@ public enum HTTPGetChecker {
     /// One GET, as the checker does it (for `vigil genhash`).
     public static func get(_ target: CheckTarget, path: String, virtualhost: String?, tls: TLSClient? = nil,
                            sni: Bool = false, on group: EventLoopGroup) -> EventLoopFuture<Response> {
-        let url = URL(path: path, virtualhost: virtualhost)
-        return fetch(target, url, Settings(urls: [url], tls: tls != nil, sni: sni), tls: tls, on: group.next())
+        let url = HTTPGetSettings.URL(path: path, virtualhost: virtualhost)
+        return fetch(target, url, HTTPGetSettings(urls: [url], tls: tls != nil, sni: sni), tls: tls, on: group.next())
             .flatMapErrorThrowing { throw GetError(description: Connector.reason($0, target)) }
     }
 
@@ -110,7 +67,7 @@ public enum HTTPGetChecker {
         func fail(_ e: Error) { if !done { done = true; promise.fail(e) } }
     }
 
-    static func fetch(_ target: CheckTarget, _ url: URL, _ settings: Settings, tls: TLSClient?,
+    static func fetch(_ target: CheckTarget, _ url: HTTPGetSettings.URL, _ settings: HTTPGetSettings, tls: TLSClient?,
                       on loop: EventLoop) -> EventLoopFuture<Response> {
         let promise = Once(loop.makePromise(of: Response.self))
         let deadline = loop.scheduleTask(in: .microseconds(target.timeout)) {

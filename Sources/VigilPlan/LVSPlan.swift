@@ -1,7 +1,6 @@
 import LVS
 import VRRP
 import VigilConfig
-import HealthCheck
 import VigilTypes
 
 /// The IPVS table the configuration asks for, as pools whose members come and go with
@@ -192,12 +191,12 @@ public struct LVSPlan: Sendable {
             // keepalived's virtualhost order: the url's, the checker's, the real server's, the virtual server's.
             let virtualhost = h.virtualhost ?? rs.virtualhost ?? vs.virtualhost
             let urls = h.urls.map { u in
-                HTTPGetChecker.URL(path: u.path ?? "/", statusCodes: u.statusCodes, digest: u.digest,
+                HTTPGetSettings.URL(path: u.path ?? "/", statusCodes: u.statusCodes, digest: u.digest,
                                    virtualhost: u.virtualhost ?? virtualhost)
             }
-            let settings = HTTPGetChecker.Settings(
-                urls: urls.isEmpty ? [HTTPGetChecker.URL(path: "/", virtualhost: virtualhost)] : urls,
-                httpProtocol: h.httpProtocol.flatMap(HTTPGetChecker.HTTPProtocol.init(rawValue:)) ?? .http10,
+            let settings = HTTPGetSettings(
+                urls: urls.isEmpty ? [HTTPGetSettings.URL(path: "/", virtualhost: virtualhost)] : urls,
+                httpProtocol: h.httpProtocol.flatMap(HTTPGetSettings.HTTPProtocol.init(rawValue:)) ?? .http10,
                 tls: h.tls, sni: h.enableSNI, fastRecovery: h.fastRecovery)
             return spec(.http(target(o), settings), o, delayBeforeRetry: 3_000_000)
         case let .misc(m):

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HealthCheck
+import LVS
 import NIOPosix
 
 /// `vigil genhash --url URL`: the MD5 digest of a page, for HTTP_GET's `digest` (what

@@ -21,8 +21,8 @@ import Testing
     }
 
     /// One HTTP_GET round over `urls` with keepalived's defaults.
-    static func get(_ target: CheckTarget, _ urls: [HTTPGetChecker.URL]) throws -> CheckOutcome {
-        try HTTPGetChecker.check(target, HTTPGetChecker.Settings(urls: urls), urls: urls[...], tls: nil, on: group).wait()
+    static func get(_ target: CheckTarget, _ urls: [HTTPGetSettings.URL]) throws -> CheckOutcome {
+        try HTTPGetChecker.check(target, HTTPGetSettings(urls: urls), urls: urls[...], tls: nil, on: group).wait()
     }
 
     @Test func tcpCheckUpAndRefused() throws {

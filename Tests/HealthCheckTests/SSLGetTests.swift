@@ -33,9 +33,9 @@ import Testing
         return try NIOSSLContext(configuration: c)
     }
 
-    static func get(_ port: Int, _ path: String, _ settings: HTTPGetChecker.Settings, tls: TLSClient?) throws -> CheckOutcome {
+    static func get(_ port: Int, _ path: String, _ settings: HTTPGetSettings, tls: TLSClient?) throws -> CheckOutcome {
         let target = CheckTarget(host: "127.0.0.1", port: port, timeout: 3_000_000)
-        let urls = settings.urls.isEmpty ? [HTTPGetChecker.URL(path: path)] : settings.urls
+        let urls = settings.urls.isEmpty ? [HTTPGetSettings.URL(path: path)] : settings.urls
         return try HTTPGetChecker.check(target, settings, urls: urls[...], tls: tls, on: group).wait()
     }
 
@@ -46,12 +46,12 @@ import Testing
         let port = server.localAddress!.port!
         let tls = try TLSClient()
         let hello = HTTPGetChecker.md5Hex(Array("hello".utf8))
-        let ssl = HTTPGetChecker.Settings(urls: [.init(path: "/ok", digest: hello)], tls: true)
+        let ssl = HTTPGetSettings(urls: [.init(path: "/ok", digest: hello)], tls: true)
         #expect(try Self.get(port, "/ok", ssl, tls: tls) == .up)
-        #expect(try Self.get(port, "/", HTTPGetChecker.Settings(urls: [.init(path: "/down")], tls: true), tls: tls)
+        #expect(try Self.get(port, "/", HTTPGetSettings(urls: [.init(path: "/down")], tls: true), tls: tls)
                 == .down("HTTP 503 for /down"))
         // Plain HTTP to the TLS port gets no HTTP answer: down, not up.
-        #expect(try Self.get(port, "/ok", HTTPGetChecker.Settings(urls: [.init(path: "/ok")]), tls: nil).isUp == false)
+        #expect(try Self.get(port, "/ok", HTTPGetSettings(urls: [.init(path: "/ok")]), tls: nil).isUp == false)
         #expect(seen.heads.withLock { $0.map(\.uri) } == ["/ok", "/down"])
     }
 
@@ -60,7 +60,7 @@ import Testing
         let server = try Self.server(seen, tls: try Self.serverTLS(clientCA: Self.fixtures + "client.crt"))
         defer { try? server.close().wait() }
         let port = server.localAddress!.port!
-        let ssl = HTTPGetChecker.Settings(urls: [.init(path: "/ok")], tls: true)
+        let ssl = HTTPGetSettings(urls: [.init(path: "/ok")], tls: true)
         // Without a client certificate the server refuses the handshake.
         #expect(try Self.get(port, "/ok", ssl, tls: try TLSClient()).isUp == false)
         let withCertificate = try TLSClient(certificate: Self.fixtures + "client.crt",
@@ -79,10 +79,10 @@ import Testing
         let server = try Self.server(seen)
         defer { try? server.close().wait() }
         let port = server.localAddress!.port!
-        for version in [HTTPGetChecker.HTTPProtocol.http10, .http10Close, .http11] {
-            #expect(try Self.get(port, "/ok", HTTPGetChecker.Settings(urls: [.init(path: "/ok")], httpProtocol: version), tls: nil) == .up)
+        for version in [HTTPGetSettings.HTTPProtocol.http10, .http10Close, .http11] {
+            #expect(try Self.get(port, "/ok", HTTPGetSettings(urls: [.init(path: "/ok")], httpProtocol: version), tls: nil) == .up)
         }
-        let virtual = HTTPGetChecker.Settings(urls: [.init(path: "/ok", virtualhost: "www.example.test")])
+        let virtual = HTTPGetSettings(urls: [.init(path: "/ok", virtualhost: "www.example.test")])
         #expect(try Self.get(port, "/ok", virtual, tls: nil) == .up)
         let heads = seen.heads.withLock { $0 }
         try #require(heads.count == 4)
@@ -98,7 +98,7 @@ import Testing
         let server = try Self.server(seen)
         defer { try? server.close().wait() }
         let target = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 1_000_000)
-        let spec = CheckSpec(id: 7, kind: .http(target, HTTPGetChecker.Settings(urls: [.init(path: "/ok")])),
+        let spec = CheckSpec(id: 7, kind: .http(target, HTTPGetSettings(urls: [.init(path: "/ok")])),
                              delayLoop: 20_000, retry: 0)
         let reports = Mutex<[(Int, CheckOutcome)]>([])
         let suspension = CheckSuspension([7])

@@ -1,4 +1,3 @@
-import VigilConfig
 import VigilTypes
 
 /// Where a checker connects, and how long it may take (keepalived's connect_ip,
@@ -24,5 +23,5 @@ public struct CheckTarget: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    var timeoutText: String { "\(formatSeconds(timeout)) s" }
+    public var timeoutText: String { "\(formatSeconds(timeout)) s" }
 }
