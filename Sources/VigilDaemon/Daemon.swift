@@ -134,7 +134,8 @@ public final class Daemon {
         trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
-        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics)
+        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics,
+                        openKernel: edge.ipvs, interfaces: edge.interfaces)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var control: ControlSocket?

@@ -15,7 +15,7 @@ protocol RouteKeeping: RouteInstalling {
 extension VirtualRoutes: RouteKeeping {}
 
 /// What the daemon changes on the box and asks of it, in one place: the links' sockets,
-/// macvlans and announcers, the VIPs, the virtual routes, the interface table, the clock, nft. The kernel's
+/// macvlans and announcers, the VIPs, the virtual routes, the interface table, the clock, nft, IPVS. The kernel's
 /// (`kernel(logger:)`) for `vigil run`; fakes in the unit tests, so the daemon's start,
 /// its reload and its hand-over run without a kernel.
 ///
@@ -31,10 +31,12 @@ struct DaemonEdge {
     var clock: () -> Instant
     /// nft, for strict mode's drop rules (nil: not installed, or a test).
     var nft: StrictFirewall?
+    /// Opens the kernel's IPVS table (the LVS runner asks when it has services to program).
+    var ipvs: () throws -> any IPVSKernel
 
     static func kernel(logger: Logger) throws -> DaemonEdge {
         DaemonEdge(links: KernelLinks(), addresses: try AddressManager(), routes: try VirtualRoutes(logger: logger),
                    interfaces: { try InterfaceTable.read() }, clock: { Monotonic.now() },
-                   nft: StrictFirewall.locate())
+                   nft: StrictFirewall.locate(), ipvs: { try IPVSDriver() })
     }
 }

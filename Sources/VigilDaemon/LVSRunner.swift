@@ -20,7 +20,12 @@ import VigilTypes
 final class LVSRunner {
     private var plan: LVSPlan
     private let logger: Logger
-    private var driver: IPVSDriver?
+    /// The kernel's IPVS table, once opened (nil: not available, or not tried yet).
+    private var kernel: (any IPVSKernel)?
+    /// Opens it: `IPVSDriver` in the daemon, a fake table in the tests.
+    private let openKernel: () throws -> any IPVSKernel
+    /// This box's interfaces and addresses (ha_suspend's view at start).
+    private let interfaces: () throws -> InterfaceTable
     /// Services this run manages: removed at exit.
     private var owned: Set<IPVSService.Key> = []
     /// Every pool's real servers, quorum and ha_suspend presence. Drains are kept across
@@ -44,8 +49,12 @@ final class LVSRunner {
 
     private let metrics: Metrics?
 
-    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, children: ChildSupervisor, metrics: Metrics? = nil) {
+    init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, children: ChildSupervisor, metrics: Metrics? = nil,
+         openKernel: @escaping () throws -> any IPVSKernel = { try IPVSDriver() },
+         interfaces: @escaping () throws -> InterfaceTable = { try InterfaceTable.read() }) {
         self.plan = plan
+        self.openKernel = openKernel
+        self.interfaces = interfaces
         self.children = children
         self.metrics = metrics
         self.logger = logger
@@ -58,7 +67,7 @@ final class LVSRunner {
         guard !plan.pools.isEmpty else { return }
         for note in plan.notes { logger.warning("\(note)") }
         do {
-            driver = try IPVSDriver()
+            kernel = try openKernel()
             apply(state.desiredTable, what: "programmed")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
         } catch {
@@ -77,7 +86,7 @@ final class LVSRunner {
         if state.watchesAddresses {
             let local: Set<InternetAddress>
             do {
-                local = Set(try InterfaceTable.read().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:)))
+                local = Set(try interfaces().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:)))
             } catch {
                 logger.error("ha_suspend: reading this box's addresses: \(error); the checkers start suspended")
                 local = []
@@ -152,8 +161,9 @@ final class LVSRunner {
     }
 
     /// Every checker's results, MISC_CHECK's and the NIO checkers' alike, into the pools'
-    /// state; the kernel's table is reconciled once for the batch.
-    private func record(_ results: [(CheckID, CheckOutcome)]) {
+    /// state; the kernel's table is reconciled once for the batch. The one way in for
+    /// results (`advance` and `resultsArrived` hand theirs here; the tests call it directly).
+    func record(_ results: [(CheckID, CheckOutcome)]) {
         perform(results.flatMap { id, outcome in state.record(check: id, outcome) })
     }
 
@@ -200,7 +210,7 @@ final class LVSRunner {
             }
             if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
         }
-        guard driver != nil, !owned.isEmpty else { return }
+        guard kernel != nil, !owned.isEmpty else { return }
         guard plan.releaseAtExit else {
             logger.info("IPVS: left \(owned.count) virtual service(s) in place (--dont-release-ipvs)")
             return
@@ -220,16 +230,16 @@ final class LVSRunner {
 
     private func apply(_ desired: IPVSTable, what: String) {
         defer { publishHealth() }
-        guard let driver else { return }
+        guard let kernel else { return }
         let actual: IPVSTable
-        do { actual = try driver.read() } catch {
+        do { actual = try kernel.read() } catch {
             logger.error("reading the IPVS table: \(error)")
             return
         }
         let changes = IPVSReconciler.changes(from: actual, to: desired, owned: owned)
         var failed = 0
         for change in changes {
-            do { try driver.apply(change) } catch {
+            do { try kernel.apply(change) } catch {
                 failed += 1
                 logger.error("\(error)")
             }
@@ -259,9 +269,9 @@ final class LVSRunner {
     /// counters too (one netlink dump, only when asked).
     func status(counters withCounters: Bool = false) -> [StatusReport.VirtualServer] {
         let table = state.desiredTable
-        var kernel: [String: [IPVSCounters]] = [:]
-        if withCounters, let driver, let all = try? driver.readCounters() {
-            for c in all { if let d = c.destination { kernel["\(c.service)|\(d)", default: []].append(c) } }
+        var counters: [String: [IPVSCounters]] = [:]
+        if withCounters, let kernel, let all = try? kernel.readCounters() {
+            for c in all { if let d = c.destination { counters["\(c.service)|\(d)", default: []].append(c) } }
         }
         return plan.pools.enumerated().map { p, pool in
             let service = pool.services.first.flatMap { table.services[$0.key] }
@@ -274,7 +284,7 @@ final class LVSRunner {
                     var rs = StatusReport.RealServer(address: member.endpoint, healthy: server.isUp, drained: server.drained,
                                                      weight: service?.destinations[member.destination.key].map { Int($0.weight) },
                                                      configuredWeight: Int(member.destination.weight), lastCheck: server.lastCheck)
-                    let counted = pool.services.flatMap { kernel["\($0.key)|\(member.destination.key)"] ?? [] }
+                    let counted = pool.services.flatMap { counters["\($0.key)|\(member.destination.key)"] ?? [] }
                     if !counted.isEmpty {
                         rs.activeConnections = counted.reduce(0) { $0 + Int($1.activeConnections ?? 0) }
                         rs.inactiveConnections = counted.reduce(0) { $0 + Int($1.inactiveConnections ?? 0) }
@@ -306,8 +316,8 @@ final class LVSRunner {
         state = state.carryOver(into: plan.pools)
         let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         for note in plan.notes { logger.warning("\(note)") }
-        if driver == nil, !plan.pools.isEmpty { driver = try? IPVSDriver() }
-        if driver != nil {
+        if kernel == nil, !plan.pools.isEmpty { kernel = try? openKernel() }
+        if kernel != nil {
             // What this run owned and no longer configures is removed by the difference.
             apply(state.desiredTable, what: "reloaded")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })

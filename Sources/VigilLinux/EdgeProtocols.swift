@@ -1,3 +1,4 @@
+import LVS
 import VigilTypes
 
 // The edge as the daemon sees it: small protocols the kernel types below conform to, so
@@ -74,7 +75,22 @@ public struct KernelLinks: LinkOpening {
     }
 }
 
+/// The kernel's IPVS table as the LVS runner uses it (generic netlink: `IPVSDriver`): read
+/// it, change it one `IPVSChange` at a time, read its traffic counters. A protocol so the
+/// runner's reconciling (what it programs at start, changes on a check result, a drain or a
+/// reload, and removes at exit; what it leaves alone) can be driven against a fake table in
+/// unit tests, without root or the ip_vs module.
+public protocol IPVSKernel: AnyObject {
+    /// Every service and its destinations, as the kernel holds them now.
+    func read() throws -> IPVSTable
+    /// Applies one change; adding what is there, or deleting what is gone, is not an error.
+    func apply(_ change: IPVSChange) throws
+    /// The traffic counters of every service and destination.
+    func readCounters() throws -> [IPVSCounters]
+}
+
 extension AddressManager: AddressInstalling {}
+extension IPVSDriver: IPVSKernel {}
 extension VRRPSocket: AdvertChannel {}
 extension VirtualMAC: VirtualLink {}
 

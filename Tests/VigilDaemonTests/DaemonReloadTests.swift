@@ -23,7 +23,7 @@ import VigilTypes
             box = TestBox.Addresses(journal: journal)
             let clock = self.clock
             let edge = DaemonEdge(links: links, addresses: box, routes: box, interfaces: { TestBox.interfaces },
-                                  clock: { clock.now }, nft: nil)
+                                  clock: { clock.now }, nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") })
             daemon = try Daemon(plan: try TestBox.plan(text), logger: lines.logger, edge: edge)
             daemon.start(at: clock.now)
         }
