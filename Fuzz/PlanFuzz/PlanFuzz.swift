@@ -186,8 +186,12 @@ func peerAddress(of address: InternetAddress) -> InternetAddress {
 /// differences the reconciler would apply between them.
 func lvsTables(_ lvs: LVSPlan) {
     let desired = lvs.desired
-    let up = lvs.table { _, _ in true }
-    let down = lvs.table({ _, _ in false }, quorum: { _ in false }, weight: { _, _ in 0 })
+    // Every checker's verdict through the pool's one way in, as the runner records them.
+    var state = PoolState(lvs.pools)
+    for check in lvs.checks { _ = state.record(check: check.id, .up) }
+    let up = state.desiredTable
+    for check in lvs.checks { _ = state.record(check: check.id, .down("fuzz")) }
+    let down = state.desiredTable
     _ = IPVSReconciler.changes(from: IPVSTable(), to: desired)
     _ = IPVSReconciler.changes(from: desired, to: up)
     _ = IPVSReconciler.changes(from: up, to: down)

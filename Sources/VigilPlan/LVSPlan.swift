@@ -38,20 +38,6 @@ public struct LVSPlan: Sendable {
     /// The table before any check has reported.
     public var desired: IPVSTable { PoolState(pools).desiredTable }
 
-    /// The table for the given health (`up(pool, member)`); a pool has its quorum when
-    /// `quorum(pool)` says so (by default: live weight ≥ quorum).
-    public func table(_ up: (Int, Int) -> Bool, quorum: ((Int) -> Bool)? = nil,
-                      weight: ((Int, Int) -> Int32?)? = nil) -> IPVSTable {
-        var table = IPVSTable()
-        for (p, pool) in pools.enumerated() {
-            let hasQuorum = quorum?(p) ?? (pool.liveWeight { up(p, $0) } >= pool.quorum)
-            for service in pool.services(up: { up(p, $0) }, hasQuorum: hasQuorum, weight: { weight?(p, $0) }) {
-                table.services[service.key] = service
-            }
-        }
-        return table
-    }
-
     public static func make(_ config: Configuration) -> LVSPlan {
         var plan = LVSPlan()
         plan.ssl = config.ssl
