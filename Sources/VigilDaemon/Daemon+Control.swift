@@ -54,7 +54,7 @@ extension Daemon {
     }
 
     func statusReport() -> StatusReport {
-        var report = StatusReport(pid: getpid(), configuration: source?.file ?? "-",
+        var report = StatusReport(pid: ProcessTable.ownID, configuration: source?.file ?? "-",
                                   uptime: Double(edge.clock() - startedAt) / 1_000_000, lastReload: lastReload)
         report.instances = routers.indices.map { i in
             let r = routers[i]

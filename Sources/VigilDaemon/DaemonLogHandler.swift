@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import VigilLinux
 
 /// How `vigil run` writes its log to stderr.
 ///
@@ -27,13 +28,12 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = journal ? "<\(Self.syslogPriority(event.level))>" : "\(Self.timestamp()) \(event.level) "
+        var line = journal ? "<\(Self.syslogPriority(event.level))>" : "\(WallClock.timestamp()) \(event.level) "
         line += event.message.description
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
         line += "\n"
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        StandardError.write(line)
     }
 
     /// How a line written before the logger exists (the configuration's warnings and errors
@@ -53,18 +53,5 @@ public struct DaemonLogHandler: LogHandler {
         case .error: return 3
         case .critical: return 2
         }
-    }
-
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let ms = now.tv_nsec / 1_000_000
-        let millis = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
     }
 }

@@ -199,7 +199,7 @@ final class NotifyRunner {
         for _ in 0..<10_000 where isBusy && Monotonic.now() - start < limit {
             children.advance(to: Monotonic.now())
             reap()
-            if isBusy { usleep(2_000) }
+            if isBusy { Monotonic.pause(2_000) }
         }
         fifos = []
     }

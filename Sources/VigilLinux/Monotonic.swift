@@ -12,4 +12,11 @@ public enum Monotonic {
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Instant(microseconds: Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000)
     }
+
+    /// Sleeps this long on the same clock. Only for bounded waits outside the loop (at
+    /// exit, children given a moment to end); the loop itself never sleeps.
+    public static func pause(_ duration: Microseconds) {
+        var t = timespec(tv_sec: Int(duration / 1_000_000), tv_nsec: Int(duration % 1_000_000) * 1000)
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &t, nil)
+    }
 }

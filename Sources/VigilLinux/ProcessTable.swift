@@ -6,6 +6,9 @@ import CLinux
 /// The processes running on this host, as `vrrp_track_process` matches them: by name
 /// (/proc/PID/comm, what `Name:` shows) or by command line (/proc/PID/cmdline).
 public enum ProcessTable {
+    /// This process's ID (`vigil status` shows it).
+    public static var ownID: Int32 { getpid() }
+
     /// /proc/PID/comm, for a log line (nil once the process is gone).
     public static func name(of pid: Int32) -> String? {
         guard let f = fopen("/proc/\(pid)/comm", "r") else { return nil }

@@ -40,7 +40,7 @@ struct Check: ParsableCommand {
             facts = try KernelHostFacts.current()
         } catch {
             if host {
-                FileHandleStderr.write("vigil: cannot read this host's interfaces: \(error)\n")
+                StandardError.write("vigil: cannot read this host's interfaces: \(error)\n")
                 throw ExitCode(2)
             }
             facts = nil
@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
         do {
             result = try ConfigurationLoader.load(path: file, options: options)
         } catch {
-            FileHandleStderr.write("vigil: \(error)\n")
+            StandardError.write("vigil: \(error)\n")
             throw ExitCode(2)
         }
         let report = ConfigurationReport(result)
@@ -59,16 +59,8 @@ struct Check: ParsableCommand {
         } else {
             if dump { print(Dumper.dump(result.configuration), terminator: "") }
             let out = report.text
-            if dump { FileHandleStderr.write(out) } else { print(out, terminator: "") }
+            if dump { StandardError.write(out) } else { print(out, terminator: "") }
         }
         if !result.isValid { throw ExitCode(1) }
-    }
-}
-
-/// Writes to file descriptor 2 (Swift 6 forbids touching C's global `stderr`).
-enum FileHandleStderr {
-    static func write(_ s: String) {
-        var s = s
-        s.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
     }
 }

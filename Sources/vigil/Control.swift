@@ -28,14 +28,14 @@ struct ControlOptions: ParsableArguments {
     func send(_ command: ControlCommand, print: (String) -> Void = { Swift.print($0, terminator: "") }) throws {
         let reply: String
         do { reply = try ControlSocket.request(command.line, path: socket) } catch {
-            FileHandleStderr.write("vigil: \(error)\n")
+            StandardError.write("vigil: \(error)\n")
             throw ExitCode(2)
         }
         let (head, body) = split(reply)
         if head == "ok" {
             print(body)
         } else {
-            FileHandleStderr.write(body.isEmpty ? "vigil: the daemon gave no answer\n" : body)
+            StandardError.write(body.isEmpty ? "vigil: the daemon gave no answer\n" : body)
             throw ExitCode(1)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilLinux
 import HealthCheck
 import LVS
 import NIOPosix
@@ -37,7 +38,7 @@ struct Genhash: ParsableCommand {
             print("HTTP status: \(response.status)")
             print("MD5SUM = \(HTTPGetChecker.md5Hex(response.body))")
         } catch {
-            FileHandleStderr.write("vigil genhash: \(url): \(error)\n")
+            StandardError.write("vigil genhash: \(url): \(error)\n")
             throw ExitCode(1)
         }
     }

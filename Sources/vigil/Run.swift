@@ -42,20 +42,20 @@ struct Run: ParsableCommand {
         case let .success(l): loaded = l
         case let .failure(refusal):
             for line in refusal.lines {
-                FileHandleStderr.write(DaemonLogHandler.linePrefix(line.contains(": warning:") ? .warning : .error) + line + "\n")
+                StandardError.write(DaemonLogHandler.linePrefix(line.contains(": warning:") ? .warning : .error) + line + "\n")
             }
             throw ExitCode(refusal.lines.count == 1 && refusal.lines[0].hasPrefix("cannot") ? 2 : 1)
         }
-        for line in loaded.warnings { FileHandleStderr.write(DaemonLogHandler.linePrefix(.warning) + line + "\n") }
+        for line in loaded.warnings { StandardError.write(DaemonLogHandler.linePrefix(.warning) + line + "\n") }
         let plan = loaded.plan
         // Before anything is touched: the credentials, then one daemon per network stack.
         if let missing = plan.missingCapabilities() {
-            FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(missing)\n")
+            StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(missing)\n")
             throw ExitCode(2)
         }
         let lock: InstanceLock
         do { lock = try InstanceLock() } catch {
-            FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(error)\n")
+            StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: \(error)\n")
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
@@ -68,7 +68,7 @@ struct Run: ParsableCommand {
         let logger = Logger(label: "vigil")
         if let pidFile {
             do { try PIDFile.write(pidFile) } catch {
-                FileHandleStderr.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file: \(error)\n")
+                StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file: \(error)\n")
                 throw ExitCode(2)
             }
         }

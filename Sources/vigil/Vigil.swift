@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilLinux
 import VigilDaemon
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct Vigil: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandleStderr.write(fullMessage(for: error) + "\n")
+                StandardError.write(fullMessage(for: error) + "\n")
                 Glibc.exit(2)
             }
             exit(withError: error)

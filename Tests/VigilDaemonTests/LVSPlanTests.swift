@@ -20,6 +20,18 @@ import VigilTypes
         .init(address: .v4(IPv4Address(198, 51, 100, last)), port: port)
     }
 
+    /// The table the runner programs once every checker has reported, member m of pool p
+    /// up when `up(p, m)`: through PoolState, as the runner records results.
+    static func table(_ plan: LVSPlan, _ up: (Int, Int) -> Bool) -> IPVSTable {
+        var state = PoolState(plan.pools)
+        for (p, pool) in plan.pools.enumerated() {
+            for (m, member) in pool.members.enumerated() {
+                for id in member.checks { _ = state.record(check: id, up(p, m) ? .up : .down("test")) }
+            }
+        }
+        return state.desiredTable
+    }
+
     @Test func keepalivedsDefaultsAndWeights() throws {
         let p = Self.plan("""
             virtual_server 192.0.2.100 80 {
@@ -114,17 +126,17 @@ import VigilTypes
         // Non-alpha servers start up; a down one keeps weight 0 with inhibit_on_failure.
         let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
         #expect(p.desired.services[key]?.destinations.count == 2)
-        let oneDown = p.table { _, m in m == 1 }
+        let oneDown = Self.table(p) { _, m in m == 1 }
         #expect(oneDown.services[key]?.destinations[Self.rs(1)]?.weight == 0)
         #expect(oneDown.services[key]?.destinations[Self.rs(2)]?.weight == 1)
         // Nobody up: the sorry server joins (the inhibited ones stay at weight 0).
-        let allDown = p.table { _, _ in false }
+        let allDown = Self.table(p) { _, _ in false }
         #expect(allDown.services[key]?.destinations.keys.map(\.description).sorted()
                 == ["198.51.100.1:80", "198.51.100.2:80", "203.0.113.9:80"])
     }
 
-    /// `quorum 4` with weights 3 and 1: losing either member drops below it, and the sorry
-    /// server stands in beside the survivor.
+    /// `quorum 4` with weights 3 and 1 and `hysteresis 1`: the quorum is lost below 3, and
+    /// then the sorry server stands in beside the survivor.
     @Test func quorumIsTheLiveWeight() throws {
         let p = Self.plan("""
             virtual_server 192.0.2.100 80 {
@@ -151,8 +163,12 @@ import VigilTypes
         #expect(pool.liveWeight { $0 == 0 } == 3)
         let key = IPVSService.Key.endpoint(Self.vip, port: 80, protocol: .tcp)
         #expect(p.desired.services[key]?.destinations.count == 2, "all up: quorum, no sorry server")
-        let lost = p.table { _, m in m == 0 }
-        #expect(lost.services[key]?.destinations.keys.map(\.description).sorted() == ["198.51.100.1:80", "203.0.113.9:80"])
+        // hysteresis 1: live weight 3 is not below quorum − 1, so losing the weight-1
+        // member keeps the quorum; losing the weight-3 one does not.
+        let kept = Self.table(p) { _, m in m == 0 }
+        #expect(kept.services[key]?.destinations.keys.map(\.description).sorted() == ["198.51.100.1:80"])
+        let lost = Self.table(p) { _, m in m == 1 }
+        #expect(lost.services[key]?.destinations.keys.map(\.description).sorted() == ["198.51.100.2:80", "203.0.113.9:80"])
     }
 
     /// MISC_CHECK's exit statuses, keepalived's way.
