@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VRRP
 import VigilConfig
 import VigilLinux
