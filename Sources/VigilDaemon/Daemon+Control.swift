@@ -62,11 +62,11 @@ extension Daemon {
                 priorityOverride: r.priorityOverride.map(Int.init), master: master,
                 masterPriority: r.state == .master ? Int(r.priority) : r.masterPriority.map(Int.init),
                 virtualAddresses: plans[i].addresses.map { "\($0.address)" },
-                advertsReceived: counters[i].advertsReceived, advertsSent: counters[i].advertsSent,
-                transitions: counters[i].transitions, becameMaster: counters[i].becameMaster,
-                rejections: counters[i].rejections, faults: r.faults.map(\.description))
-            instance.restored = counters[i].restored.isEmpty ? nil : counters[i].restored
-            instance.foreignAddresses = counters[i].foreignAddresses == 0 ? nil : counters[i].foreignAddresses
+                advertsReceived: self[counters: i].advertsReceived, advertsSent: self[counters: i].advertsSent,
+                transitions: self[counters: i].transitions, becameMaster: self[counters: i].becameMaster,
+                rejections: self[counters: i].rejections, faults: r.faults.map(\.description))
+            instance.restored = self[counters: i].restored.isEmpty ? nil : self[counters: i].restored
+            instance.foreignAddresses = self[counters: i].foreignAddresses == 0 ? nil : self[counters: i].foreignAddresses
             return instance
         }
         report.syncGroups = engine.syncGroups.map { g in

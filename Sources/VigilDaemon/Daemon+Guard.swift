@@ -20,7 +20,7 @@ extension Daemon {
                 if change.removed, routers[i].state == .master {
                     restore(address: k, of: i)
                 } else if !change.removed, routers[i].state != .master {
-                    counters[i].foreignAddresses += 1
+                    self[counters: i].foreignAddresses += 1
                     metrics?.foreignAddress(plans[i].router.name)
                     logger.warning("(\(plans[i].router.name)) \(plans[i].addresses[k]) was added to \(plans[i].interface.name) by another program while this box is \(routers[i].state); left in place, but two boxes may answer for it")
                 }
@@ -44,7 +44,7 @@ extension Daemon {
             let name = plans[i].router.name
             let missing = self.routes.reinstallMissing(plan, for: name)
             for (kind, list) in [("route", missing.routes), ("rule", missing.rules)] where !list.isEmpty {
-                counters[i].restored[kind, default: 0] += list.count
+                self[counters: i].restored[kind, default: 0] += list.count
                 for _ in list { metrics?.restored(name, what: kind) }
                 logger.warning("(\(name)) \(kind) \(list.joined(separator: ", ")) was removed by another program; restored")
             }
@@ -68,7 +68,7 @@ extension Daemon {
             return
         }
         for i in firewall.holders {
-            counters[i].restored["strict table", default: 0] += 1
+            self[counters: i].restored["strict table", default: 0] += 1
             metrics?.restored(plans[i].router.name, what: "strict table")
         }
         logger.warning("nftables table \(StrictFirewall.table) was changed by \(who.joined(separator: ", ")); restoring it (the VIPs of \(firewall.holders.map { plans[$0].router.name }.joined(separator: ", ")) must not answer)")
@@ -93,7 +93,7 @@ extension Daemon {
             return
         }
         guard added else { return }
-        counters[i].restored["address", default: 0] += 1
+        self[counters: i].restored["address", default: 0] += 1
         metrics?.restored(name, what: "address")
         logger.warning("(\(name)) \(address) was removed from \(plans[i].interface.name) by another program; restored and announced")
         // Routes through the address (src, a gateway on its subnet) went with it, silently.

@@ -134,17 +134,13 @@ extension Daemon {
         }
 
         // 3. The new set of instances.
-        let oldRouters = routers, oldCounters = counters
+        let oldRouters = routers
         let newRouters = fates.enumerated().map { j, fate in
             if case let .unchanged(i) = fate { return oldRouters[i] }
             return VirtualRouter(newPlan.instances[j].router)
         }
-        counters = fates.map { fate in
-            switch fate {
-            case let .unchanged(i), let .changed(i): return oldCounters[i]
-            case .added: return Counters()
-            }
-        }
+        let names = Set(newPlan.instances.map(\.router.name))
+        counters = counters.filter { names.contains($0.key) }
         var carried: [String: VRRPState] = [:]
         for group in engine.syncGroups where reloadPlan.carriedGroups.contains(group.name) { carried[group.name] = group.state }
         engine = VRRPEngine(routers: newRouters, channels: newWiring.socketOfInstance,

@@ -32,7 +32,7 @@ public final class Daemon {
     }
 
     /// The box's VRRP: every instance's core, their sync groups, the VRID lookup. The
-    /// engine's instance IDs index `plans`, `plan.instances` and `counters`.
+    /// engine's instance IDs index `plans` and `plan.instances`.
     var engine: VRRPEngine
     var routers: [VirtualRouter] { engine.routers }
     /// The instances as wired (a use_vmac instance's addresses moved onto its macvlan);
@@ -45,7 +45,15 @@ public final class Daemon {
     /// What the instances' actions do on the box (adverts, VIPs, routes, announcements),
     /// with strict mode's drop rules as its gate.
     let performer: ActionPerformer<StrictFirewallPlan>
-    var counters: [Counters]
+    /// What `vigil status` counts, by instance name: an instance a reload keeps (same name,
+    /// settings changed or not) keeps its counts, a new name starts from zero, a removed
+    /// one's go.
+    var counters: [String: Counters] = [:]
+    /// Instance `i`'s counters.
+    subscript(counters i: Int) -> Counters {
+        get { counters[plans[i].router.name] ?? Counters() }
+        set { counters[plans[i].router.name] = newValue }
+    }
     var wiring = Wiring()
     /// What the daemon changes on the box: links, VIPs, routes (fakes in tests).
     let edge: DaemonEdge
@@ -120,7 +128,6 @@ public final class Daemon {
         self.logger = logger
         self.source = source
         let firewall = StrictFirewallPlan(plan.instances, firewall: edge.nft, children: children, logger: logger)
-        counters = plan.instances.map { _ in Counters() }
         scripts = NotifyRunner(logger: logger, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
         links = try LinkMonitor()
         do { routing = try RoutingMonitor() } catch {
@@ -161,7 +168,7 @@ public final class Daemon {
             ipv6 ? wiring.neighbourAnnouncers[link] : wiring.announcers[link]
         }
         performer.advertSent = { [unowned self] i in
-            counters[i].advertsSent += 1
+            self[counters: i].advertsSent += 1
             metrics?.advertSent(plans[i].router.name)
         }
         performer.addressesChanged = { [unowned self] list, present in lvs.addressesChanged(list, present: present) }
@@ -478,11 +485,11 @@ public final class Daemon {
                 ?? .unclaimed(.unknownVirtualRouter(received.advertisement.virtualRouterID))
             switch delivery {
             case let .accepted(i, outputs):
-                counters[i].advertsReceived += 1
+                self[counters: i].advertsReceived += 1
                 metrics?.advertReceived(routers[i].configuration.name)
                 perform(outputs)
             case let .rejected(i, error):
-                counters[i].rejections[error.reason, default: 0] += 1
+                self[counters: i].rejections[error.reason, default: 0] += 1
                 metrics?.rejected(routers[i].configuration.name, reason: error.reason)
                 rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
             case let .unclaimed(rejection):
@@ -526,8 +533,8 @@ public final class Daemon {
             if let line = transitionLog.line(name, "(\(name)) \(from) -> \(to): \(reason)", at: now) {
                 logger.info("\(line)")
             }
-            counters[i].transitions += 1
-            if to == .master { counters[i].becameMaster += 1 }
+            self[counters: i].transitions += 1
+            if to == .master { self[counters: i].becameMaster += 1 }
             metrics?.transition(name, to: to)
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)

@@ -84,7 +84,7 @@ import VigilTypes
         let rig = try Rig(Self.one + Self.two)
         rig.pass(4_000_000)
         #expect(rig.states == [.master, .master])
-        let sentBefore = rig.daemon.counters[0].advertsSent
+        let sentBefore = rig.daemon[counters: 0].advertsSent
         rig.journal.clear()
         let summary = try rig.reload(Self.one + Self.two)
         rig.pass(2_500_000)
@@ -92,7 +92,7 @@ import VigilTypes
         #expect(rig.journal.calls.filter { !$0.hasPrefix("advert") } == [])
         #expect(rig.journal.calls("advert vrid 51 priority 100").count == 2, "advert_int 1 over 2.5 s: \(rig.journal.calls)")
         #expect(rig.states == [.master, .master])
-        #expect(rig.daemon.counters[0].advertsSent == sentBefore + 2 && rig.daemon.counters[0].becameMaster == 1)
+        #expect(rig.daemon[counters: 0].advertsSent == sentBefore + 2 && rig.daemon[counters: 0].becameMaster == 1)
     }
 
     /// A VIP added to a master goes in; the VIP it had never leaves, even for a moment.
@@ -161,15 +161,18 @@ import VigilTypes
         #expect(rig.box.onBox == [Self.vip100])
     }
 
-    /// Counters follow their instance when a reload puts a new one before it.
+    /// Counters follow their instance when a reload puts a new one before it, and go with it.
     @Test func countersFollowTheirInstance() throws {
         let rig = try Rig(Self.one)
         rig.pass(4_000_000)
-        let before = rig.daemon.counters[0]
+        let before = rig.daemon[counters: 0]
         _ = try rig.reload(Self.two + Self.one)
         #expect(rig.daemon.routers.map(\.configuration.name) == ["VI_2", "VI_1"])
-        #expect(rig.daemon.counters[1].advertsSent == before.advertsSent && rig.daemon.counters[1].becameMaster == 1)
-        #expect(rig.daemon.counters[0].advertsSent == 0 && rig.daemon.counters[0].becameMaster == 0)
+        #expect(rig.daemon[counters: 1].advertsSent == before.advertsSent && rig.daemon[counters: 1].becameMaster == 1)
+        #expect(rig.daemon[counters: 0].advertsSent == 0 && rig.daemon[counters: 0].becameMaster == 0)
+        // Removed: its counts go with it (a later instance of that name starts from zero).
+        _ = try rig.reload(Self.two)
+        #expect(rig.daemon.counters["VI_1"] == nil && rig.daemon.counters.count == 1)
     }
 
     /// A reload whose sockets cannot be opened is refused whole: the running instances
