@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VigilTypes", "VRRP", "LVS", "VigilConfig"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
-            "VigilConfig", "VigilTypes", "LVS",
+            "VigilTypes", "LVS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
