@@ -86,6 +86,11 @@ static inline pid_t vigil_spawn(const char *path, char *const argv[], char *cons
     _exit(127);
 }
 
+// The real-time signal range as glibc hands it to programs (SIGRTMIN and SIGRTMAX are
+// function-like macros Swift cannot import; glibc keeps 32 and 33 for its threads).
+static inline int vigil_sigrtmin(void) { return SIGRTMIN; }
+static inline int vigil_sigrtmax(void) { return SIGRTMAX; }
+
 // Whether child `pid` has ended, without reaping it: while it is a zombie its PID, and so
 // its process group's ID, cannot be reused, so the group can still be signalled safely.
 static inline int vigil_child_ended(pid_t pid) {

@@ -46,8 +46,8 @@ final class ActionPerformer<Gate: AddressGate> {
     var transport: (Int) -> (any AdvertTransport)? = { _ in nil }
     /// The announcer of a link (by its index), for IPv6 or IPv4 addresses.
     var announcer: (_ link: Int32, _ ipv6: Bool) -> (any AddressAnnouncing)? = { _, _ in nil }
-    /// Told of each advert that left (the instance's counters and metrics).
-    var advertSent: (Int) -> Void = { _ in }
+    /// Told of each advert that left, with its priority (the instance's counters and metrics).
+    var advertSent: (_ instance: Int, _ priority: UInt8) -> Void = { _, _ in }
     /// Told when VIPs come or go (IPVS's ha_suspend follows them).
     var addressesChanged: (_ addresses: [InternetAddress], _ present: Bool) -> Void = { _, _ in }
 
@@ -90,7 +90,7 @@ final class ActionPerformer<Gate: AddressGate> {
                 let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
                 do {
                     try socket.send(payload, to: destination)
-                    advertSent(i)
+                    advertSent(i, advert.priority)
                 } catch {
                     logger.warning("(\(name)) sending advert: \(error)")
                 }

@@ -62,8 +62,8 @@ extension Daemon {
                 priorityOverride: r.priorityOverride.map(Int.init), master: master,
                 masterPriority: r.state == .master ? Int(r.priority) : r.masterPriority.map(Int.init),
                 virtualAddresses: plans[i].addresses.map { "\($0.address)" },
-                advertsReceived: self[counters: i].advertsReceived, advertsSent: self[counters: i].advertsSent,
-                transitions: self[counters: i].transitions, becameMaster: self[counters: i].becameMaster,
+                advertsReceived: self[counters: i].stats.advertReceived, advertsSent: self[counters: i].stats.advertSent,
+                transitions: self[counters: i].transitions, becameMaster: self[counters: i].stats.becameMaster,
                 rejections: self[counters: i].rejections, faults: r.faults.map(\.description))
             instance.restored = self[counters: i].restored.isEmpty ? nil : self[counters: i].restored
             instance.foreignAddresses = self[counters: i].foreignAddresses == 0 ? nil : self[counters: i].foreignAddresses

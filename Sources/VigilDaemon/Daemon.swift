@@ -19,16 +19,19 @@ import VigilTypes
 public final class Daemon {
     /// Per instance, what `vigil status` counts.
     struct Counters {
-        var advertsReceived = 0
-        var advertsSent = 0
+        /// keepalived's counters (`keepalived.stats`, the JSON dump): adverts in and out,
+        /// mastership gained and released, packet errors by keepalived's kinds, priority 0.
+        var stats = KeepalivedDump.Stats()
         var transitions = 0
-        var becameMaster = 0
+        /// Rejected adverts by Vigil's reason (`vigil status`, the metrics).
         var rejections: [String: Int] = [:]
         /// What another program removed from this master and Vigil put back, by kind
         /// ("address", …).
         var restored: [String: Int] = [:]
         /// VIPs another program added while this box was not master (reported, left).
         var foreignAddresses = 0
+        /// The last transition, wall-clock microseconds since the epoch (0: none yet).
+        var lastTransition: Int64 = 0
     }
 
     /// The box's VRRP: every instance's core, their sync groups, the VRID lookup. The
@@ -157,9 +160,10 @@ public final class Daemon {
         performer = ActionPerformer(plans: wired, gate: firewall, addresses: edge.addresses, routes: edge.routes, logger: logger)
         engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
                             syncGroups: Self.syncGroups(plan, carrying: [:]))
-        // SIGTERM/SIGINT stop, SIGHUP reloads; children ending wake the loop, so a
-        // script's verdict is acted on at once.
-        signals = try SignalSource([SIGTERM, SIGINT, SIGHUP, SIGCHLD])
+        // SIGTERM/SIGINT stop, SIGHUP reloads, keepalived's dump signals write its files;
+        // children ending wake the loop, so a script's verdict is acted on at once. Every
+        // other signal is ignored, as keepalived does: none ends the daemon uncleanly.
+        signals = try SignalSource(DaemonSignal.handled, ignoringTheRest: true)
         performer.transport = { [unowned self] i -> (any AdvertTransport)? in
             if let socket = wiring.transmitSocket[i] { return socket }
             return wiring.socketOfInstance[i].map { wiring.sockets[$0] }
@@ -167,8 +171,9 @@ public final class Daemon {
         performer.announcer = { [unowned self] link, ipv6 -> (any AddressAnnouncing)? in
             ipv6 ? wiring.neighbourAnnouncers[link] : wiring.announcers[link]
         }
-        performer.advertSent = { [unowned self] i in
-            self[counters: i].advertsSent += 1
+        performer.advertSent = { [unowned self] i, priority in
+            self[counters: i].stats.advertSent += 1
+            if priority == 0 { self[counters: i].stats.priorityZeroSent += 1 }
             metrics?.advertSent(plans[i].router.name)
         }
         performer.addressesChanged = { [unowned self] list, present in lvs.addressesChanged(list, present: present) }
@@ -339,15 +344,21 @@ public final class Daemon {
         sockets.enumerated().map { (.vrrp($0), $1.fileDescriptor, Poller<Watched>.readable) }
     }
 
-    /// Empties the signalfd: whether to stop, whether to reload (SIGCHLD only wakes the loop).
+    /// Empties the signalfd: whether to stop, whether to reload (SIGCHLD only wakes the
+    /// loop); the dump signals are answered at once.
     func readSignals() -> (stop: Bool, reload: Bool) {
         var stop = false, reload = false
-        for signal in signals.read() {
-            if signal == SIGTERM || signal == SIGINT {
-                logger.info("signal \(signal): shutting down")
+        for number in signals.read() {
+            switch DaemonSignal(number: number) {
+            case .stop:
+                logger.info("signal \(number): shutting down")
                 stop = true
-            } else if signal == SIGHUP {
+            case .reload:
                 reload = true
+            case .childEnded, nil:
+                break
+            case let answered?:
+                dump(for: answered)
             }
         }
         return (stop, reload)
@@ -485,11 +496,13 @@ public final class Daemon {
                 ?? .unclaimed(.unknownVirtualRouter(received.advertisement.virtualRouterID))
             switch delivery {
             case let .accepted(i, outputs):
-                self[counters: i].advertsReceived += 1
+                self[counters: i].stats.advertReceived += 1
+                if received.advertisement.priority == 0 { self[counters: i].stats.priorityZeroReceived += 1 }
                 metrics?.advertReceived(routers[i].configuration.name)
                 perform(outputs)
             case let .rejected(i, error):
                 self[counters: i].rejections[error.reason, default: 0] += 1
+                self[counters: i].stats.record(error)
                 metrics?.rejected(routers[i].configuration.name, reason: error.reason)
                 rejections.note(error, on: routers[i].configuration.name, at: now, logger: logger)
             case let .unclaimed(rejection):
@@ -534,7 +547,9 @@ public final class Daemon {
                 logger.info("\(line)")
             }
             self[counters: i].transitions += 1
-            if to == .master { self[counters: i].becameMaster += 1 }
+            if to == .master { self[counters: i].stats.becameMaster += 1 }
+            if from == .master { self[counters: i].stats.releasedMaster += 1 }
+            self[counters: i].lastTransition = edge.wallClock()
             metrics?.transition(name, to: to)
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)

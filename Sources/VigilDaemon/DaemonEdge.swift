@@ -29,6 +29,13 @@ struct DaemonEdge {
     var interfaces: () throws -> InterfaceTable
     /// The monotonic clock every deadline is on.
     var clock: () -> Instant
+    /// The wall clock, microseconds since the epoch: only for what people read (the
+    /// keepalived dumps' transition times).
+    var wallClock: () -> Int64
+    /// Writes a dump file whole (keepalived.data, .stats, .json) at a path.
+    var writeDump: (_ contents: String, _ path: String) throws -> Void
+    /// Where the dump files go (keepalived's: $TMPDIR if absolute, else /tmp).
+    var dumpDirectory: String
     /// nft, for strict mode's drop rules (nil: not installed, or a test).
     var nft: StrictFirewall?
     /// Opens the kernel's IPVS table (the LVS runner asks when it has services to program).
@@ -37,6 +44,8 @@ struct DaemonEdge {
     static func kernel(logger: Logger) throws -> DaemonEdge {
         DaemonEdge(links: KernelLinks(), addresses: try AddressManager(), routes: try VirtualRoutes(logger: logger),
                    interfaces: { try InterfaceTable.read() }, clock: { Monotonic.now() },
+                   wallClock: { WallClock.now() }, writeDump: { try DumpFile.write($0, to: $1) },
+                   dumpDirectory: DumpFile.directory,
                    nft: StrictFirewall.locate(), ipvs: { try IPVSDriver() })
     }
 }

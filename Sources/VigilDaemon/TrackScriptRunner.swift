@@ -93,6 +93,11 @@ final class TrackScriptRunner {
         return r
     }
 
+    /// Each script's plan, its verdict's state and whether it runs now (keepalived.data).
+    var states: [(plan: DaemonPlan.ScriptPlan, health: ScriptHealth, running: Bool)] {
+        scripts.map { ($0.plan, $0.health, $0.pid != nil) }
+    }
+
     /// Every verdict known now (for an instance started by a reload).
     var readings: [(name: String, reading: PriorityTracking.Reading)] {
         scripts.filter { $0.health.reading != .pending }.map { ($0.plan.name, $0.health.reading) }

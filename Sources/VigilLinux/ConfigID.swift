@@ -5,8 +5,12 @@ import Glibc
 /// keepalived's default `--config-id`: the host name up to its first dot, so that `@lb1`
 /// lines apply on the box called lb1 without any flag.
 public func defaultConfigID() -> String? {
+    hostName()?.split(separator: ".").first.map(String.init)
+}
+
+/// This host's name (gethostname): also keepalived's default `router_id`.
+public func hostName() -> String? {
     var buffer = [UInt8](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
-    let name = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
-    return name.split(separator: ".").first.map(String.init)
+    return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
 }

@@ -26,6 +26,7 @@ drills=(
     "exhaustion.sh"
     "faults.sh"
     "handover.sh"
+    "signals.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

@@ -81,7 +81,7 @@ import VigilTypes
     @Test func aMastersVIPsGoInWithTheirRoutesThenTheAnnouncementsThenTheAdvert() throws {
         let (performer, wire, router) = try Self.performer()
         var sent = 0, vips: [([InternetAddress], Bool)] = []
-        performer.advertSent = { _ in sent += 1 }
+        performer.advertSent = { _, _ in sent += 1 }
         performer.addressesChanged = { vips.append(($0, $1)) }
         for action in [Action.addVirtualAddresses, .sendGratuitousARP, Self.advert(router, priority: 100)] {
             performer.perform(action, instance: 0, at: .zero)

@@ -16,15 +16,21 @@ import VigilTypes
         let box: TestBox.Addresses
         let clock = TestBox.Clock()
         let lines = TestBox.Lines()
+        /// The dump files written, by path.
+        var dumps: [String: String] = [:]
         let daemon: Daemon
 
         init(_ text: String) throws {
             links = TestBox.Links(journal: journal)
             box = TestBox.Addresses(journal: journal)
             let clock = self.clock
+            var written: (String, String) -> Void = { _, _ in }
             let edge = DaemonEdge(links: links, addresses: box, routes: box, interfaces: { TestBox.interfaces },
-                                  clock: { clock.now }, nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") })
+                                  clock: { clock.now }, wallClock: { 1_700_000_000_000_000 + clock.now.microseconds },
+                                  writeDump: { written($0, $1) }, dumpDirectory: "/dumps",
+                                  nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") })
             daemon = try Daemon(plan: try TestBox.plan(text), logger: lines.logger, edge: edge)
+            written = { [unowned self] text, path in dumps[path] = text }
             daemon.start(at: clock.now)
         }
 
@@ -84,7 +90,7 @@ import VigilTypes
         let rig = try Rig(Self.one + Self.two)
         rig.pass(4_000_000)
         #expect(rig.states == [.master, .master])
-        let sentBefore = rig.daemon[counters: 0].advertsSent
+        let sentBefore = rig.daemon[counters: 0].stats.advertSent
         rig.journal.clear()
         let summary = try rig.reload(Self.one + Self.two)
         rig.pass(2_500_000)
@@ -92,7 +98,7 @@ import VigilTypes
         #expect(rig.journal.calls.filter { !$0.hasPrefix("advert") } == [])
         #expect(rig.journal.calls("advert vrid 51 priority 100").count == 2, "advert_int 1 over 2.5 s: \(rig.journal.calls)")
         #expect(rig.states == [.master, .master])
-        #expect(rig.daemon[counters: 0].advertsSent == sentBefore + 2 && rig.daemon[counters: 0].becameMaster == 1)
+        #expect(rig.daemon[counters: 0].stats.advertSent == sentBefore + 2 && rig.daemon[counters: 0].stats.becameMaster == 1)
     }
 
     /// A VIP added to a master goes in; the VIP it had never leaves, even for a moment.
@@ -168,8 +174,8 @@ import VigilTypes
         let before = rig.daemon[counters: 0]
         _ = try rig.reload(Self.two + Self.one)
         #expect(rig.daemon.routers.map(\.configuration.name) == ["VI_2", "VI_1"])
-        #expect(rig.daemon[counters: 1].advertsSent == before.advertsSent && rig.daemon[counters: 1].becameMaster == 1)
-        #expect(rig.daemon[counters: 0].advertsSent == 0 && rig.daemon[counters: 0].becameMaster == 0)
+        #expect(rig.daemon[counters: 1].stats.advertSent == before.stats.advertSent && rig.daemon[counters: 1].stats.becameMaster == 1)
+        #expect(rig.daemon[counters: 0].stats.advertSent == 0 && rig.daemon[counters: 0].stats.becameMaster == 0)
         // Removed: its counts go with it (a later instance of that name starts from zero).
         _ = try rig.reload(Self.two)
         #expect(rig.daemon.counters["VI_1"] == nil && rig.daemon.counters.count == 1)
@@ -190,5 +196,62 @@ import VigilTypes
         #expect(rig.journal.calls.allSatisfy { $0 == "advert vrid 51 priority 100 on eth0" }, "\(rig.journal.calls)")
         #expect(!rig.journal.calls.isEmpty)
         #expect(rig.box.onBox == [Self.vip100])
+    }
+}
+
+/// keepalived's dump signals on the real daemon: the files it writes, the counters they
+/// show, and that the daemon runs on untouched.
+@Suite struct DaemonDumpTests {
+    typealias Rig = DaemonReloadTests.Rig
+
+    @Test func theDumpSignalsWriteKeepalivedsFilesAndNothingElseMoves() throws {
+        let rig = try Rig(DaemonReloadTests.one)
+        rig.pass(4_000_000)
+        rig.journal.clear()
+        #expect(rig.daemon.dump(for: .data) == ["/dumps/keepalived.data"])
+        #expect(rig.daemon.dump(for: .stats) == ["/dumps/keepalived.stats"])
+        #expect(rig.daemon.dump(for: .json) == ["/dumps/keepalived.json"])
+        let data = try #require(rig.dumps["/dumps/keepalived.data"]).split(separator: "\n").map(String.init)
+        #expect(data.contains(" VRRP Instance = VI_1") && data.contains("   State = MASTER") && data.contains("   Interface = eth0"))
+        #expect(data.contains("     192.0.2.100/24 dev eth0 scope global set"))
+        #expect(data.contains("   Master down timer = 3609375 usecs"))
+        // The transition's wall-clock time: the fake wall clock at the takeover (3.609375 s in).
+        #expect(data.contains { $0.hasPrefix("   Last transition = 1700001003.609375 (") }, "\(data.filter { $0.contains("transition") })")
+        let stats = try #require(rig.dumps["/dumps/keepalived.stats"])
+        #expect(stats.hasPrefix("VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 1\n  Became master: 1\n"), "\(stats)")
+        let json = try #require(rig.dumps["/dumps/keepalived.json"])
+        #expect(json.contains("\"iname\":\"VI_1\"") && json.contains("\"ifp_ifname\":\"eth0\"") && json.contains("\"state\":2"))
+        #expect(rig.journal.calls.isEmpty, "a dump sends, adds and removes nothing: \(rig.journal.calls)")
+        #expect(rig.states == [.master])
+    }
+
+    @Test func statsClearWritesTheCountsThenZeroesThem() throws {
+        let rig = try Rig(DaemonReloadTests.one)
+        rig.pass(6_000_000)
+        let sent = rig.daemon[counters: 0].stats.advertSent
+        #expect(sent >= 3)
+        rig.daemon.dump(for: .statsClear)
+        #expect(rig.dumps["/dumps/keepalived.stats"]?.contains("    Sent: \(sent)\n") == true)
+        #expect(rig.daemon[counters: 0].stats == KeepalivedDump.Stats())
+        rig.pass(1_000_000)
+        #expect(rig.daemon[counters: 0].stats.advertSent == 1, "counting goes on from zero")
+    }
+
+    /// A peer's priority-0 advert is counted as received; the mastership this box takes
+    /// then gives up to a higher priority is counted as released.
+    @Test func priorityZeroAndReleasedMastershipAreCounted() throws {
+        let rig = try Rig(DaemonReloadTests.one)
+        let channel = try #require(rig.links.channels.first)
+        let peer = rig.daemon.routers[0]
+        rig.pass(1_000_000)
+        rig.hear(peer, priority: 200, on: channel)
+        rig.pass(500_000)
+        rig.hear(peer, priority: 0, on: channel)
+        rig.pass(1_000_000)
+        #expect(rig.states == [.master])
+        rig.hear(peer, priority: 200, on: channel)
+        #expect(rig.states == [.backup])
+        let s = rig.daemon[counters: 0].stats
+        #expect(s.priorityZeroReceived == 1 && s.advertReceived == 3 && s.becameMaster == 1 && s.releasedMaster == 1)
     }
 }
