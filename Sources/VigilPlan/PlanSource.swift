@@ -10,6 +10,14 @@ public struct PlanSource: Sendable {
     public var configID: String?
     /// `--dont-release-ipvs`, carried into every plan.
     public var releaseIPVSAtExit = true
+    /// Which parts of the configuration run (keepalived's `-P` and `-C`), in every plan.
+    public var subsystems = Subsystems.all
+
+    /// keepalived's subsystems: `-P` runs the VRRP instances only, `-C` the virtual
+    /// servers and their checkers only.
+    public enum Subsystems: Equatable, Sendable {
+        case all, vrrpOnly, checkersOnly
+    }
 
     public init(file: String, configID: String?) {
         self.file = file
@@ -61,6 +69,16 @@ public struct PlanSource: Sendable {
     /// The configuration already loaded, planned against `host` (an interface appeared or
     /// went; `replan(_:)` in VigilDaemon asks this host).
     public func replan(_ configuration: Configuration, on host: some PlanningHost) -> Result<DaemonPlan, Refusal> {
+        var configuration = configuration
+        switch subsystems {
+        case .all: break
+        case .vrrpOnly:
+            configuration.virtualServers = []
+            configuration.virtualServerGroups = []
+        case .checkersOnly:
+            configuration.vrrpInstances = []
+            configuration.syncGroups = []
+        }
         do {
             var plan = try DaemonPlan.make(configuration, host: host)
             plan.lvs.releaseAtExit = releaseIPVSAtExit

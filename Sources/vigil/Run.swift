@@ -34,9 +34,19 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("control-socket"), help: "The control socket for vigil status/reload/drain (empty: none).")
     var controlSocket = ControlPath.defaultPath
 
+    /// keepalived's -P / -C when invoked as keepalived: only the VRRP instances, or only
+    /// the virtual servers.
+    @Option(name: .customLong("only"), help: .hidden)
+    var only: String?
+
+    /// keepalived's -r / -c pid files: Vigil is one process, each holds its pid.
+    @Option(name: .customLong("also-pid-file"), help: .hidden)
+    var alsoPIDFiles: [String] = []
+
     mutating func run() throws {
         var source = PlanSource(file: file, configID: configID)
         source.releaseIPVSAtExit = !dontReleaseIPVS
+        source.subsystems = only == "vrrp" ? .vrrpOnly : only == "checker" ? .checkersOnly : .all
         let loaded: PlanSource.Loaded
         switch source.load() {
         case let .success(l): loaded = l
@@ -66,13 +76,15 @@ struct Run: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "vigil")
-        if let pidFile {
-            do { try PIDFile.write(pidFile) } catch {
-                StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file: \(error)\n")
+        let pidFiles = (pidFile.map { [$0] } ?? []) + alsoPIDFiles
+        for path in pidFiles {
+            do { try PIDFile.write(path) } catch {
+                StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file \(path): \(error)\n")
+                for written in pidFiles.prefix(while: { $0 != path }) { unlink(written) }
                 throw ExitCode(2)
             }
         }
-        defer { if let pidFile { unlink(pidFile) } }
+        defer { for path in pidFiles { unlink(path) } }
         let daemon: Daemon
         do {
             daemon = try Daemon(plan: plan, logger: logger, source: source, configuration: loaded.configuration,

@@ -16,6 +16,10 @@ struct Vigil: ParsableCommand {
 
     /// Usage errors exit with 2, the code `vigil check` documents (ArgumentParser's is 64).
     static func main() {
+        // Invoked as keepalived (a symlink): keepalived's command line.
+        if CommandLine.arguments.first.map({ $0.split(separator: "/").last.map(String.init) == "keepalived" }) == true {
+            KeepalivedMode.main(Array(CommandLine.arguments.dropFirst()))
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -27,6 +27,7 @@ drills=(
     "faults.sh"
     "handover.sh"
     "signals.sh"
+    "drop-in.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
