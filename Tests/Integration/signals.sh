@@ -6,7 +6,8 @@
 #     never sends priority 0 (the backup never takes over), and logs no stop;
 #   - SIGUSR1, SIGUSR2, SIGRTMIN+2 write keepalived.data, .stats, .json in $TMPDIR;
 #     SIGRTMAX-1 writes the stats and then clears them;
-#   - keepalived 2.2.7 and Vigil, each alone on lb1 with one configuration: the lines
+#   - keepalived 2.2.7 and Vigil, each on lb1 with one configuration, alone (MASTER) and
+#     beside a Vigil master on lb2 (BACKUP): the lines
 #     keepalived exporters parse are the same in both .data files, the .stats files are
 #     the same but for the counts, and the JSON has the same keys in the same order with
 #     the same values where the state is the same (the rest is reported: keepalived's
@@ -95,29 +96,7 @@ daemon_stop lb2
 daemon_stop lb1
 check "SIGTERM still stops it: exit 0 (got $STATUS)" test "$STATUS" = 0
 
-# The same configuration, alone on lb1: Debian's keepalived, then Vigil.
-dump_all() {  # dump_all PID DIR: the three signals, then wait for the three files
-    kill -s USR2 "$1"; kill -s RTMIN+2 "$1"; kill -s USR1 "$1"
-    wait_until 3000 files_there "$2"
-    sleep 0.3
-}
-export TMPDIR=$LABDIR/ka
-keepalived_start lb1 "$c1"
-unset TMPDIR
-check "keepalived alone becomes master" wait_until 6000 has_vip lb1 $VIP
-sleep 1.5
-check "keepalived wrote its three dumps" dump_all "${PID[lb1]}" "$LABDIR/ka"
-daemon_stop lb1
-wait_until 3000 lacks_vip lb1 $VIP
-export TMPDIR=$LABDIR/vg
-vigil_start lb1 "$c1"
-unset TMPDIR
-check "Vigil alone becomes master" wait_until 6000 has_vip lb1 $VIP
-sleep 1.5
-check "Vigil wrote its three dumps" dump_all "${PID[lb1]}" "$LABDIR/vg"
-daemon_stop lb1
-
-python3 - "$LABDIR/ka" "$LABDIR/vg" > "$LABDIR/compare.txt" <<'EOF'
+cat > "$LABDIR/compare.py" <<'EOF'
 import json, re, sys
 ka, vg = sys.argv[1], sys.argv[2]
 def read(d, f): return open(f"{d}/{f}").read()
@@ -191,6 +170,41 @@ print(f"json data: {len(same)} keys compared by value, all equal: {ok}; other ke
       + ", ".join(f"{k} ({ja[0]['data'][k]!r} / {jb[0]['data'].get(k)!r})" for k in others))
 print("RESULT", "same" if ok else "differs")
 EOF
-sed 's/^/       /' "$LABDIR/compare.txt"
-check "keepalived's and Vigil's dumps agree where exporters read them" grep -qx "RESULT same" "$LABDIR/compare.txt"
+
+# The same configuration on lb1, Debian's keepalived then Vigil: alone (MASTER), then with
+# a Vigil master of priority 150 on lb2 (BACKUP, naming its master).
+dump_all() {  # dump_all PID DIR: the three signals, then wait for the three files
+    kill -s USR2 "$1"; kill -s RTMIN+2 "$1"; kill -s USR1 "$1"
+    wait_until 3000 files_there "$2"
+    sleep 0.3
+}
+compare_round() {  # compare_round NAME STATE: keepalived, then Vigil, on lb1; compare
+    local name=$1 state=$2 daemon
+    mkdir -p "$LABDIR/ka-$name" "$LABDIR/vg-$name"
+    for daemon in keepalived vigil; do
+        local dir=$LABDIR/vg-$name
+        [ $daemon = keepalived ] && dir=$LABDIR/ka-$name
+        export TMPDIR=$dir
+        ${daemon}_start lb1 "$c1"
+        unset TMPDIR
+        if [ "$state" = MASTER ]; then
+            check "$name: $daemon on lb1 becomes master" wait_until 6000 has_vip lb1 $VIP
+        else
+            check "$name: $daemon on lb1 stays backup" holds_for 4500 lacks_vip lb1 $VIP
+        fi
+        sleep 1.5
+        check "$name: $daemon wrote its three dumps" dump_all "${PID[lb1]}" "$dir"
+        daemon_stop lb1
+        wait_until 4000 lacks_vip lb1 $VIP
+    done
+    python3 "$LABDIR/compare.py" "$LABDIR/ka-$name" "$LABDIR/vg-$name" > "$LABDIR/compare-$name.txt"
+    sed 's/^/       /' "$LABDIR/compare-$name.txt"
+    check "$name: keepalived's and Vigil's dumps agree where exporters read them" grep -qx "RESULT same" "$LABDIR/compare-$name.txt"
+    check "$name: both say $state" sh -c "grep -qx '   State = $state' '$LABDIR/ka-$name/keepalived.data' && grep -qx '   State = $state' '$LABDIR/vg-$name/keepalived.data'"
+}
+compare_round alone MASTER
+c2=$(conf lb2 150)
+vigil_start lb2 "$c2"
+check "lb2 (Vigil, priority 150) is master" wait_until 6000 has_vip lb2 $VIP
+compare_round backup BACKUP
 finish
