@@ -86,6 +86,8 @@ public final class CheckScheduler: Sendable {
         case let .http(target, settings):
             let urls = settings.urls[state.recovery.round.clamped(to: settings.urls.indices)]
             check = HTTPGetChecker.check(target, settings, urls: urls, tls: tls, on: state.loop)
+        case let .udp(target, settings):
+            check = UDPChecker.check(target, settings, on: state.loop)
         case .misc:
             return
         }

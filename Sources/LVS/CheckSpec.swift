@@ -6,6 +6,8 @@ public struct CheckSpec: Sendable, Equatable {
         case tcp(CheckTarget)
         /// HTTP_GET, or SSL_GET when `settings.tls`.
         case http(CheckTarget, HTTPGetSettings)
+        /// UDP_CHECK.
+        case udp(CheckTarget, UDPCheckSettings)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)

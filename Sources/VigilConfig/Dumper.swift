@@ -555,8 +555,34 @@ private final class Writer {
                 checkerOptions(m.options)
                 raw(m.unsupported)
             }
+        case let .udp(u):
+            block(RealServerKeyword.udpCheck) {
+                opt(UDPCheckKeyword.payload, u.payload.map { Self.hex($0) })
+                if u.requireReply {
+                    if let data = u.replyData {
+                        line(UDPCheckKeyword.requireReply, Self.hex(data, mask: u.replyMask))
+                    } else {
+                        line(UDPCheckKeyword.requireReply)
+                    }
+                }
+                opt(UDPCheckKeyword.minReplyLength, u.minReplyLength.map { "\($0)" })
+                opt(UDPCheckKeyword.maxReplyLength, u.maxReplyLength.map { "\($0)" })
+                checkerOptions(u.options)
+                raw(u.unsupported)
+            }
         case let .unsupported(s):
             raw([s])
         }
+    }
+
+    /// Octets as keepalived reads them back: two hex digits each, `x` for a masked nibble.
+    static func hex(_ data: [UInt8], mask: [UInt8]? = nil) -> String {
+        let digits = Array("0123456789abcdef")
+        return data.indices.map { i in
+            let m = mask?[i] ?? 0
+            let high = m & 0xf0 != 0 ? "x" : String(digits[Int(data[i] >> 4)])
+            let low = m & 0x0f != 0 ? "x" : String(digits[Int(data[i] & 0x0f)])
+            return high + low
+        }.joined()
     }
 }

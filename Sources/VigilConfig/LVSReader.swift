@@ -37,7 +37,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
     static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
     /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
-    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .dnsCheck, .udpCheck, .pingCheck, .fileCheck, .bfdCheck]
+    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .dnsCheck, .pingCheck, .fileCheck, .bfdCheck]
     case weight
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
@@ -89,6 +89,16 @@ enum URLKeyword: String, ImplementedKeyword {
 }
 
 /// The MISC_CHECK keywords Vigil reads.
+/// The UDP_CHECK keywords Vigil reads.
+enum UDPCheckKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.udpCheck
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    case payload
+    case requireReply = "require_reply"
+    case minReplyLength = "min_reply_length"
+    case maxReplyLength = "max_reply_length"
+}
+
 enum MiscCheckKeyword: String, ImplementedKeyword {
     static let block = BlockKind.miscCheck
     /// It opens no connection, so it takes none of the connection options.
@@ -313,7 +323,9 @@ extension ModelBuilder {
                 r.checkers.append(.http(readHTTPGet(s, path: "\(path()) > \(s.name)")))
             case .miscCheck:
                 r.checkers.append(.misc(readMiscCheck(s, path: "\(path()) > MISC_CHECK")))
-            case .smtpCheck, .dnsCheck, .udpCheck, .pingCheck, .fileCheck, .bfdCheck:
+            case .udpCheck:
+                r.checkers.append(.udp(readUDPCheck(s, path: "\(path()) > UDP_CHECK")))
+            case .smtpCheck, .dnsCheck, .pingCheck, .fileCheck, .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }
@@ -404,6 +416,43 @@ extension ModelBuilder {
             return nil
         }
         return low...high
+    }
+
+    func readUDPCheck(_ s: Statement, path: String) -> UDPCheck {
+        var u = UDPCheck(origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        var options = CheckerOptions()
+        each(s.block ?? [], UDPCheckKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &options) { keyword, s in
+            let text = s.arguments.map(\.text).joined(separator: " ")
+            switch keyword {
+            case .payload:
+                guard let hex = UDPCheck.hex(text, wildcards: false) else {
+                    diagnostics.error("invalid-hex", at: s.arguments.first?.location ?? s.location,
+                                      "UDP_CHECK payload needs hex octets (e.g. 'payload 0a1b2c'), got '\(text)'")
+                    return true
+                }
+                u.payload = hex.data
+            case .requireReply:
+                u.requireReply = true
+                guard !s.arguments.isEmpty else { return true }
+                guard let hex = UDPCheck.hex(text, wildcards: true) else {
+                    diagnostics.error("invalid-hex", at: s.arguments.first?.location ?? s.location,
+                                      "UDP_CHECK require_reply takes hex octets, 'x' for any nibble (e.g. 'require_reply 0axx'), got '\(text)'")
+                    return true
+                }
+                u.replyData = hex.data
+                u.replyMask = hex.mask
+            case .minReplyLength: u.minReplyLength = integer(s, 0...Int(UInt16.max))
+            case .maxReplyLength: u.maxReplyLength = integer(s, 0...Int(UInt16.max))
+            }
+            return true
+        }
+        u.options = options
+        u.unsupported = unsupported
+        if let low = u.minReplyLength, let high = u.maxReplyLength, low > high {
+            diagnostics.warning("always-fails", at: s.location, "UDP_CHECK min_reply_length \(low) > max_reply_length \(high): the check always fails")
+        }
+        return u
     }
 
     func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {

@@ -132,6 +132,7 @@ public struct LVSPlan: Sendable {
         case .tcp: return "TCP_CHECK"
         case let .http(h): return h.tls ? "SSL_GET" : "HTTP_GET"
         case .misc: return "MISC_CHECK"
+        case .udp: return "UDP_CHECK"
         case let .unsupported(s): return s.name
         }
     }
@@ -190,6 +191,12 @@ public struct LVSPlan: Sendable {
             let o = merged(m.options)
             return spec(.misc(command: command, timeout: m.timeout ?? o.delayLoop ?? vs.delayLoop ?? 60_000_000,
                               dynamic: m.dynamic, user: m.user?.user, group: m.user?.group), o)
+        case let .udp(u):
+            let o = merged(u.options)
+            let settings = UDPCheckSettings(payload: u.payload ?? UDPCheckSettings.defaultPayload, requireReply: u.requireReply,
+                                            replyData: u.replyData, mask: u.replyMask, minLength: u.minReplyLength ?? 0,
+                                            maxLength: u.maxReplyLength ?? 255)
+            return spec(.udp(target(o), settings), o)
         case .unsupported:
             return nil
         }

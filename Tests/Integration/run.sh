@@ -28,6 +28,7 @@ drills=(
     "handover.sh"
     "signals.sh"
     "drop-in.sh"
+    "checkers.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

@@ -320,3 +320,19 @@ enum PoolFixture {
         #expect(F.destinations(state, second) == ["198.51.100.1:80": 1])
     }
 }
+
+/// UDP_CHECK's reply rules, keepalived's: the shorter of reply and expected data is
+/// compared, masked nibbles excepted; the length bounds apply only when data is expected.
+@Suite struct UDPCheckSettingsTests {
+    @Test func judge() {
+        let any = UDPCheckSettings(requireReply: true)
+        #expect(any.judge([]) == .up && any.judge(Array(repeating: 1, count: 300)) == .up)
+        let data = UDPCheckSettings(requireReply: true, replyData: [0xab, 0xcd], mask: [0x0f, 0], minLength: 1, maxLength: 3)
+        #expect(data.judge([0xa0, 0xcd]) == .up)
+        #expect(data.judge([0xa0]) == .up, "only the shorter is compared")
+        #expect(data.judge([0xb0, 0xcd]) == .down("UDP reply data mismatch at byte 0"))
+        #expect(data.judge([]) == .down("UDP reply of 0 bytes, expected 1 to 3"))
+        #expect(data.judge([0xab, 0xcd, 0, 0]) == .down("UDP reply of 4 bytes, expected 1 to 3"))
+        #expect(UDPCheckSettings.defaultPayload.count == 32)
+    }
+}

@@ -118,3 +118,56 @@ struct CheckerKeywordTests {
         #expect(result.found == ["1:ssl-incomplete"])
     }
 }
+
+/// UDP_CHECK as keepalived 2.2.7 reads it: payload and require_reply in keepalived's hex
+/// (spaces between octets, `x` for any nibble in a reply), the reply length bounds.
+struct UDPCheckKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        virtual_server 192.0.2.100 53 {
+            protocol UDP
+            real_server 198.51.100.1 53 {
+                UDP_CHECK {
+                    connect_timeout 2
+                    payload 00 01 0a1B
+                    require_reply 0a xX 1
+                    min_reply_length 2
+                    max_reply_length 512
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .udp(u) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+            Issue.record("not a UDP_CHECK")
+            return
+        }
+        #expect(u.payload == [0x00, 0x01, 0x0a, 0x1b] && u.requireReply)
+        #expect(u.replyData == [0x0a, 0x00, 0x01] && u.replyMask == [0, 0xff, 0])
+        #expect(u.minReplyLength == 2 && u.maxReplyLength == 512 && u.options.connectTimeout == 2_000_000)
+        let dumped = Dumper.dump(result.configuration)
+        #expect(dumped.contains("payload 00010a1b") && dumped.contains("require_reply 0axx01"))
+        #expect(load(dumped).configuration == result.configuration)
+    }
+
+    @Test func badHexIsAnErrorAtItsWord() {
+        let result = load("""
+        virtual_server 192.0.2.100 53 {
+            protocol UDP
+            real_server 198.51.100.1 53 {
+                UDP_CHECK {
+                    payload 0g
+                    require_reply
+                    min_reply_length 9
+                    max_reply_length 3
+                }
+            }
+        }
+        """)
+        #expect(result.errors.map(\.location.line) == [5], "\(result.diagnostics)")
+        #expect(result.errors.first?.message.contains("hex") == true)
+        #expect(result.warnings.contains { $0.message.contains("always fails") })
+        #expect(UDPCheck.hex("x1", wildcards: false) == nil && UDPCheck.hex("", wildcards: true) == nil)
+        #expect(UDPCheck.hex("a b", wildcards: false)?.data == [0x0a, 0x0b], "a lone digit before a space is an octet")
+    }
+}

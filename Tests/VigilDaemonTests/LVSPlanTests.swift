@@ -88,6 +88,30 @@ import VigilTypes
         #expect(p.notes.count == 1 && p.notes[0].contains("SMTP_CHECK, which Vigil does not run yet"))
     }
 
+    /// UDP_CHECK is run: its real server is in the pool, checked with keepalived's
+    /// defaults (its datagram, no reply required, connect_timeout 5 s, delay_before_retry 1 s).
+    @Test func aUDPCheckRuns() throws {
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 53 {
+                protocol UDP
+                real_server 198.51.100.1 53 {
+                    UDP_CHECK {
+                        connect_port 5353
+                    }
+                }
+            }
+            """)
+        let s = try #require(p.desired.services[.endpoint(Self.vip, port: 53, protocol: .udp)])
+        #expect(s.destinations.keys.map(\.description) == ["198.51.100.1:53"])
+        #expect(p.notes.isEmpty && p.checks.count == 1)
+        guard case let .udp(target, settings) = p.checks[0].kind else {
+            Issue.record("not a UDP check: \(p.checks[0].kind)")
+            return
+        }
+        #expect(target == CheckTarget(host: "198.51.100.1", port: 5353, timeout: 5_000_000))
+        #expect(settings == UDPCheckSettings() && p.checks[0].delayBeforeRetry == 1_000_000)
+    }
+
     @Test func checkersInheritKeepalivedsDefaultsAndHealthMovesThePool() throws {
         let p = Self.plan("""
             virtual_server 192.0.2.100 80 {

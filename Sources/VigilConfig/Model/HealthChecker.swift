@@ -24,8 +24,9 @@ public enum HealthChecker: Hashable, Sendable {
     /// `HTTP_GET`, or `SSL_GET` when `tls` is set.
     case http(HTTPGetCheck)
     case misc(MiscCheck)
+    case udp(UDPCheck)
     /// A checker keepalived has and Vigil does not implement yet (SMTP_CHECK, DNS_CHECK,
-    /// UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK), kept as written.
+    /// PING_CHECK, FILE_CHECK, BFD_CHECK), kept as written.
     case unsupported(Statement)
 }
 
@@ -34,6 +35,57 @@ public struct TCPCheck: Hashable, Sendable {
     public var options = CheckerOptions()
     public var unsupported: [Statement] = []
     public init(origin: Origin) { self.origin = origin }
+}
+
+/// `UDP_CHECK`: a datagram to the real server; it is down when the port is unreachable
+/// (ICMP), or, with `require_reply`, when no reply — or no matching one — comes within
+/// connect_timeout.
+public struct UDPCheck: Hashable, Sendable {
+    public var origin: Origin
+    public var options = CheckerOptions()
+    /// `payload HEX` (nil: keepalived's 32 bytes of "keepalived check - ").
+    public var payload: [UInt8]?
+    /// `require_reply [HEX]`: a reply must come; with HEX, its first bytes must match.
+    public var requireReply = false
+    public var replyData: [UInt8]?
+    /// Bits of `replyData` that need not match (an `x` nibble in the HEX).
+    public var replyMask: [UInt8]?
+    /// A matched reply's length bounds (keepalived: 0 and 255).
+    public var minReplyLength: Int?
+    public var maxReplyLength: Int?
+    public var unsupported: [Statement] = []
+    public init(origin: Origin) { self.origin = origin }
+
+    /// keepalived's hex string: pairs of hex digits, spaces anywhere between octets, a
+    /// lone digit before a space an octet of its own; with `wildcards`, `x` or `X` is a
+    /// nibble that matches anything (its mask bits set). nil: not valid hex.
+    public static func hex(_ text: String, wildcards: Bool) -> (data: [UInt8], mask: [UInt8]?)? {
+        var data: [UInt8] = [], mask: [UInt8] = []
+        var masked = false
+        var chars = Array(text.unicodeScalars)[...]
+        func nibble(_ c: Unicode.Scalar) -> (UInt8, UInt8)? {
+            if let v = UInt8(String(c), radix: 16) { return (v, 0) }
+            if wildcards, c == "x" || c == "X" { return (0, 0x0f) }
+            return nil
+        }
+        while true {
+            while let c = chars.first, c == " " || c == "\t" { chars = chars.dropFirst() }
+            guard let first = chars.first else { break }
+            chars = chars.dropFirst()
+            guard var (value, m) = nibble(first) else { return nil }
+            if let second = chars.first, second != " ", second != "\t" {
+                chars = chars.dropFirst()
+                guard let (low, lowMask) = nibble(second) else { return nil }
+                value = value << 4 | low
+                m = m << 4 | lowMask
+            }
+            if m != 0 { masked = true }
+            data.append(value)
+            mask.append(m)
+        }
+        guard !data.isEmpty else { return nil }
+        return (data, masked ? mask : nil)
+    }
 }
 
 public struct HTTPGetCheck: Hashable, Sendable {

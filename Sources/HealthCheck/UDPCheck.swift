@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LVS
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// keepalived's UDP_CHECK: a datagram (the payload, or keepalived's default 32 bytes) to the
+/// real server from a connected UDP socket. An ICMP port unreachable (ECONNREFUSED on the
+/// socket) is down; a reply is judged by `UDPCheckSettings.judge`; silence for
+/// connect_timeout is up, unless `require_reply`.
+public enum UDPChecker {
+    public static func check(_ target: CheckTarget, _ settings: UDPCheckSettings, on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+        let loop = group.next()
+        let remote: SocketAddress
+        do { remote = try SocketAddress(ipAddress: target.host, port: target.port) } catch {
+            return loop.makeSucceededFuture(.down("UDP_CHECK needs an address, not '\(target.host)'"))
+        }
+        let verdict = Verdict(loop.makePromise(of: CheckOutcome.self))
+        var bootstrap = DatagramBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(settings, verdict)) }
+            }
+        if let name = target.bindInterface {
+            let index = if_nametoindex(name)
+            guard index != 0 else { return loop.makeSucceededFuture(.down("bind_if \(name): no such interface")) }
+            bootstrap = bootstrap.channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 62)), value: SocketOptionValue(index))
+        }
+        let opened: EventLoopFuture<Channel>
+        if let bind = target.bindAddress {
+            do {
+                let local = try SocketAddress(ipAddress: bind, port: target.bindPort ?? 0)
+                opened = bootstrap.bind(to: local).flatMap { channel in channel.connect(to: remote).map { channel } }
+            } catch {
+                return loop.makeSucceededFuture(.down("bindto \(bind): \(error)"))
+            }
+        } else {
+            opened = bootstrap.connect(to: remote)
+        }
+        return opened.flatMap { channel -> EventLoopFuture<CheckOutcome> in
+            let timeout = loop.scheduleTask(in: .microseconds(target.timeout)) {
+                verdict.decide(settings.requireReply ? .down("no UDP reply within \(target.timeoutText)") : .up)
+            }
+            var buffer = channel.allocator.buffer(capacity: settings.payload.count)
+            buffer.writeBytes(settings.payload)
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { error in
+                verdict.decide(.down(Self.reason(error)))
+            }
+            return verdict.promise.futureResult.always { _ in
+                timeout.cancel()
+                channel.close(promise: nil)
+            }
+        }.recover { error in
+            .down(Self.reason(error))
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let e = error as? IOError, e.errnoCode == ECONNREFUSED { return "port unreachable" }
+        if let e = error as? IOError, e.errnoCode == EHOSTUNREACH { return "no route to host" }
+        return "\(error)"
+    }
+
+    /// The first of the reply, the error (an ICMP unreachable) and the timeout decides;
+    /// the others come too late.
+    private final class Verdict: Sendable {
+        let promise: EventLoopPromise<CheckOutcome>
+        private let decided = Mutex(false)
+        init(_ promise: EventLoopPromise<CheckOutcome>) { self.promise = promise }
+        func decide(_ outcome: CheckOutcome) {
+            guard decided.withLock({ done in defer { done = true }; return !done }) else { return }
+            promise.succeed(outcome)
+        }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let settings: UDPCheckSettings
+        let verdict: Verdict
+
+        init(_ settings: UDPCheckSettings, _ verdict: Verdict) {
+            self.settings = settings
+            self.verdict = verdict
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            verdict.decide(settings.judge(Array(envelope.data.readableBytesView)))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            verdict.decide(.down(UDPChecker.reason(error)))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# UDP_CHECK against real UDP servers in their own namespace (this host has no IPVS: the
+# checks run and `vigil status` shows each real server's health):
+#   - an echo server: up, with and without require_reply, and with a reply pattern;
+#   - the echo server stopped: the kernel's ICMP port unreachable makes it down at once;
+#   - a server that never answers: up without require_reply (keepalived's rule), down with it;
+#   - a reply that does not match the pattern: down.
+# The IPVS side (a UDP service programmed from these results) is the guest's.
+source "$(dirname "$0")/lib.sh"
+echo "checkers: UDP_CHECK against real servers"
+lab_switch
+lab_box lb1 192.0.2.11/24
+lab_box rs 192.0.2.20/24
+
+cat > "$LABDIR/udp.py" <<'EOF'
+import socket, sys
+# udp.py PORT MODE: echo | silent | fixed (answers "nope")
+port, mode = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.20", port))
+for _ in range(100000):
+    data, peer = s.recvfrom(2048)
+    if mode == "echo": s.sendto(data, peer)
+    elif mode == "fixed": s.sendto(b"nope", peer)
+EOF
+udp_server() {  # udp_server PORT MODE: started in rs, its PID in UDP[PORT]
+    spawn "$LABDIR/udp-$1.log" ip netns exec "${LAB}rs" python3 "$LABDIR/udp.py" "$1" "$2"
+    UDP[$1]=$!
+    HELPERS+=($!)
+}
+declare -A UDP
+udp_server 5001 echo
+udp_server 5002 echo
+udp_server 5003 silent
+udp_server 5004 silent
+udp_server 5005 fixed
+
+conf=$(vrrp_conf lb1 100)
+vs() {  # vs PORT CHECK-BODY
+    cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 $1 {
+    delay_loop 1
+    protocol UDP
+    real_server 192.0.2.20 $1 {
+        UDP_CHECK {
+            connect_timeout 1
+$2
+        }
+    }
+}
+EOF
+}
+vs 5001 "            require_reply"
+vs 5002 "            payload 68656c6c6f
+            require_reply 68 65 6c xx 6f"
+vs 5003 ""
+vs 5004 "            require_reply"
+vs 5005 "            require_reply 68656c6c6f"
+vigil_start lb1 "$conf"
+
+healthy() {  # healthy PORT true|false: what vigil status says of the real server
+    in_box lb1 "$VIGIL" status --json --socket "$LABDIR/lb1.sock" 2>/dev/null | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+vs = [v for v in r['virtualServers'] if v['name'].endswith(':$1')]
+sys.exit(0 if vs and str(vs[0]['realServers'][0]['healthy']).lower() == '$2' else 1)"
+}
+check "an echo server, require_reply: up" wait_until 5000 healthy 5001 true
+check "an echo server, payload 'hello' and the reply pattern 'hel?o' (a wildcard byte): up" wait_until 5000 healthy 5002 true
+check "a silent server, no require_reply: up (keepalived's rule)" settled_for 5000 2500 healthy 5003 true
+check "a silent server, require_reply: down" settled_for 5000 2500 healthy 5004 false
+check "  its reason: no UDP reply within 1 s" log_has lb1 "no UDP reply within 1 s"
+check "a wrong reply ('nope' for 'hello'): down" wait_until 5000 healthy 5005 false
+check "  its reason: UDP reply data mismatch" log_has lb1 "UDP reply data mismatch at byte 0"
+kill "${UDP[5001]}"
+check "the echo server stopped: down (ICMP port unreachable)" wait_until 4000 healthy 5001 false
+check "  its reason: port unreachable" log_has lb1 "port unreachable"
+udp_server 5001 echo
+check "the echo server back: up again" wait_until 5000 healthy 5001 true
+daemon_stop lb1
+finish
