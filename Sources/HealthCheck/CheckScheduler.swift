@@ -88,6 +88,8 @@ public final class CheckScheduler: Sendable {
             check = HTTPGetChecker.check(target, settings, urls: urls, tls: tls, on: state.loop)
         case let .udp(target, settings):
             check = UDPChecker.check(target, settings, on: state.loop)
+        case let .dns(target, settings):
+            check = DNSChecker.check(target, settings, on: state.loop)
         case .misc:
             return
         }

@@ -12,15 +12,24 @@ import Synchronization
 /// connect_timeout is up, unless `require_reply`.
 public enum UDPChecker {
     public static func check(_ target: CheckTarget, _ settings: UDPCheckSettings, on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+        exchange(target, settings.payload, on: group, judge: { settings.judge($0) },
+                 silence: settings.requireReply ? .down("no UDP reply within \(target.timeoutText)") : .up)
+    }
+
+    /// One datagram out, then the first reply `judge` decides on (nil: not an answer to
+    /// it, keep waiting), an ICMP error, or `silence` after connect_timeout. UDP_CHECK and
+    /// DNS_CHECK both ask this way.
+    static func exchange(_ target: CheckTarget, _ payload: [UInt8], on group: EventLoopGroup,
+                         judge: @escaping @Sendable ([UInt8]) -> CheckOutcome?, silence: CheckOutcome) -> EventLoopFuture<CheckOutcome> {
         let loop = group.next()
         let remote: SocketAddress
         do { remote = try SocketAddress(ipAddress: target.host, port: target.port) } catch {
-            return loop.makeSucceededFuture(.down("UDP_CHECK needs an address, not '\(target.host)'"))
+            return loop.makeSucceededFuture(.down("a UDP check needs an address, not '\(target.host)'"))
         }
         let verdict = Verdict(loop.makePromise(of: CheckOutcome.self))
         var bootstrap = DatagramBootstrap(group: loop)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(settings, verdict)) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(judge, verdict)) }
             }
         if let name = target.bindInterface {
             let index = if_nametoindex(name)
@@ -39,11 +48,9 @@ public enum UDPChecker {
             opened = bootstrap.connect(to: remote)
         }
         return opened.flatMap { channel -> EventLoopFuture<CheckOutcome> in
-            let timeout = loop.scheduleTask(in: .microseconds(target.timeout)) {
-                verdict.decide(settings.requireReply ? .down("no UDP reply within \(target.timeoutText)") : .up)
-            }
-            var buffer = channel.allocator.buffer(capacity: settings.payload.count)
-            buffer.writeBytes(settings.payload)
+            let timeout = loop.scheduleTask(in: .microseconds(target.timeout)) { verdict.decide(silence) }
+            var buffer = channel.allocator.buffer(capacity: payload.count)
+            buffer.writeBytes(payload)
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { error in
                 verdict.decide(.down(Self.reason(error)))
             }
@@ -76,21 +83,32 @@ public enum UDPChecker {
 
     private final class Handler: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let settings: UDPCheckSettings
+        let judge: @Sendable ([UInt8]) -> CheckOutcome?
         let verdict: Verdict
 
-        init(_ settings: UDPCheckSettings, _ verdict: Verdict) {
-            self.settings = settings
+        init(_ judge: @escaping @Sendable ([UInt8]) -> CheckOutcome?, _ verdict: Verdict) {
+            self.judge = judge
             self.verdict = verdict
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            verdict.decide(settings.judge(Array(envelope.data.readableBytesView)))
+            if let outcome = judge(Array(envelope.data.readableBytesView)) { verdict.decide(outcome) }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
             verdict.decide(.down(UDPChecker.reason(error)))
         }
+    }
+}
+
+/// keepalived's DNS_CHECK: the query over UDP, a fresh random ID each time; up on the
+/// answer's NOERROR, down on another code, on silence for connect_timeout, or on an ICMP
+/// unreachable. Answers to another ID are not for it and are waited past.
+public enum DNSChecker {
+    public static func check(_ target: CheckTarget, _ settings: DNSCheckSettings, on group: EventLoopGroup) -> EventLoopFuture<CheckOutcome> {
+        let id = UInt16.random(in: 0...UInt16.max)
+        return UDPChecker.exchange(target, settings.query(id: id), on: group, judge: { settings.judge($0, id: id) },
+                                   silence: .down("no DNS answer within \(target.timeoutText)"))
     }
 }

@@ -8,6 +8,8 @@ public struct CheckSpec: Sendable, Equatable {
         case http(CheckTarget, HTTPGetSettings)
         /// UDP_CHECK.
         case udp(CheckTarget, UDPCheckSettings)
+        /// DNS_CHECK.
+        case dns(CheckTarget, DNSCheckSettings)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)

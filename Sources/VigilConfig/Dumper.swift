@@ -570,6 +570,13 @@ private final class Writer {
                 checkerOptions(u.options)
                 raw(u.unsupported)
             }
+        case let .dns(d):
+            block(RealServerKeyword.dnsCheck) {
+                opt(DNSCheckKeyword.type, d.type)
+                opt(DNSCheckKeyword.name, d.name.map(Writer.word))
+                checkerOptions(d.options)
+                raw(d.unsupported)
+            }
         case let .unsupported(s):
             raw([s])
         }

@@ -60,7 +60,7 @@ enum ImplementedKeywords {
         VRRPInstanceKeyword.self, AuthenticationKeyword.self, SyncGroupKeyword.self,
         VRRPScriptKeyword.self, TrackProcessKeyword.self, TrackFileKeyword.self,
         VirtualServerKeyword.self, RealServerKeyword.self, TCPCheckKeyword.self,
-        HTTPGetKeyword.self, URLKeyword.self, MiscCheckKeyword.self, UDPCheckKeyword.self,
+        HTTPGetKeyword.self, URLKeyword.self, MiscCheckKeyword.self, UDPCheckKeyword.self, DNSCheckKeyword.self,
     ]
 
     /// The block kinds a reader reads, one list each.

@@ -37,7 +37,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
     static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
     /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
-    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .dnsCheck, .pingCheck, .fileCheck, .bfdCheck]
+    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .pingCheck, .fileCheck, .bfdCheck]
     case weight
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
@@ -97,6 +97,14 @@ enum UDPCheckKeyword: String, ImplementedKeyword {
     case requireReply = "require_reply"
     case minReplyLength = "min_reply_length"
     case maxReplyLength = "max_reply_length"
+}
+
+/// The DNS_CHECK keywords Vigil reads.
+enum DNSCheckKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.dnsCheck
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    case type
+    case name
 }
 
 enum MiscCheckKeyword: String, ImplementedKeyword {
@@ -325,7 +333,9 @@ extension ModelBuilder {
                 r.checkers.append(.misc(readMiscCheck(s, path: "\(path()) > MISC_CHECK")))
             case .udpCheck:
                 r.checkers.append(.udp(readUDPCheck(s, path: "\(path()) > UDP_CHECK")))
-            case .smtpCheck, .dnsCheck, .pingCheck, .fileCheck, .bfdCheck:
+            case .dnsCheck:
+                r.checkers.append(.dns(readDNSCheck(s, path: "\(path()) > DNS_CHECK")))
+            case .smtpCheck, .pingCheck, .fileCheck, .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }
@@ -453,6 +463,40 @@ extension ModelBuilder {
             diagnostics.warning("always-fails", at: s.location, "UDP_CHECK min_reply_length \(low) > max_reply_length \(high): the check always fails")
         }
         return u
+    }
+
+    func readDNSCheck(_ s: Statement, path: String) -> DNSCheck {
+        var d = DNSCheck(origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        var options = CheckerOptions()
+        each(s.block ?? [], DNSCheckKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &options) { keyword, s in
+            switch keyword {
+            case .type:
+                guard let w = word(s, "a record type") else { return true }
+                guard let known = DNSCheck.types.first(where: { $0 == w.uppercased() }) else {
+                    diagnostics.error("unknown-dns-type", at: s.arguments[0].location,
+                                      "DNS_CHECK type '\(w)' is not one keepalived knows (\(DNSCheck.types.joined(separator: ", ")))")
+                    return true
+                }
+                d.type = known
+            case .name:
+                guard let w = word(s, "a domain name") else { return true }
+                if d.name != nil {
+                    diagnostics.error("duplicate", at: s.location, "DNS_CHECK name is already given")
+                    return true
+                }
+                let emptyLabel = (w.hasPrefix(".") && w != ".") || w.contains("..")
+                guard !emptyLabel else {
+                    diagnostics.error("empty-label", at: s.arguments[0].location, "DNS_CHECK name '\(w)' has an empty label")
+                    return true
+                }
+                d.name = w
+            }
+            return true
+        }
+        d.options = options
+        d.unsupported = unsupported
+        return d
     }
 
     func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {

@@ -133,6 +133,7 @@ public struct LVSPlan: Sendable {
         case let .http(h): return h.tls ? "SSL_GET" : "HTTP_GET"
         case .misc: return "MISC_CHECK"
         case .udp: return "UDP_CHECK"
+        case .dns: return "DNS_CHECK"
         case let .unsupported(s): return s.name
         }
     }
@@ -162,11 +163,11 @@ public struct LVSPlan: Sendable {
                         port: o.connectPort ?? Int(destination.key.port), bindAddress: o.bindTo.map { "\($0)" },
                         bindPort: o.bindPort, bindInterface: o.bindInterface, timeout: o.connectTimeout ?? 5_000_000)
         }
-        func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions, delayBeforeRetry: Int64 = 1_000_000) -> CheckSpec {
+        func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions, delayBeforeRetry: Int64 = 1_000_000, retry: Int = 1) -> CheckSpec {
             // keepalived 2.2.7: warmup defaults to the delay_loop (first checks spread over
             // one period), delay_before_retry to 3 s for HTTP_GET/SSL_GET and 1 s otherwise.
             let delayLoop = o.delayLoop ?? vs.delayLoop ?? 60_000_000
-            return CheckSpec(id: 0, kind: kind, delayLoop: delayLoop, retry: o.retry ?? 1,
+            return CheckSpec(id: 0, kind: kind, delayLoop: delayLoop, retry: o.retry ?? retry,
                              delayBeforeRetry: o.delayBeforeRetry ?? delayBeforeRetry, warmup: o.warmup ?? delayLoop)
         }
         switch checker {
@@ -197,6 +198,11 @@ public struct LVSPlan: Sendable {
                                             replyData: u.replyData, mask: u.replyMask, minLength: u.minReplyLength ?? 0,
                                             maxLength: u.maxReplyLength ?? 255)
             return spec(.udp(target(o), settings), o)
+        case let .dns(d):
+            let o = merged(d.options)
+            let type = DNSCheckSettings.types.first { $0.name == d.type }?.code ?? 6
+            // keepalived: DNS_CHECK retries 3 times by default (its DNS_DEFAULT_RETRY).
+            return spec(.dns(target(o), DNSCheckSettings(type: type, name: d.name == "." ? "" : d.name ?? "")), o, retry: 3)
         case .unsupported:
             return nil
         }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# UDP_CHECK against real UDP servers in their own namespace (this host has no IPVS: the
-# checks run and `vigil status` shows each real server's health):
+# UDP_CHECK and DNS_CHECK against real servers in their own namespace (this host has no
+# IPVS: the checks run and `vigil status` shows each real server's health):
 #   - an echo server: up, with and without require_reply, and with a reply pattern;
 #   - the echo server stopped: the kernel's ICMP port unreachable makes it down at once;
 #   - a server that never answers: up without require_reply (keepalived's rule), down with it;
-#   - a reply that does not match the pattern: down.
+#   - a reply that does not match the pattern: down;
+#   - dnsmasq: a name it knows is up (NOERROR), one it refuses down (rcode 5), a port
+#     with no DNS server down (port unreachable); dnsmasq stopped: down.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
-echo "checkers: UDP_CHECK against real servers"
+echo "checkers: UDP_CHECK and DNS_CHECK against real servers"
 lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
@@ -34,28 +36,37 @@ udp_server 5002 echo
 udp_server 5003 silent
 udp_server 5004 silent
 udp_server 5005 fixed
+spawn "$LABDIR/dnsmasq.log" ip netns exec "${LAB}rs" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+    --bind-interfaces --listen-address=192.0.2.20 --port=53 --address=/example.test/198.51.100.7 -u root --log-facility=-
+DNSMASQ=$!
+HELPERS+=($!)
 
 conf=$(vrrp_conf lb1 100)
-vs() {  # vs PORT CHECK-BODY
+vs() {  # vs PORT CHECKER BODY [REAL-SERVER-PORT]
     cat >> "$conf" <<EOF
 virtual_server 192.0.2.100 $1 {
     delay_loop 1
     protocol UDP
-    real_server 192.0.2.20 $1 {
-        UDP_CHECK {
+    real_server 192.0.2.20 ${4:-$1} {
+        $2 {
             connect_timeout 1
-$2
+$3
         }
     }
 }
 EOF
 }
-vs 5001 "            require_reply"
-vs 5002 "            payload 68656c6c6f
+vs 5001 UDP_CHECK "            require_reply"
+vs 5002 UDP_CHECK "            payload 68656c6c6f
             require_reply 68 65 6c xx 6f"
-vs 5003 ""
-vs 5004 "            require_reply"
-vs 5005 "            require_reply 68656c6c6f"
+vs 5003 UDP_CHECK ""
+vs 5004 UDP_CHECK "            require_reply"
+vs 5005 UDP_CHECK "            require_reply 68656c6c6f"
+vs 6001 DNS_CHECK "            type A
+            name example.test" 53
+vs 6002 DNS_CHECK "            type A
+            name unknown.invalid" 53
+vs 6003 DNS_CHECK "" 5353
 vigil_start lb1 "$conf"
 
 healthy() {  # healthy PORT true|false: what vigil status says of the real server
@@ -77,5 +88,11 @@ check "the echo server stopped: down (ICMP port unreachable)" wait_until 4000 he
 check "  its reason: port unreachable" log_has lb1 "port unreachable"
 udp_server 5001 echo
 check "the echo server back: up again" wait_until 5000 healthy 5001 true
+check "DNS_CHECK type A example.test against dnsmasq: up" wait_until 5000 healthy 6001 true
+check "DNS_CHECK type A unknown.invalid, which dnsmasq refuses: down" wait_until 8000 healthy 6002 false
+check "  its reason: rcode 5 (REFUSED)" log_has lb1 "DNS A unknown.invalid: rcode 5 (REFUSED)"
+check "DNS_CHECK on a port with no DNS server: down" wait_until 8000 healthy 6003 false
+kill "$DNSMASQ"
+check "dnsmasq stopped: the DNS_CHECK that was up goes down (after its 3 retries)" wait_until 10000 healthy 6001 false
 daemon_stop lb1
 finish

@@ -223,6 +223,8 @@ struct ProbeUse {
         "fwmark": words("5"),
         "retry": words("3"),
         "nb_get_retry": words("3"),
+        // DNS_CHECK retries 3 times by default: 3 would change nothing.
+        "DNS_CHECK retry": words("2"),
         "delay_before_retry": words("2"),
         "warmup": words("2"),
         "delay_loop": words("10"),

@@ -336,3 +336,28 @@ enum PoolFixture {
         #expect(UDPCheckSettings.defaultPayload.count == 32)
     }
 }
+
+/// DNS_CHECK's query and keepalived's reading of the answer.
+@Suite struct DNSCheckSettingsTests {
+    @Test func theQueryIsKeepalivedsDatagram() {
+        let q = DNSCheckSettings(type: 1, name: "www.example.com").query(id: 0x1234)
+        #expect(q == [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                      3] + Array("www".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0, 0, 1, 0, 1])
+        let root = DNSCheckSettings().query(id: 1)
+        #expect(root.suffix(5) == [0, 0, 6, 0, 1], "keepalived's default: SOA of the root")
+        #expect(DNSCheckSettings(type: 1, name: "example.com.").query(id: 1) == DNSCheckSettings(type: 1, name: "example.com").query(id: 1))
+    }
+
+    @Test func theAnswerIsJudgedByIDResponseAndCode() {
+        let s = DNSCheckSettings(type: 1, name: "example.com")
+        func answer(id: UInt16, response: Bool = true, rcode: UInt8 = 0) -> [UInt8] {
+            [UInt8(id >> 8), UInt8(id & 0xff), response ? 0x81 : 0x01, 0x80 | rcode, 0, 1, 0, 1, 0, 0, 0, 0]
+        }
+        #expect(s.judge(answer(id: 7), id: 7) == .up)
+        #expect(s.judge(answer(id: 8), id: 7) == nil, "another query's answer: wait on")
+        #expect(s.judge(answer(id: 7, response: false), id: 7) == nil, "a query, not an answer")
+        #expect(s.judge([0, 7, 0x81], id: 7) == nil, "too short")
+        #expect(s.judge(answer(id: 7, rcode: 3), id: 7) == .down("DNS A example.com: rcode 3 (NXDOMAIN)"))
+        #expect(s.judge(answer(id: 7, rcode: 5), id: 7) == .down("DNS A example.com: rcode 5 (REFUSED)"))
+    }
+}

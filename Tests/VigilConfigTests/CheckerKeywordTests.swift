@@ -171,3 +171,46 @@ struct UDPCheckKeywordTests {
         #expect(UDPCheck.hex("a b", wildcards: false)?.data == [0x0a, 0x0b], "a lone digit before a space is an octet")
     }
 }
+
+/// DNS_CHECK as keepalived 2.2.7 reads it.
+struct DNSCheckKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        virtual_server 192.0.2.100 53 {
+            protocol UDP
+            real_server 198.51.100.1 53 {
+                DNS_CHECK {
+                    type aaaa
+                    name www.example.com
+                    retry 2
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .dns(d) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+            Issue.record("not a DNS_CHECK")
+            return
+        }
+        #expect(d.type == "AAAA" && d.name == "www.example.com" && d.options.retry == 2)
+        let dumped = Dumper.dump(result.configuration)
+        #expect(dumped.contains("type AAAA") && dumped.contains("name www.example.com"))
+        #expect(load(dumped).configuration == result.configuration)
+    }
+
+    @Test func anUnknownTypeAndAnEmptyLabelAreErrorsAtTheirWord() {
+        let result = load("""
+        virtual_server 192.0.2.100 53 {
+            protocol UDP
+            real_server 198.51.100.1 53 {
+                DNS_CHECK {
+                    type SRV
+                    name www..example.com
+                }
+            }
+        }
+        """)
+        #expect(result.errors.map(\.location.line) == [5, 6], "\(result.diagnostics)")
+        #expect(result.errors.map(\.location.column) == [18, 18])
+    }
+}

@@ -112,6 +112,31 @@ import VigilTypes
         #expect(settings == UDPCheckSettings() && p.checks[0].delayBeforeRetry == 1_000_000)
     }
 
+    /// DNS_CHECK with keepalived's defaults: SOA of the root, 3 retries.
+    @Test func aDNSCheckRunsWithKeepalivedsDefaults() throws {
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 53 {
+                protocol UDP
+                real_server 198.51.100.1 53 {
+                    DNS_CHECK {
+                    }
+                    DNS_CHECK {
+                        type A
+                        name example.com
+                        retry 1
+                    }
+                }
+            }
+            """)
+        #expect(p.notes.isEmpty && p.checks.count == 2)
+        guard case let .dns(target, settings) = p.checks[0].kind, case let .dns(_, named) = p.checks[1].kind else {
+            Issue.record("not DNS checks")
+            return
+        }
+        #expect(target.port == 53 && settings == DNSCheckSettings(type: 6, name: "") && p.checks[0].retry == 3)
+        #expect(named == DNSCheckSettings(type: 1, name: "example.com") && p.checks[1].retry == 1)
+    }
+
     @Test func checkersInheritKeepalivedsDefaultsAndHealthMovesThePool() throws {
         let p = Self.plan("""
             virtual_server 192.0.2.100 80 {

@@ -25,8 +25,9 @@ public enum HealthChecker: Hashable, Sendable {
     case http(HTTPGetCheck)
     case misc(MiscCheck)
     case udp(UDPCheck)
-    /// A checker keepalived has and Vigil does not implement yet (SMTP_CHECK, DNS_CHECK,
-    /// PING_CHECK, FILE_CHECK, BFD_CHECK), kept as written.
+    case dns(DNSCheck)
+    /// A checker keepalived has and Vigil does not implement yet (SMTP_CHECK, PING_CHECK,
+    /// FILE_CHECK, BFD_CHECK), kept as written.
     case unsupported(Statement)
 }
 
@@ -86,6 +87,21 @@ public struct UDPCheck: Hashable, Sendable {
         guard !data.isEmpty else { return nil }
         return (data, masked ? mask : nil)
     }
+}
+
+/// `DNS_CHECK`: a query over UDP (`type`, keepalived's default SOA; `name`, default the
+/// root); up when the answer says NOERROR.
+public struct DNSCheck: Hashable, Sendable {
+    public var origin: Origin
+    public var options = CheckerOptions()
+    /// The record type as written (A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY).
+    public var type: String?
+    public var name: String?
+    public var unsupported: [Statement] = []
+    public init(origin: Origin) { self.origin = origin }
+
+    /// keepalived's record types.
+    public static let types = ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"]
 }
 
 public struct HTTPGetCheck: Hashable, Sendable {
