@@ -23,8 +23,10 @@ VERSION    ?= $(shell git rev-list --count HEAD 2>/dev/null | sed 's/^/0.1./')$(
 export VIGIL_VERSION := $(if $(VERSION),$(VERSION),unknown)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping nftables
-# Real servers for the checkers' drills (DNS_CHECK against dnsmasq).
+# Real servers for the checkers' drills: DNS_CHECK against dnsmasq (Debian), SMTP_CHECK
+# against aiosmtpd (PyPI, for the python3 that runs the drills).
 INTEGRATION_PKGS := dnsmasq-base
+INTEGRATION_PY   := aiosmtpd
 VIGIL      := .build/debug/vigil
 # Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs.
 IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping
@@ -156,6 +158,8 @@ demo: build
 # Failover drills in network namespaces: Vigil pairs, mixed pairs with keepalived, bad adverts.
 integration-test: build
 	$(call install-missing,$(INTEGRATION_PKGS))
+	@for m in $(INTEGRATION_PY); do python3 -c "import $$m" 2>/dev/null || \
+	  { echo "==> installing (pip): $$m"; python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore $$m; }; done
 	@if [ "$$(id -u)" = 0 ]; then Tests/Integration/run.sh $(CURDIR)/$(VIGIL); \
 	else $(call skip,integration-test,needs root for network namespaces); fi
 

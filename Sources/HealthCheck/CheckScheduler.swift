@@ -90,6 +90,8 @@ public final class CheckScheduler: Sendable {
             check = UDPChecker.check(target, settings, on: state.loop)
         case let .dns(target, settings):
             check = DNSChecker.check(target, settings, on: state.loop)
+        case let .smtp(target, settings):
+            check = SMTPChecker.check(target, settings, on: state.loop)
         case .misc:
             return
         }

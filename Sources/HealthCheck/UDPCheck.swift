@@ -4,7 +4,6 @@ import Glibc
 import LVS
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// keepalived's UDP_CHECK: a datagram (the payload, or keepalived's default 32 bytes) to the
 /// real server from a connected UDP socket. An ICMP port unreachable (ECONNREFUSED on the
@@ -33,7 +32,10 @@ public enum UDPChecker {
             }
         if let name = target.bindInterface {
             let index = if_nametoindex(name)
-            guard index != 0 else { return loop.makeSucceededFuture(.down("bind_if \(name): no such interface")) }
+            guard index != 0 else {
+                verdict.decide(.down("bind_if \(name): no such interface"))
+                return verdict.promise.futureResult
+            }
             bootstrap = bootstrap.channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 62)), value: SocketOptionValue(index))
         }
         let opened: EventLoopFuture<Channel>
@@ -42,7 +44,8 @@ public enum UDPChecker {
                 let local = try SocketAddress(ipAddress: bind, port: target.bindPort ?? 0)
                 opened = bootstrap.bind(to: local).flatMap { channel in channel.connect(to: remote).map { channel } }
             } catch {
-                return loop.makeSucceededFuture(.down("bindto \(bind): \(error)"))
+                verdict.decide(.down("bindto \(bind): \(error)"))
+                return verdict.promise.futureResult
             }
         } else {
             opened = bootstrap.connect(to: remote)
@@ -59,7 +62,10 @@ public enum UDPChecker {
                 channel.close(promise: nil)
             }
         }.recover { error in
-            .down(Self.reason(error))
+            // The socket never opened: the verdict is this (and its promise is kept).
+            let outcome = CheckOutcome.down(Self.reason(error))
+            verdict.decide(outcome)
+            return outcome
         }
     }
 
@@ -67,18 +73,6 @@ public enum UDPChecker {
         if let e = error as? IOError, e.errnoCode == ECONNREFUSED { return "port unreachable" }
         if let e = error as? IOError, e.errnoCode == EHOSTUNREACH { return "no route to host" }
         return "\(error)"
-    }
-
-    /// The first of the reply, the error (an ICMP unreachable) and the timeout decides;
-    /// the others come too late.
-    private final class Verdict: Sendable {
-        let promise: EventLoopPromise<CheckOutcome>
-        private let decided = Mutex(false)
-        init(_ promise: EventLoopPromise<CheckOutcome>) { self.promise = promise }
-        func decide(_ outcome: CheckOutcome) {
-            guard decided.withLock({ done in defer { done = true }; return !done }) else { return }
-            promise.succeed(outcome)
-        }
     }
 
     private final class Handler: ChannelInboundHandler {

@@ -10,6 +10,8 @@ public struct CheckSpec: Sendable, Equatable {
         case udp(CheckTarget, UDPCheckSettings)
         /// DNS_CHECK.
         case dns(CheckTarget, DNSCheckSettings)
+        /// SMTP_CHECK.
+        case smtp(CheckTarget, SMTPCheckSettings)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)

@@ -577,6 +577,18 @@ private final class Writer {
                 checkerOptions(d.options)
                 raw(d.unsupported)
             }
+        case let .smtp(c):
+            block(RealServerKeyword.smtpCheck) {
+                opt(SMTPCheckKeyword.heloName, c.heloName.map(Writer.word))
+                checkerOptions(c.options)
+                for host in c.hosts {
+                    block(SMTPCheckKeyword.host) {
+                        checkerOptions(host.options)
+                        raw(host.unsupported)
+                    }
+                }
+                raw(c.unsupported)
+            }
         case let .unsupported(s):
             raw([s])
         }

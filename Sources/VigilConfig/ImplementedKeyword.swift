@@ -61,6 +61,7 @@ enum ImplementedKeywords {
         VRRPScriptKeyword.self, TrackProcessKeyword.self, TrackFileKeyword.self,
         VirtualServerKeyword.self, RealServerKeyword.self, TCPCheckKeyword.self,
         HTTPGetKeyword.self, URLKeyword.self, MiscCheckKeyword.self, UDPCheckKeyword.self, DNSCheckKeyword.self,
+        SMTPCheckKeyword.self, SMTPHostKeyword.self,
     ]
 
     /// The block kinds a reader reads, one list each.

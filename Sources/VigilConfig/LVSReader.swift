@@ -37,7 +37,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
     static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
     /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
-    static let reportedUnsupported: [RealServerKeyword] = [.smtpCheck, .pingCheck, .fileCheck, .bfdCheck]
+    static let reportedUnsupported: [RealServerKeyword] = [.pingCheck, .fileCheck, .bfdCheck]
     case weight
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
@@ -105,6 +105,23 @@ enum DNSCheckKeyword: String, ImplementedKeyword {
     static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
     case type
     case name
+}
+
+/// The SMTP_CHECK keywords Vigil reads.
+enum SMTPCheckKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.smtpCheck
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    case heloName = "helo_name"
+    case host
+}
+
+/// SMTP_CHECK's deprecated `host { }` block: a check's connection and timing options.
+enum SMTPHostKeyword: ImplementedKeyword {
+    static let block = BlockKind.smtpHost
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    static let allCases: [SMTPHostKeyword] = []
+    init?(rawValue: String) { nil }
+    var rawValue: String { switch self {} }
 }
 
 enum MiscCheckKeyword: String, ImplementedKeyword {
@@ -335,7 +352,9 @@ extension ModelBuilder {
                 r.checkers.append(.udp(readUDPCheck(s, path: "\(path()) > UDP_CHECK")))
             case .dnsCheck:
                 r.checkers.append(.dns(readDNSCheck(s, path: "\(path()) > DNS_CHECK")))
-            case .smtpCheck, .pingCheck, .fileCheck, .bfdCheck:
+            case .smtpCheck:
+                r.checkers.append(.smtp(readSMTPCheck(s, path: "\(path()) > SMTP_CHECK")))
+            case .pingCheck, .fileCheck, .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }
@@ -497,6 +516,26 @@ extension ModelBuilder {
         d.options = options
         d.unsupported = unsupported
         return d
+    }
+
+    func readSMTPCheck(_ s: Statement, path: String) -> SMTPCheck {
+        var c = SMTPCheck(origin: Origin(s.location))
+        var unsupported: [Statement] = []
+        var options = CheckerOptions()
+        each(s.block ?? [], SMTPCheckKeyword.self, path: path, unsupported: &unsupported, checkerOptions: &options) { keyword, s in
+            switch keyword {
+            case .heloName: c.heloName = word(s, "a host name")
+            case .host:
+                var host = SMTPCheck.Host()
+                each(s.block ?? [], SMTPHostKeyword.self, path: "\(path) > host", unsupported: &host.unsupported,
+                     checkerOptions: &host.options)
+                c.hosts.append(host)
+            }
+            return true
+        }
+        c.options = options
+        c.unsupported = unsupported
+        return c
     }
 
     func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {

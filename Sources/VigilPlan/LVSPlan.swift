@@ -55,11 +55,11 @@ public struct LVSPlan: Sendable {
                 var unsupported: [String] = []
                 let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
                 for checker in rs.checkers {
-                    if var spec = checkSpec(checker, vs: vs, rs: rs, destination: destination) {
+                    let made = checkSpecs(checker, vs: vs, rs: rs, destination: destination)
+                    if made.isEmpty { unsupported.append(checkerName(checker)) }
+                    for var spec in made {
                         spec.startsDown = alpha
                         specs.append(spec)
-                    } else {
-                        unsupported.append(checkerName(checker))
                     }
                 }
                 if !unsupported.isEmpty {
@@ -134,12 +134,41 @@ public struct LVSPlan: Sendable {
         case .misc: return "MISC_CHECK"
         case .udp: return "UDP_CHECK"
         case .dns: return "DNS_CHECK"
+        case .smtp: return "SMTP_CHECK"
         case let .unsupported(s): return s.name
         }
     }
 
     /// keepalived's inheritance: the checker's own options, then the real server's, then
     /// the virtual server's, then the defaults.
+    /// The checks one checker block makes: one, or for SMTP_CHECK one per deprecated
+    /// `host { }` (plus its own when it sets a connection option or has no host, as
+    /// keepalived); none for a checker Vigil does not run.
+    static func checkSpecs(_ checker: HealthChecker, vs: VirtualServer, rs: RealServer,
+                           destination: IPVSDestination) -> [CheckSpec] {
+        guard case let .smtp(c) = checker else {
+            return checkSpec(checker, vs: vs, rs: rs, destination: destination).map { [$0] } ?? []
+        }
+        let o = c.options
+        let ownConnection = o.connectIP != nil || o.connectPort != nil || o.bindTo != nil || o.bindPort != nil
+            || o.bindInterface != nil || o.connectTimeout != nil
+        var blocks = ownConnection || c.hosts.isEmpty ? [c.options] : []
+        for host in c.hosts {
+            var merged = host.options
+            merged.retry = merged.retry ?? o.retry
+            merged.delayBeforeRetry = merged.delayBeforeRetry ?? o.delayBeforeRetry
+            merged.warmup = merged.warmup ?? o.warmup
+            merged.delayLoop = merged.delayLoop ?? o.delayLoop
+            blocks.append(merged)
+        }
+        return blocks.compactMap { options in
+            var one = c
+            one.options = options
+            one.hosts = []
+            return checkSpec(.smtp(one), vs: vs, rs: rs, destination: destination)
+        }
+    }
+
     static func checkSpec(_ checker: HealthChecker, vs: VirtualServer, rs: RealServer,
                           destination: IPVSDestination) -> CheckSpec? {
         func merged(_ o: CheckerOptions) -> CheckerOptions {
@@ -203,6 +232,9 @@ public struct LVSPlan: Sendable {
             let type = DNSCheckSettings.types.first { $0.name == d.type }?.code ?? 6
             // keepalived: DNS_CHECK retries 3 times by default (its DNS_DEFAULT_RETRY).
             return spec(.dns(target(o), DNSCheckSettings(type: type, name: d.name == "." ? "" : d.name ?? "")), o, retry: 3)
+        case let .smtp(c):
+            let o = merged(c.options)
+            return spec(.smtp(target(o), SMTPCheckSettings(heloName: c.heloName ?? SMTPCheckSettings.defaultHeloName)), o)
         case .unsupported:
             return nil
         }

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# UDP_CHECK and DNS_CHECK against real servers in their own namespace (this host has no
-# IPVS: the checks run and `vigil status` shows each real server's health):
+# UDP_CHECK, DNS_CHECK and SMTP_CHECK against real servers in their own namespace (this
+# host has no IPVS: the checks run and `vigil status` shows each real server's health):
 #   - an echo server: up, with and without require_reply, and with a reply pattern;
 #   - the echo server stopped: the kernel's ICMP port unreachable makes it down at once;
 #   - a server that never answers: up without require_reply (keepalived's rule), down with it;
 #   - a reply that does not match the pattern: down;
 #   - dnsmasq: a name it knows is up (NOERROR), one it refuses down (rcode 5), a port
-#     with no DNS server down (port unreachable); dnsmasq stopped: down.
+#     with no DNS server down (port unreachable); dnsmasq stopped: down;
+#   - aiosmtpd (Python's SMTP server): SMTP_CHECK up, with a deprecated host block too;
+#     a port without it down (connection refused); aiosmtpd stopped: down.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
-echo "checkers: UDP_CHECK and DNS_CHECK against real servers"
+echo "checkers: UDP_CHECK, DNS_CHECK and SMTP_CHECK against real servers"
 lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
@@ -40,13 +42,16 @@ spawn "$LABDIR/dnsmasq.log" ip netns exec "${LAB}rs" dnsmasq --no-daemon --conf-
     --bind-interfaces --listen-address=192.0.2.20 --port=53 --address=/example.test/198.51.100.7 -u root --log-facility=-
 DNSMASQ=$!
 HELPERS+=($!)
+spawn "$LABDIR/smtp.log" ip netns exec "${LAB}rs" python3 -m aiosmtpd -n -l 192.0.2.20:25
+SMTPD=$!
+HELPERS+=($!)
 
 conf=$(vrrp_conf lb1 100)
-vs() {  # vs PORT CHECKER BODY [REAL-SERVER-PORT]
+vs() {  # vs PORT CHECKER BODY [REAL-SERVER-PORT] [PROTOCOL]
     cat >> "$conf" <<EOF
 virtual_server 192.0.2.100 $1 {
     delay_loop 1
-    protocol UDP
+    protocol ${5:-UDP}
     real_server 192.0.2.20 ${4:-$1} {
         $2 {
             connect_timeout 1
@@ -67,6 +72,23 @@ vs 6001 DNS_CHECK "            type A
 vs 6002 DNS_CHECK "            type A
             name unknown.invalid" 53
 vs 6003 DNS_CHECK "" 5353
+vs 7001 SMTP_CHECK "            helo_name lb1.example.test" 25 TCP
+vs 7002 SMTP_CHECK "            helo_name lb1.example.test" 2525 TCP
+# Only a host block: its address and port are the check's (keepalived's rule).
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 7003 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.20 2525 {
+        SMTP_CHECK {
+            host {
+                connect_port 25
+                connect_timeout 1
+            }
+        }
+    }
+}
+EOF
 vigil_start lb1 "$conf"
 
 healthy() {  # healthy PORT true|false: what vigil status says of the real server
@@ -94,5 +116,11 @@ check "  its reason: rcode 5 (REFUSED)" log_has lb1 "DNS A unknown.invalid: rcod
 check "DNS_CHECK on a port with no DNS server: down" wait_until 8000 healthy 6003 false
 kill "$DNSMASQ"
 check "dnsmasq stopped: the DNS_CHECK that was up goes down (after its 3 retries)" wait_until 10000 healthy 6001 false
+check "SMTP_CHECK against aiosmtpd: up (220, HELO lb1.example.test 250, QUIT)" wait_until 5000 healthy 7001 true
+check "SMTP_CHECK on a port without a server: down" wait_until 5000 healthy 7002 false
+check "  its reason: connection refused" log_has lb1 "192.0.2.20 2525) down: connection refused"
+check "SMTP_CHECK with a host block (port 25 for a real server on 2525): up" wait_until 5000 healthy 7003 true
+kill "$SMTPD"
+check "aiosmtpd stopped: down" wait_until 5000 healthy 7001 false
 daemon_stop lb1
 finish

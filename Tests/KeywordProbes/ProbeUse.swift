@@ -232,6 +232,7 @@ struct ProbeUse {
         "MISC_CHECK misc_timeout": words("5"),
         "MISC_CHECK user": words("nobody"),
         "SMTP_CHECK helo_name": words("probe.example.com"),
+        "SMTP_CHECK host": ProbeUse(body: ["connect_port 2525"]),
         "UDP_CHECK payload": words("00ff"),
         "UDP_CHECK min_reply_length": words("1"),
         "UDP_CHECK max_reply_length": words("100"),

@@ -214,3 +214,37 @@ struct DNSCheckKeywordTests {
         #expect(result.errors.map(\.location.column) == [18, 18])
     }
 }
+
+/// SMTP_CHECK as keepalived 2.2.7 reads it, with its deprecated host blocks.
+struct SMTPCheckKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        virtual_server 192.0.2.100 25 {
+            protocol TCP
+            real_server 198.51.100.1 25 {
+                SMTP_CHECK {
+                    helo_name lb1.example.test
+                    retry 2
+                    host {
+                        connect_ip 198.51.100.2
+                        connect_port 2525
+                    }
+                    host {
+                        connect_ip 198.51.100.3
+                    }
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .smtp(c) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+            Issue.record("not an SMTP_CHECK")
+            return
+        }
+        #expect(c.heloName == "lb1.example.test" && c.options.retry == 2 && c.hosts.count == 2)
+        #expect(c.hosts[0].options.connectPort == 2525 && c.hosts[1].options.connectIP?.description == "198.51.100.3")
+        let dumped = Dumper.dump(result.configuration)
+        #expect(dumped.contains("helo_name lb1.example.test") && dumped.contains("host {"))
+        #expect(load(dumped).configuration == result.configuration)
+    }
+}

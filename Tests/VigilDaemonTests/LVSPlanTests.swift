@@ -77,7 +77,7 @@ import VigilTypes
                 protocol TCP
                 sorry_server 203.0.113.9 8080
                 real_server 198.51.100.1 80 {
-                    SMTP_CHECK {
+                    PING_CHECK {
                         connect_timeout 3
                     }
                 }
@@ -85,7 +85,40 @@ import VigilTypes
             """)
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 80, protocol: .tcp)])
         #expect(s.destinations.keys.map(\.description) == ["203.0.113.9:8080"])
-        #expect(p.notes.count == 1 && p.notes[0].contains("SMTP_CHECK, which Vigil does not run yet"))
+        #expect(p.notes.count == 1 && p.notes[0].contains("PING_CHECK, which Vigil does not run yet"))
+    }
+
+    /// SMTP_CHECK: one check per deprecated host block, plus its own when it sets a
+    /// connection option (keepalived's rule); the HELO name, keepalived's by default.
+    @Test func anSMTPCheckRunsOncePerHost() throws {
+        let p = Self.plan("""
+            virtual_server 192.0.2.100 25 {
+                protocol TCP
+                real_server 198.51.100.1 25 {
+                    SMTP_CHECK {
+                        host {
+                            connect_ip 198.51.100.2
+                        }
+                        host {
+                            connect_port 2525
+                        }
+                    }
+                    SMTP_CHECK {
+                        connect_timeout 2
+                        helo_name lb1.example.test
+                        host {
+                            connect_ip 198.51.100.3
+                        }
+                    }
+                }
+            }
+            """)
+        #expect(p.notes.isEmpty && p.checks.count == 4, "\(p.checks.map(\.kind))")
+        let smtp = p.checks.compactMap { c -> (CheckTarget, SMTPCheckSettings)? in
+            if case let .smtp(t, s) = c.kind { return (t, s) } else { return nil }
+        }
+        #expect(smtp.map { "\($0.0.host):\($0.0.port)" } == ["198.51.100.2:25", "198.51.100.1:2525", "198.51.100.1:25", "198.51.100.3:25"])
+        #expect(smtp[0].1 == SMTPCheckSettings() && smtp[2].1.heloName == "lb1.example.test" && smtp[2].0.timeout == 2_000_000)
     }
 
     /// UDP_CHECK is run: its real server is in the pool, checked with keepalived's

@@ -26,8 +26,9 @@ public enum HealthChecker: Hashable, Sendable {
     case misc(MiscCheck)
     case udp(UDPCheck)
     case dns(DNSCheck)
-    /// A checker keepalived has and Vigil does not implement yet (SMTP_CHECK, PING_CHECK,
-    /// FILE_CHECK, BFD_CHECK), kept as written.
+    case smtp(SMTPCheck)
+    /// A checker keepalived has and Vigil does not implement yet (PING_CHECK, FILE_CHECK,
+    /// BFD_CHECK), kept as written.
     case unsupported(Statement)
 }
 
@@ -102,6 +103,24 @@ public struct DNSCheck: Hashable, Sendable {
 
     /// keepalived's record types.
     public static let types = ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"]
+}
+
+/// `SMTP_CHECK`: the greeting must be 220, the answer to `HELO helo_name` 250, then QUIT.
+/// Each deprecated `host { }` block is one more check of its own address and options.
+public struct SMTPCheck: Hashable, Sendable {
+    public var origin: Origin
+    public var options = CheckerOptions()
+    /// keepalived's default: smtpchecker.keepalived.org.
+    public var heloName: String?
+    public var hosts: [Host] = []
+    public var unsupported: [Statement] = []
+    public init(origin: Origin) { self.origin = origin }
+
+    public struct Host: Hashable, Sendable {
+        public var options = CheckerOptions()
+        public var unsupported: [Statement] = []
+        public init() {}
+    }
 }
 
 public struct HTTPGetCheck: Hashable, Sendable {
