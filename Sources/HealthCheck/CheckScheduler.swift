@@ -92,6 +92,8 @@ public final class CheckScheduler: Sendable {
             check = DNSChecker.check(target, settings, on: state.loop)
         case let .smtp(target, settings):
             check = SMTPChecker.check(target, settings, on: state.loop)
+        case let .ping(target):
+            check = PingChecker.check(target, sequence: UInt16(truncatingIfNeeded: spec.id), on: state.loop)
         case .misc:
             return
         }

@@ -12,6 +12,8 @@ public struct CheckSpec: Sendable, Equatable {
         case dns(CheckTarget, DNSCheckSettings)
         /// SMTP_CHECK.
         case smtp(CheckTarget, SMTPCheckSettings)
+        /// PING_CHECK: an ICMP echo to the target's address.
+        case ping(CheckTarget)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)

@@ -589,6 +589,11 @@ private final class Writer {
                 }
                 raw(c.unsupported)
             }
+        case let .ping(p):
+            block(RealServerKeyword.pingCheck) {
+                checkerOptions(p.options)
+                raw(p.unsupported)
+            }
         case let .unsupported(s):
             raw([s])
         }

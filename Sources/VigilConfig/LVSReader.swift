@@ -37,7 +37,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
     static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
     /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
-    static let reportedUnsupported: [RealServerKeyword] = [.pingCheck, .fileCheck, .bfdCheck]
+    static let reportedUnsupported: [RealServerKeyword] = [.fileCheck, .bfdCheck]
     case weight
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
@@ -120,6 +120,15 @@ enum SMTPHostKeyword: ImplementedKeyword {
     static let block = BlockKind.smtpHost
     static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
     static let allCases: [SMTPHostKeyword] = []
+    init?(rawValue: String) { nil }
+    var rawValue: String { switch self {} }
+}
+
+/// PING_CHECK: the checkers' options only.
+enum PingCheckKeyword: ImplementedKeyword {
+    static let block = BlockKind.pingCheck
+    static let checkerOptions = CheckerOptionKeyword.connection + CheckerOptionKeyword.common
+    static let allCases: [PingCheckKeyword] = []
     init?(rawValue: String) { nil }
     var rawValue: String { switch self {} }
 }
@@ -354,7 +363,12 @@ extension ModelBuilder {
                 r.checkers.append(.dns(readDNSCheck(s, path: "\(path()) > DNS_CHECK")))
             case .smtpCheck:
                 r.checkers.append(.smtp(readSMTPCheck(s, path: "\(path()) > SMTP_CHECK")))
-            case .pingCheck, .fileCheck, .bfdCheck:
+            case .pingCheck:
+                var check = PingCheck(origin: Origin(s.location))
+                each(s.block ?? [], PingCheckKeyword.self, path: "\(path()) > PING_CHECK", unsupported: &check.unsupported,
+                     checkerOptions: &check.options)
+                r.checkers.append(.ping(check))
+            case .fileCheck, .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }

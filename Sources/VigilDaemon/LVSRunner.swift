@@ -39,6 +39,8 @@ final class LVSRunner {
     private let inbox = Inbox()
     /// `ha_suspend`: the checkers skipping their rounds, read by both kinds of checker.
     private let suspension = CheckSuspension()
+    /// net.ipv4.ping_group_range's lower bound before PING_CHECK widened it: put back at exit.
+    private var pingGroupLow: UInt32?
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -101,6 +103,14 @@ final class LVSRunner {
         let misc = MiscCheckRunner(plan.checks, defaultUser: scripts.user, now: Monotonic.now(), children: children,
                                    suspension: suspension, refusal: { scripts.refusal(of: $0) }, logger: logger)
         if !misc.isEmpty { self.misc = misc }
+        if pingGroupLow == nil, plan.checks.contains(where: { if case .ping = $0.kind { true } else { false } }) {
+            do {
+                pingGroupLow = try PingGroupRange.widen()
+                if let low = pingGroupLow { logger.info("PING_CHECK: net.ipv4.ping_group_range widened from \(low) to 0 (put back at exit)") }
+            } catch {
+                logger.error("PING_CHECK: \(error); ICMP echo sockets may be refused")
+            }
+        }
         guard !plan.checks.isEmpty, let wakeup = wakeup ?? (try? Wakeup()) else { return }
         self.wakeup = wakeup
         var tls: TLSClient?
@@ -202,6 +212,10 @@ final class LVSRunner {
 
     func stop() {
         scheduler?.stop()
+        if let low = pingGroupLow, let range = PingGroupRange.read() {
+            do { try PingGroupRange.setLow(low, high: range.high) } catch { logger.error("PING_CHECK: putting ping_group_range back: \(error)") }
+            pingGroupLow = nil
+        }
         misc?.stop(at: Monotonic.now())
         // omega: keepalived runs the down notifiers on the way out.
         for (p, pool) in plan.pools.enumerated() where pool.omega {

@@ -135,6 +135,7 @@ public struct LVSPlan: Sendable {
         case .udp: return "UDP_CHECK"
         case .dns: return "DNS_CHECK"
         case .smtp: return "SMTP_CHECK"
+        case .ping: return "PING_CHECK"
         case let .unsupported(s): return s.name
         }
     }
@@ -235,6 +236,9 @@ public struct LVSPlan: Sendable {
         case let .smtp(c):
             let o = merged(c.options)
             return spec(.smtp(target(o), SMTPCheckSettings(heloName: c.heloName ?? SMTPCheckSettings.defaultHeloName)), o)
+        case let .ping(p):
+            let o = merged(p.options)
+            return spec(.ping(target(o)), o)
         case .unsupported:
             return nil
         }

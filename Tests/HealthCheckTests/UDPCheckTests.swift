@@ -75,3 +75,15 @@ import Testing
                 == .down("UDP reply of 4 bytes, expected 5 to 255"))
     }
 }
+
+/// PING_CHECK's request and its reading of the answer (the socket itself is proved in
+/// Tests/Integration/checkers.sh, inside namespaces whose ping_group_range it may widen).
+@Suite struct PingCheckTests {
+    @Test func keepalivedsRequestAndReading() {
+        #expect(PingChecker.payload.count == 128 && PingChecker.payload.starts(with: Array("keepalived check - keepalived".utf8)))
+        #expect(PingChecker.judge([0, 0, 0, 0, 0, 1, 0, 1], ipv6: false) == .up)
+        #expect(PingChecker.judge([129, 0, 0, 0, 0, 1, 0, 1], ipv6: true) == .up)
+        #expect(PingChecker.judge([3, 1, 0, 0, 0, 0, 0, 0], ipv6: false) == .down("ICMP type 3 instead of an echo reply"))
+        #expect(PingChecker.judge([0, 0], ipv6: false) == .down("short ICMP packet of 2 bytes"))
+    }
+}

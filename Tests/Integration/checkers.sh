@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# UDP_CHECK, DNS_CHECK and SMTP_CHECK against real servers in their own namespace (this
-# host has no IPVS: the checks run and `vigil status` shows each real server's health):
+# UDP_CHECK, DNS_CHECK, SMTP_CHECK and PING_CHECK against real servers in their own
+# namespace (this host has no IPVS: the checks run and `vigil status` shows each real
+# server's health):
 #   - an echo server: up, with and without require_reply, and with a reply pattern;
 #   - the echo server stopped: the kernel's ICMP port unreachable makes it down at once;
 #   - a server that never answers: up without require_reply (keepalived's rule), down with it;
@@ -8,10 +9,13 @@
 #   - dnsmasq: a name it knows is up (NOERROR), one it refuses down (rcode 5), a port
 #     with no DNS server down (port unreachable); dnsmasq stopped: down;
 #   - aiosmtpd (Python's SMTP server): SMTP_CHECK up, with a deprecated host block too;
-#     a port without it down (connection refused); aiosmtpd stopped: down.
+#     a port without it down (connection refused); aiosmtpd stopped: down;
+#   - PING_CHECK: the real server's namespace answers echo requests: up; an address
+#     nobody holds: down; the server set to ignore echo requests: down. The director's
+#     net.ipv4.ping_group_range is widened to 0 while Vigil runs and put back at its stop.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
-echo "checkers: UDP_CHECK, DNS_CHECK and SMTP_CHECK against real servers"
+echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK and PING_CHECK against real servers"
 lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
@@ -89,6 +93,20 @@ virtual_server 192.0.2.100 7003 {
     }
 }
 EOF
+vs 8001 PING_CHECK "" 80 TCP
+# An address nobody on the link holds.
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 8002 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.29 80 {
+        PING_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+EOF
+range_before=$(in_box lb1 cat /proc/sys/net/ipv4/ping_group_range | tr -s ' \t' ' ')
 vigil_start lb1 "$conf"
 
 healthy() {  # healthy PORT true|false: what vigil status says of the real server
@@ -122,5 +140,14 @@ check "  its reason: connection refused" log_has lb1 "192.0.2.20 2525) down: con
 check "SMTP_CHECK with a host block (port 25 for a real server on 2525): up" wait_until 5000 healthy 7003 true
 kill "$SMTPD"
 check "aiosmtpd stopped: down" wait_until 5000 healthy 7001 false
+check "PING_CHECK of the real server: up" wait_until 5000 healthy 8001 true
+check "  ping_group_range in the director's namespace widened to 0 (was '$range_before')" \
+    sh -c "ip netns exec '${LAB}lb1' cat /proc/sys/net/ipv4/ping_group_range | grep -q '^0'"
+check "PING_CHECK of an address nobody holds: down" wait_until 8000 healthy 8002 false
+in_box rs sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+check "the real server ignoring echo requests: down" wait_until 5000 healthy 8001 false
+check "  its reason: no echo reply within 1 s" log_has lb1 "no echo reply within 1 s"
 daemon_stop lb1
+check "Vigil stopped: ping_group_range is '$range_before' again" \
+    test "$(in_box lb1 cat /proc/sys/net/ipv4/ping_group_range | tr -s ' \t' ' ')" = "$range_before"
 finish

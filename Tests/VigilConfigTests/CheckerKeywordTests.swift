@@ -248,3 +248,27 @@ struct SMTPCheckKeywordTests {
         #expect(load(dumped).configuration == result.configuration)
     }
 }
+
+/// PING_CHECK: the checkers' options only.
+struct PingCheckKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                PING_CHECK {
+                    connect_ip 198.51.100.2
+                    retry 2
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .ping(p) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+            Issue.record("not a PING_CHECK")
+            return
+        }
+        #expect(p.options.connectIP?.description == "198.51.100.2" && p.options.retry == 2)
+        #expect(load(Dumper.dump(result.configuration)).configuration == result.configuration)
+    }
+}

@@ -222,8 +222,9 @@ import Testing
         #expect(misc.path == "/usr/local/bin/check 192.0.2.22" && misc.dynamic && misc.timeout == 5_000_000)
         let fw = result.configuration.virtualServers[1]
         #expect(fw.key == .firewallMark(7) && fw.schedulerFlags == ["sh-port"])
-        guard case .unsupported = fw.realServers[0].checkers[0] else { Issue.record("PING_CHECK kept"); return }
-        #expect(result.has("unsupported", line: 43, .warning))
+        guard case let .ping(ping) = fw.realServers[0].checkers[0] else { Issue.record("not PING_CHECK"); return }
+        #expect(ping.options.retry == 2)
+        #expect(!result.diagnostics.contains { $0.location.line == 43 }, "PING_CHECK is read, not warned")
         #expect(result.configuration.virtualServerGroups[0].members
                 == [.endpoint(IPAddress("192.0.2.100")!, rangeEnd: 110, port: 443), .firewallMark(9)])
     }

@@ -77,15 +77,15 @@ import VigilTypes
                 protocol TCP
                 sorry_server 203.0.113.9 8080
                 real_server 198.51.100.1 80 {
-                    PING_CHECK {
-                        connect_timeout 3
+                    FILE_CHECK {
+                        track_file f
                     }
                 }
             }
             """)
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 80, protocol: .tcp)])
         #expect(s.destinations.keys.map(\.description) == ["203.0.113.9:8080"])
-        #expect(p.notes.count == 1 && p.notes[0].contains("PING_CHECK, which Vigil does not run yet"))
+        #expect(p.notes.count == 1 && p.notes[0].contains("FILE_CHECK, which Vigil does not run yet"))
     }
 
     /// SMTP_CHECK: one check per deprecated host block, plus its own when it sets a

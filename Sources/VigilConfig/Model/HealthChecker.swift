@@ -27,8 +27,9 @@ public enum HealthChecker: Hashable, Sendable {
     case udp(UDPCheck)
     case dns(DNSCheck)
     case smtp(SMTPCheck)
-    /// A checker keepalived has and Vigil does not implement yet (PING_CHECK, FILE_CHECK,
-    /// BFD_CHECK), kept as written.
+    case ping(PingCheck)
+    /// A checker keepalived has and Vigil does not implement yet (FILE_CHECK, BFD_CHECK),
+    /// kept as written.
     case unsupported(Statement)
 }
 
@@ -121,6 +122,14 @@ public struct SMTPCheck: Hashable, Sendable {
         public var unsupported: [Statement] = []
         public init() {}
     }
+}
+
+/// `PING_CHECK`: an ICMP echo to the real server (or connect_ip).
+public struct PingCheck: Hashable, Sendable {
+    public var origin: Origin
+    public var options = CheckerOptions()
+    public var unsupported: [Statement] = []
+    public init(origin: Origin) { self.origin = origin }
 }
 
 public struct HTTPGetCheck: Hashable, Sendable {

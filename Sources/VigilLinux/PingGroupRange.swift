@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// net.ipv4.ping_group_range: which groups may open ICMP echo ("ping") sockets. PING_CHECK
+/// uses them, as keepalived does, and like keepalived the daemon widens the range down to
+/// group 0 while it runs (keeping its upper bound) and puts the old lower bound back at
+/// exit. Per network namespace.
+public enum PingGroupRange {
+    static let path = "/proc/sys/net/ipv4/ping_group_range"
+
+    /// The range as it is, nil when it cannot be read.
+    public static func read() -> (low: UInt32, high: UInt32)? {
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var low: UInt32 = 0, high: UInt32 = 0
+        guard fscanf_range(f, &low, &high) else { return nil }
+        return (low, high)
+    }
+
+    private static func fscanf_range(_ f: UnsafeMutablePointer<FILE>, _ low: inout UInt32, _ high: inout UInt32) -> Bool {
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), f) != nil else { return false }
+        let words = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+        guard words.count == 2, let l = UInt32(words[0]), let h = UInt32(words[1]) else { return false }
+        low = l
+        high = h
+        return true
+    }
+
+    /// Sets the lower bound; throws when the file cannot be written.
+    public static func setLow(_ low: UInt32, high: UInt32) throws(SystemCallError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemCallError("open \(path)") }
+        defer { close(fd) }
+        var text = "\(low)\t\(high)\n"
+        let n = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { throw SystemCallError("write \(path)") }
+    }
+
+    /// Widens the range to start at 0 when it does not; returns the lower bound to put
+    /// back at exit (nil: nothing changed).
+    public static func widen() throws(SystemCallError) -> UInt32? {
+        guard let range = read() else { throw SystemCallError("read \(path)") }
+        guard range.low != 0 else { return nil }
+        // keepalived: "1 0" (nobody may) becomes "0 0" (root may); "100 200" becomes "0 200".
+        try setLow(0, high: range.high)
+        return range.low
+    }
+}
