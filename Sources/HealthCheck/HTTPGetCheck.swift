@@ -32,6 +32,7 @@ public enum HTTPGetChecker {
             let got = md5Hex(response.body)
             if got != digest.lowercased() { return .down("digest mismatch for \(url.path): \(got), expected \(digest.lowercased())") }
         }
+        if let failure = url.regexFailure(response.body) { return .down(failure) }
         return .up
     }
 

@@ -8,12 +8,48 @@ public struct HTTPGetSettings: Sendable, Equatable {
         /// MD5 of the body, 32 lowercase hex digits.
         public var digest: String?
         public var virtualhost: String?
+        /// `regex`: the body must match (with `regexNoMatch`: must not), the match starting
+        /// within `matchStart` (bytes into the body).
+        public var regex: String?
+        public var regexNoMatch: Bool
+        /// caseless, multiline, dotall, extended, ungreedy (keepalived's PCRE2 names).
+        public var regexOptions: [String]
+        public var matchStart: ClosedRange<Int>
 
-        public init(path: String, statusCodes: [ClosedRange<Int>] = [], digest: String? = nil, virtualhost: String? = nil) {
+        public init(path: String, statusCodes: [ClosedRange<Int>] = [], digest: String? = nil, virtualhost: String? = nil,
+                    regex: String? = nil, regexNoMatch: Bool = false, regexOptions: [String] = [],
+                    matchStart: ClosedRange<Int> = 0...Int.max) {
             self.path = path
             self.statusCodes = statusCodes
             self.digest = digest
             self.virtualhost = virtualhost
+            self.regex = regex
+            self.regexNoMatch = regexNoMatch
+            self.regexOptions = regexOptions
+            self.matchStart = matchStart
+        }
+
+        /// The verdict of `regex` on a body: nil when it passes, else why not.
+        public func regexFailure(_ body: [UInt8]) -> String? {
+            guard let pattern = regex else { return nil }
+            guard var compiled = try? Regex(regexOptions.contains("extended") ? "(?x)" + pattern : pattern) else {
+                return "regex '\(pattern)' does not compile"
+            }
+            if regexOptions.contains("caseless") { compiled = compiled.ignoresCase() }
+            if regexOptions.contains("multiline") { compiled = compiled.anchorsMatchLineEndings() }
+            if regexOptions.contains("dotall") { compiled = compiled.dotMatchesNewlines() }
+            if regexOptions.contains("ungreedy") { compiled = compiled.repetitionBehavior(.reluctant) }
+            let text = String(decoding: body, as: UTF8.self)
+            let utf8 = text.utf8
+            let from = utf8.index(utf8.startIndex, offsetBy: min(matchStart.lowerBound, utf8.count))
+            let matched = text[from...].matches(of: compiled).contains { m in
+                matchStart.contains(utf8.distance(from: utf8.startIndex, to: m.range.lowerBound))
+            }
+            switch (matched, regexNoMatch) {
+            case (true, false), (false, true): return nil
+            case (false, false): return "regex '\(pattern)' not matched in \(path)"
+            case (true, true): return "regex '\(pattern)' matched in \(path) (regex_no_match)"
+            }
         }
     }
 

@@ -536,6 +536,11 @@ private final class Writer {
                             line(URLKeyword.statusCode, u.statusCodes.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: " "))
                         }
                         opt(URLKeyword.virtualhost, u.virtualhost.map(Writer.word))
+                        opt(URLKeyword.regex, u.regex.map(Writer.word))
+                        flag(URLKeyword.regexNoMatch, u.regexNoMatch)
+                        if !u.regexOptions.isEmpty { line(URLKeyword.regexOptions, words: u.regexOptions) }
+                        opt(URLKeyword.regexMinOffset, u.regexMinOffset)
+                        opt(URLKeyword.regexMaxOffset, u.regexMaxOffset)
                         raw(u.unsupported)
                     }
                 }

@@ -86,9 +86,13 @@ enum URLKeyword: String, ImplementedKeyword {
     case digest
     case statusCode = "status_code"
     case virtualhost
+    case regex
+    case regexNoMatch = "regex_no_match"
+    case regexOptions = "regex_options"
+    case regexMinOffset = "regex_min_offset"
+    case regexMaxOffset = "regex_max_offset"
 }
 
-/// The MISC_CHECK keywords Vigil reads.
 /// The UDP_CHECK keywords Vigil reads.
 enum UDPCheckKeyword: String, ImplementedKeyword {
     static let block = BlockKind.udpCheck
@@ -133,6 +137,7 @@ enum PingCheckKeyword: ImplementedKeyword {
     var rawValue: String { switch self {} }
 }
 
+/// The MISC_CHECK keywords Vigil reads.
 enum MiscCheckKeyword: String, ImplementedKeyword {
     static let block = BlockKind.miscCheck
     /// It opens no connection, so it takes none of the connection options.
@@ -430,6 +435,7 @@ extension ModelBuilder {
     func readURL(_ s: Statement, path: String) -> URLCheck {
         var u = URLCheck(origin: Origin(s.location))
         var unsupported: [Statement] = []
+        var regexAt: SourceLocation?
         each(s.block ?? [], URLKeyword.self, path: path, unsupported: &unsupported) { keyword, s in
             switch keyword {
             case .path: u.path = word(s, "a URL path")
@@ -443,8 +449,40 @@ extension ModelBuilder {
                 guard let args = arguments(s, 1...Int.max, "a status code or range such as 200-299") else { break }
                 for token in args { if let range = readStatusCodes(token) { u.statusCodes.append(range) } }
             case .virtualhost: u.virtualhost = word(s, "a host name")
+            case .regex:
+                u.regex = word(s, "a regular expression")
+                regexAt = s.arguments.first?.location
+            case .regexNoMatch: u.regexNoMatch = flag(s)
+            case .regexOptions:
+                guard let args = arguments(s, 1...Int.max, "regex options such as caseless") else { break }
+                for token in args {
+                    if URLCheck.regexOptionsWithEffect.contains(token.text) {
+                        u.regexOptions.append(token.text)
+                    } else if URLCheck.pcreOptions.contains(token.text) {
+                        u.regexOptions.append(token.text)
+                        diagnostics.warning("no-effect", at: token.location, "regex option '\(token.text)' is PCRE2's; it has no effect in Vigil")
+                    } else {
+                        diagnostics.error("unknown-option", at: token.location, "'\(token.text)' is not a regex option keepalived knows")
+                    }
+                }
+            case .regexMinOffset: u.regexMinOffset = integer(s, 0...Int(Int32.max))
+            case .regexMaxOffset: u.regexMaxOffset = integer(s, 0...Int(Int32.max))
             }
             return true
+        }
+        if let low = u.regexMinOffset, let high = u.regexMaxOffset, low > high {
+            diagnostics.error("out-of-range", at: s.location, "regex_min_offset \(low) is beyond regex_max_offset \(high): nothing could match")
+            u.regexMaxOffset = nil
+        }
+        if let pattern = u.regex, let at = regexAt {
+            // Extended syntax (regex_options extended) may come after the pattern.
+            do { _ = try Regex(u.regexOptions.contains("extended") ? "(?x)" + pattern : pattern) } catch {
+                diagnostics.error("bad-regex", at: at, "regex '\(pattern)' is not a valid regular expression: \(error)")
+                u.regex = nil
+            }
+        }
+        if u.regex == nil, regexAt == nil, u.regexNoMatch || !u.regexOptions.isEmpty || u.regexMinOffset != nil || u.regexMaxOffset != nil {
+            diagnostics.warning("regex-missing", at: s.location, "regex_no_match, regex_options and the offsets apply to a regex, and this url has none")
         }
         u.unsupported = unsupported
         return u

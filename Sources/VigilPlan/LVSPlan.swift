@@ -210,7 +210,9 @@ public struct LVSPlan: Sendable {
             let virtualhost = h.virtualhost ?? rs.virtualhost ?? vs.virtualhost
             let urls = h.urls.map { u in
                 HTTPGetSettings.URL(path: u.path ?? "/", statusCodes: u.statusCodes, digest: u.digest,
-                                   virtualhost: u.virtualhost ?? virtualhost)
+                                   virtualhost: u.virtualhost ?? virtualhost, regex: u.regex, regexNoMatch: u.regexNoMatch,
+                                   regexOptions: u.regexOptions,
+                                   matchStart: (u.regexMinOffset ?? 0)...max(u.regexMinOffset ?? 0, u.regexMaxOffset ?? Int.max))
             }
             let settings = HTTPGetSettings(
                 urls: urls.isEmpty ? [HTTPGetSettings.URL(path: "/", virtualhost: virtualhost)] : urls,

@@ -76,3 +76,15 @@ import Testing
         #expect(try Self.get(refused, [.init(path: "/ok")]) == .down("connection refused"))
     }
 }
+
+/// HTTP_GET's regex on a real server's body (/ok answers "hello").
+@Suite(.serialized) struct HTTPRegexTests {
+    @Test func theBodyIsMatched() throws {
+        let server = try CheckerTests.server()
+        defer { try? server.close().wait() }
+        let target = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!)
+        #expect(try CheckerTests.get(target, [.init(path: "/ok", regex: "hel+o")]) == .up)
+        #expect(try CheckerTests.get(target, [.init(path: "/ok", regex: "bye")]) == .down("regex 'bye' not matched in /ok"))
+        #expect(try CheckerTests.get(target, [.init(path: "/ok", regex: "bye", regexNoMatch: true)]) == .up)
+    }
+}

@@ -361,3 +361,33 @@ enum PoolFixture {
         #expect(s.judge(answer(id: 7, rcode: 5), id: 7) == .down("DNS A example.com: rcode 5 (REFUSED)"))
     }
 }
+
+/// HTTP_GET's `regex` on a body, keepalived's rules: must match (or, with regex_no_match,
+/// must not), the match starting within the offsets; the options that take effect.
+@Suite struct URLRegexTests {
+    static let body = Array("<html>\nStatus: OK\nbuild 42\n</html>".utf8)
+
+    @Test func matchNoMatchAndOptions() {
+        typealias URL = HTTPGetSettings.URL
+        #expect(URL(path: "/", regex: "Status: (OK|DEGRADED)").regexFailure(Self.body) == nil)
+        #expect(URL(path: "/h", regex: "Status: DOWN").regexFailure(Self.body) == "regex 'Status: DOWN' not matched in /h")
+        #expect(URL(path: "/", regex: "Status: DOWN", regexNoMatch: true).regexFailure(Self.body) == nil)
+        #expect(URL(path: "/h", regex: "build \\d+", regexNoMatch: true).regexFailure(Self.body)
+                == "regex 'build \\d+' matched in /h (regex_no_match)")
+        #expect(URL(path: "/", regex: "status: ok").regexFailure(Self.body) != nil)
+        #expect(URL(path: "/", regex: "status: ok", regexOptions: ["caseless"]).regexFailure(Self.body) == nil)
+        #expect(URL(path: "/", regex: "^build").regexFailure(Self.body) != nil)
+        #expect(URL(path: "/", regex: "^build", regexOptions: ["multiline"]).regexFailure(Self.body) == nil)
+        #expect(URL(path: "/", regex: "OK . build", regexOptions: ["dotall", "extended"]).regexFailure(Self.body) == nil,
+                "extended ignores the spaces, dotall lets . match the newline")
+    }
+
+    @Test func offsetsBoundWhereTheMatchStarts() {
+        typealias URL = HTTPGetSettings.URL
+        // "Status" starts at byte 7.
+        #expect(URL(path: "/", regex: "Status", matchStart: 0...7).regexFailure(Self.body) == nil)
+        #expect(URL(path: "/", regex: "Status", matchStart: 0...6).regexFailure(Self.body) != nil)
+        #expect(URL(path: "/", regex: "Status", matchStart: 8...100).regexFailure(Self.body) != nil)
+        #expect(URL(path: "/", regex: "html", matchStart: 8...100).regexFailure(Self.body) == nil, "the closing tag")
+    }
+}

@@ -272,3 +272,59 @@ struct PingCheckKeywordTests {
         #expect(load(Dumper.dump(result.configuration)).configuration == result.configuration)
     }
 }
+
+/// HTTP_GET's url regex keywords (keepalived 2.2.7 with PCRE2).
+struct URLRegexKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                HTTP_GET {
+                    url {
+                        path /health
+                        regex "Status: (OK|DEGRADED)"
+                        regex_options caseless multiline
+                        regex_min_offset 0
+                        regex_max_offset 100
+                    }
+                    url {
+                        path /errors
+                        regex "panic"
+                        regex_no_match
+                    }
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .http(h) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+            Issue.record("not HTTP_GET")
+            return
+        }
+        #expect(h.urls[0].regex == "Status: (OK|DEGRADED)" && h.urls[0].regexOptions == ["caseless", "multiline"])
+        #expect(h.urls[0].regexMinOffset == 0 && h.urls[0].regexMaxOffset == 100 && h.urls[1].regexNoMatch)
+        #expect(load(Dumper.dump(result.configuration)).configuration == result.configuration)
+    }
+
+    @Test func badPatternsOptionsAndOffsetsAreLocated() {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                HTTP_GET {
+                    url {
+                        path /
+                        regex "(unclosed"
+                        regex_options caseless sideways use_offset_limit
+                        regex_min_offset 9
+                        regex_max_offset 3
+                    }
+                }
+            }
+        }
+        """)
+        #expect(result.errors.map(\.location.line).sorted() == [5, 7, 8], "\(result.diagnostics)")
+        #expect(result.warnings.contains { $0.location.line == 8 && $0.message.contains("use_offset_limit") })
+    }
+}

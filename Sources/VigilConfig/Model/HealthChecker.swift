@@ -162,9 +162,29 @@ public struct URLCheck: Hashable, Sendable {
     /// Accepted status codes: single codes and ranges (`200-299`); keepalived's default is 2xx.
     public var statusCodes: [ClosedRange<Int>] = []
     public var virtualhost: String?
+    /// `regex`: the body must match it (with `regex_no_match`: must not).
+    public var regex: String?
+    public var regexNoMatch = false
+    /// `regex_options`: caseless, multiline, dotall, extended, ungreedy take effect; the
+    /// other PCRE2 names are accepted, with a warning.
+    public var regexOptions: [String] = []
+    /// The match must start at or after `regexMinOffset` and at or before `regexMaxOffset`
+    /// (bytes into the body).
+    public var regexMinOffset: Int?
+    public var regexMaxOffset: Int?
     public var unsupported: [Statement] = []
 
     public init(origin: Origin) { self.origin = origin }
+
+    /// The regex options that change what matches here.
+    public static let regexOptionsWithEffect: Set<String> = ["caseless", "multiline", "dotall", "extended", "ungreedy"]
+    /// keepalived's (PCRE2's) option names.
+    public static let pcreOptions: Set<String> = [
+        "allow_empty_class", "alt_bsux", "auto_callout", "caseless", "dollar_endonly", "dotall", "dupnames", "extended",
+        "firstline", "match_unset_backref", "multiline", "never_ucp", "never_utf", "no_auto_capture", "no_auto_possess",
+        "no_dotstar_anchor", "no_start_optimize", "ucp", "ungreedy", "utf", "never_backslash_c", "alt_circumflex",
+        "alt_verbnames", "use_offset_limit",
+    ]
 }
 
 public struct MiscCheck: Hashable, Sendable {
