@@ -59,7 +59,11 @@ public final class CheckScheduler: Sendable {
     public func start(_ specs: [CheckSpec]) {
         let start = NIODeadline.now()
         for spec in specs {
-            if case .misc = spec.kind { continue }
+            // MISC_CHECK's children and FILE_CHECK's files are the daemon's.
+            switch spec.kind {
+            case .misc, .file: continue
+            default: break
+            }
             let state = State(spec, on: group.next())
             // Spread over the warmup on a 10 ms grid: checks due in the same slot share one
             // wake-up of their event loop (a thousand one-by-one wake-ups a second cost more
@@ -94,7 +98,7 @@ public final class CheckScheduler: Sendable {
             check = SMTPChecker.check(target, settings, on: state.loop)
         case let .ping(target):
             check = PingChecker.check(target, sequence: UInt16(truncatingIfNeeded: spec.id), on: state.loop)
-        case .misc:
+        case .misc, .file:
             return
         }
         check.whenSuccess { outcome in

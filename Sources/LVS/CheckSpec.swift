@@ -14,6 +14,8 @@ public struct CheckSpec: Sendable, Equatable {
         case smtp(CheckTarget, SMTPCheckSettings)
         /// PING_CHECK: an ICMP echo to the target's address.
         case ping(CheckTarget)
+        /// FILE_CHECK: a track_file's number, read by the daemon (`FileCheckRule`).
+        case file(name: String, weight: Int, reverse: Bool)
         /// MISC_CHECK: a command; run by the daemon (processes are spawned at the edge),
         /// not on the event loop.
         case misc(command: String, timeout: Int64, dynamic: Bool, user: String?, group: String?)

@@ -599,6 +599,12 @@ private final class Writer {
                 checkerOptions(p.options)
                 raw(p.unsupported)
             }
+        case let .file(f):
+            block(RealServerKeyword.fileCheck) {
+                opt(FileCheckKeyword.trackFile, f.trackFile.map(Writer.word))
+                if let w = f.weight { line(FileCheckKeyword.weight, words: f.reverse ? ["\(w)", "reverse"] : ["\(w)"]) }
+                raw(f.unsupported)
+            }
         case let .unsupported(s):
             raw([s])
         }

@@ -61,7 +61,7 @@ enum ImplementedKeywords {
         VRRPScriptKeyword.self, TrackProcessKeyword.self, TrackFileKeyword.self,
         VirtualServerKeyword.self, RealServerKeyword.self, TCPCheckKeyword.self,
         HTTPGetKeyword.self, URLKeyword.self, MiscCheckKeyword.self, UDPCheckKeyword.self, DNSCheckKeyword.self,
-        SMTPCheckKeyword.self, SMTPHostKeyword.self, PingCheckKeyword.self,
+        SMTPCheckKeyword.self, SMTPHostKeyword.self, PingCheckKeyword.self, FileCheckKeyword.self,
     ]
 
     /// The block kinds a reader reads, one list each.

@@ -37,7 +37,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     /// Defaults for its checkers, as in a virtual_server, and `alpha` for the whole server.
     static let checkerOptions: [CheckerOptionKeyword] = [.retry, .delayBeforeRetry, .warmup, .connectTimeout, .delayLoop, .alpha]
     /// The checkers Vigil does not implement: their blocks are only checked for misspellings.
-    static let reportedUnsupported: [RealServerKeyword] = [.fileCheck, .bfdCheck]
+    static let reportedUnsupported: [RealServerKeyword] = [.bfdCheck]
     case weight
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
@@ -135,6 +135,13 @@ enum PingCheckKeyword: ImplementedKeyword {
     static let allCases: [PingCheckKeyword] = []
     init?(rawValue: String) { nil }
     var rawValue: String { switch self {} }
+}
+
+/// The FILE_CHECK keywords Vigil reads.
+enum FileCheckKeyword: String, ImplementedKeyword {
+    static let block = BlockKind.fileCheck
+    case trackFile = "track_file"
+    case weight
 }
 
 /// The MISC_CHECK keywords Vigil reads.
@@ -373,7 +380,9 @@ extension ModelBuilder {
                 each(s.block ?? [], PingCheckKeyword.self, path: "\(path()) > PING_CHECK", unsupported: &check.unsupported,
                      checkerOptions: &check.options)
                 r.checkers.append(.ping(check))
-            case .fileCheck, .bfdCheck:
+            case .fileCheck:
+                r.checkers.append(.file(readFileCheck(s, path: "\(path()) > FILE_CHECK")))
+            case .bfdCheck:
                 diagnostics.warning("unsupported", at: s.location, "checker \(s.name) is recognised, not supported by vigil yet (the real server is not checked by it)")
                 let kind = KeywordCatalog.entry(s.name, in: .realServer).flatMap { entry -> BlockKind? in
                     if case let .block(kind) = entry.shape { return kind }
@@ -588,6 +597,36 @@ extension ModelBuilder {
         c.options = options
         c.unsupported = unsupported
         return c
+    }
+
+    func readFileCheck(_ s: Statement, path: String) -> FileCheck {
+        var f = FileCheck(origin: Origin(s.location))
+        each(s.block ?? [], FileCheckKeyword.self, path: path, unsupported: &f.unsupported) { keyword, s in
+            switch keyword {
+            case .trackFile:
+                f.trackFile = word(s, "the name of a track_file block")
+                f.trackFileOrigin = Origin(s.arguments.first?.location ?? s.location)
+            case .weight:
+                guard let args = arguments(s, 1...2, "a weight, then optionally reverse or noreverse") else { break }
+                guard let w = Int(args[0].text), abs(w) <= Int(Int32.max) else {
+                    diagnostics.error("out-of-range", at: args[0].location, "FILE_CHECK weight must be a whole number from \(-Int(Int32.max)) to \(Int32.max)")
+                    break
+                }
+                f.weight = w
+                if args.count == 2 {
+                    switch args[1].text {
+                    case "reverse": f.reverse = true
+                    case "noreverse": f.reverse = false
+                    default: diagnostics.error("unknown-option", at: args[1].location, "'\(args[1].text)' is not reverse or noreverse")
+                    }
+                }
+            }
+            return true
+        }
+        if f.trackFile == nil {
+            diagnostics.error("missing-track-file", at: s.location, "FILE_CHECK has no 'track_file'")
+        }
+        return f
     }
 
     func readMiscCheck(_ s: Statement, path: String) -> MiscCheck {

@@ -291,8 +291,16 @@ struct Validator {
             if g.members.isEmpty { warning("empty-group", g.origin, "virtual_server_group \(g.name) has no members") }
         }
         var seen: [String: Origin] = [:]
+        let trackFiles = Set(config.trackFiles.map(\.name))
         for vs in config.virtualServers {
             let path = "virtual_server \(vs.key)"
+            for rs in vs.realServers {
+                for case let .file(check) in rs.checkers {
+                    guard let name = check.trackFile, !trackFiles.contains(name) else { continue }
+                    diagnostics.error("undefined-track-file", at: (check.trackFileOrigin ?? check.origin).location,
+                                      "\(path): FILE_CHECK track_file '\(name)' is not defined by any track_file block")
+                }
+            }
             let proto = vs.effectiveProtocol.map { " (\($0.rawValue))" } ?? ""
             let key = "\(vs.key)\(proto)"
             if let first = seen[key] {

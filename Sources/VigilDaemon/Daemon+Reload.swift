@@ -189,6 +189,7 @@ extension Daemon {
             routes.install(newPlan.staticRoutes, for: "static")
         }
         lvs.reload(newPlan.lvs)
+        lvs.trackFiles(fileNumbers)
         for note in newPlan.notes where !oldPlan.notes.contains(note) {
             note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)")
         }

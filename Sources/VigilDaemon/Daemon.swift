@@ -401,6 +401,7 @@ public final class Daemon {
 
     /// Reads every track_file; instances tracking one whose number changed hear of it.
     func readTrackFiles(at now: Instant) {
+        defer { lvs.trackFiles(fileNumbers) }
         for f in plan.trackFiles {
             guard let value = FileWatcher.readNumber(at: f.path) else {
                 logger.warning("track_file \(f.name): \(f.path) does not hold a number; keeping \(fileNumbers[f.name] ?? 0)")

@@ -152,6 +152,19 @@ final class LVSRunner {
     /// MISC_CHECK timing.
     var nextDeadline: Instant? { misc?.nextDeadline }
 
+    /// The track files' numbers as the daemon read them: each FILE_CHECK's verdict
+    /// (`FileCheckRule`), recorded as any checker's.
+    func trackFiles(_ numbers: [String: Int64]) {
+        var results: [(CheckID, CheckOutcome)] = []
+        for (id, spec) in plan.checks.enumerated() {
+            guard case let .file(name, weight, reverse) = spec.kind, let value = numbers[name], plan.owner.indices.contains(id) else { continue }
+            let (p, m) = plan.owner[id]
+            results.append((id, FileCheckRule.outcome(name: name, value: value, weight: weight, reverse: reverse,
+                                                      configured: plan.pools[p].members[m].destination.weight)))
+        }
+        record(results)
+    }
+
     /// Runs due MISC_CHECKs and reaps finished ones (the loop calls this every turn). The
     /// NIO checkers count their results as they come (`observe`); these are counted here.
     func advance(to now: Instant) {
@@ -183,7 +196,7 @@ final class LVSRunner {
         for event in events {
             switch event {
             case let .weightChanged(p, m, w):
-                logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (misc_dynamic)")
+                logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (dynamic: misc_dynamic or a FILE_CHECK weight)")
             case let .realServerUp(p, m):
                 let member = plan.pools[p].members[m]
                 logger.notice("(\(member.name)) up")

@@ -206,7 +206,11 @@ public struct DaemonPlan: Sendable {
                                quorum: p.quorum ?? 1, quorumMax: p.quorumMax ?? Int.max,
                                forkDelay: p.forkDelay ?? 0, terminateDelay: p.terminateDelay ?? 0)
         }
-        let usedFiles = Set(instances.flatMap { $0.router.tracked.filter { $0.kind == .file }.map(\.name) })
+        // Read for the VRRP instances that track them and for the FILE_CHECKs of real servers.
+        let fileChecks = config.virtualServers.flatMap(\.realServers).flatMap(\.checkers).compactMap { c -> String? in
+            if case let .file(f) = c { return f.trackFile } else { return nil }
+        }
+        let usedFiles = Set(instances.flatMap { $0.router.tracked.filter { $0.kind == .file }.map(\.name) } + fileChecks)
         let files = config.trackFiles.filter { usedFiles.contains($0.name) }.map { f in
             let words = f.initFile ?? []
             let value = words.first.flatMap { Int64($0) }

@@ -42,6 +42,7 @@ public struct LVSPlan: Sendable {
         var plan = LVSPlan()
         plan.ssl = config.ssl
         let groups = Dictionary(config.virtualServerGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let trackFiles = Dictionary(config.trackFiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for vs in config.virtualServers {
             let keys = serviceKeys(vs, groups)
             let port = keys.first.flatMap { key -> UInt16? in
@@ -55,7 +56,7 @@ public struct LVSPlan: Sendable {
                 var unsupported: [String] = []
                 let alpha = rs.checkerDefaults.alpha ?? vs.checkerDefaults.alpha ?? vs.alpha
                 for checker in rs.checkers {
-                    let made = checkSpecs(checker, vs: vs, rs: rs, destination: destination)
+                    let made = checkSpecs(checker, vs: vs, rs: rs, destination: destination, trackFiles: trackFiles)
                     if made.isEmpty { unsupported.append(checkerName(checker)) }
                     for var spec in made {
                         spec.startsDown = alpha
@@ -136,6 +137,7 @@ public struct LVSPlan: Sendable {
         case .dns: return "DNS_CHECK"
         case .smtp: return "SMTP_CHECK"
         case .ping: return "PING_CHECK"
+        case .file: return "FILE_CHECK"
         case let .unsupported(s): return s.name
         }
     }
@@ -146,9 +148,9 @@ public struct LVSPlan: Sendable {
     /// `host { }` (plus its own when it sets a connection option or has no host, as
     /// keepalived); none for a checker Vigil does not run.
     static func checkSpecs(_ checker: HealthChecker, vs: VirtualServer, rs: RealServer,
-                           destination: IPVSDestination) -> [CheckSpec] {
+                           destination: IPVSDestination, trackFiles: [String: TrackFile]) -> [CheckSpec] {
         guard case let .smtp(c) = checker else {
-            return checkSpec(checker, vs: vs, rs: rs, destination: destination).map { [$0] } ?? []
+            return checkSpec(checker, vs: vs, rs: rs, destination: destination, trackFiles: trackFiles).map { [$0] } ?? []
         }
         let o = c.options
         let ownConnection = o.connectIP != nil || o.connectPort != nil || o.bindTo != nil || o.bindPort != nil
@@ -166,12 +168,12 @@ public struct LVSPlan: Sendable {
             var one = c
             one.options = options
             one.hosts = []
-            return checkSpec(.smtp(one), vs: vs, rs: rs, destination: destination)
+            return checkSpec(.smtp(one), vs: vs, rs: rs, destination: destination, trackFiles: trackFiles)
         }
     }
 
     static func checkSpec(_ checker: HealthChecker, vs: VirtualServer, rs: RealServer,
-                          destination: IPVSDestination) -> CheckSpec? {
+                          destination: IPVSDestination, trackFiles: [String: TrackFile]) -> CheckSpec? {
         func merged(_ o: CheckerOptions) -> CheckerOptions {
             var m = o
             for d in [rs.checkerDefaults, vs.checkerDefaults] {
@@ -241,6 +243,14 @@ public struct LVSPlan: Sendable {
         case let .ping(p):
             let o = merged(p.options)
             return spec(.ping(target(o)), o)
+        case let .file(f):
+            // keepalived: the FILE_CHECK's weight, else the track_file block's.
+            guard let name = f.trackFile else { return nil }
+            let file = trackFiles[name]
+            let weight = f.weight ?? file?.weight ?? 0
+            let reverse = f.weight != nil ? f.reverse : file?.weightReverse ?? false
+            return CheckSpec(id: 0, kind: .file(name: name, weight: weight, reverse: reverse), delayLoop: 0, retry: 0,
+                             delayBeforeRetry: 0, warmup: 0)
         case .unsupported:
             return nil
         }

@@ -29,11 +29,7 @@ import Testing
         }
     }
 
-    static func start(_ handler: Server) throws -> Channel {
-        try DatagramBootstrap(group: group)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
-            .bind(host: "127.0.0.1", port: 0).wait()
-    }
+    static func start(_ handler: Server) throws -> Channel { try TestDatagram.server(handler, on: group) }
 
     static func check(_ port: Int, _ settings: DNSCheckSettings = DNSCheckSettings(type: 1, name: "example.com")) throws -> CheckOutcome {
         try DNSChecker.check(CheckTarget(host: "127.0.0.1", port: port, timeout: 300_000), settings, on: group).wait()
@@ -55,9 +51,7 @@ import Testing
         let silent = try Self.start(Server(rcode: nil))
         defer { try? silent.close().wait() }
         #expect(try Self.check(silent.localAddress!.port!) == .down("no DNS answer within 0.3 s"))
-        let probe = try DatagramBootstrap(group: Self.group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = probe.localAddress!.port!
-        try probe.close().wait()
+        let port = try TestDatagram.closedPort(on: Self.group)
         #expect(try Self.check(port) == .down("port unreachable"))
     }
 }

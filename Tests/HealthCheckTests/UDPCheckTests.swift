@@ -30,11 +30,7 @@ import Testing
         }
     }
 
-    static func start(_ handler: Server) throws -> Channel {
-        try DatagramBootstrap(group: group)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
-            .bind(host: "127.0.0.1", port: 0).wait()
-    }
+    static func start(_ handler: Server) throws -> Channel { try TestDatagram.server(handler, on: group) }
 
     static func check(_ port: Int, _ settings: UDPCheckSettings, timeout: Int64 = 300_000) throws -> CheckOutcome {
         try UDPChecker.check(CheckTarget(host: "127.0.0.1", port: port, timeout: timeout), settings, on: group).wait()
@@ -49,9 +45,7 @@ import Testing
     }
 
     @Test func aClosedPortIsDown() throws {
-        let probe = try DatagramBootstrap(group: Self.group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = probe.localAddress!.port!
-        try probe.close().wait()
+        let port = try TestDatagram.closedPort(on: Self.group)
         #expect(try Self.check(port, UDPCheckSettings()) == .down("port unreachable"))
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # UDP_CHECK, DNS_CHECK, SMTP_CHECK and PING_CHECK against real servers in their own
-# namespace (this host has no IPVS: the checks run and `vigil status` shows each real
-# server's health):
+# namespace, and FILE_CHECK on track files (this host has no IPVS: the checks run and
+# `vigil status` shows each real server's health and weight):
 #   - an echo server: up, with and without require_reply, and with a reply pattern;
 #   - the echo server stopped: the kernel's ICMP port unreachable makes it down at once;
 #   - a server that never answers: up without require_reply (keepalived's rule), down with it;
@@ -12,10 +12,12 @@
 #     a port without it down (connection refused); aiosmtpd stopped: down;
 #   - PING_CHECK: the real server's namespace answers echo requests: up; an address
 #     nobody holds: down; the server set to ignore echo requests: down. The director's
-#     net.ipv4.ping_group_range is widened to 0 while Vigil runs and put back at its stop.
+#     net.ipv4.ping_group_range is widened to 0 while Vigil runs and put back at its stop;
+#   - FILE_CHECK: weight 0, a non-zero number takes the real server down and 0 brings it
+#     back; with a weight, the number moves the real server's weight.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
-echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK and PING_CHECK against real servers"
+echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK and FILE_CHECK"
 lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
@@ -106,6 +108,36 @@ virtual_server 192.0.2.100 8002 {
     }
 }
 EOF
+echo 0 > "$LABDIR/maint"
+echo 0 > "$LABDIR/boost"
+cat >> "$conf" <<EOF
+track_file maint {
+    file $LABDIR/maint
+}
+track_file boost {
+    file $LABDIR/boost
+    weight 2
+}
+virtual_server 192.0.2.100 9001 {
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        weight 3
+        FILE_CHECK {
+            track_file maint
+            weight 0
+        }
+    }
+}
+virtual_server 192.0.2.100 9002 {
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        weight 3
+        FILE_CHECK {
+            track_file boost
+        }
+    }
+}
+EOF
 range_before=$(in_box lb1 cat /proc/sys/net/ipv4/ping_group_range | tr -s ' \t' ' ')
 vigil_start lb1 "$conf"
 
@@ -115,6 +147,13 @@ import json, sys
 r = json.load(sys.stdin)
 vs = [v for v in r['virtualServers'] if v['name'].endswith(':$1')]
 sys.exit(0 if vs and str(vs[0]['realServers'][0]['healthy']).lower() == '$2' else 1)"
+}
+weight_is() {  # weight_is PORT N: the real server's weight in the table, as vigil status says
+    in_box lb1 "$VIGIL" status --json --socket "$LABDIR/lb1.sock" 2>/dev/null | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+vs = [v for v in r['virtualServers'] if v['name'].endswith(':$1')]
+sys.exit(0 if vs and vs[0]['realServers'][0].get('weight') == $2 else 1)"
 }
 check "an echo server, require_reply: up" wait_until 5000 healthy 5001 true
 check "an echo server, payload 'hello' and the reply pattern 'hel?o' (a wildcard byte): up" wait_until 5000 healthy 5002 true
@@ -147,6 +186,15 @@ check "PING_CHECK of an address nobody holds: down" wait_until 8000 healthy 8002
 in_box rs sysctl -qw net.ipv4.icmp_echo_ignore_all=1
 check "the real server ignoring echo requests: down" wait_until 5000 healthy 8001 false
 check "  its reason: no echo reply within 1 s" log_has lb1 "no echo reply within 1 s"
+check "FILE_CHECK weight 0, the file reads 0: up" wait_until 3000 healthy 9001 true
+echo 1 > "$LABDIR/maint"
+check "  the file reads 1: down" wait_until 3000 healthy 9001 false
+check "  its reason: track_file maint reads 1" log_has lb1 "track_file maint reads 1"
+echo 0 > "$LABDIR/maint"
+check "  the file reads 0 again: up" wait_until 3000 healthy 9001 true
+check "FILE_CHECK with the track_file's weight 2, the file reads 0: weight 3" wait_until 3000 weight_is 9002 3
+echo 5 > "$LABDIR/boost"
+check "  the file reads 5: weight 3 + 5 × 2 = 13, still up" wait_until 3000 weight_is 9002 13
 daemon_stop lb1
 check "Vigil stopped: ping_group_range is '$range_before' again" \
     test "$(in_box lb1 cat /proc/sys/net/ipv4/ping_group_range | tr -s ' \t' ' ')" = "$range_before"

@@ -391,3 +391,24 @@ enum PoolFixture {
         #expect(URL(path: "/", regex: "html", matchStart: 8...100).regexFailure(Self.body) == nil, "the closing tag")
     }
 }
+
+/// FILE_CHECK's rule, keepalived's: weight 0 turns a non-zero number (reversed: zero)
+/// into down; a weight moves the real server's weight by number × weight, never below 0.
+@Suite struct FileCheckRuleTests {
+    @Test func weightZeroIsUpOrDown() {
+        #expect(FileCheckRule.outcome(name: "f", value: 0, weight: 0, reverse: false, configured: 3) == .up)
+        #expect(FileCheckRule.outcome(name: "f", value: 7, weight: 0, reverse: false, configured: 3) == .down("track_file f reads 7"))
+        #expect(FileCheckRule.outcome(name: "f", value: 0, weight: 0, reverse: true, configured: 3) == .down("track_file f reads 0"))
+        #expect(FileCheckRule.outcome(name: "f", value: 1, weight: 0, reverse: true, configured: 3) == .up)
+    }
+
+    @Test func aWeightMovesTheServersWeight() {
+        #expect(FileCheckRule.outcome(name: "f", value: 3, weight: 2, reverse: false, configured: 1) == .upWithWeight(7))
+        #expect(FileCheckRule.outcome(name: "f", value: 3, weight: 2, reverse: true, configured: 10) == .upWithWeight(4))
+        #expect(FileCheckRule.outcome(name: "f", value: -50, weight: 1, reverse: false, configured: 10) == .upWithWeight(0), "never below 0")
+        #expect(FileCheckRule.outcome(name: "f", value: Int64(Int32.max), weight: 2, reverse: true, configured: 1)
+                == .down("track_file f reads 2147483647: weight at its fault value"))
+        #expect(FileCheckRule.outcome(name: "f", value: Int64.max, weight: 3, reverse: false, configured: 1) == .upWithWeight(Int32.max),
+                "an overflow saturates")
+    }
+}

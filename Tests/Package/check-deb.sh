@@ -110,8 +110,8 @@ MANWIDTH=200 man -l "$root/usr/share/man/man5/vigil.conf.5.gz" 2>/dev/null > "$s
 supported=$("$bin" check --list-keywords | grep -c $'\tsupported\t')
 zcat "$root/usr/share/man/man5/vigil.conf.5.gz" > "$scratch/vigil.conf.5"
 listed() { grep -A"$3" "^\.SS \"$1\"" "$scratch/vigil.conf.5" | tail -1 | grep -q "\\\\fB$2\\\\fR"; }
-check "vigil.conf(5) lists the keywords ($supported read by Vigil): vrrp_instance's virtual_router_id read, SMTP_CHECK's helo_name not" \
-    bash -c "[ $supported -gt 100 ] && $(declare -f listed); scratch=$scratch; listed vrrp_instance virtual_router_id 3 && listed SMTP_CHECK helo_name 6 && ! listed SMTP_CHECK helo_name 3"
+check "vigil.conf(5) lists the keywords ($supported read by Vigil): vrrp_instance's virtual_router_id and SMTP_CHECK's helo_name read, BFD_CHECK's name not" \
+    bash -c "[ $supported -gt 100 ] && $(declare -f listed); scratch=$scratch; listed vrrp_instance virtual_router_id 3 && listed SMTP_CHECK helo_name 3 && listed BFD_CHECK name 6 && ! listed BFD_CHECK name 3"
 
 comp=$root/usr/share
 check "bash completion: parses, completes vigil" sh -c "bash -n '$comp/bash-completion/completions/vigil' && grep -q 'complete .*vigil' '$comp/bash-completion/completions/vigil'"

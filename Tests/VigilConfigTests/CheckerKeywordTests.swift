@@ -138,7 +138,7 @@ struct UDPCheckKeywordTests {
         }
         """)
         #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
-        guard case let .udp(u) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+        guard case let .udp(u) = try #require(result.firstChecker) else {
             Issue.record("not a UDP_CHECK")
             return
         }
@@ -147,7 +147,7 @@ struct UDPCheckKeywordTests {
         #expect(u.minReplyLength == 2 && u.maxReplyLength == 512 && u.options.connectTimeout == 2_000_000)
         let dumped = Dumper.dump(result.configuration)
         #expect(dumped.contains("payload 00010a1b") && dumped.contains("require_reply 0axx01"))
-        #expect(load(dumped).configuration == result.configuration)
+        #expect(result.dumpReadsBack)
     }
 
     @Test func badHexIsAnErrorAtItsWord() {
@@ -188,7 +188,7 @@ struct DNSCheckKeywordTests {
         }
         """)
         #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
-        guard case let .dns(d) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+        guard case let .dns(d) = try #require(result.firstChecker) else {
             Issue.record("not a DNS_CHECK")
             return
         }
@@ -237,7 +237,7 @@ struct SMTPCheckKeywordTests {
         }
         """)
         #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
-        guard case let .smtp(c) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+        guard case let .smtp(c) = try #require(result.firstChecker) else {
             Issue.record("not an SMTP_CHECK")
             return
         }
@@ -264,12 +264,12 @@ struct PingCheckKeywordTests {
         }
         """)
         #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
-        guard case let .ping(p) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+        guard case let .ping(p) = try #require(result.firstChecker) else {
             Issue.record("not a PING_CHECK")
             return
         }
         #expect(p.options.connectIP?.description == "198.51.100.2" && p.options.retry == 2)
-        #expect(load(Dumper.dump(result.configuration)).configuration == result.configuration)
+        #expect(result.dumpReadsBack)
     }
 }
 
@@ -298,13 +298,13 @@ struct URLRegexKeywordTests {
         }
         """)
         #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
-        guard case let .http(h) = try #require(result.configuration.virtualServers.first?.realServers.first?.checkers.first) else {
+        guard case let .http(h) = try #require(result.firstChecker) else {
             Issue.record("not HTTP_GET")
             return
         }
         #expect(h.urls[0].regex == "Status: (OK|DEGRADED)" && h.urls[0].regexOptions == ["caseless", "multiline"])
         #expect(h.urls[0].regexMinOffset == 0 && h.urls[0].regexMaxOffset == 100 && h.urls[1].regexNoMatch)
-        #expect(load(Dumper.dump(result.configuration)).configuration == result.configuration)
+        #expect(result.dumpReadsBack)
     }
 
     @Test func badPatternsOptionsAndOffsetsAreLocated() {
@@ -326,5 +326,52 @@ struct URLRegexKeywordTests {
         """)
         #expect(result.errors.map(\.location.line).sorted() == [5, 7, 8], "\(result.diagnostics)")
         #expect(result.warnings.contains { $0.location.line == 8 && $0.message.contains("use_offset_limit") })
+    }
+}
+
+/// FILE_CHECK as keepalived 2.2.7 reads it: a track_file defined at the top, a weight and
+/// reverse.
+struct FileCheckKeywordTests {
+    @Test func readDumpedAndReadBack() throws {
+        let result = load("""
+        track_file maint {
+            file /run/maint
+            weight 0
+        }
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                FILE_CHECK {
+                    track_file maint
+                    weight 5 reverse
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics)")
+        guard case let .file(f) = try #require(result.firstChecker) else {
+            Issue.record("not FILE_CHECK")
+            return
+        }
+        #expect(f.trackFile == "maint" && f.weight == 5 && f.reverse)
+        #expect(result.dumpReadsBack)
+    }
+
+    @Test func anUndefinedFileAndABadWeightAreLocated() {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                FILE_CHECK {
+                    track_file nowhere
+                    weight 2 sideways
+                }
+                FILE_CHECK {
+                }
+            }
+        }
+        """)
+        #expect(result.errors.map(\.location.line).sorted() == [5, 6, 8], "\(result.diagnostics)")
+        #expect(result.errors.contains { $0.message.contains("'nowhere' is not defined") })
     }
 }

@@ -19,6 +19,10 @@ extension ConfigurationLoader.Result {
     func has(_ id: String, line: Int, _ severity: Diagnostic.Severity? = nil) -> Bool {
         diagnostics.contains { $0.id == id && $0.location.line == line && (severity == nil || $0.severity == severity) }
     }
+    /// The first checker of the first real server of the first virtual server.
+    var firstChecker: HealthChecker? { configuration.virtualServers.first?.realServers.first?.checkers.first }
+    /// Whether `vigil check --dump` of it reads back to the same model.
+    var dumpReadsBack: Bool { load(Dumper.dump(configuration)).configuration == configuration }
 }
 
 /// The repository root, for tests that read etc/ and the fixtures.

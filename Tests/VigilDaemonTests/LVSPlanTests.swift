@@ -77,15 +77,15 @@ import VigilTypes
                 protocol TCP
                 sorry_server 203.0.113.9 8080
                 real_server 198.51.100.1 80 {
-                    FILE_CHECK {
-                        track_file f
+                    BFD_CHECK {
+                        name bfd1
                     }
                 }
             }
             """)
         let s = try #require(p.desired.services[.endpoint(Self.vip, port: 80, protocol: .tcp)])
         #expect(s.destinations.keys.map(\.description) == ["203.0.113.9:8080"])
-        #expect(p.notes.count == 1 && p.notes[0].contains("FILE_CHECK, which Vigil does not run yet"))
+        #expect(p.notes.count == 1 && p.notes[0].contains("BFD_CHECK, which Vigil does not run yet"))
     }
 
     /// SMTP_CHECK: one check per deprecated host block, plus its own when it sets a
@@ -168,6 +168,34 @@ import VigilTypes
         }
         #expect(target.port == 53 && settings == DNSCheckSettings(type: 6, name: "") && p.checks[0].retry == 3)
         #expect(named == DNSCheckSettings(type: 1, name: "example.com") && p.checks[1].retry == 1)
+    }
+
+    /// FILE_CHECK: the checker's weight, else its track_file's; the file is read by the
+    /// daemon (it is in the plan's track files even when no VRRP instance tracks it).
+    @Test func aFileCheckTakesItsTrackFilesWeight() throws {
+        let config = ConfigurationLoader.load(text: """
+            track_file maint {
+                file /run/maint
+                weight 4 reverse
+            }
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                real_server 198.51.100.1 80 {
+                    FILE_CHECK {
+                        track_file maint
+                    }
+                    FILE_CHECK {
+                        track_file maint
+                        weight 0
+                    }
+                }
+            }
+            """)
+        let p = LVSPlan.make(config.configuration)
+        #expect(p.notes.isEmpty && p.checks.count == 2)
+        #expect(p.checks.map(\.kind) == [.file(name: "maint", weight: 4, reverse: true), .file(name: "maint", weight: 0, reverse: false)])
+        let plan = try DaemonPlan.make(config.configuration, host: StaticPlanningHost(interfaces: TestBox.interfaces))
+        #expect(plan.trackFiles.map(\.name) == ["maint"])
     }
 
     @Test func checkersInheritKeepalivedsDefaultsAndHealthMovesThePool() throws {

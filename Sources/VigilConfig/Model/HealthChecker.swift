@@ -28,8 +28,8 @@ public enum HealthChecker: Hashable, Sendable {
     case dns(DNSCheck)
     case smtp(SMTPCheck)
     case ping(PingCheck)
-    /// A checker keepalived has and Vigil does not implement yet (FILE_CHECK, BFD_CHECK),
-    /// kept as written.
+    case file(FileCheck)
+    /// A checker keepalived has and Vigil does not implement (BFD_CHECK), kept as written.
     case unsupported(Statement)
 }
 
@@ -128,6 +128,20 @@ public struct SMTPCheck: Hashable, Sendable {
 public struct PingCheck: Hashable, Sendable {
     public var origin: Origin
     public var options = CheckerOptions()
+    public var unsupported: [Statement] = []
+    public init(origin: Origin) { self.origin = origin }
+}
+
+/// `FILE_CHECK`: the number in a `track_file` decides. With weight 0 (the default unless
+/// the track_file has one) a non-zero number takes the real server down (`reverse`: a
+/// zero one); with a weight, the server stays up and its weight moves by number × weight.
+public struct FileCheck: Hashable, Sendable {
+    public var origin: Origin
+    public var trackFile: String?
+    /// Where `track_file` is written (an error about the name goes there).
+    public var trackFileOrigin: Origin?
+    public var weight: Int?
+    public var reverse = false
     public var unsupported: [Statement] = []
     public init(origin: Origin) { self.origin = origin }
 }
