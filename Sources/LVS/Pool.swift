@@ -21,6 +21,8 @@ public struct Pool: Sendable {
         /// `notify_up` / `notify_down`.
         public var notifyUp: String?
         public var notifyDown: String?
+        /// keepalived's name for it in FIFO lines (`[198.51.100.1]:tcp:80`).
+        public var fifoName = ""
 
         public init(name: String, destination: IPVSDestination, checks: [CheckID] = [], inhibitOnFailure: Bool = false,
                     alpha: Bool = false, notifyUp: String? = nil, notifyDown: String? = nil) {
@@ -35,6 +37,9 @@ public struct Pool: Sendable {
     }
 
     public var name: String
+    /// keepalived's name for the virtual server in FIFO lines (`[192.0.2.100]:tcp:80`,
+    /// `FWM 7`, `[web]:0`).
+    public var fifoName = ""
     /// The virtual server as written (`ADDR:PORT`, `fwmark N`, `group NAME`): what
     /// `vigil drain` and `vigil status` call it.
     public var key: String

@@ -244,6 +244,8 @@ private final class Writer {
         script(GlobalDefsKeyword.notifyFIFOScript, g.notifyFIFOScript)
         opt(GlobalDefsKeyword.vrrpNotifyFIFO, g.vrrpNotifyFIFO.map(Writer.word))
         script(GlobalDefsKeyword.vrrpNotifyFIFOScript, g.vrrpNotifyFIFOScript)
+        opt(GlobalDefsKeyword.lvsNotifyFIFO, g.lvsNotifyFIFO.map(Writer.word))
+        script(GlobalDefsKeyword.lvsNotifyFIFOScript, g.lvsNotifyFIFOScript)
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         raw(g.unsupported)
     }

@@ -22,6 +22,8 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case notifyFIFOScript = "notify_fifo_script"
     case vrrpNotifyFIFO = "vrrp_notify_fifo"
     case vrrpNotifyFIFOScript = "vrrp_notify_fifo_script"
+    case lvsNotifyFIFO = "lvs_notify_fifo"
+    case lvsNotifyFIFOScript = "lvs_notify_fifo_script"
     case metricsListen = "metrics_listen"
 }
 
@@ -68,6 +70,8 @@ extension ModelBuilder {
             case .notifyFIFOScript: g.notifyFIFOScript = command(s)
             case .vrrpNotifyFIFO: g.vrrpNotifyFIFO = word(s, "a FIFO path")
             case .vrrpNotifyFIFOScript: g.vrrpNotifyFIFOScript = command(s)
+            case .lvsNotifyFIFO: g.lvsNotifyFIFO = word(s, "a FIFO path")
+            case .lvsNotifyFIFOScript: g.lvsNotifyFIFOScript = command(s)
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {

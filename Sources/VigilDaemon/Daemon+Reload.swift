@@ -168,7 +168,7 @@ extension Daemon {
         if newPlan.metricsListen != oldPlan.metricsListen {
             logger.warning("metrics_listen changes take effect at the next restart")
         }
-        if newPlan.fifos.map(\.path) != oldPlan.fifos.map(\.path) || newPlan.fifos.map(\.script) != oldPlan.fifos.map(\.script) {
+        if newPlan.fifos != oldPlan.fifos {
             logger.warning("notify_fifo changes take effect at the next restart")
         }
         trackScripts.reconfigure(newPlan.scripts, now: now)

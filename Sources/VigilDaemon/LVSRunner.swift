@@ -200,17 +200,21 @@ final class LVSRunner {
             case let .realServerUp(p, m):
                 let member = plan.pools[p].members[m]
                 logger.notice("(\(member.name)) up")
+                scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) UP", about: member.name)
                 if let script = member.notifyUp { scripts.run(script, state: "UP", owner: member.name) }
             case let .realServerDown(p, m, reason):
                 let member = plan.pools[p].members[m]
                 logger.warning("(\(member.name)) \(reason)")
+                scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) DOWN", about: member.name)
                 if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
             case let .quorumLost(p, live):
                 let pool = plan.pools[p]
+                scripts.lvsLine("VS \(pool.fifoName) DOWN", about: pool.name)
                 logger.warning("(\(pool.name)) quorum lost: live weight \(live) < \(pool.quorum)\(pool.sorry.map { "; sorry server \($0.key) in" } ?? "")")
                 if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
             case let .quorumGained(p, live):
                 let pool = plan.pools[p]
+                scripts.lvsLine("VS \(pool.fifoName) UP", about: pool.name)
                 logger.notice("(\(pool.name)) quorum gained: live weight \(live) ≥ \(pool.quorum)")
                 if let script = pool.quorumUp { scripts.run(script, state: "UP", owner: "quorum \(pool.name)") }
             case .tableChanged:

@@ -5,6 +5,7 @@ import Logging
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilPlan
 import VigilTypes
 
 /// Tells the outside world about state changes, as keepalived does: notify scripts
@@ -45,7 +46,8 @@ final class NotifyRunner {
     private(set) var user: ScriptCredentials
     /// Commands refused by enable_script_security, with why.
     private var refused: [String: String]
-    private var fifos: [NotifyFIFO] = []
+    /// The open FIFOs, with the kinds of line each gets.
+    private var fifos: [(fifo: NotifyFIFO, plan: DaemonPlan.FIFOPlan)] = []
     /// `notify_fifo_script`s: run for the daemon's whole life, stopped at exit.
     private var fifoReaders: [pid_t] = []
     /// Transitions whose scripts never ran because a newer one replaced them.
@@ -75,9 +77,10 @@ final class NotifyRunner {
 
     /// Creates (if needed) and opens each FIFO, then starts its script with the FIFO's
     /// path as last argument.
-    func openFIFOs(_ list: [(path: String, script: String?)]) {
-        for (path, script) in list {
-            do { fifos.append(try NotifyFIFO(path: path)) } catch {
+    func openFIFOs(_ list: [DaemonPlan.FIFOPlan]) {
+        for plan in list {
+            let path = plan.path, script = plan.script
+            do { fifos.append((try NotifyFIFO(path: path), plan)) } catch {
                 logger.error("notify_fifo \(path): \(error)")
                 continue
             }
@@ -92,6 +95,17 @@ final class NotifyRunner {
         }
     }
 
+    /// A line to every FIFO that gets its kind (`vrrp`: the VRRP lines, else LVS's).
+    private func write(_ line: String, vrrp: Bool, about name: String) {
+        for (fifo, plan) in fifos where (vrrp ? plan.vrrp : plan.lvs) && !fifo.write(line: line) {
+            logger.warning("notify_fifo \(fifo.path) is full (no reader?): line for \(name) dropped")
+        }
+    }
+
+    /// keepalived's LVS lines: `VS [192.0.2.100]:tcp:80 UP`, `RS [198.51.100.1]:tcp:80
+    /// [192.0.2.100]:tcp:80 DOWN`.
+    func lvsLine(_ line: String, about name: String) { write(line, vrrp: false, about: name) }
+
     func transition(instance: String, to state: VRRPState, priority: UInt8, scripts: NotifyScripts) {
         announce(kind: "INSTANCE", name: instance, state: state, priority: Int(priority), scripts: scripts)
     }
@@ -102,9 +116,7 @@ final class NotifyRunner {
 
     private func announce(kind: String, name: String, state: VRRPState, priority: Int, scripts: NotifyScripts) {
         let word = state == .initialize ? "STOP" : state.rawValue
-        for fifo in fifos where !fifo.write(line: "\(kind) \"\(name)\" \(word) \(priority)") {
-            logger.warning("notify_fifo \(fifo.path) is full (no reader?): line for \(name) dropped")
-        }
+        write("\(kind) \"\(name)\" \(word) \(priority)", vrrp: true, about: name)
         let specific: String?
         switch state {
         case .master: specific = scripts.master

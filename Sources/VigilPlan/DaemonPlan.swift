@@ -17,7 +17,7 @@ public struct DaemonPlan: Sendable {
     public var trackProcesses: [ProcessPlan]
     public var syncGroups: [SyncGroupPlan]
     /// `notify_fifo` and `vrrp_notify_fifo` (each with its optional script).
-    public var fifos: [(path: String, script: String?)]
+    public var fifos: [FIFOPlan]
     /// Who notify scripts run as (`script_user`, else root).
     public var scriptUser: ScriptCredentials
     /// Scripts refused by `enable_script_security`, by command, with why: they are never run.
@@ -47,6 +47,15 @@ public struct DaemonPlan: Sendable {
         public var fall: Int
         public var initFail: Bool
         public var user: ScriptCredentials
+    }
+
+    /// A notify FIFO: its path, the script that reads it, and which lines it gets (the VRRP
+    /// instances' and groups', keepalived's VS and RS lines).
+    public struct FIFOPlan: Sendable, Equatable {
+        public var path: String
+        public var script: String?
+        public var vrrp: Bool
+        public var lvs: Bool
     }
 
     public struct TrackFilePlan: Sendable, Equatable {
@@ -217,10 +226,19 @@ public struct DaemonPlan: Sendable {
             return TrackFilePlan(name: f.name, path: f.file ?? "", initValue: f.initFile == nil ? nil : (value ?? 0),
                                  overwrite: words.contains("overwrite"))
         }
-        var fifos: [(String, String?)] = []
-        if let path = g.notifyFIFO { fifos.append((path, g.notifyFIFOScript)) }
-        if let path = g.vrrpNotifyFIFO, path != g.notifyFIFO { fifos.append((path, g.vrrpNotifyFIFOScript)) }
-        for (_, script) in fifos { secure(script, "notify_fifo_script", as: scriptUser) }
+        // keepalived: notify_fifo gets the VRRP and the LVS lines, vrrp_notify_fifo and
+        // lvs_notify_fifo their own kind (one FIFO named twice is opened once).
+        var fifos: [FIFOPlan] = []
+        if let path = g.notifyFIFO { fifos.append(FIFOPlan(path: path, script: g.notifyFIFOScript, vrrp: true, lvs: true)) }
+        if let path = g.vrrpNotifyFIFO, path != g.notifyFIFO {
+            fifos.append(FIFOPlan(path: path, script: g.vrrpNotifyFIFOScript, vrrp: true, lvs: false))
+        }
+        if let path = g.lvsNotifyFIFO, path != g.notifyFIFO {
+            if let same = fifos.firstIndex(where: { $0.path == path }) { fifos[same].lvs = true } else {
+                fifos.append(FIFOPlan(path: path, script: g.lvsNotifyFIFOScript, vrrp: false, lvs: true))
+            }
+        }
+        for f in fifos { secure(f.script, "notify_fifo_script", as: scriptUser) }
         if !config.vrrpScripts.isEmpty || instances.contains(where: { $0.notify != NotifyScripts() }), !g.enableScriptSecurity {
             notes.append("warning: scripts run as \(scriptUser.user) without enable_script_security: their files are not checked for unsafe permissions")
         }

@@ -113,6 +113,17 @@ public struct LVSPlan: Sendable {
                             quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
                             quorumUp: vs.quorumUp, quorumDown: vs.quorumDown)
             pool.omega = vs.omega
+            // keepalived's FMT_VS and FMT_RS: the address in brackets, the protocol, the port.
+            let protocolName = proto(vs.effectiveProtocol).description.lowercased()
+            switch vs.key {
+            case let .endpoint(address, port): pool.fifoName = "[\(address)]:\(protocolName):\(port)"
+            case let .firewallMark(mark): pool.fifoName = "FWM \(mark)"
+            case let .group(name): pool.fifoName = "[\(name)]:0"
+            }
+            for m in pool.members.indices {
+                let key = pool.members[m].destination.key
+                pool.members[m].fifoName = "[\(key.address)]:\(protocolName):\(key.port)"
+            }
             if vs.haSuspend {
                 // keepalived: a firewall-mark service has no address to watch; it clears ha_suspend.
                 pool.haSuspendAddresses = keys.compactMap { key in

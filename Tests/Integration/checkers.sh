@@ -14,7 +14,9 @@
 #     nobody holds: down; the server set to ignore echo requests: down. The director's
 #     net.ipv4.ping_group_range is widened to 0 while Vigil runs and put back at its stop;
 #   - FILE_CHECK: weight 0, a non-zero number takes the real server down and 0 brings it
-#     back; with a weight, the number moves the real server's weight.
+#     back; with a weight, the number moves the real server's weight;
+#   - lvs_notify_fifo: keepalived's RS and VS lines as the echo server goes and comes back,
+#     and no VRRP line.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
 echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK and FILE_CHECK"
@@ -52,7 +54,11 @@ spawn "$LABDIR/smtp.log" ip netns exec "${LAB}rs" python3 -m aiosmtpd -n -l 192.
 SMTPD=$!
 HELPERS+=($!)
 
-conf=$(vrrp_conf lb1 100)
+# keepalived's LVS lines go to lvs_notify_fifo; its script appends what it reads to a file.
+printf '#!/bin/sh\ncat "$1" >> %s/lvs-lines.txt\n' "$LABDIR" > "$LABDIR/fifo-reader.sh"
+chmod 755 "$LABDIR/fifo-reader.sh"
+conf=$(vrrp_conf lb1 100 global="    lvs_notify_fifo $LABDIR/lvs.fifo
+    lvs_notify_fifo_script $LABDIR/fifo-reader.sh")
 vs() {  # vs PORT CHECKER BODY [REAL-SERVER-PORT] [PROTOCOL]
     cat >> "$conf" <<EOF
 virtual_server 192.0.2.100 $1 {
@@ -165,8 +171,13 @@ check "  its reason: UDP reply data mismatch" log_has lb1 "UDP reply data mismat
 kill "${UDP[5001]}"
 check "the echo server stopped: down (ICMP port unreachable)" wait_until 4000 healthy 5001 false
 check "  its reason: port unreachable" log_has lb1 "port unreachable"
+check "  lvs_notify_fifo: 'RS [192.0.2.20]:udp:5001 [192.0.2.100]:udp:5001 DOWN' and 'VS [192.0.2.100]:udp:5001 DOWN'" \
+    wait_until 2000 sh -c "grep -qx 'RS \\[192.0.2.20\\]:udp:5001 \\[192.0.2.100\\]:udp:5001 DOWN' '$LABDIR/lvs-lines.txt' && grep -qx 'VS \\[192.0.2.100\\]:udp:5001 DOWN' '$LABDIR/lvs-lines.txt'"
 udp_server 5001 echo
 check "the echo server back: up again" wait_until 5000 healthy 5001 true
+check "  lvs_notify_fifo: its RS and VS lines say UP" \
+    wait_until 2000 sh -c "grep -qx 'RS \\[192.0.2.20\\]:udp:5001 \\[192.0.2.100\\]:udp:5001 UP' '$LABDIR/lvs-lines.txt' && grep -qx 'VS \\[192.0.2.100\\]:udp:5001 UP' '$LABDIR/lvs-lines.txt'"
+check "  and no VRRP line went to it" sh -c "! grep -q '^INSTANCE' '$LABDIR/lvs-lines.txt'"
 check "DNS_CHECK type A example.test against dnsmasq: up" wait_until 5000 healthy 6001 true
 check "DNS_CHECK type A unknown.invalid, which dnsmasq refuses: down" wait_until 8000 healthy 6002 false
 check "  its reason: rcode 5 (REFUSED)" log_has lb1 "DNS A unknown.invalid: rcode 5 (REFUSED)"

@@ -401,3 +401,48 @@ import VigilTypes
         #expect(p.notes.contains { $0.contains("ha_suspend needs an address") })
     }
 }
+
+/// keepalived's notify FIFOs: which lines go where, and the names in keepalived's VS and
+/// RS lines.
+@Suite struct NotifyFIFOPlanTests {
+    static func plan(_ text: String) throws -> DaemonPlan { try TestBox.plan(text) }
+
+    @Test func eachFIFOGetsItsKindOfLine() throws {
+        let p = try Self.plan("""
+            global_defs {
+                notify_fifo /run/all.fifo
+                vrrp_notify_fifo /run/vrrp.fifo
+                lvs_notify_fifo /run/lvs.fifo
+                lvs_notify_fifo_script /usr/local/bin/read-lvs
+            }
+            """)
+        #expect(p.fifos == [.init(path: "/run/all.fifo", script: nil, vrrp: true, lvs: true),
+                            .init(path: "/run/vrrp.fifo", script: nil, vrrp: true, lvs: false),
+                            .init(path: "/run/lvs.fifo", script: "/usr/local/bin/read-lvs", vrrp: false, lvs: true)])
+        let shared = try Self.plan("""
+            global_defs {
+                vrrp_notify_fifo /run/one.fifo
+                lvs_notify_fifo /run/one.fifo
+            }
+            """)
+        #expect(shared.fifos == [.init(path: "/run/one.fifo", script: nil, vrrp: true, lvs: true)], "one FIFO named twice is opened once")
+    }
+
+    @Test func keepalivedsNamesInTheLines() {
+        let config = ConfigurationLoader.load(text: """
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                real_server 198.51.100.1 8080 {
+                }
+            }
+            virtual_server fwmark 7 {
+                protocol UDP
+                real_server 2001:db8::5 53 {
+                }
+            }
+            """).configuration
+        let p = LVSPlan.make(config)
+        #expect(p.pools.map(\.fifoName) == ["[192.0.2.100]:tcp:80", "FWM 7"])
+        #expect(p.pools.map { $0.members[0].fifoName } == ["[198.51.100.1]:tcp:8080", "[2001:db8::5]:udp:53"])
+    }
+}

@@ -25,9 +25,10 @@ struct PlanFingerprint: Equatable {
     static let instanceProperties = ["router", "interface", "addresses", "announced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit"]
-    static let poolProperties = ["name", "key", "services", "members", "sorry", "quorum", "hysteresis", "quorumUp",
+    static let poolProperties = ["name", "fifoName", "key", "services", "members", "sorry", "quorum", "hysteresis", "quorumUp",
                                  "quorumDown", "haSuspendAddresses", "omega"]
-    static let memberProperties = ["name", "destination", "checks", "inhibitOnFailure", "alpha", "notifyUp", "notifyDown"]
+    static let memberProperties = ["name", "destination", "checks", "inhibitOnFailure", "alpha", "notifyUp", "notifyDown",
+                                   "fifoName"]
 
     var instances: [String]
     var instanceSettings: [InstanceSettings]
@@ -67,9 +68,11 @@ struct PlanFingerprint: Equatable {
             var alpha: Bool
             var notifyUp: String?
             var notifyDown: String?
+            var fifoName: String
         }
 
         var name: String
+        var fifoName: String
         var key: String
         var services: [IPVSService]
         var members: [Member]
@@ -83,11 +86,12 @@ struct PlanFingerprint: Equatable {
 
         init(_ p: LVSPlan.Pool) {
             name = p.name
+            fifoName = p.fifoName
             key = p.key
             services = p.services
             members = p.members.map { m in
                 Member(name: m.name, destination: m.destination, checks: m.checks, inhibitOnFailure: m.inhibitOnFailure,
-                       alpha: m.alpha, notifyUp: m.notifyUp, notifyDown: m.notifyDown)
+                       alpha: m.alpha, notifyUp: m.notifyUp, notifyDown: m.notifyDown, fifoName: m.fifoName)
             }
             sorry = p.sorry
             quorum = p.quorum
@@ -106,7 +110,7 @@ struct PlanFingerprint: Equatable {
         trackFiles = plan.trackFiles
         trackProcesses = plan.trackProcesses
         syncGroups = plan.syncGroups
-        fifos = plan.fifos.map { "\($0.path) \($0.script ?? "-")" }
+        fifos = plan.fifos.map { "\($0.path) \($0.script ?? "-") vrrp \($0.vrrp) lvs \($0.lvs)" }
         scriptUser = plan.scriptUser
         refusedCommands = plan.refusedCommands
         pools = plan.lvs.pools.map(Pool.init)

@@ -22,6 +22,9 @@ public struct GlobalDefs: Hashable, Sendable {
     public var notifyFIFOScript: String?
     public var vrrpNotifyFIFO: String?
     public var vrrpNotifyFIFOScript: String?
+    /// `lvs_notify_fifo`: keepalived's VS and RS lines (the global notify_fifo gets them too).
+    public var lvsNotifyFIFO: String?
+    public var lvsNotifyFIFOScript: String?
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
     /// Recognised keywords Vigil does not implement yet, as written.
