@@ -27,11 +27,8 @@ enum Connector {
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
         if let initializer { bootstrap = bootstrap.channelInitializer(initializer) }
         if let name = target.bindInterface {
-            // SO_BINDTOIFINDEX (Linux 5.0): the index fits NIO's integer socket options,
-            // where SO_BINDTODEVICE would need the name as a string.
-            let index = if_nametoindex(name)
-            guard index != 0 else { return loop.makeFailedFuture(CheckError.protocolError("bind_if \(name): no such interface")) }
-            bootstrap = bootstrap.channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 62)), value: SocketOptionValue(index))
+            guard let index = interfaceIndex(name) else { return loop.makeFailedFuture(CheckError.protocolError(noInterface(name))) }
+            bootstrap = bootstrap.channelOption(bindToInterface, value: index)
         }
         if let bind = target.bindAddress {
             do {
@@ -48,6 +45,19 @@ enum Connector {
         }
         return bootstrap.connect(host: target.host, port: target.port)
     }
+
+    /// `bind_if`: SO_BINDTOIFINDEX (Linux 5.0), whose index fits NIO's integer socket
+    /// options where SO_BINDTODEVICE would need the name as a string. For every checker
+    /// that opens a socket (TCP and datagram alike).
+    static let bindToInterface = ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: 62))
+
+    /// The interface's index for `bindToInterface`, nil when there is no such interface.
+    static func interfaceIndex(_ name: String) -> SocketOptionValue? {
+        let index = if_nametoindex(name)
+        return index == 0 ? nil : SocketOptionValue(index)
+    }
+
+    static func noInterface(_ name: String) -> String { "bind_if \(name): no such interface" }
 
     /// The reason as keepalived users expect to read it.
     static func reason(_ error: Error, _ target: CheckTarget) -> String {

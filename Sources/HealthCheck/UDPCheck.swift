@@ -34,12 +34,11 @@ public enum UDPChecker {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(judge, verdict)) }
             }
         if let name = target.bindInterface {
-            let index = if_nametoindex(name)
-            guard index != 0 else {
-                verdict.decide(.down("bind_if \(name): no such interface"))
+            guard let index = Connector.interfaceIndex(name) else {
+                verdict.decide(.down(Connector.noInterface(name)))
                 return verdict.promise.futureResult
             }
-            bootstrap = bootstrap.channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 62)), value: SocketOptionValue(index))
+            bootstrap = bootstrap.channelOption(Connector.bindToInterface, value: index)
         }
         let opened: EventLoopFuture<Channel>
         if let bind = target.bindAddress {

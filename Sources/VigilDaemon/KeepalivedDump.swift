@@ -177,14 +177,14 @@ struct KeepalivedDump {
         var l = [" VRRP Instance = \(i.name)", "   VRRP Version = \(i.version)"]
         if let g = i.syncGroup { l.append("   Sync group = \(g)") }
         if i.ipv6 { l.append("   Using Native IPv6") }
-        l.append("   State = \(Self.stateName(i.state))")
+        l.append("   State = \(i.state.rawValue)")
         if i.state == .backup {
             if let m = i.masterRouter { l.append("   Master router = \(m)") }
             if let p = i.masterPriority { l.append("   Master priority = \(p)") }
             if i.version == 3 { l.append("   Master advert int = \(Self.fixed(i.masterAdvertInterval, places: 2)) sec") }
         }
         l += i.unicast ? ["   Flags:", "     Using unicast"] : ["   Flags: none"]
-        l += ["   Wantstate = \(Self.stateName(i.state))", "   Number of config faults = 0",
+        l += ["   Wantstate = \(i.state.rawValue)", "   Number of config faults = 0",
               "   Number of interface and track script faults = \(i.faults)",
               "   Number of track scripts init = \(i.scriptsInit)",
               "   Last transition = \(Self.epoch(i.lastTransition)) (\(localTime(i.lastTransition)))",
@@ -220,7 +220,7 @@ struct KeepalivedDump {
                   : "   Advert interval = \(i.advertInterval / 1000) milli-sec"]
         if i.state == .backup && i.version == 3 { l.append("   Master advert interval = \(i.masterAdvertInterval / 1000) milli-sec") }
         l += ["   Accept = \(i.accept ? "enabled" : "disabled")", "   Preempt = \(i.preempt ? "enabled" : "disabled")"]
-        if i.preemptDelay > 0 { l.append("   Preempt delay = \(Self.general(i.preemptDelay)) secs") }
+        if i.preemptDelay > 0 { l.append("   Preempt delay = \(formatSeconds(i.preemptDelay)) secs") }
         l.append("   Promote_secondaries = disabled")
         if let password = i.password {
             l += ["   Authentication type = SIMPLE_PASSWORD", "   Password = \(password)"]
@@ -309,7 +309,7 @@ struct KeepalivedDump {
         o.string("ifp_ifname", i.interface)
         o.number("master_priority", i.masterPriority ?? 0)
         o.raw("last_transition", Self.epoch(i.lastTransition))
-        o.raw("garp_delay", Self.general(i.garp.masterDelay))
+        o.raw("garp_delay", formatSeconds(i.garp.masterDelay))
         o.number("garp_refresh", Int(i.garp.masterRefresh / 1_000_000))
         o.number("garp_rep", i.garp.masterRepeat)
         o.number("garp_refresh_rep", i.garp.masterRefreshRepeat)
@@ -322,8 +322,8 @@ struct KeepalivedDump {
         o.number("effective_priority", i.effectivePriority)
         o.raw("vipset", "\(i.addressesSet)")
         o.raw("promote_secondaries", "false")
-        o.raw("adver_int", Self.general(i.advertInterval))
-        o.raw("master_adver_int", Self.general(i.masterAdvertInterval))
+        o.raw("adver_int", formatSeconds(i.advertInterval))
+        o.raw("master_adver_int", formatSeconds(i.masterAdvertInterval))
         o.number("accept", i.accept ? 1 : 0)
         o.raw("nopreempt", "\(!i.preempt)")
         o.number("preempt_delay", Int(i.preemptDelay / 1_000_000))
@@ -390,15 +390,6 @@ struct KeepalivedDump {
 
     // MARK: - Formats
 
-    static func stateName(_ s: VRRPState) -> String {
-        switch s {
-        case .initialize: return "INIT"
-        case .backup: return "BACKUP"
-        case .master: return "MASTER"
-        case .fault: return "FAULT"
-        }
-    }
-
     static func stateCode(_ s: VRRPState) -> Int {
         switch s {
         case .initialize: return 0
@@ -421,17 +412,6 @@ struct KeepalivedDump {
         let rounded = (micro * scale + 500_000) / 1_000_000
         let whole = rounded / scale, fraction = String(rounded % scale)
         return "\(whole).\(String(repeating: "0", count: places - fraction.count))\(fraction)"
-    }
-
-    /// Seconds as C's `%g` writes them for these values: no trailing zeros, no point for
-    /// a whole number (`1`, `0.5`, `0.01`).
-    static func general(_ micro: Microseconds) -> String {
-        let text = fixed(micro, places: 6)
-        guard text.contains(".") else { return text }
-        var trimmed = Substring(text)
-        while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
-        if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
-        return String(trimmed)
     }
 
     /// A command as keepalived prints one: each word in single quotes, joined by spaces.

@@ -9,24 +9,16 @@ import Glibc
 public enum PingGroupRange {
     static let path = "/proc/sys/net/ipv4/ping_group_range"
 
-    /// The range as it is, nil when it cannot be read.
+    /// The range as it is ("LOW<tab>HIGH"), nil when it cannot be read.
     public static func read() -> (low: UInt32, high: UInt32)? {
         guard let f = fopen(path, "r") else { return nil }
         defer { fclose(f) }
-        var low: UInt32 = 0, high: UInt32 = 0
-        guard fscanf_range(f, &low, &high) else { return nil }
-        return (low, high)
-    }
-
-    private static func fscanf_range(_ f: UnsafeMutablePointer<FILE>, _ low: inout UInt32, _ high: inout UInt32) -> Bool {
         var line = [CChar](repeating: 0, count: 64)
-        guard fgets(&line, Int32(line.count), f) != nil else { return false }
+        guard fgets(&line, Int32(line.count), f) != nil else { return nil }
         let words = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        guard words.count == 2, let l = UInt32(words[0]), let h = UInt32(words[1]) else { return false }
-        low = l
-        high = h
-        return true
+        guard words.count == 2, let low = UInt32(words[0]), let high = UInt32(words[1]) else { return nil }
+        return (low, high)
     }
 
     /// Sets the lower bound; throws when the file cannot be written.

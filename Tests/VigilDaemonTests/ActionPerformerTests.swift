@@ -47,10 +47,7 @@ import VigilTypes
         func isSettling(instance i: Int) -> Bool { settling.contains(i) }
     }
 
-    static let interfaces = InterfaceTable(interfaces: [
-        "eth0": .init(name: "eth0", index: 7, isUp: true, isRunning: true, addresses: [[192, 0, 2, 11]],
-                      hardwareAddress: [2, 0, 0, 0, 0, 11], primaryIPv4: [192, 0, 2, 11]),
-    ])
+    static let interfaces = TestBox.interfaces
 
     static func performer(holdOnAdd: Bool = false) throws -> (ActionPerformer<Gate>, Wire, VirtualRouter) {
         let text = """

@@ -9,10 +9,7 @@ import VigilConfig
 /// in FAULT (nothing opened) instead of stopping the start; without the option the start
 /// stops at the interface's line, naming the option.
 @Suite struct DynamicInterfaceTests {
-    static let interfaces = InterfaceTable(interfaces: [
-        "eth0": .init(name: "eth0", index: 7, isUp: true, isRunning: true, addresses: [[192, 0, 2, 11]],
-                      primaryIPv4: [192, 0, 2, 11]),
-    ])
+    static let interfaces = TestBox.interfaces
 
     static func text(dynamic: Bool) -> String {
         """

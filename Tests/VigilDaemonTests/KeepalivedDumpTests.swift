@@ -124,8 +124,8 @@ import VigilTypes
     }
 
     @Test func timesAndCommandsAsKeepalivedWritesThem() {
-        #expect(KeepalivedDump.general(1_000_000) == "1" && KeepalivedDump.general(500_000) == "0.5"
-                && KeepalivedDump.general(10_000) == "0.01")
+        // C's %g for these values is VigilTypes' formatSeconds.
+        #expect(formatSeconds(1_000_000) == "1" && formatSeconds(500_000) == "0.5" && formatSeconds(10_000) == "0.01")
         #expect(KeepalivedDump.fixed(1_000_000, places: 2) == "1.00" && KeepalivedDump.fixed(250_000, places: 2) == "0.25")
         #expect(KeepalivedDump.epoch(1_000_000_000_000_007) == "1000000000.000007")
         #expect(KeepalivedDump.commandLine("/bin/check  -x 1") == "'/bin/check' '-x' '1'")

@@ -9,10 +9,7 @@ import VigilConfig
 /// through (same file, a VIP added, an instance removed and another added, a bad file
 /// never gets here) and the ones around sync groups and tracked objects.
 @Suite struct ReloadPlanTests {
-    static let interfaces = InterfaceTable(interfaces: [
-        "eth0": .init(name: "eth0", index: 7, isUp: true, isRunning: true, addresses: [[192, 0, 2, 11]],
-                      primaryIPv4: [192, 0, 2, 11]),
-    ])
+    static let interfaces = TestBox.interfaces
 
     static func instance(_ name: String, vrid: Int, priority: Int = 100, vips: [String], track: String? = nil) -> String {
         """
