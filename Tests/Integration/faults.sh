@@ -118,7 +118,7 @@ check "flaps: it holds" holds_for 3000 sh -c "ip -n ${LAB}lb1 -4 -o addr | grep 
 # --- pid file: unwritable, disk full ---------------------------------------------------------
 # (In a box of its own: beside lb2's daemon the instance lock would refuse it first.)
 in_box bad "$VIGIL" run -f "$c2" --pid-file /proc/vigil-no/vigil.pid --control-socket "" > "$LABDIR/pid1.txt" 2>&1; rc=$?
-check "unwritable pid file: exit 2 with the path and the reason ($(head -1 "$LABDIR/pid1.txt"))" sh -c "[ $rc = 2 ] && grep -q '/proc/vigil-no/vigil.pid.new: No such file or directory' '$LABDIR/pid1.txt'"
+check "unwritable pid file: exit 2 with the path and the reason ($(head -1 "$LABDIR/pid1.txt"))" sh -c "[ $rc = 2 ] && grep -q 'the pid file /proc/vigil-no/vigil.pid: .*No such file or directory' '$LABDIR/pid1.txt'"
 mkdir -p "$LABDIR/full"
 unshare -m sh -c "mount -t tmpfs -o size=8k vigil-full '$LABDIR/full' && dd if=/dev/zero of='$LABDIR/full/fill' bs=4k count=16 2>/dev/null; ip netns exec ${LAB}bad '$VIGIL' run -f '$c2' --pid-file '$LABDIR/full/vigil.pid' --control-socket ''" > "$LABDIR/pid2.txt" 2>&1; rc=$?
 check "full disk: exit 2 saying so ($(head -1 "$LABDIR/pid2.txt"))" sh -c "[ $rc = 2 ] && grep -q 'No space left on device' '$LABDIR/pid2.txt'"
