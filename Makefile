@@ -176,6 +176,7 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-lvs-nat.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-lvs-dr.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-two-directors.sh $(CURDIR) && \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-sync-daemon.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR); \
 	else $(call skip,ipvs-test,needs root (apt-get download and qemu sharing /)); fi

@@ -246,6 +246,10 @@ private final class Writer {
         script(GlobalDefsKeyword.vrrpNotifyFIFOScript, g.vrrpNotifyFIFOScript)
         opt(GlobalDefsKeyword.lvsNotifyFIFO, g.lvsNotifyFIFO.map(Writer.word))
         script(GlobalDefsKeyword.lvsNotifyFIFOScript, g.lvsNotifyFIFOScript)
+        opt(GlobalDefsKeyword.lvsSyncDaemon, g.lvsSyncDaemon.map(Writer.syncDaemon))
+        opt(GlobalDefsKeyword.lvsTimeouts, g.lvsTimeouts.map(Writer.timeouts))
+        flag(GlobalDefsKeyword.lvsFlush, g.lvsFlush)
+        if let stop = g.lvsFlushOnStop { line(GlobalDefsKeyword.lvsFlushOnStop, words: stop == .full ? [] : [stop.rawValue]) }
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         raw(g.unsupported)
     }
@@ -255,6 +259,22 @@ private final class Writer {
         opt(K.garpMasterRepeat, g.masterRepeat)
         seconds(K.garpMasterRefresh, g.masterRefresh)
         opt(K.garpMasterRefreshRepeat, g.masterRefreshRepeat)
+    }
+
+    static func syncDaemon(_ d: LVSSyncDaemonConfig) -> String {
+        var words = [word(d.interface)]
+        if let instance = d.instance { words += ["inst", word(instance)] }
+        if let id = d.syncID { words += ["id", "\(id)"] }
+        if let maxlen = d.maxLength { words += ["maxlen", "\(maxlen)"] }
+        if let port = d.port { words += ["port", "\(port)"] }
+        if let ttl = d.ttl { words += ["ttl", "\(ttl)"] }
+        if let group = d.group { words += ["group", "\(group)"] }
+        return words.joined(separator: " ")
+    }
+
+    static func timeouts(_ t: LVSTimeoutsConfig) -> String {
+        [("tcp", t.tcp), ("tcpfin", t.tcpFin), ("udp", t.udp)].compactMap { name, v in v.map { "\(name) \($0)" } }
+            .joined(separator: " ")
     }
 
     static func user(_ u: ScriptUser) -> String {

@@ -25,6 +25,12 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case lvsNotifyFIFO = "lvs_notify_fifo"
     case lvsNotifyFIFOScript = "lvs_notify_fifo_script"
     case metricsListen = "metrics_listen"
+    case lvsSyncDaemon = "lvs_sync_daemon"
+    case lvsTimeouts = "lvs_timeouts"
+    case lvsFlush = "lvs_flush"
+    case lvsFlushOnStop = "lvs_flush_on_stop"
+    /// The older spelling of `lvs_flush_on_stop`.
+    case lvsFlushOnstop = "lvs_flush_onstop"
 }
 
 extension ModelBuilder {
@@ -72,6 +78,10 @@ extension ModelBuilder {
             case .vrrpNotifyFIFOScript: g.vrrpNotifyFIFOScript = command(s)
             case .lvsNotifyFIFO: g.lvsNotifyFIFO = word(s, "a FIFO path")
             case .lvsNotifyFIFOScript: g.lvsNotifyFIFOScript = command(s)
+            case .lvsSyncDaemon: g.lvsSyncDaemon = lvsSyncDaemon(s, existing: g.lvsSyncDaemon)
+            case .lvsTimeouts: g.lvsTimeouts = lvsTimeouts(s)
+            case .lvsFlush: g.lvsFlush = flag(s)
+            case .lvsFlushOnStop, .lvsFlushOnstop: g.lvsFlushOnStop = lvsFlushOnStop(s)
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {

@@ -17,8 +17,19 @@ struct Validator {
         checkScripts()
         checkScriptSecurity()
         checkVirtualServers()
+        checkSyncDaemon()
         checkRouteInterfaces(config.staticRoutes, config.staticRules, "static")
         StrictModeRules(config: config, diagnostics: diagnostics).run()
+    }
+
+    /// lvs_sync_daemon: its interface exists, its followed instance too (keepalived drops
+    /// the whole setting, and starts no daemon, when the instance is not there).
+    private func checkSyncDaemon() {
+        guard let d = config.globalDefs.lvsSyncDaemon else { return }
+        checkInterface(d.interface, d.origin, "lvs_sync_daemon interface")
+        if let name = d.instance, !config.vrrpInstances.contains(where: { $0.name == name }) {
+            warning("no-such-instance", d.origin, "lvs_sync_daemon follows vrrp_instance '\(name)', which is not defined: no sync daemon is started")
+        }
     }
 
     private func error(_ id: String, _ origin: Origin, _ message: String) {

@@ -208,6 +208,7 @@ extension Daemon {
                 execute(.removeVirtualAddresses, instance: j)
             }
         }
+        followSyncInstance()
         statusChanged = true
         return reloadPlan.summary(virtualServers: newPlan.lvs.pools.count)
     }

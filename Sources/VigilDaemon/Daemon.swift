@@ -554,6 +554,7 @@ public final class Daemon {
             metrics?.transition(name, to: to)
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
+            if from == .master || to == .master, lvs.syncInstance == name { lvs.followSyncInstance(master: to == .master) }
             if from == .master, let t = routers[i].releaseTimer {
                 let bound = max(0, t - edge.clock()) / 1000 * 1000
                 logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")
@@ -564,6 +565,13 @@ public final class Daemon {
         default:
             break
         }
+    }
+
+    /// lvs_sync_daemon's followed instance's state, told to the IPVS side (at start, after a
+    /// reload; transitions tell it as they happen).
+    func followSyncInstance() {
+        guard let name = lvs.syncInstance, let i = plans.firstIndex(where: { $0.router.name == name }) else { return }
+        lvs.followSyncInstance(master: routers[i].state == .master)
     }
 
     /// Every instance (and departure) whose timer is due.

@@ -39,6 +39,10 @@ final class LVSRunner {
     private let inbox = Inbox()
     /// `ha_suspend`: the checkers skipping their rounds, read by both kinds of checker.
     private let suspension = CheckSuspension()
+    /// The sync daemons running that this run keeps (started, or found as configured).
+    private var syncRunning: Set<IPVSSyncDaemon.Role> = []
+    /// The followed instance's state as last told.
+    private var followedMaster = false
     /// net.ipv4.ping_group_range's lower bound before PING_CHECK widened it: put back at exit.
     private var pingGroupLow: UInt32?
 
@@ -66,18 +70,95 @@ final class LVSRunner {
     }
 
     func start() {
-        guard !plan.pools.isEmpty else { return }
+        guard plan.needsKernel else { return }
         for note in plan.notes { logger.warning("\(note)") }
         do {
             kernel = try openKernel()
-            apply(state.desiredTable, what: "programmed")
-            owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
         } catch {
             // The checks still run: real servers' states are logged and notify_up /
             // notify_down / quorum scripts run, which some operators use on their own.
             logger.error("\(error); virtual servers are not programmed (health checks run and only log), VRRP runs on")
         }
-        startCheckers()
+        if let kernel {
+            if plan.flushAtStart {
+                do {
+                    try kernel.flush()
+                    logger.info("IPVS: emptied the whole table (lvs_flush)")
+                } catch { logger.error("IPVS: lvs_flush: \(error)") }
+            }
+            setTimeouts()
+            adoptSyncDaemons()
+            followSyncInstance(master: false)
+            if !plan.pools.isEmpty {
+                apply(state.desiredTable, what: "programmed")
+                owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
+            }
+        }
+        if !plan.pools.isEmpty { startCheckers() }
+    }
+
+    // MARK: - Sync daemons and timeouts
+
+    /// `lvs_timeouts`, when given.
+    private func setTimeouts() {
+        guard let kernel, let timeouts = plan.timeouts else { return }
+        do {
+            try kernel.setTimeouts(timeouts)
+            logger.info("IPVS: timeouts set (\(timeouts))")
+        } catch { logger.error("IPVS: lvs_timeouts: \(error)") }
+    }
+
+    /// The sync daemons found running at start (an earlier run's, after a crash): kept when
+    /// they are what the configuration asks, stopped when they are not.
+    private func adoptSyncDaemons() {
+        guard let kernel, let sync = plan.sync else { return }
+        let present: [IPVSSyncDaemon]
+        do { present = try kernel.syncDaemons() } catch {
+            logger.error("IPVS: reading the sync daemons: \(error)")
+            return
+        }
+        for daemon in present {
+            if daemon.settings.satisfies(sync.settings) {
+                syncRunning.insert(daemon.role)
+            } else {
+                perform(.stop(daemon.role), reason: "not the configured one (\(daemon.settings))")
+            }
+        }
+    }
+
+    /// The sync daemons for the followed instance's state (keepalived's rule: the master
+    /// daemon while it is MASTER, the backup daemon otherwise; both when none is followed).
+    /// The daemon calls it at each transition of that instance and after a reload.
+    func followSyncInstance(master: Bool) {
+        guard kernel != nil, let sync = plan.sync else { return }
+        followedMaster = master
+        for change in SyncDaemonPlan.changes(running: syncRunning, wanted: sync.wanted(master: master), settings: sync.settings) {
+            perform(change, reason: sync.instance.map { master ? "\($0) is MASTER" : "\($0) is not MASTER" } ?? "lvs_sync_daemon")
+        }
+    }
+
+    /// The instance whose state decides which sync daemon runs (nil: none, or both always).
+    var syncInstance: String? { plan.sync?.instance }
+
+    private func perform(_ change: SyncDaemonChange, reason: String) {
+        guard let kernel else { return }
+        do {
+            try kernel.apply(change)
+            switch change {
+            case let .start(d): syncRunning.insert(d.role)
+            case let .stop(role): syncRunning.remove(role)
+            }
+            logger.info("IPVS: \(change): \(reason)")
+        } catch {
+            logger.error("IPVS: \(change): \(error)")
+        }
+    }
+
+    /// At exit: the daemons this run started (keepalived stops them too).
+    private func stopSyncDaemons() {
+        for role in IPVSSyncDaemon.Role.allCases where syncRunning.contains(role) {
+            perform(.stop(role), reason: "stopping")
+        }
     }
 
     /// ha_suspend's view of the box, then the MISC_CHECKs and the NIO checkers.
@@ -241,11 +322,22 @@ final class LVSRunner {
             }
             if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
         }
-        guard kernel != nil, !owned.isEmpty else { return }
+        stopSyncDaemons()
+        guard let kernel else { return }
         guard plan.releaseAtExit else {
-            logger.info("IPVS: left \(owned.count) virtual service(s) in place (--dont-release-ipvs)")
+            if !owned.isEmpty { logger.info("IPVS: left \(owned.count) virtual service(s) in place (--dont-release-ipvs)") }
             return
         }
+        if plan.flushOnStop == .full {
+            do {
+                try kernel.flush()
+                logger.info("IPVS: emptied the whole table (lvs_flush_on_stop)")
+            } catch { logger.error("IPVS: lvs_flush_on_stop: \(error)") }
+            return
+        }
+        // lvs_flush_on_stop VS removes each virtual server whole, which is what removing the
+        // services this run manages does: deleting a service takes its real servers with it.
+        guard !owned.isEmpty else { return }
         apply(IPVSTable(), what: "removed")
     }
 
@@ -343,12 +435,20 @@ final class LVSRunner {
         let oldMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         var newPlan = newPlan
         newPlan.releaseAtExit = plan.releaseAtExit
+        let syncBefore = plan.sync, timeoutsBefore = plan.timeouts
         plan = newPlan
         state = state.carryOver(into: plan.pools)
         let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         for note in plan.notes { logger.warning("\(note)") }
-        if kernel == nil, !plan.pools.isEmpty { kernel = try? openKernel() }
+        if kernel == nil, plan.needsKernel { kernel = try? openKernel() }
         if kernel != nil {
+            if plan.timeouts != timeoutsBefore { setTimeouts() }
+            if plan.sync != syncBefore {
+                // Other settings: the running daemons stop, the wanted ones start anew.
+                stopSyncDaemons()
+                if plan.sync == nil, syncBefore != nil { logger.info("IPVS: lvs_sync_daemon removed") }
+            }
+            // The daemon then says the followed instance's state (followSyncInstance).
             // What this run owned and no longer configures is removed by the difference.
             apply(state.desiredTable, what: "reloaded")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })

@@ -87,6 +87,15 @@ public protocol IPVSKernel: AnyObject {
     func apply(_ change: IPVSChange) throws
     /// The traffic counters of every service and destination.
     func readCounters() throws -> [IPVSCounters]
+    /// Every service removed (`ipvsadm -C`).
+    func flush() throws
+    /// The connection sync daemons running now.
+    func syncDaemons() throws -> [IPVSSyncDaemon]
+    /// Starts or stops a sync daemon; starting one that runs, or stopping one that does
+    /// not, is not an error.
+    func apply(_ change: SyncDaemonChange) throws
+    /// Sets the connection timeouts given (`ipvsadm --set`).
+    func setTimeouts(_ timeouts: IPVSTimeouts) throws
 }
 
 extension AddressManager: AddressInstalling {}

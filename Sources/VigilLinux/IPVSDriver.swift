@@ -88,6 +88,93 @@ public final class IPVSDriver {
         if result < 0 { throw NetlinkError("IPVS flush", code: result) }
     }
 
+    // MARK: - Sync daemons and timeouts
+
+    /// Starts or stops one of the kernel's connection sync daemons (IPVS_CMD_NEW_DAEMON /
+    /// IPVS_CMD_DEL_DAEMON); one already running, or already stopped, is as asked.
+    public func apply(_ change: SyncDaemonChange) throws {
+        let result: Int32
+        switch change {
+        case let .start(daemon): result = try send(IPVS_CMD_NEW_DAEMON) { msg in try Self.putDaemon(msg, daemon) }
+        case let .stop(role): result = try send(IPVS_CMD_DEL_DAEMON) { msg in try Self.putDaemonRole(msg, role) }
+        }
+        if result == 0 { return }
+        switch change {
+        case .start where result == -NLE_EXIST: return
+        // The kernel says ESRCH for a daemon that is not running.
+        case .stop where result == -NLE_OBJ_NOTFOUND: return
+        default: throw NetlinkError("IPVS: \(change)", code: result)
+        }
+    }
+
+    /// The sync daemons the kernel runs (`ipvsadm -L --daemon`).
+    public func syncDaemons() throws -> [IPVSSyncDaemon] {
+        try runDump(IPVS_CMD_GET_DAEMON, service: nil).daemons
+    }
+
+    /// IPVS_CMD_SET_CONFIG with the timeouts given; the kernel keeps the others (and a 0).
+    public func setTimeouts(_ timeouts: IPVSTimeouts) throws {
+        let result = try send(IPVS_CMD_SET_CONFIG) { msg in
+            if let t = timeouts.tcp { try Self.check(nla_put_u32(msg, Int32(IPVS_CMD_ATTR_TIMEOUT_TCP), t), "tcp timeout") }
+            if let t = timeouts.tcpFin { try Self.check(nla_put_u32(msg, Int32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN), t), "tcpfin timeout") }
+            if let t = timeouts.udp { try Self.check(nla_put_u32(msg, Int32(IPVS_CMD_ATTR_TIMEOUT_UDP), t), "udp timeout") }
+        }
+        if result < 0 { throw NetlinkError("IPVS timeouts (\(timeouts))", code: result) }
+    }
+
+    /// IPVS_CMD_ATTR_DAEMON for a start: the role, the interface, the sync id, and the
+    /// options set (the kernel's defaults otherwise).
+    static func putDaemon(_ msg: OpaquePointer, _ daemon: IPVSSyncDaemon) throws {
+        guard let nest = nla_nest_start(msg, Int32(IPVS_CMD_ATTR_DAEMON)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        let s = daemon.settings
+        try check(nla_put_u32(msg, Int32(IPVS_DAEMON_ATTR_STATE), daemon.role.rawValue), "state")
+        try check(s.interface.withCString { nla_put_string(msg, Int32(IPVS_DAEMON_ATTR_MCAST_IFN), $0) }, "interface")
+        try check(nla_put_u32(msg, Int32(IPVS_DAEMON_ATTR_SYNC_ID), UInt32(s.syncID)), "sync id")
+        if let m = s.maxLength { try check(nla_put_u16(msg, Int32(IPVS_DAEMON_ATTR_SYNC_MAXLEN), m), "maxlen") }
+        if let p = s.port { try check(nla_put_u16(msg, Int32(IPVS_DAEMON_ATTR_MCAST_PORT), p), "port") }
+        if let t = s.ttl { try check(nla_put_u8(msg, Int32(IPVS_DAEMON_ATTR_MCAST_TTL), t), "ttl") }
+        if let group = s.group {
+            // The group's bytes as they are on the wire: network order.
+            let bytes = group.bytes
+            let attribute = group.isIPv6 ? IPVS_DAEMON_ATTR_MCAST_GROUP6 : IPVS_DAEMON_ATTR_MCAST_GROUP
+            try check(bytes.withUnsafeBytes { nla_put(msg, Int32(attribute), Int32($0.count), $0.baseAddress) }, "group")
+        }
+        try check(nla_nest_end(msg, nest), "daemon")
+    }
+
+    /// IPVS_CMD_ATTR_DAEMON for a stop: the kernel needs only the role.
+    static func putDaemonRole(_ msg: OpaquePointer, _ role: IPVSSyncDaemon.Role) throws {
+        guard let nest = nla_nest_start(msg, Int32(IPVS_CMD_ATTR_DAEMON)) else { throw NetlinkError("nest", code: -NLE_NOMEM) }
+        try check(nla_put_u32(msg, Int32(IPVS_DAEMON_ATTR_STATE), role.rawValue), "state")
+        try check(nla_nest_end(msg, nest), "daemon")
+    }
+
+    /// One IPVS_CMD_ATTR_DAEMON as the kernel reports it.
+    static func decodeDaemon(_ attr: UnsafeMutablePointer<nlattr>) -> IPVSSyncDaemon? {
+        guard let a = nested(attr, max: Int32(__IPVS_DAEMON_ATTR_MAX - 1)),
+              let stateAttr = a[Int(IPVS_DAEMON_ATTR_STATE)], let role = IPVSSyncDaemon.Role(rawValue: nla_get_u32(stateAttr)),
+              let nameAttr = a[Int(IPVS_DAEMON_ATTR_MCAST_IFN)], let name = nla_get_string(nameAttr),
+              let idAttr = a[Int(IPVS_DAEMON_ATTR_SYNC_ID)] else { return nil }
+        var settings = SyncDaemonSettings(interface: String(cString: name), syncID: UInt8(truncatingIfNeeded: nla_get_u32(idAttr)))
+        if let m = a[Int(IPVS_DAEMON_ATTR_SYNC_MAXLEN)] { settings.maxLength = nla_get_u16(m) }
+        if let p = a[Int(IPVS_DAEMON_ATTR_MCAST_PORT)] { settings.port = nla_get_u16(p) }
+        if let t = a[Int(IPVS_DAEMON_ATTR_MCAST_TTL)] { settings.ttl = nla_get_u8(t) }
+        settings.group = address(a[Int(IPVS_DAEMON_ATTR_MCAST_GROUP6)], ipv6: true) ?? address(a[Int(IPVS_DAEMON_ATTR_MCAST_GROUP)], ipv6: false)
+        return IPVSSyncDaemon(role, settings)
+    }
+
+    /// A start message encoded and decoded as the kernel would report it: the unit tests'
+    /// proof that what is sent is what `syncDaemons()` reads back.
+    static func daemonRoundTrip(_ daemon: IPVSSyncDaemon) throws -> IPVSSyncDaemon? {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
+        defer { nlmsg_free(msg) }
+        _ = genlmsg_put(msg, 0, 0, 0x20, 0, 0, UInt8(IPVS_CMD_NEW_DAEMON), UInt8(IPVS_GENL_VERSION))
+        try putDaemon(msg, daemon)
+        let c = Collector()
+        collect(msg, into: c)
+        return c.daemons.first
+    }
+
     private func send(_ cmd: Int, _ fill: (OpaquePointer) throws -> Void) throws -> Int32 {
         guard let msg = nlmsg_alloc() else { throw NetlinkError("nlmsg_alloc", code: -NLE_NOMEM) }
         defer { nlmsg_free(msg) }
@@ -219,6 +306,7 @@ public final class IPVSDriver {
         var destinations: [IPVSDestination] = []
         var service: IPVSService.Key?
         var counters: [IPVSCounters] = []
+        var daemons: [IPVSSyncDaemon] = []
     }
 
     /// The traffic counters of every service and destination (`ipvsadm -Ln --stats`).
@@ -273,6 +361,7 @@ public final class IPVSDriver {
             c.services.append(service)
             if let counters = decodeCounters(s, service: service.key, destination: nil) { c.counters.append(counters) }
         }
+        if let d = top[Int(IPVS_CMD_ATTR_DAEMON)], let daemon = decodeDaemon(d) { c.daemons.append(daemon) }
         if let d = top[Int(IPVS_CMD_ATTR_DEST)], let destination = decodeDestination(d) {
             c.destinations.append(destination)
             if let service = c.service, let counters = decodeCounters(d, service: service, destination: destination.key) {

@@ -29,10 +29,23 @@ public struct LVSPlan: Sendable {
     /// Remove the managed services at exit (keepalived's default; `--dont-release-ipvs`
     /// leaves them, so a restart carries on without a gap in the table).
     public var releaseAtExit = true
+    /// `lvs_sync_daemon`: which IPVS sync daemons run, following which VRRP instance.
+    public var sync: SyncDaemonPlan?
+    /// `lvs_timeouts`, set at start and at each reload.
+    public var timeouts: IPVSTimeouts?
+    /// `lvs_flush`: the kernel's whole table emptied at start.
+    public var flushAtStart = false
+    /// `lvs_flush_on_stop`.
+    public var flushOnStop: LVSFlushOnStop?
 
     public init(pools: [Pool] = [], notes: [String] = []) {
         self.pools = pools
         self.notes = notes
+    }
+
+    /// Whether the kernel's IPVS is needed at all: virtual servers, or a global IPVS setting.
+    public var needsKernel: Bool {
+        !pools.isEmpty || sync != nil || timeouts != nil || flushAtStart || flushOnStop != nil
     }
 
     /// The table before any check has reported.
@@ -41,6 +54,12 @@ public struct LVSPlan: Sendable {
     public static func make(_ config: Configuration) -> LVSPlan {
         var plan = LVSPlan()
         plan.ssl = config.ssl
+        plan.sync = syncDaemon(config)
+        if let t = config.globalDefs.lvsTimeouts {
+            plan.timeouts = IPVSTimeouts(tcp: t.tcp.map(UInt32.init), tcpFin: t.tcpFin.map(UInt32.init), udp: t.udp.map(UInt32.init))
+        }
+        plan.flushAtStart = config.globalDefs.lvsFlush
+        plan.flushOnStop = config.globalDefs.lvsFlushOnStop.map { $0 == .full ? .full : .virtualServers }
         let groups = Dictionary(config.virtualServerGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let trackFiles = Dictionary(config.trackFiles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for vs in config.virtualServers {
@@ -137,6 +156,21 @@ public struct LVSPlan: Sendable {
             plan.pools.append(pool)
         }
         return plan
+    }
+
+    /// keepalived's rules: the sync id defaults to the followed instance's VRID (0 when no
+    /// instance is followed); an instance that is not defined means no daemon at all.
+    static func syncDaemon(_ config: Configuration) -> SyncDaemonPlan? {
+        guard let d = config.globalDefs.lvsSyncDaemon else { return nil }
+        var syncID = d.syncID ?? 0
+        if let name = d.instance {
+            guard let instance = config.vrrpInstances.first(where: { $0.name == name }) else { return nil }
+            if d.syncID == nil { syncID = instance.virtualRouterID ?? 0 }
+        }
+        let settings = SyncDaemonSettings(interface: d.interface, syncID: UInt8(clamping: syncID),
+                                          maxLength: d.maxLength.map(UInt16.init), port: d.port.map(UInt16.init),
+                                          ttl: d.ttl.map(UInt8.init), group: d.group?.internetAddress)
+        return SyncDaemonPlan(settings, following: d.instance)
     }
 
     static func checkerName(_ c: HealthChecker) -> String {

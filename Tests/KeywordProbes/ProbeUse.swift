@@ -81,6 +81,9 @@ struct ProbeUse {
         "lvs_notify_fifo": words("/run/vigil/lvs.fifo"),
         "lvs_notify_fifo_script": ProbeUse(arguments: "/bin/true", context: ["lvs_notify_fifo /run/vigil/lvs.fifo"]),
         "metrics_listen": words("127.0.0.1:9650"),
+        "lvs_sync_daemon": words("eth0 VI_1 id 7"),
+        "lvs_timeouts": words("tcp 900 udp 60"),
+        "lvs_flush_on_stop": words("VS"),
         // Only unicast adverts have a source to check.
         "vrrp_check_unicast_src": ProbeUse(extra: ["vrrp_instance VI_2 {", "interface eth0", "virtual_router_id 52",
                                                    "unicast_peer {", "192.0.2.12", "}",

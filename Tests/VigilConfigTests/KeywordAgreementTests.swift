@@ -103,6 +103,7 @@ import KeywordProbes
     /// the default), as "BLOCK: KEYWORD" with what it writes instead.
     static let dumpedAs: [String: String] = [
         "top level: vrrp_track_file": "track_file",
+        "global_defs: lvs_flush_onstop": "lvs_flush_on_stop",
         "global_defs: vrrp_mcast_group4": "nothing: only the default group is accepted",
         "global_defs: vrrp_mcast_group6": "nothing: only the default group is accepted",
         "vrrp_instance: preempt": "nothing: preemption is the default (nopreempt otherwise)",

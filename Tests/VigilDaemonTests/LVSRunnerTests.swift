@@ -32,8 +32,40 @@ import VigilTypes
 
         init(_ services: [IPVSService] = []) { table = IPVSTable(services) }
 
+        /// The connection sync daemons running, as the kernel reports them.
+        var daemons: [IPVSSyncDaemon] = []
+        var timeouts = IPVSTimeouts()
+
         /// The changes applied so far.
-        var changes: [String] { calls.filter { $0 != "read" && $0 != "counters" } }
+        var changes: [String] { calls.filter { $0 != "read" && $0 != "counters" && $0 != "daemons" } }
+
+        func flush() throws {
+            calls.append("flush")
+            table = IPVSTable()
+        }
+
+        func syncDaemons() throws -> [IPVSSyncDaemon] {
+            calls.append("daemons")
+            return daemons
+        }
+
+        /// As the kernel: one daemon per role; starting a running one or stopping a stopped
+        /// one changes nothing (IPVSDriver turns the kernel's EEXIST/ESRCH into success).
+        func apply(_ change: SyncDaemonChange) throws {
+            calls.append(change.description)
+            switch change {
+            case let .start(d): if !daemons.contains(where: { $0.role == d.role }) { daemons.append(d) }
+            case let .stop(role): daemons.removeAll { $0.role == role }
+            }
+        }
+
+        /// As the kernel: a 0 keeps the value it had.
+        func setTimeouts(_ t: IPVSTimeouts) throws {
+            calls.append("timeouts \(t)")
+            if let v = t.tcp, v != 0 { timeouts.tcp = v }
+            if let v = t.tcpFin, v != 0 { timeouts.tcpFin = v }
+            if let v = t.udp, v != 0 { timeouts.udp = v }
+        }
 
         func read() throws -> IPVSTable {
             calls.append("read")

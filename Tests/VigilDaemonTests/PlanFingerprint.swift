@@ -24,7 +24,8 @@ struct PlanFingerprint: Equatable {
                                  "refusedCommands", "lvs", "staticRoutes", "metricsListen", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
-    static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit"]
+    static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
+                                "flushOnStop"]
     static let poolProperties = ["name", "fifoName", "key", "services", "members", "sorry", "quorum", "hysteresis", "quorumUp",
                                  "quorumDown", "haSuspendAddresses", "omega"]
     static let memberProperties = ["name", "destination", "checks", "inhibitOnFailure", "alpha", "notifyUp", "notifyDown",
@@ -45,6 +46,10 @@ struct PlanFingerprint: Equatable {
     var lvsNotes: [String]
     var ssl: SSLContextSettings?
     var releaseAtExit: Bool
+    var sync: SyncDaemonPlan?
+    var timeouts: IPVSTimeouts?
+    var flushAtStart: Bool
+    var flushOnStop: LVSFlushOnStop?
     var staticRoutes: RoutePlan
     var metricsListen: String?
     var notes: [String]
@@ -119,6 +124,10 @@ struct PlanFingerprint: Equatable {
         lvsNotes = plan.lvs.notes
         ssl = plan.lvs.ssl
         releaseAtExit = plan.lvs.releaseAtExit
+        sync = plan.lvs.sync
+        timeouts = plan.lvs.timeouts
+        flushAtStart = plan.lvs.flushAtStart
+        flushOnStop = plan.lvs.flushOnStop
         staticRoutes = plan.staticRoutes
         metricsListen = plan.metricsListen
         notes = plan.notes

@@ -60,4 +60,18 @@ import VigilTypes
             #expect(error.description.hasPrefix("IPVS is not available in this kernel: "))
         }
     }
+
+    /// A sync daemon's start message: what is sent reads back the same, with the kernel's
+    /// attribute widths (the sync id as a u32, the port as a host-order u16, the group in
+    /// network order).
+    @Test func aSyncDaemonSurvivesTheRoundTrip() throws {
+        let full = IPVSSyncDaemon(.master, SyncDaemonSettings(interface: "eth0", syncID: 51, maxLength: 1400, port: 8848, ttl: 2,
+                                                              group: .v4(IPv4Address(239, 1, 2, 3))))
+        #expect(try IPVSDriver.daemonRoundTrip(full) == full)
+        let bare = IPVSSyncDaemon(.backup, SyncDaemonSettings(interface: "bond0.12", syncID: 0))
+        #expect(try IPVSDriver.daemonRoundTrip(bare) == bare)
+        let v6 = IPVSSyncDaemon(.backup, SyncDaemonSettings(interface: "eth1", syncID: 255,
+                                                            group: .v6(IPv6Address(0xff02, 0, 0, 0, 0, 0, 0, 0x51))))
+        #expect(try IPVSDriver.daemonRoundTrip(v6) == v6)
+    }
 }

@@ -25,6 +25,14 @@ public struct GlobalDefs: Hashable, Sendable {
     /// `lvs_notify_fifo`: keepalived's VS and RS lines (the global notify_fifo gets them too).
     public var lvsNotifyFIFO: String?
     public var lvsNotifyFIFOScript: String?
+    /// `lvs_sync_daemon`: the kernel's IPVS connection synchronisation.
+    public var lvsSyncDaemon: LVSSyncDaemonConfig?
+    /// `lvs_timeouts`: the kernel's IPVS connection timeouts, set at start.
+    public var lvsTimeouts: LVSTimeoutsConfig?
+    /// `lvs_flush`: empty the kernel's whole IPVS table at start (not at a reload).
+    public var lvsFlush = false
+    /// `lvs_flush_on_stop [VS]`.
+    public var lvsFlushOnStop: LVSFlushOnStopConfig?
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
     /// Recognised keywords Vigil does not implement yet, as written.
