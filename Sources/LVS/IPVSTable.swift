@@ -8,6 +8,41 @@ public struct IPVSTable: Hashable, Sendable {
     public init(_ services: [IPVSService] = []) {
         for s in services { self.services[s.key] = s }
     }
+
+    /// The table as the kernel holds it after `change`, as `IPVSDriver` applies it: adding
+    /// what is there or deleting what is gone changes nothing; a new service comes without
+    /// destinations and marked hashed, as the kernel reports it. What the runner believes
+    /// the kernel holds, between two reads.
+    public mutating func apply(_ change: IPVSChange) {
+        switch change {
+        case let .addService(s):
+            guard services[s.key] == nil else { return }
+            var bare = s
+            bare.destinations = [:]
+            bare.flags.insert(.hashed)
+            services[s.key] = bare
+        case let .editService(s):
+            guard var have = services[s.key] else { return }
+            let destinations = have.destinations
+            have = s
+            have.destinations = destinations
+            have.flags.insert(.hashed)
+            services[s.key] = have
+        case let .deleteService(key):
+            services[key] = nil
+        case let .addDestination(key, d):
+            if services[key]?.destinations[d.key] == nil { services[key]?.destinations[d.key] = d }
+        case let .editDestination(key, d):
+            if services[key]?.destinations[d.key] != nil { services[key]?.destinations[d.key] = d }
+        case let .deleteDestination(key, d):
+            services[key]?.destinations[d] = nil
+        }
+    }
+
+    /// Only the services named.
+    public func restricted(to keys: some Sequence<IPVSService.Key>) -> IPVSTable {
+        IPVSTable(keys.compactMap { services[$0] })
+    }
 }
 
 /// One virtual service (`ipvsadm -A`) with its destinations (`ipvsadm -a`).

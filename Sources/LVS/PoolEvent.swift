@@ -2,6 +2,17 @@
 /// `PoolState` decides, the runner acts (logs, notify scripts, metrics, the kernel's
 /// table). Pools and members are named by their indices in `PoolState.pools`.
 public enum PoolEvent: Equatable, Sendable {
+    /// The pool the event is about (nil: `tableChanged`, which is about the batch).
+    public var pool: Int? {
+        switch self {
+        case let .weightChanged(p, _, _), let .realServerUp(p, _), let .realServerDown(p, _, _), let .quorumGained(p, _),
+             let .quorumLost(p, _), let .checksSuspended(p, _, _):
+            return p
+        case .tableChanged:
+            return nil
+        }
+    }
+
     /// A MISC_CHECK with `misc_dynamic` reported a new weight for the member.
     case weightChanged(pool: Int, member: Int, weight: Int32)
     /// The member's checkers all pass again (or, with `alpha`, for the first time):

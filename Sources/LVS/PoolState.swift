@@ -148,14 +148,15 @@ public struct PoolState: Sendable {
     /// one at weight 0, one with a misc_dynamic weight at that weight), its down members at
     /// weight 0 if `inhibit_on_failure`, its sorry server while it lacks its quorum.
     public var desiredTable: IPVSTable {
-        var table = IPVSTable()
-        for (p, pool) in pools.enumerated() {
-            let servers = realServers[p]
-            let services = pool.services(up: { servers[$0].isUp }, hasQuorum: quorate[p],
-                                         weight: { servers[$0].drained ? 0 : servers[$0].dynamicWeight })
-            for service in services { table.services[service.key] = service }
-        }
-        return table
+        IPVSTable(pools.indices.flatMap(desiredServices(ofPool:)))
+    }
+
+    /// What the kernel should hold now for pool `p` alone: a change in one pool is
+    /// reconciled without building the whole table.
+    public func desiredServices(ofPool p: Int) -> [IPVSService] {
+        let servers = realServers[p]
+        return pools[p].services(up: { servers[$0].isUp }, hasQuorum: quorate[p],
+                                 weight: { servers[$0].drained ? 0 : servers[$0].dynamicWeight })
     }
 
     // MARK: - The operator's drain

@@ -26,6 +26,9 @@ final class LVSRunner {
     private let openKernel: () throws -> any IPVSKernel
     /// This box's interfaces and addresses (ha_suspend's view at start).
     private let interfaces: () throws -> InterfaceTable
+    /// What the kernel's table holds, as last read plus the changes applied since (nil:
+    /// read it before the next change).
+    private var believed: IPVSTable?
     /// Services this run manages: removed at exit.
     private var owned: Set<IPVSService.Key> = []
     /// Every pool's real servers, quorum and ha_suspend presence. Drains are kept across
@@ -305,7 +308,10 @@ final class LVSRunner {
                 suspension.set(checks, suspended: suspended)
             }
         }
-        if tableChanged { apply(state.desiredTable, what: "updated") }
+        if tableChanged {
+            let pools = Set(events.compactMap(\.pool)).sorted()
+            apply(IPVSTable(pools.flatMap(state.desiredServices(ofPool:))), all: false, what: "updated")
+        }
     }
 
     func stop() {
@@ -351,22 +357,34 @@ final class LVSRunner {
         }
     }
 
-    private func apply(_ desired: IPVSTable, what: String) {
+    /// Makes the kernel's table hold `desired` for the services it names (and no longer
+    /// hold what this run owned and `desired` lacks, when `all`), by the difference from
+    /// what the kernel holds: read once at start and after a reload or a refused change,
+    /// otherwise what the runner read plus what it changed since (at 200 services × 50 real
+    /// servers a read is 200 dumps, and a result changes one real server).
+    private func apply(_ desired: IPVSTable, all: Bool = true, what: String) {
         defer { publishHealth() }
         guard let kernel else { return }
-        let actual: IPVSTable
-        do { actual = try kernel.read() } catch {
-            logger.error("reading the IPVS table: \(error)")
-            return
+        if believed == nil {
+            do { believed = try kernel.read() } catch {
+                logger.error("reading the IPVS table: \(error)")
+                return
+            }
         }
-        let changes = IPVSReconciler.changes(from: actual, to: desired, owned: owned)
+        guard let actual = believed.map({ all ? $0 : $0.restricted(to: desired.services.keys) }) else { return }
+        let changes = IPVSReconciler.changes(from: actual, to: desired, owned: all ? owned : [])
         var failed = 0
         for change in changes {
-            do { try kernel.apply(change) } catch {
+            do {
+                try kernel.apply(change)
+                believed?.apply(change)
+            } catch {
                 failed += 1
                 logger.error("\(error)")
             }
         }
+        // Refused: the kernel is not as believed (someone ran ipvsadm); read it next time.
+        if failed > 0 { believed = nil }
         let services = desired.services.isEmpty ? owned.count : desired.services.count
         logger.info("IPVS: \(what) \(services) virtual service(s): \(changes.count) change(s)\(failed > 0 ? ", \(failed) failed" : "")")
     }
@@ -441,6 +459,8 @@ final class LVSRunner {
         let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         for note in plan.notes { logger.warning("\(note)") }
         if kernel == nil, plan.needsKernel { kernel = try? openKernel() }
+        // A reload reads the kernel's table again: a hand edit since the start is mended.
+        believed = nil
         if kernel != nil {
             if plan.timeouts != timeoutsBefore { setTimeouts() }
             if plan.sync != syncBefore {

@@ -78,4 +78,23 @@ import VigilTypes
             .endpoint(v6, port: 80, protocol: .tcp), .firewallMark(9, ipv6: false), .firewallMark(7, ipv6: true),
         ])
     }
+
+    /// What the runner believes between reads: the changes applied to the table it read
+    /// give a table with nothing left to change, and the kernel's no-ops are no-ops here.
+    @Test func applyingTheChangesToTheBelievedTableLeavesNothingToChange() {
+        let other = IPVSService.Key.endpoint(Self.vip, port: 443, protocol: .tcp)
+        var believed = IPVSTable([IPVSService(key: Self.web, scheduler: "rr", destinations: [Self.rs(1), Self.rs(3, weight: 5)]),
+                                  IPVSService(key: other, scheduler: "rr", destinations: [Self.rs(9)])])
+        let desired = IPVSTable([IPVSService(key: Self.web, scheduler: "wrr", destinations: [Self.rs(1, weight: 2), Self.rs(2)])])
+        let changes = IPVSReconciler.changes(from: believed, to: desired, owned: [other])
+        #expect(changes.count == 5, "\(changes)")
+        for change in changes { believed.apply(change) }
+        #expect(IPVSReconciler.changes(from: believed, to: desired, owned: [other]).isEmpty, "\(believed)")
+        #expect(believed.services[Self.web]?.flags.contains(.hashed) == true, "as the kernel reports it")
+        let before = believed
+        believed.apply(.addDestination(Self.web, Self.rs(1, weight: 7)))
+        believed.apply(.deleteDestination(other, Self.rs(9).key))
+        believed.apply(.editDestination(Self.web, Self.rs(8)))
+        #expect(believed == before, "adding what is there, deleting what is gone, editing what is not: nothing")
+    }
 }
