@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // HeapModule: the TCP prober's timers.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         // SSL_GET: TLS to real servers.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         // metrics_listen: Prometheus text exposition.
@@ -53,12 +55,13 @@ let package = Package(
         .target(name: "VigilLinux", dependencies: ["CNetlink", "CLinux", "VigilTypes", "VRRP", "LVS", "VigilConfig"]),
         // Health checks of real servers.
         .target(name: "HealthCheck", dependencies: [
-            "VigilTypes", "LVS",
+            "VigilTypes", "LVS", "CLinux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // Planning: the configuration made concrete from the host's answers (PlanningHost)
         // alone — DaemonPlan, InstancePlan, LVSPlan, RoutePlan, ReloadPlan, PlanSource. No

@@ -4,6 +4,7 @@
 # guest (keepalived's checker needs IPVS to start; this machine's kernel has none).
 # Prints checks served per second (~N/s means not falling behind) and CPU s/s of each.
 # Numbers are under software emulation (TCG): compare the two, not with bare metal.
+# PROFILE=1 adds each daemon's top frames (perf, 10 s).
 #   Benchmarks/checkers.sh [N] [WINDOW_SECONDS]      (root; make release first)
 cd "$(dirname "$0")/.."
-exec Tests/IPVS/harness.sh Benchmarks/guest-checkers.sh "$(pwd)" "${1:-1000}" "${2:-20}"
+exec Tests/IPVS/harness.sh Benchmarks/guest-checkers.sh "$(pwd)" "${1:-1000}" "${2:-20}" "${PROFILE:-0}"

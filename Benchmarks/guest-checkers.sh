@@ -5,8 +5,10 @@
 # WINDOW seconds after a warm-up. Also run on the host by Benchmarks/checkers-host.sh
 # (vigil alone: keepalived's checker needs IPVS, which this machine's kernel lacks). Prints the checks served per second (not falling
 # behind: ~N/s) and the daemon's CPU seconds per second.
-#   guest-checkers.sh REPO [N] [WINDOW]
-REPO=${1:-/work/main}; N=${2:-1000}; WINDOW=${3:-20}
+# With PROFILE=1, after each measurement: 10 s of perf (cpu-clock samples, whole process)
+# and its top frames.
+#   guest-checkers.sh REPO [N] [WINDOW] [PROFILE]
+REPO=${1:-/work/main}; N=${2:-1000}; WINDOW=${3:-20}; PROFILE=${4:-0}
 VIGIL=$REPO/.build/release/vigil; [ -x "$VIGIL" ] || VIGIL=$REPO/.build/debug/vigil
 W=$(mktemp -d /tmp/checkers.XXXXXX)
 P=ck$$
@@ -52,8 +54,16 @@ measure() {  # NAME PID: after 10 s of warm-up, checks/s and CPU-s/s over WINDOW
     awk -v n="$1" -v a=$((a1 - a0)) -v c=$((c1 - c0)) -v w="$WINDOW" -v hz="$hz" -v N="$N" \
         'BEGIN { printf "%-10s %5d real servers: %7.1f checks/s served (%5.1f%% of N/s), CPU %.3f s/s\n", n, N, a / w, 100 * a / w / N, c / hz / w }'
 }
+profile() {  # NAME PID
+    [ "$PROFILE" = 1 ] || return 0
+    perf record -q -F 499 -e cpu-clock -g -p $2 -o "$W/$1.perf" -- sleep 10 > /dev/null 2>&1
+    echo "$1: top frames (self time, 10 s of cpu-clock samples)"
+    perf report -i "$W/$1.perf" --stdio --no-children --sort dso,sym -g none --percent-limit 1 2>/dev/null |
+        grep -v '^#' | grep -v '^$' | head -25 | cut -c1-150
+}
 ip netns exec ${P}d "$VIGIL" run -f "$W/checkers.conf" > "$W/vigil.log" 2>&1 & V=$!; PIDS+=($V)
 measure vigil $V
+profile vigil $V
 kill -TERM $V; wait $V
 # keepalived's checker cannot start without IPVS (on this machine's own kernel).
 if [ ! -e /proc/net/ip_vs ]; then
@@ -65,6 +75,7 @@ ip netns exec ${P}d keepalived -n -l -C -f "$W/checkers.conf" -p "$W/k.pid" -c "
 wait_until 10000 test -s "$W/kc.pid"
 KC=$(cat "$W/kc.pid")
 measure keepalived $KC
+profile keepalived $KC
 kill -TERM $K; wait $K
 grep -i "error\|warn" "$W/vigil.log" | head -3
 exit 0

@@ -1,5 +1,6 @@
 // Linux headers that Glibc's Swift module does not bring in: AF_PACKET addresses and
-// Ethernet protocol numbers (gratuitous ARP), signalfd (the daemon's signal handling).
+// Ethernet protocol numbers (gratuitous ARP), signalfd (the daemon's signal handling),
+// epoll (the TCP_CHECK prober's loop).
 #ifndef VIGIL_CLINUX_SHIM_H
 #define VIGIL_CLINUX_SHIM_H
 #include <netpacket/packet.h>
@@ -12,6 +13,7 @@
 
 #include <sys/inotify.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <linux/netlink.h>
 #include <sys/types.h>
 #include <sys/stat.h>

@@ -27,23 +27,20 @@ public final class CheckScheduler: Sendable {
 
     /// What one checker remembers between rounds; touched only on its event loop.
     private final class State: @unchecked Sendable {
-        let spec: CheckSpec
+        var cycle: CheckCycle
         let loop: EventLoop
-        var reported: CheckOutcome?
-        /// Which URLs a round checks (HTTP_GET); for the others only `passing` matters.
-        var recovery: HTTPRecovery
+        var spec: CheckSpec { cycle.spec }
         init(_ spec: CheckSpec, on loop: EventLoop) {
-            self.spec = spec
+            cycle = CheckCycle(spec)
             self.loop = loop
-            var urls = 1, fast = true
-            if case let .http(_, settings) = spec.kind { urls = settings.urls.count; fast = settings.fastRecovery }
-            recovery = HTTPRecovery(urlCount: urls, fastRecovery: fast, startsPassing: !spec.startsDown)
         }
     }
 
     /// Told of every check's final result (after its retries), on the event loop thread:
     /// what `vigil_checker_results_total` counts. `report` hears only changes.
     private let observe: (@Sendable (Int, Bool) -> Void)?
+    /// TCP_CHECKs to literal addresses: keepalived's bare connect on a thread of its own.
+    private let probes: TCPProbeLoop
 
     public init(tls: TLSClient? = nil, threads: Int = min(System.coreCount, 4),
                 suspension: CheckSuspension = CheckSuspension(),
@@ -54,11 +51,13 @@ public final class CheckScheduler: Sendable {
         self.suspension = suspension
         self.observe = observe
         self.report = report
+        probes = TCPProbeLoop(suspension: suspension, observe: observe, report: report)
     }
 
     public func start(_ specs: [CheckSpec]) {
         let start = NIODeadline.now()
-        for spec in specs {
+        probes.start(specs.filter(TCPProbeLoop.accepts))
+        for spec in specs where !TCPProbeLoop.accepts(spec) {
             // MISC_CHECK's children and FILE_CHECK's files are the daemon's.
             switch spec.kind {
             case .misc, .file: continue
@@ -88,7 +87,7 @@ public final class CheckScheduler: Sendable {
         case let .tcp(target):
             check = TCPChecker.check(target, on: state.loop)
         case let .http(target, settings):
-            let urls = settings.urls[state.recovery.round.clamped(to: settings.urls.indices)]
+            let urls = settings.urls[state.cycle.recovery.round.clamped(to: settings.urls.indices)]
             check = HTTPGetChecker.check(target, settings, urls: urls, tls: tls, on: state.loop)
         case let .udp(target, settings):
             check = UDPChecker.check(target, settings, on: state.loop)
@@ -102,23 +101,14 @@ public final class CheckScheduler: Sendable {
             return
         }
         check.whenSuccess { outcome in
-            // keepalived retries only a checker that was passing.
-            if !outcome.isUp && attempt < spec.retry && state.recovery.passing {
-                state.loop.scheduleTask(in: .microseconds(spec.delayBeforeRetry)) {
-                    self.run(state, attempt: attempt + 1, cycle: cycle)
-                }
-                return
-            }
-            self.observe?(spec.id, outcome.isUp)
-            guard state.recovery.record(passed: outcome.isUp) else {
+            switch state.cycle.settle(outcome, attempt: attempt) {
+            case let .retry(next, delay):
+                state.loop.scheduleTask(in: .microseconds(delay)) { self.run(state, attempt: next, cycle: cycle) }
+            case let .done(final, report):
+                self.observe?(spec.id, final.isUp)
+                if let report { self.report(spec.id, report) }
                 self.schedule(state, after: cycle)
-                return
             }
-            if state.reported != outcome {
-                state.reported = outcome
-                self.report(spec.id, outcome)
-            }
-            self.schedule(state, after: cycle)
         }
     }
 
@@ -128,6 +118,7 @@ public final class CheckScheduler: Sendable {
     }
 
     public func stop() {
+        probes.stop()
         try? group.syncShutdownGracefully()
     }
 }

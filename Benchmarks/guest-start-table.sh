@@ -1,0 +1,54 @@
+#!/bin/bash
+# Guest side of Benchmarks/start-table.sh (runs in the qemu IPVS guest): the time from a
+# daemon's start to its IPVS table programmed — one virtual server, two real servers, no
+# checker — for Vigil (the binary given) and keepalived's checker (-C), TRIALS times each,
+# alternating. A poller started first execs nothing but the daemon and reads
+# /proc/net/ip_vs of its namespace every 2 ms.
+#   guest-start-table.sh REPO TRIALS VIGIL_BINARY
+REPO=${1:-/work/main}; TRIALS=${2:-5}; VIGIL=${3:-$REPO/.build/release/vigil}
+W=$(mktemp -d /tmp/start-table.XXXXXX)
+P=st$$
+source "$REPO/Tests/IPVS/guest-lib.sh"
+ip netns add ${P}d; ip -n ${P}d link set lo up
+ip -n ${P}d link add eth0 type dummy; ip -n ${P}d addr add 192.0.2.11/24 dev eth0; ip -n ${P}d link set eth0 up
+cat > "$W/lvs.conf" <<CONF
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+    }
+    real_server 198.51.100.12 80 {
+    }
+}
+CONF
+cat > "$W/time.py" <<'PY'
+import os, signal, subprocess, sys, time
+t0 = time.monotonic()
+daemon = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+elapsed = None
+while time.monotonic() - t0 < 60:
+    with open("/proc/net/ip_vs") as f:
+        if sum(1 for line in f if line.lstrip().startswith("-> C6336")) == 2:
+            elapsed = time.monotonic() - t0
+            break
+    time.sleep(0.002)
+daemon.send_signal(signal.SIGTERM)
+try:
+    daemon.wait(30)
+except subprocess.TimeoutExpired:
+    daemon.kill()
+print("%.0f" % (elapsed * 1000) if elapsed is not None else "none", flush=True)
+PY
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms (min %d, max %d, %d trials)", a[int((NR + 1) / 2)], a[1], a[NR], NR; else printf "none" }'; }
+: > "$W/vigil.ms"; : > "$W/keepalived.ms"
+for ((i = 1; i <= TRIALS; i++)); do
+    ip netns exec ${P}d ipvsadm -C
+    ip netns exec ${P}d python3 "$W/time.py" "$VIGIL" run -f "$W/lvs.conf" --control-socket "" --pid-file "$W/v.pid" >> "$W/vigil.ms"
+    ip netns exec ${P}d ipvsadm -C
+    ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -C -f "$W/lvs.conf" -p "$W/k.pid" -c "$W/kc.pid" >> "$W/keepalived.ms"
+done
+echo "vigil ($(du -m "$VIGIL" | cut -f1) MB binary): start to the table programmed: $(grep -v none "$W/vigil.ms" | median)"
+echo "keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}'): start to the table programmed: $(grep -v none "$W/keepalived.ms" | median)"
+grep -q none "$W/vigil.ms" "$W/keepalived.ms" && fail "a daemon did not program its table within 60 s"
+exit $FAILED
