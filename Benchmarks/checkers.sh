@@ -5,6 +5,7 @@
 # Prints checks served per second (~N/s means not falling behind) and CPU s/s of each.
 # Numbers are under software emulation (TCG): compare the two, not with bare metal.
 # PROFILE=1 adds each daemon's top frames (perf, 10 s).
-#   Benchmarks/checkers.sh [N] [WINDOW_SECONDS]      (root; make release first)
+# Binaries after the arguments are measured too (an earlier build, to compare).
+#   Benchmarks/checkers.sh [N] [WINDOW_SECONDS] [VIGIL_BINARY...]      (root; make release first)
 cd "$(dirname "$0")/.."
-exec Tests/IPVS/harness.sh Benchmarks/guest-checkers.sh "$(pwd)" "${1:-1000}" "${2:-20}" "${PROFILE:-0}"
+exec Tests/IPVS/harness.sh Benchmarks/guest-checkers.sh "$(pwd)" "${1:-1000}" "${2:-20}" "${PROFILE:-0}" "${@:3}"

@@ -60,7 +60,7 @@ for BIN in "$@"; do
                 before=$(wc -l < "$log")
                 echo $value > "$W/probe"
                 wait_until 20000 bash -c "tail -n +$((before + 1)) '$log' | grep -q 'IPVS: updated'"
-                a=$(tail -n +$((before + 1)) "$log" | grep -m1 "real server 198.19.1.1:80)" | ms)
+                a=$(tail -n +$((before + 1)) "$log" | grep -m1 "real server 198.19.1.1 80)" | ms)
                 b=$(tail -n +$((before + 1)) "$log" | grep -m1 "IPVS: updated" | ms)
                 [ -n "$a" ] && [ -n "$b" ] && echo $((b - a)) >> "$W/file.ms"
             done

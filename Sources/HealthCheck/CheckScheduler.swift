@@ -40,7 +40,7 @@ public final class CheckScheduler: Sendable {
     /// what `vigil_checker_results_total` counts. `report` hears only changes.
     private let observe: (@Sendable (Int, Bool) -> Void)?
     /// TCP_CHECKs to literal addresses: keepalived's bare connect on a thread of its own.
-    private let probes: TCPProbeLoop
+    private let probes: ProbeLoop
 
     public init(tls: TLSClient? = nil, threads: Int = min(System.coreCount, 4),
                 suspension: CheckSuspension = CheckSuspension(),
@@ -51,13 +51,13 @@ public final class CheckScheduler: Sendable {
         self.suspension = suspension
         self.observe = observe
         self.report = report
-        probes = TCPProbeLoop(suspension: suspension, observe: observe, report: report)
+        probes = ProbeLoop(suspension: suspension, observe: observe, report: report)
     }
 
     public func start(_ specs: [CheckSpec]) {
         let start = NIODeadline.now()
-        probes.start(specs.filter(TCPProbeLoop.accepts))
-        for spec in specs where !TCPProbeLoop.accepts(spec) {
+        probes.start(specs.filter(ProbeLoop.accepts))
+        for spec in specs where !ProbeLoop.accepts(spec) {
             // MISC_CHECK's children and FILE_CHECK's files are the daemon's.
             switch spec.kind {
             case .misc, .file: continue

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 @testable import HealthCheck
 
-/// TCP_CHECK through the scheduler, which runs it on the bare prober (`TCPProbeLoop`) when
+/// TCP_CHECK through the scheduler, which runs it on the bare prober (`ProbeLoop`) when
 /// the addresses are literals: real listeners on 127.0.0.1, a closed port, a listener
 /// whose accept queue is full (its SYNs go unanswered: a timeout), bind_if, ha_suspend,
 /// and the checker's rules between rounds (`CheckCycle`).
@@ -60,11 +60,11 @@ import Testing
     }
 
     @Test func literalTargetsGoToTheProberHostNamesStayWithNIO() {
-        #expect(TCPProbeLoop.accepts(Self.spec(CheckTarget(host: "198.51.100.1", port: 80))))
-        #expect(TCPProbeLoop.accepts(Self.spec(CheckTarget(host: "2001:db8::1", port: 80, bindAddress: "2001:db8::2"))))
-        #expect(!TCPProbeLoop.accepts(Self.spec(CheckTarget(host: "localhost", port: 80))))
-        #expect(!TCPProbeLoop.accepts(Self.spec(CheckTarget(host: "198.51.100.1", port: 80, bindAddress: "gateway"))))
-        #expect(!TCPProbeLoop.accepts(CheckSpec(id: 1, kind: .ping(CheckTarget(host: "198.51.100.1", port: 0)))))
+        #expect(ProbeLoop.accepts(Self.spec(CheckTarget(host: "198.51.100.1", port: 80))))
+        #expect(ProbeLoop.accepts(Self.spec(CheckTarget(host: "2001:db8::1", port: 80, bindAddress: "2001:db8::2"))))
+        #expect(!ProbeLoop.accepts(Self.spec(CheckTarget(host: "localhost", port: 80))))
+        #expect(!ProbeLoop.accepts(Self.spec(CheckTarget(host: "198.51.100.1", port: 80, bindAddress: "gateway"))))
+        #expect(!ProbeLoop.accepts(CheckSpec(id: 1, kind: .ping(CheckTarget(host: "198.51.100.1", port: 0)))))
     }
 
     @Test func upWhileTheServerListensThenRefusedOnceItIsGone() throws {

@@ -1,0 +1,95 @@
+import LVS
+import NIOPosix
+import Synchronization
+import Testing
+@testable import HealthCheck
+
+/// HTTP_GET on the bare prober (`ProbeLoop`), through the scheduler, against the test
+/// HTTP server on 127.0.0.1 (/ok 200 "hello", /hang never answers, else 503); and the
+/// response framing it reads with (`HTTPResponseParser`).
+@Suite(.serialized) struct HTTPProbeTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// The first report of one HTTP_GET checker over `urls`.
+    static func check(_ target: CheckTarget, _ settings: HTTPGetSettings) -> CheckOutcome? {
+        let reports = TCPProbeTests.Reports()
+        let scheduler = TCPProbeTests.scheduler(reports)
+        defer { scheduler.stop() }
+        let spec = CheckSpec(id: 1, kind: .http(target, settings), delayLoop: 10_000_000, retry: 0)
+        #expect(ProbeLoop.accepts(spec), "a plain HTTP_GET to a literal goes to the prober")
+        scheduler.start([spec])
+        return reports.wait(for: 1).first
+    }
+
+    @Test func statusDigestAndTheRequestKeepalivedSends() throws {
+        let seen = TestHTTPServer.Seen()
+        let server = try TestHTTPServer.start(on: Self.group, seen: seen)
+        defer { try? server.close().wait() }
+        let port = server.localAddress!.port!
+        let target = CheckTarget(host: "127.0.0.1", port: port, timeout: 2_000_000)
+        let hello = HTTPGetChecker.md5Hex(Array("hello".utf8))
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/ok", digest: hello)])) == .up)
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/fail")])) == .down("HTTP 503 for /fail"))
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/fail", statusCodes: [500...599])])) == .up)
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/ok", digest: String(repeating: "0", count: 32))]))
+                == .down("digest mismatch for /ok: \(hello), expected \(String(repeating: "0", count: 32))"))
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/ok"), .init(path: "/fail")])) == .down("HTTP 503 for /fail"),
+                "every URL must pass")
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/ok", virtualhost: "www.example.test")], httpProtocol: .http11)) == .up)
+        let heads = seen.heads.withLock { $0 }
+        #expect(heads.first?.version == .http1_0 && heads.first?.headers["User-Agent"] == ["KeepAliveClient"])
+        #expect(heads.first?.headers["Host"] == ["127.0.0.1:\(port)"] && heads.first?.headers["Connection"] == [])
+        #expect(heads.last?.version == .http1_1 && heads.last?.headers["Connection"] == ["close"]
+                && heads.last?.headers["Host"] == ["www.example.test"], "\(String(describing: heads.last))")
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutAndARefusalSaysSo() throws {
+        let server = try TestHTTPServer.start(on: Self.group)
+        defer { try? server.close().wait() }
+        let slow = CheckTarget(host: "127.0.0.1", port: server.localAddress!.port!, timeout: 300_000)
+        #expect(Self.check(slow, HTTPGetSettings(urls: [.init(path: "/hang")])) == .down("timeout after 0.3 s"))
+        let closed = try TCPProbeTests.Listener()
+        let port = closed.port
+        _ = consume closed
+        #expect(Self.check(CheckTarget(host: "127.0.0.1", port: port), HTTPGetSettings(urls: [.init(path: "/ok")]))
+                == .down("connection refused"))
+    }
+
+    @Test func sslGetStaysWithSwiftNIO() {
+        let target = CheckTarget(host: "127.0.0.1", port: 443)
+        #expect(!ProbeLoop.accepts(CheckSpec(id: 1, kind: .http(target, HTTPGetSettings(urls: [.init(path: "/")], tls: true)))))
+        #expect(!ProbeLoop.accepts(CheckSpec(id: 1, kind: .http(CheckTarget(host: "www.example.test", port: 80),
+                                                                  HTTPGetSettings(urls: [.init(path: "/")])))))
+    }
+
+    // MARK: - Framing
+
+    static func parse(_ parts: [String], ended: Bool = false) -> HTTPResponseParser.Step {
+        var parser = HTTPResponseParser()
+        var step = HTTPResponseParser.Step.needMore
+        for part in parts { step = parser.feed(Array(part.utf8)) }
+        return ended ? parser.end() : step
+    }
+
+    @Test func contentLengthChunksAndTheConnectionsEndFrameTheBody() {
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhel", "lo"]) == .complete(status: 200, body: Array("hello".utf8)))
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhel"]) == .needMore)
+        #expect(Self.parse(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n", "2;x=y\r\nlo\r\n0\r\n\r\n"])
+                == .complete(status: 200, body: Array("hello".utf8)))
+        #expect(Self.parse(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n"]) == .needMore)
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nServer: x\r\n\r\nhello", " world"]) == .needMore, "no length: to the end")
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nServer: x\r\n\r\nhello", " world"], ended: true)
+                == .complete(status: 200, body: Array("hello world".utf8)))
+        #expect(Self.parse(["HTTP/1.1 204 No Content\r\n\r\n"]) == .complete(status: 204, body: []))
+        #expect(Self.parse(["HTTP/1.0 301 Moved\r\ncontent-length: 0\r\n\r\n"]) == .complete(status: 301, body: []))
+    }
+
+    @Test func whatIsNotAnHTTPResponseSaysWhy() {
+        #expect(Self.parse(["SSH-2.0-OpenSSH_9.2\r\n\r\n"]) == .malformed("bad HTTP response: status line 'SSH-2.0-OpenSSH_9.2'"))
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nContent-Length: 9\r\n\r\nhello"], ended: true)
+                == .malformed("connection closed before a complete response"))
+        #expect(Self.parse([], ended: true) == .malformed("connection closed before a complete response"))
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n"]) == .malformed("bad HTTP response: Content-Length 'x'"))
+        #expect(Self.parse(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]) == .malformed("bad HTTP response: chunk size 'zz'"))
+    }
+}
