@@ -93,7 +93,7 @@ measure() {  # NAME PID: after 10 s of warm-up, checks/s and CPU-s/s over WINDOW
     sleep "$WINDOW"
     a1=$(accepts); c1=$(cpu_ticks $2)
     awk -v n="$1" -v a=$((a1 - a0)) -v c=$((c1 - c0)) -v w="$WINDOW" -v hz="$hz" -v N=$((N + H)) -v what="$N TCP_CHECK + $H HTTP_GET" \
-        'BEGIN { printf "%-10s %s: %7.1f checks/s served (%5.1f%% of N/s), CPU %.3f s/s, %.3f ms per check\n", n, what, a / w, 100 * a / w / N, c / hz / w, a > 0 ? 1000 * c / hz / a : 0 }'
+        'BEGIN { printf "%-10s %s: %7.1f checks/s served (%5.1f%% of N/s), CPU %.3f s/s, %.3f ms per check\n", n, what, a / w, 100 * a / w / N, c / hz / w, (a > 0 ? 1000 * c / hz / a : 0) }'
 }
 profile() {  # NAME PID
     [ "$PROFILE" = 1 ] || return 0

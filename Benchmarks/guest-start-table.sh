@@ -48,7 +48,13 @@ for ((i = 1; i <= TRIALS; i++)); do
     ip netns exec ${P}d ipvsadm -C
     ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -C -f "$W/lvs.conf" -p "$W/k.pid" -c "$W/kc.pid" >> "$W/keepalived.ms"
 done
-echo "vigil ($(du -m "$VIGIL" | cut -f1) MB binary): start to the table programmed: $(grep -v none "$W/vigil.ms" | median)"
-echo "keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}'): start to the table programmed: $(grep -v none "$W/keepalived.ms" | median)"
+# The process start alone (exec to exit of --version / -v), for comparison.
+: > "$W/vigil-v.ms"; : > "$W/keepalived-v.ms"
+for ((i = 1; i <= TRIALS; i++)); do
+    t0=$(date +%s%N); "$VIGIL" --version > /dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >> "$W/vigil-v.ms"
+    t0=$(date +%s%N); keepalived -v > /dev/null 2>&1; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >> "$W/keepalived-v.ms"
+done
+echo "vigil ($(du -m "$VIGIL" | cut -f1) MB binary): start to the table programmed: $(grep -v none "$W/vigil.ms" | median); the process alone (--version): $(median < "$W/vigil-v.ms")"
+echo "keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}'): start to the table programmed: $(grep -v none "$W/keepalived.ms" | median); the process alone (-v): $(median < "$W/keepalived-v.ms")"
 grep -q none "$W/vigil.ms" "$W/keepalived.ms" && fail "a daemon did not program its table within 60 s"
 exit $FAILED

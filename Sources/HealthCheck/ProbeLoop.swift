@@ -48,7 +48,7 @@ final class ProbeLoop: @unchecked Sendable {
         var url = 0
         var response = HTTPResponseParser()
         /// bind_if or bindto to set on each socket.
-        var prepared: Bool { target.bindInterface != nil || bind != nil }
+        var prepared: Bool { target.bindInterface != nil || bind != nil || target.fwmark != nil }
     }
 
     private struct Timer: Comparable {
@@ -269,6 +269,9 @@ final class ProbeLoop: @unchecked Sendable {
             var index = Int32(bitPattern: if_nametoindex(name))
             guard index != 0 else { return Connector.noInterface(name) }
             guard setsockopt(fd, SOL_SOCKET, 62, &index, 4) == 0 else { return "bind_if \(name): \(Self.text(errno))" }
+        }
+        if var mark = probe.target.fwmark {
+            guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, 4) == 0 else { return "fwmark \(mark): \(Self.text(errno))" }
         }
         if let bind = probe.bind {
             var one: Int32 = 1

@@ -30,6 +30,7 @@ enum Connector {
             guard let index = interfaceIndex(name) else { return loop.makeFailedFuture(CheckError.protocolError(noInterface(name))) }
             bootstrap = bootstrap.channelOption(bindToInterface, value: index)
         }
+        if let mark = target.fwmark { bootstrap = bootstrap.channelOption(socketMark, value: SocketOptionValue(truncatingIfNeeded: mark)) }
         if let bind = target.bindAddress {
             do {
                 let address = try SocketAddress(ipAddress: bind, port: target.bindPort ?? 0)
@@ -50,6 +51,9 @@ enum Connector {
     /// options where SO_BINDTODEVICE would need the name as a string. For every checker
     /// that opens a socket (TCP and datagram alike).
     static let bindToInterface = ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: 62))
+
+    /// `fwmark`: SO_MARK (needs CAP_NET_ADMIN, which the daemon has).
+    static let socketMark = ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_MARK))
 
     /// The interface's index for `bindToInterface`, nil when there is no such interface.
     static func interfaceIndex(_ name: String) -> SocketOptionValue? {

@@ -40,6 +40,7 @@ public enum UDPChecker {
             }
             bootstrap = bootstrap.channelOption(Connector.bindToInterface, value: index)
         }
+        if let mark = target.fwmark { bootstrap = bootstrap.channelOption(Connector.socketMark, value: SocketOptionValue(truncatingIfNeeded: mark)) }
         let opened: EventLoopFuture<Channel>
         if let bind = target.bindAddress {
             do {

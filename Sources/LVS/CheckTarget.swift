@@ -12,9 +12,13 @@ public struct CheckTarget: Sendable, Equatable {
     public var bindInterface: String?
     /// Microseconds for the whole exchange (keepalived's connect_timeout, default 5 s).
     public var timeout: Int64
+    /// `fwmark`: SO_MARK on the checker's socket, so policy routing (`ip rule fwmark`) can
+    /// send the checks another way than the routing table would.
+    public var fwmark: UInt32?
 
     public init(host: String, port: Int, bindAddress: String? = nil, bindPort: Int? = nil, bindInterface: String? = nil,
-                timeout: Int64 = 5_000_000) {
+                timeout: Int64 = 5_000_000, fwmark: UInt32? = nil) {
+        self.fwmark = fwmark
         self.host = host
         self.port = port
         self.bindAddress = bindAddress

@@ -486,6 +486,7 @@ private final class Writer {
         opt(CheckerOptionKeyword.bindPort, o.bindPort)
         opt(CheckerOptionKeyword.bindInterface, o.bindInterface.map(Writer.word))
         seconds(CheckerOptionKeyword.connectTimeout, o.connectTimeout)
+        opt(CheckerOptionKeyword.fwmark, o.fwmark)
         opt(CheckerOptionKeyword.retry, o.retry)
         seconds(CheckerOptionKeyword.delayBeforeRetry, o.delayBeforeRetry)
         seconds(CheckerOptionKeyword.warmup, o.warmup)

@@ -37,6 +37,8 @@ enum CheckerOptionKeyword: String, CaseIterable, Sendable {
     case bindPort = "bind_port"
     case bindInterface = "bind_if"
     case connectTimeout = "connect_timeout"
+    /// SO_MARK on the checker's socket (policy routing of the checks).
+    case fwmark
     case retry
     /// HTTP_GET's and SSL_GET's older spelling of `retry`.
     case nbGetRetry = "nb_get_retry"
@@ -46,7 +48,8 @@ enum CheckerOptionKeyword: String, CaseIterable, Sendable {
     case alpha
 
     /// What a checker that opens a connection takes (all but MISC_CHECK).
-    static let connection: [CheckerOptionKeyword] = [.connectIP, .connectPort, .bindTo, .bindPort, .bindInterface, .connectTimeout]
+    static let connection: [CheckerOptionKeyword] = [.connectIP, .connectPort, .bindTo, .bindPort, .bindInterface, .connectTimeout,
+                                                     .fwmark]
     /// What every checker takes. A checker's own `alpha` is left to the catalog
     /// (recognised, not supported): Vigil starts a whole real server down or up
     /// (`RealServerHealth`), from the real server's or virtual server's `alpha`.

@@ -322,6 +322,7 @@ extension ModelBuilder {
         case .bindInterface:
             o.bindInterface = word(s, "an interface name")
         case .connectTimeout: o.connectTimeout = seconds(s, 0.000001...Double(UInt32.max))
+        case .fwmark: o.fwmark = integer(s, 0...Int(UInt32.max)).map(UInt32.init)
         case .retry, .nbGetRetry: o.retry = integer(s, 0...Int(UInt32.max))
         case .delayBeforeRetry: o.delayBeforeRetry = seconds(s, 0...Double(UInt32.max))
         case .warmup: o.warmup = seconds(s, 0...Double(UInt32.max))

@@ -291,11 +291,14 @@ public final class Daemon {
     /// IPVS in, what is known before the election (links, files, init_fail scripts) fed to
     /// the instances, the election started, systemd told.
     func start(at now: Instant) {
-        firewall.removeLeftover()
         for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
         routes.install(plan.staticRoutes, for: "static")
         lvs.start()
+        // After the IPVS table, which a restarted director forwards with: looking for a
+        // leftover drop table runs nft, a process, and the table needs none of it. Before
+        // the election, which is what could add the addresses it drops.
+        firewall.removeLeftover()
         scripts.openFIFOs(plan.fifos)
         if let listen = plan.metricsListen, let metrics {
             do {

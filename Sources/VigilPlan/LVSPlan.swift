@@ -199,7 +199,7 @@ public struct LVSPlan: Sendable {
         }
         let o = c.options
         let ownConnection = o.connectIP != nil || o.connectPort != nil || o.bindTo != nil || o.bindPort != nil
-            || o.bindInterface != nil || o.connectTimeout != nil
+            || o.bindInterface != nil || o.connectTimeout != nil || o.fwmark != nil
         var blocks = ownConnection || c.hosts.isEmpty ? [c.options] : []
         for host in c.hosts {
             var merged = host.options
@@ -228,6 +228,7 @@ public struct LVSPlan: Sendable {
                 m.bindPort = m.bindPort ?? d.bindPort
                 m.bindInterface = m.bindInterface ?? d.bindInterface
                 m.connectTimeout = m.connectTimeout ?? d.connectTimeout
+                m.fwmark = m.fwmark ?? d.fwmark
                 m.retry = m.retry ?? d.retry
                 m.delayBeforeRetry = m.delayBeforeRetry ?? d.delayBeforeRetry
                 m.warmup = m.warmup ?? d.warmup
@@ -238,7 +239,8 @@ public struct LVSPlan: Sendable {
         func target(_ o: CheckerOptions) -> CheckTarget {
             CheckTarget(host: (o.connectIP.map { "\($0)" }) ?? destination.key.address.description,
                         port: o.connectPort ?? Int(destination.key.port), bindAddress: o.bindTo.map { "\($0)" },
-                        bindPort: o.bindPort, bindInterface: o.bindInterface, timeout: o.connectTimeout ?? 5_000_000)
+                        bindPort: o.bindPort, bindInterface: o.bindInterface, timeout: o.connectTimeout ?? 5_000_000,
+                        fwmark: o.fwmark.flatMap { $0 == 0 ? nil : $0 })
         }
         func spec(_ kind: CheckSpec.Kind, _ o: CheckerOptions, delayBeforeRetry: Int64 = 1_000_000, retry: Int = 1) -> CheckSpec {
             // keepalived 2.2.7: warmup defaults to the delay_loop (first checks spread over

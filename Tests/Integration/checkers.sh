@@ -16,20 +16,29 @@
 #   - FILE_CHECK: weight 0, a non-zero number takes the real server down and 0 brings it
 #     back; with a weight, the number moves the real server's weight;
 #   - lvs_notify_fifo: keepalived's RS and VS lines as the echo server goes and comes back,
-#     and no VRRP line.
+#     and no VRRP line;
+#   - fwmark: the real server's second address is a blackhole in the director's routing
+#     table, reachable only by policy routing of mark 7: TCP_CHECK, HTTP_GET and UDP_CHECK
+#     with fwmark 7 are up, the same TCP_CHECK without it down.
 # The IPVS side (a UDP service programmed from these results) is the guest's.
 source "$(dirname "$0")/lib.sh"
-echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK and FILE_CHECK"
+echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK, FILE_CHECK and fwmark"
 lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
+# fwmark: 203.0.113.20 (on the real server) is a blackhole for the director, except for
+# packets marked 7, which table 7 routes to the real server.
+in_box rs ip addr add 203.0.113.20/32 dev lo
+in_box lb1 ip route add blackhole 203.0.113.20/32
+in_box lb1 ip route add 203.0.113.20/32 via 192.0.2.20 table 7
+in_box lb1 ip rule add fwmark 7 lookup 7
 
 cat > "$LABDIR/udp.py" <<'EOF'
 import socket, sys
-# udp.py PORT MODE: echo | silent | fixed (answers "nope")
+# udp.py PORT MODE [ADDRESS]: echo | silent | fixed (answers "nope"), on 192.0.2.20 by default
 port, mode = int(sys.argv[1]), sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.20", port))
+s.bind((sys.argv[3] if len(sys.argv) > 3 else "192.0.2.20", port))
 for _ in range(100000):
     data, peer = s.recvfrom(2048)
     if mode == "echo": s.sendto(data, peer)
@@ -52,6 +61,11 @@ DNSMASQ=$!
 HELPERS+=($!)
 spawn "$LABDIR/smtp.log" ip netns exec "${LAB}rs" python3 -m aiosmtpd -n -l 192.0.2.20:25
 SMTPD=$!
+HELPERS+=($!)
+mkdir -p "$LABDIR/www"; echo ok > "$LABDIR/www/index.html"
+spawn "$LABDIR/http.log" ip netns exec "${LAB}rs" python3 -m http.server 8080 --bind 203.0.113.20 --directory "$LABDIR/www"
+HELPERS+=($!)
+spawn "$LABDIR/udp-marked.log" ip netns exec "${LAB}rs" python3 "$LABDIR/udp.py" 5101 echo 203.0.113.20
 HELPERS+=($!)
 
 # keepalived's LVS lines go to lvs_notify_fifo; its script appends what it reads to a file.
@@ -110,6 +124,35 @@ virtual_server 192.0.2.100 8002 {
     real_server 192.0.2.29 80 {
         PING_CHECK {
             connect_timeout 1
+        }
+    }
+}
+EOF
+for check in "9101 TCP_CHECK 7" "9102 TCP_CHECK -" "9103 HTTP_GET 7"; do
+    set -- $check
+    cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 $1 {
+    delay_loop 1
+    protocol TCP
+    real_server 203.0.113.20 8080 {
+        $2 {
+            connect_timeout 1
+$([ "$3" = - ] || echo "            fwmark $3")
+$([ "$2" = HTTP_GET ] && printf '            url {\n                path /\n            }')
+        }
+    }
+}
+EOF
+done
+cat >> "$conf" <<EOF
+virtual_server 192.0.2.100 9104 {
+    delay_loop 1
+    protocol UDP
+    real_server 203.0.113.20 5101 {
+        UDP_CHECK {
+            connect_timeout 1
+            require_reply
+            fwmark 7
         }
     }
 }
@@ -206,6 +249,10 @@ check "  the file reads 0 again: up" wait_until 3000 healthy 9001 true
 check "FILE_CHECK with the track_file's weight 2, the file reads 0: weight 3" wait_until 3000 weight_is 9002 3
 echo 5 > "$LABDIR/boost"
 check "  the file reads 5: weight 3 + 5 × 2 = 13, still up" wait_until 3000 weight_is 9002 13
+check "fwmark 7, TCP_CHECK to an address only policy routing reaches: up" wait_until 5000 healthy 9101 true
+check "  the same TCP_CHECK without fwmark: down" wait_until 5000 healthy 9102 false
+check "fwmark 7, HTTP_GET: up" wait_until 5000 healthy 9103 true
+check "fwmark 7, UDP_CHECK with require_reply: up" wait_until 5000 healthy 9104 true
 daemon_stop lb1
 check "Vigil stopped: ping_group_range is '$range_before' again" \
     test "$(in_box lb1 cat /proc/sys/net/ipv4/ping_group_range | tr -s ' \t' ' ')" = "$range_before"

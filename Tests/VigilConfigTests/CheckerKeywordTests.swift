@@ -34,6 +34,33 @@ struct CheckerKeywordTests {
         #expect(load(dumped).configuration == result.configuration)
     }
 
+    /// fwmark: the mark on a checker's packets (SO_MARK), one of the connection options.
+    @Test func fwmarkIsReadWrittenBackAndBoundedAtItsWord() {
+        let result = load("""
+        virtual_server 192.0.2.100 80 {
+            protocol TCP
+            real_server 198.51.100.1 80 {
+                TCP_CHECK {
+                    fwmark 7
+                }
+                HTTP_GET {
+                    url {
+                        path /
+                    }
+                    fwmark 4294967295
+                }
+            }
+        }
+        """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        guard case let .tcp(tcp) = result.firstChecker else { Issue.record("no TCP_CHECK"); return }
+        #expect(tcp.options.fwmark == 7)
+        #expect(Dumper.dump(result.configuration).contains("fwmark 4294967295"))
+        #expect(result.dumpReadsBack)
+        let bad = load("virtual_server 192.0.2.100 80 {\n    protocol TCP\n    real_server 198.51.100.1 80 {\n        TCP_CHECK {\n            fwmark 4294967296\n        }\n    }\n}\n")
+        #expect(bad.errors.count == 1 && bad.errors[0].location.line == 5 && bad.errors[0].location.column == 20, "\(bad.diagnostics)")
+    }
+
     @Test func badTunnelsAreErrorsAtTheirLine() {
         let result = load("""
         virtual_server 192.0.2.100 80 {

@@ -8,6 +8,8 @@ public struct CheckerOptions: Hashable, Sendable {
     public var bindPort: Int?
     public var bindInterface: String?
     public var connectTimeout: Microseconds?
+    /// `fwmark`: the mark on the checker's packets (SO_MARK), for policy routing.
+    public var fwmark: UInt32?
     /// `retry` (also `nb_get_retry`)
     public var retry: Int?
     public var delayBeforeRetry: Microseconds?
