@@ -11,22 +11,10 @@ import VigilTypes
 @Suite struct SyncDaemonRunnerTests {
     typealias FakeKernel = LVSRunnerTests.FakeKernel
 
-    static let vrrp = """
-        vrrp_instance VI_1 {
-            interface eth0
-            virtual_router_id 51
-            priority 100
-            virtual_ipaddress {
-                192.0.2.100/24
-            }
-        }
-
-        """
+    static let vrrp = TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"])
 
     static func plan(_ globals: String, virtualServers: String = LVSRunnerTests.virtualServer(100, [(1, 1)])) throws -> LVSPlan {
-        let result = ConfigurationLoader.load(text: "global_defs {\n\(globals)\n}\n" + vrrp + virtualServers)
-        #expect(result.isValid, "\(result.diagnostics)")
-        return try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: TestBox.interfaces)).lvs
+        try TestBox.plan("global_defs {\n\(globals)\n}\n" + vrrp + virtualServers).lvs
     }
 
     static func roles(_ kernel: FakeKernel) -> Set<IPVSSyncDaemon.Role> { Set(kernel.daemons.map(\.role)) }
@@ -96,7 +84,7 @@ import VigilTypes
         let result = ConfigurationLoader.load(text: "global_defs {\n lvs_sync_daemon eth0 VI_9\n}\n" + Self.vrrp)
         #expect(result.diagnostics.contains { $0.severity == .warning && $0.message.contains("vrrp_instance 'VI_9', which is not defined") },
                 "\(result.diagnostics)")
-        let plan = try DaemonPlan.make(result.configuration, host: StaticPlanningHost(interfaces: TestBox.interfaces)).lvs
+        let plan = try TestBox.plan("global_defs {\n lvs_sync_daemon eth0 VI_9\n}\n" + Self.vrrp).lvs
         #expect(plan.sync == nil)
         #expect(!plan.needsKernel)
     }
