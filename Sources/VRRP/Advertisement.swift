@@ -82,14 +82,16 @@ public struct Advertisement: Hashable, Sendable {
     // MARK: - Encode
 
     /// The VRRP payload (no IP header: the kernel writes it). `source` and `destination`
-    /// enter the VRRPv3 checksum through the pseudo-header, as keepalived computes it.
-    public func encode(source: IPv4Address, destination: IPv4Address) -> [UInt8] {
-        encode(source: .v4(source), destination: .v4(destination))
+    /// enter the VRRPv3 checksum through the pseudo-header, as keepalived computes it;
+    /// `checksum` chooses another reading of RFC 5798 for VRRPv3 over IPv4.
+    public func encode(source: IPv4Address, destination: IPv4Address, checksum: V3ChecksumForm = .pseudoHeader) -> [UInt8] {
+        encode(source: .v4(source), destination: .v4(destination), checksum: checksum)
     }
 
     /// The VRRP payload for either family (the IPv6 pseudo-header of RFC 2460 §8.1 enters
-    /// the checksum of an IPv6 advertisement).
-    public func encode(source: InternetAddress, destination: InternetAddress) -> [UInt8] {
+    /// the checksum of an IPv6 advertisement, whatever `checksum` says: IPv6 has one reading).
+    public func encode(source: InternetAddress, destination: InternetAddress,
+                       checksum form: V3ChecksumForm = .pseudoHeader) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.headerLength + 16 * addresses.count + Self.authenticationLength)
         bytes.append(version.rawValue << 4 | 1)
@@ -111,8 +113,18 @@ public struct Advertisement: Hashable, Sendable {
         switch version {
         case .v2:
             bytes += authentication.data
-        case .v3:
+        case .v3 where source.isIPv6:
             initial = InternetChecksum.pseudoHeaderSum(source: source, destination: destination, length: bytes.count)
+        case .v3:
+            switch form {
+            case .pseudoHeader:
+                initial = InternetChecksum.pseudoHeaderSum(source: source, destination: destination, length: bytes.count)
+            case .multicastPseudoHeader:
+                initial = InternetChecksum.pseudoHeaderSum(source: source, destination: source.vrrpMulticastGroup,
+                                                           length: bytes.count)
+            case .noPseudoHeader:
+                initial = 0
+            }
         }
         let checksum = InternetChecksum.finish(InternetChecksum.sum(bytes, initial: initial))
         bytes[6] = UInt8(checksum >> 8)
@@ -124,10 +136,9 @@ public struct Advertisement: Hashable, Sendable {
 
     /// Reads the VRRP payload of a packet from `source` to `destination`. Never traps.
     ///
-    /// A VRRPv3 checksum is accepted computed over the pseudo-header with the packet's
-    /// destination (RFC 5798, keepalived's default), with the multicast group as the
-    /// destination (keepalived's unicast compatibility mode), or without a pseudo-header
-    /// (some older implementations).
+    /// A VRRPv3 checksum passes here when any reading of RFC 5798 verifies it (see
+    /// `V3ChecksumForm`); which of them an instance accepts is its own rule
+    /// (`V3ChecksumPolicy`), judged on `ReceivedAdvertisement.checksumForms`.
     public static func decode(_ payload: ArraySlice<UInt8>, source: IPv4Address,
                               destination: IPv4Address) throws(Rejection) -> Advertisement {
         try decode(payload, source: .v4(source), destination: .v4(destination))
@@ -137,6 +148,30 @@ public struct Advertisement: Hashable, Sendable {
     /// IPv6 speaks VRRPv3 only).
     public static func decode(_ payload: ArraySlice<UInt8>, source: InternetAddress,
                               destination: InternetAddress) throws(Rejection) -> Advertisement {
+        try decodeWithChecksum(payload, source: source, destination: destination).advertisement
+    }
+
+    /// The forms in which a VRRPv3 payload's checksum verifies (none: corrupt).
+    static func v3ChecksumForms(_ p: ArraySlice<UInt8>, source: InternetAddress,
+                                destination: InternetAddress) -> Set<V3ChecksumForm> {
+        func verifies(withDestination dst: InternetAddress) -> Bool {
+            let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: dst, length: p.count)
+            return InternetChecksum.sum(p, initial: pseudo) == 0xffff
+        }
+        var forms: Set<V3ChecksumForm> = []
+        let group = source.vrrpMulticastGroup
+        if verifies(withDestination: destination) {
+            forms.insert(.pseudoHeader)
+            if destination == group { forms.insert(.multicastPseudoHeader) }
+        }
+        if destination != group, verifies(withDestination: group) { forms.insert(.multicastPseudoHeader) }
+        if InternetChecksum.sum(p) == 0xffff { forms.insert(.noPseudoHeader) }
+        return forms
+    }
+
+    /// As `decode`, with the forms in which a VRRPv3 checksum verifies (empty for VRRPv2).
+    static func decodeWithChecksum(_ payload: ArraySlice<UInt8>, source: InternetAddress, destination: InternetAddress)
+        throws(Rejection) -> (advertisement: Advertisement, checksumForms: Set<V3ChecksumForm>) {
         let p = payload
         let size = source.isIPv6 ? 16 : 4
         let base = p.startIndex
@@ -152,16 +187,13 @@ public struct Advertisement: Hashable, Sendable {
         let expected = headerLength + size * count + (version == .v2 ? authenticationLength : 0)
         guard p.count == expected else { throw .countMismatch(count: count, length: p.count, expected: expected) }
 
+        var forms: Set<V3ChecksumForm> = []
         switch version {
         case .v2:
             guard InternetChecksum.sum(p) == 0xffff else { throw .checksum }
         case .v3:
-            let plain = InternetChecksum.sum(p)
-            let valid = [destination, source.vrrpMulticastGroup].contains { dst in
-                let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: dst, length: p.count)
-                return InternetChecksum.sum(p, initial: pseudo) == 0xffff
-            }
-            guard valid || plain == 0xffff else { throw .checksum }
+            forms = v3ChecksumForms(p, source: source, destination: destination)
+            guard !forms.isEmpty else { throw .checksum }
         }
 
         var addresses: [InternetAddress] = []
@@ -186,9 +218,10 @@ public struct Advertisement: Hashable, Sendable {
             interval = Int64((Int(p[base + 4]) << 8 | Int(p[base + 5])) & 0x0fff) * 10_000
         }
         guard interval > 0 else { throw .zeroAdvertInterval }
-        return Advertisement(version: version, virtualRouterID: p[base + 1], priority: p[base + 2],
-                             advertisementInterval: interval, addresses: addresses,
-                             authentication: authentication)
+        let advertisement = Advertisement(version: version, virtualRouterID: p[base + 1], priority: p[base + 2],
+                                          advertisementInterval: interval, addresses: addresses,
+                                          authentication: authentication)
+        return (advertisement, forms)
     }
 }
 
@@ -199,16 +232,23 @@ public struct ReceivedAdvertisement: Hashable, Sendable {
     public var destination: InternetAddress
     /// The IPv4 TTL or the IPv6 hop limit.
     public var ttl: UInt8
+    /// The readings of RFC 5798 under which a VRRPv3 checksum verified, for the instance's
+    /// `V3ChecksumPolicy`; nil for an advert built rather than read (taken as the RFC's).
+    public var checksumForms: Set<V3ChecksumForm>?
 
-    public init(advertisement: Advertisement, source: IPv4Address, destination: IPv4Address, ttl: UInt8) {
-        self.init(advertisement: advertisement, source: .v4(source), destination: .v4(destination), ttl: ttl)
+    public init(advertisement: Advertisement, source: IPv4Address, destination: IPv4Address, ttl: UInt8,
+                checksumForms: Set<V3ChecksumForm>? = nil) {
+        self.init(advertisement: advertisement, source: .v4(source), destination: .v4(destination), ttl: ttl,
+                  checksumForms: checksumForms)
     }
 
-    public init(advertisement: Advertisement, source: InternetAddress, destination: InternetAddress, ttl: UInt8) {
+    public init(advertisement: Advertisement, source: InternetAddress, destination: InternetAddress, ttl: UInt8,
+                checksumForms: Set<V3ChecksumForm>? = nil) {
         self.advertisement = advertisement
         self.source = source
         self.destination = destination
         self.ttl = ttl
+        self.checksumForms = checksumForms
     }
 
     /// Parses a whole IPv4 packet as a raw IP socket returns it (header included).
@@ -227,9 +267,11 @@ public struct ReceivedAdvertisement: Hashable, Sendable {
         }
         let source = IPv4Address(bytes: bytes[(base + 12)..<(base + 16)])
         let destination = IPv4Address(bytes: bytes[(base + 16)..<(base + 20)])
-        let advertisement = try Advertisement.decode(bytes[(base + headerLength)...], source: source, destination: destination)
-        return ReceivedAdvertisement(advertisement: advertisement, source: .v4(source), destination: .v4(destination),
-                                     ttl: bytes[base + 8])
+        let read = try Advertisement.decodeWithChecksum(bytes[(base + headerLength)...], source: .v4(source),
+                                                        destination: .v4(destination))
+        return ReceivedAdvertisement(advertisement: read.advertisement, source: .v4(source), destination: .v4(destination),
+                                     ttl: bytes[base + 8],
+                                     checksumForms: read.advertisement.version == .v3 ? read.checksumForms : nil)
     }
 
     /// An IPv6 advertisement: a raw IPv6 socket returns only the payload, the header facts

@@ -34,12 +34,18 @@ public struct VRRPEngine: Sendable {
         case rejected(InstanceID, Rejection)
         /// No instance has its VRID on that link (counted against the link).
         case unclaimed(Rejection)
+        /// Heard before the delayed start (`vrrp_startup_delay`): dropped unread, as
+        /// keepalived drops everything it receives then.
+        case beforeStart
     }
 
     public private(set) var routers: [VirtualRouter] = []
     public private(set) var syncGroups: [SyncGroupCoordinator] = []
     private var groupOfInstance: [InstanceID: Int] = [:]
     private var instanceOfVRID: [Channel: [UInt8: InstanceID]] = [:]
+    /// `vrrp_startup_delay`: the instances start then, not before; until then they stay in
+    /// Initialize (sending nothing, electing nothing) and adverts are dropped.
+    public private(set) var delayedStart: Instant?
 
     public init() {}
 
@@ -83,7 +89,7 @@ public struct VRRPEngine: Sendable {
     public func syncGroup(of id: InstanceID) -> Int? { groupOfInstance[id] }
 
     /// The earliest time any instance has something to do.
-    public var nextDeadline: Instant? { routers.compactMap(\.nextDeadline).min() }
+    public var nextDeadline: Instant? { delayedStart ?? routers.compactMap(\.nextDeadline).min() }
 
     /// Whether any instance still holds VIPs it is handing over.
     public var isHandingOver: Bool { routers.contains(where: \.isHandingOver) }
@@ -95,13 +101,32 @@ public struct VRRPEngine: Sendable {
         routers.indices.flatMap { id in drive(id, at: now) { $0.start(at: now) } }
     }
 
-    /// Starts one instance from the state its predecessor had (a live reload).
+    /// Starts every instance `delay` after `now` (keepalived's `vrrp_startup_delay`): until
+    /// then nothing is sent or elected and adverts are dropped; `advance(to:)` starts them.
+    /// A router that starts as backup then waits Master_Down_Interval from the delayed
+    /// start, as keepalived's timers run from it.
+    public mutating func start(at now: Instant, delay: Microseconds) -> [Output] {
+        guard delay > 0 else { return start(at: now) }
+        delayedStart = now + delay
+        return []
+    }
+
+    /// Carries a delayed start over a live reload: keepalived moves the start by the
+    /// change in `vrrp_startup_delay` (a start now past happens at the next `advance`).
+    public mutating func delayStart(until start: Instant?) {
+        delayedStart = start
+    }
+
+    /// Starts one instance from the state its predecessor had (a live reload). During a
+    /// delayed start it waits for the others.
     public mutating func start(_ id: InstanceID, resuming previous: VRRPState, at now: Instant) -> [Output] {
-        drive(id, at: now) { $0.start(resuming: previous, at: now) }
+        guard delayedStart == nil else { return [] }
+        return drive(id, at: now) { $0.start(resuming: previous, at: now) }
     }
 
     /// An advert that came in on `channel`: only the instance of its VRID there hears it.
     public mutating func receive(_ advert: ReceivedAdvertisement, on channel: Channel, at now: Instant) -> Delivery {
+        if delayedStart != nil { return .beforeStart }
         let vrid = advert.advertisement.virtualRouterID
         guard let id = instanceOfVRID[channel]?[vrid] else { return .unclaimed(.unknownVirtualRouter(vrid)) }
         do {
@@ -114,6 +139,11 @@ public struct VRRPEngine: Sendable {
 
     /// Every instance whose timer is due.
     public mutating func advance(to now: Instant) -> [Output] {
+        if let start = delayedStart {
+            guard now >= start else { return [] }
+            delayedStart = nil
+            return self.start(at: now)
+        }
         var outputs: [Output] = []
         for id in routers.indices {
             guard let d = routers[id].nextDeadline, d <= now else { continue }

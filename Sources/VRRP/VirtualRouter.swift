@@ -42,6 +42,9 @@ public struct VirtualRouter: Sendable {
         /// `track_script`, `track_interface` (the instance's own interface included unless
         /// `dont_track_primary`) and `track_file`: what moves the priority or causes Fault.
         public var tracked: [PriorityTracking.Object]
+        /// VRRPv3 over IPv4: which reading of RFC 5798's checksum is sent and accepted
+        /// (`v3_checksum_as_v2`, `old_unicast_checksum`).
+        public var v3Checksum = V3ChecksumPolicy()
 
         public init(name: String, version: VRRPVersion = .v2, virtualRouterID: UInt8, priority: UInt8 = 100,
                     advertisementInterval: Microseconds = 1_000_000, initialState: VRRPState = .backup,
@@ -92,6 +95,11 @@ public struct VirtualRouter: Sendable {
     /// `vigil priority INSTANCE N` / `vigil resign`: the operator's priority, standing in for
     /// the configured one moved by tracking until cleared (never kept across a restart).
     public private(set) var priorityOverride: UInt8?
+    /// The form of the VRRPv3 IPv4 checksum our adverts carry now (the edge computes it so).
+    public private(set) var advertisementChecksum: V3ChecksumForm
+    /// When an advert in the old unicast form made this instance take that form too
+    /// (keepalived's automatic compatibility); nil while it has not.
+    public private(set) var oldUnicastChecksumSince: Instant?
     /// Fault reasons from outside the instance's own trackers (its sync group).
     private var externalFaults: [FaultReason] = []
     /// Everything that holds the instance in Fault now; empty when it may run.
@@ -193,6 +201,7 @@ public struct VirtualRouter: Sendable {
         masterAdvertisementInterval = configuration.advertisementInterval
         tracking = PriorityTracking(base: configuration.priority, objects: configuration.tracked)
         priority = tracking.effectivePriority
+        advertisementChecksum = configuration.v3Checksum.initialForm
     }
 
     /// The priority in effect: the operator's override, else the tracked one.
@@ -267,7 +276,13 @@ public struct VirtualRouter: Sendable {
     /// Checks an advertisement against this instance (RFC 3768 §7.1 in its order) and, if
     /// it passes, applies RFC 3768 §6.4.2 / §6.4.3. A rejection changes nothing.
     public mutating func receive(_ packet: ReceivedAdvertisement, at now: Instant) throws(Rejection) -> [Action] {
+        let verdict = checksumVerdict(packet)
+        if verdict == .reject { throw .checksum }
         try check(packet)
+        if verdict == .acceptSwitchingToOldForm {
+            advertisementChecksum = .multicastPseudoHeader
+            oldUnicastChecksumSince = now
+        }
         let advert = packet.advertisement
         if var h = handover, advert.priority != 0 {
             // The new master is heard: the VIPs go once its announcements have landed.
@@ -452,6 +467,16 @@ public struct VirtualRouter: Sendable {
     }
 
     // MARK: - Receive checks
+
+    /// A VRRPv3 IPv4 advert's checksum under this instance's `V3ChecksumPolicy` (adverts of
+    /// VRRPv2, of IPv6 and built ones pass: their checksum was verified in decoding or
+    /// has one reading).
+    private func checksumVerdict(_ packet: ReceivedAdvertisement) -> V3ChecksumPolicy.Verdict {
+        guard let forms = packet.checksumForms, !packet.source.isIPv6,
+              packet.advertisement.version == .v3 else { return .accept }
+        let unicast = configuration.unicast && packet.destination != packet.source.vrrpMulticastGroup
+        return configuration.v3Checksum.judge(forms, current: advertisementChecksum, unicast: unicast)
+    }
 
     private func check(_ packet: ReceivedAdvertisement) throws(Rejection) {
         let c = configuration

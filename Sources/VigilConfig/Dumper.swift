@@ -251,6 +251,8 @@ private final class Writer {
         flag(GlobalDefsKeyword.lvsFlush, g.lvsFlush)
         if let stop = g.lvsFlushOnStop { line(GlobalDefsKeyword.lvsFlushOnStop, words: stop == .full ? [] : [stop.rawValue]) }
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
+        seconds(GlobalDefsKeyword.vrrpStartupDelay, g.vrrpStartupDelay)
+        flag(GlobalDefsKeyword.v3ChecksumAsV2, g.v3ChecksumAsV2)
         raw(g.unsupported)
     }
 
@@ -413,6 +415,13 @@ private final class Writer {
             flag(VRRPInstanceKeyword.dontTrackPrimary, v.dontTrackPrimary)
             flag(VRRPInstanceKeyword.skipCheckAdvertAddresses, v.skipCheckAdvertAddresses == true)
             if let strict = v.strictMode { line(VRRPInstanceKeyword.strictMode, strict ? "on" : "off") }
+            flag(VRRPInstanceKeyword.noVirtualIPAddress, v.noVirtualIPAddress)
+            if let asV2 = v.v3ChecksumAsV2 { line(VRRPInstanceKeyword.v3ChecksumAsV2, asV2 ? "true" : "false") }
+            switch v.oldUnicastChecksum {
+            case .always?: line(VRRPInstanceKeyword.oldUnicastChecksum)
+            case .never?: line(VRRPInstanceKeyword.oldUnicastChecksum, "never")
+            case nil: break
+            }
             raw(v.unsupported)
         }
     }

@@ -31,6 +31,9 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case lvsFlushOnStop = "lvs_flush_on_stop"
     /// The older spelling of `lvs_flush_on_stop`.
     case lvsFlushOnstop = "lvs_flush_onstop"
+    case vrrpStartupDelay = "vrrp_startup_delay"
+    case v3ChecksumAsV2 = "v3_checksum_as_v2"
+    case vrrpMinGarp = "vrrp_min_garp"
 }
 
 extension ModelBuilder {
@@ -82,6 +85,26 @@ extension ModelBuilder {
             case .lvsTimeouts: g.lvsTimeouts = lvsTimeouts(s)
             case .lvsFlush: g.lvsFlush = flag(s)
             case .lvsFlushOnStop, .lvsFlushOnstop: g.lvsFlushOnStop = lvsFlushOnStop(s)
+            case .vrrpStartupDelay:
+                // keepalived reads milliseconds and keeps the longer of this and
+                // vrrp_delay_after_boot; its timer holds at most 2^32-1 µs.
+                if let delay = seconds(s, 0...4294.967295) { g.vrrpStartupDelay = max(g.vrrpStartupDelay ?? 0, delay / 1000 * 1000) }
+            case .v3ChecksumAsV2:
+                // keepalived's global form takes no <BOOL>: written, it is on.
+                arguments(s, 0...0, "no argument")
+                g.v3ChecksumAsV2 = flag(s)
+            case .vrrpMinGarp:
+                // keepalived: one gratuitous ARP/NA on takeover, no second burst, none on
+                // refresh — each setting only where it still holds keepalived's default
+                // when this is read (one written before it equal to the default changes
+                // too; one written after it wins). The refresh period's default is
+                // already none.
+                guard let on = optionalBool(s) else { break }
+                if on {
+                    if (g.garp.masterRepeat ?? 5) == 5 { g.garp.masterRepeat = 1 }
+                    if (g.garp.masterRefreshRepeat ?? 1) == 1 { g.garp.masterRefreshRepeat = 0 }
+                    if (g.garp.masterDelay ?? 5_000_000) == 5_000_000 { g.garp.masterDelay = 0 }
+                }
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {

@@ -1,4 +1,4 @@
-/// The vocabulary of keepalived.conf as keepalived 2.2.7 reads it.
+/// The vocabulary of keepalived.conf as keepalived 2.4.3 reads it.
 ///
 /// Every keyword keepalived accepts appears here, in the block it belongs to, so that
 /// `vigil check` can tell three things apart: a keyword Vigil implements (the model builder
@@ -7,8 +7,10 @@
 /// keyword at all (a warning with the nearest known keyword suggested, as keepalived also
 /// only warns).
 ///
-/// The table was derived from the order of keepalived's `install_keyword_root`,
-/// `install_keyword` and `install_sublevel` calls (facts, not code); the catalog says
+/// The table was derived from the order of keepalived 2.2.7's `install_keyword_root`,
+/// `install_keyword` and `install_sublevel` calls (facts, not code), then extended with the
+/// keywords 2.2.8 to 2.4.3 added, each marked with the release that added it (`since`),
+/// because 2.2.7 — still the keepalived of Debian stable — calls those unknown; the catalog says
 /// nothing about what arguments mean: that is the model builder's job.
 ///
 /// Which of them Vigil implements is not declared here but in the readers' keyword lists
@@ -33,6 +35,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case garpGroup = "garp_group"
     case vrrpInstance = "vrrp_instance"
     case authentication = "authentication"
+    case authHMAC = "auth_hmac"
     case vrrpScript = "vrrp_script"
     case trackProcess = "vrrp_track_process"
     case ssl = "SSL"
@@ -70,12 +73,18 @@ public struct KeywordEntry: Sendable, Equatable {
     public let replacement: String?
     /// Vigil's own keyword: keepalived does not know it.
     public let isVigilExtension: Bool
+    /// The keepalived release that added the keyword, set only for those added after 2.2.7:
+    /// keepalived 2.2.7 (Debian's, and the release most of this table was read from) calls
+    /// them unknown, so a configuration using one is not portable to it.
+    public let since: String?
 
-    public init(_ name: String, _ shape: KeywordShape = .leaf, replacement: String? = nil, vigilExtension: Bool = false) {
+    public init(_ name: String, _ shape: KeywordShape = .leaf, replacement: String? = nil, vigilExtension: Bool = false,
+                since: String? = nil) {
         self.name = name
         self.shape = shape
         self.replacement = replacement
         self.isVigilExtension = vigilExtension
+        self.since = since
     }
 }
 
@@ -123,7 +132,7 @@ public enum KeywordCatalog {
             KeywordEntry("log_all_failures"),
     ]
 
-    /// The keywords of each block kind, in the order keepalived 2.2.7 installs them.
+    /// The keywords of each block kind, in the order keepalived 2.4.3 installs them.
     /// Keywords compiled only under a configure option are included; the option is named in a comment.
     public static let blocks: [BlockKind: [KeywordEntry]] = [
         .root: [
@@ -179,6 +188,7 @@ public enum KeywordCatalog {
             KeywordEntry("lvs_process_name", replacement: "checker_process_name"),
             // _WITH_BFD_
             KeywordEntry("bfd_process_name"),
+            KeywordEntry("use_symlink_paths", since: "2.3.0"),
             KeywordEntry("router_id"),
             KeywordEntry("notification_email_from"),
             KeywordEntry("smtp_server"),
@@ -202,6 +212,7 @@ public enum KeywordCatalog {
             KeywordEntry("no_email_faults"),
             KeywordEntry("default_interface"),
             KeywordEntry("disable_local_igmp"),
+            KeywordEntry("v3_checksum_as_v2", since: "2.2.8"),
             // _WITH_LVS_
             KeywordEntry("lvs_timeouts"),
             KeywordEntry("lvs_flush"),
@@ -288,9 +299,12 @@ public enum KeywordCatalog {
             KeywordEntry("enable_snmp_rfcv3"),
             // _WITH_SNMP_CHECKER_
             KeywordEntry("enable_snmp_checker"),
+            KeywordEntry("snmp_vs_stats_update_interval", since: "2.3.0"),
+            KeywordEntry("snmp_rs_stats_update_interval", since: "2.3.0"),
             // _WITH_DBUS_
             KeywordEntry("enable_dbus"),
             KeywordEntry("dbus_service_name"),
+            KeywordEntry("dbus_no_interface_name", since: "2.3.0"),
             KeywordEntry("script_user"),
             KeywordEntry("enable_script_security"),
             // _WITH_VRRP_
@@ -312,7 +326,9 @@ public enum KeywordCatalog {
             KeywordEntry("vrrp_rx_bufs_policy"),
             KeywordEntry("vrrp_rx_bufs_multiplier"),
             KeywordEntry("vrrp_startup_delay"),
+            KeywordEntry("vrrp_delay_after_boot", since: "2.4.0"),
             KeywordEntry("log_unknown_vrids"),
+            KeywordEntry("vrrp_owner_ignore_adverts", since: "2.3.3"),
             // _WITH_VRRP_ && _HAVE_VRRP_VMAC_
             KeywordEntry("vmac_prefix"),
             KeywordEntry("vmac_addr_prefix"),
@@ -327,6 +343,14 @@ public enum KeywordCatalog {
             KeywordEntry("config_save_dir"),
             KeywordEntry("tmp_config_directory"),
             KeywordEntry("data_use_instance"),
+            // _WITH_JSON_
+            KeywordEntry("json_version", since: "2.2.8"),
+            // _WITH_VRRP_
+            KeywordEntry("iproute_usr_dir", since: "2.3.2"),
+            KeywordEntry("iproute_etc_dir", since: "2.3.2"),
+            KeywordEntry("state_dump_file", since: "2.3.3"),
+            KeywordEntry("stats_dump_file", since: "2.3.3"),
+            KeywordEntry("json_dump_file", since: "2.3.3"),
             // Vigil's own: the Prometheus metrics endpoint
             KeywordEntry("metrics_listen", vigilExtension: true),
         ],
@@ -399,9 +423,11 @@ public enum KeywordCatalog {
             KeywordEntry("advert_int"),
             KeywordEntry("virtual_ipaddress", .list),
             KeywordEntry("virtual_ipaddress_excluded", .list),
+            KeywordEntry("no_virtual_ipaddress", since: "2.2.8"),
             KeywordEntry("promote_secondaries"),
             // _WITH_LINKBEAT_; logged as deprecated (use the linkbeat_interfaces block)
             KeywordEntry("linkbeat_use_polling"),
+            KeywordEntry("v3_checksum_as_v2", since: "2.2.8"),
             KeywordEntry("virtual_routes", .list),
             KeywordEntry("virtual_rules", .list),
             KeywordEntry("accept"),
@@ -431,19 +457,32 @@ public enum KeywordCatalog {
             KeywordEntry("garp_lower_prio_delay"),
             KeywordEntry("garp_lower_prio_repeat"),
             KeywordEntry("down_timer_adverts"),
+            KeywordEntry("timer_expired_backup", since: "2.2.8"),
+            // logged as an error asking for timer_expired_backup, then read as it
+            KeywordEntry("thread_timer_expired", replacement: "timer_expired_backup", since: "2.3.2"),
             // _HAVE_VRRP_VMAC_
             KeywordEntry("garp_extra_if"),
             KeywordEntry("vmac_garp_intvl", replacement: "garp_extra_if"),
             KeywordEntry("lower_prio_no_advert"),
             KeywordEntry("higher_prio_send_advert"),
+            KeywordEntry("owner_ignore_adverts", since: "2.3.3"),
             KeywordEntry("kernel_rx_buf_size"),
             // _WITH_VRRP_AUTH_
             KeywordEntry("authentication", .block(.authentication)),
+            KeywordEntry("auth_hmac", .block(.authHMAC), since: "2.4.0"),
         ],
         .authentication: [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance > authentication, _WITH_VRRP_AUTH_)
             KeywordEntry("auth_type"),
             KeywordEntry("auth_pass"),
+        ],
+        .authHMAC: [
+            // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance > auth_hmac, _WITH_VRRP_AUTH_; keepalived 2.4.0)
+            KeywordEntry("key", since: "2.4.0"),
+            KeywordEntry("active_key", since: "2.4.0"),
+            KeywordEntry("time_window", since: "2.4.0"),
+            KeywordEntry("anti_replay", since: "2.4.0"),
+            KeywordEntry("mode", since: "2.4.0"),
         ],
         .vrrpScript: [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_script)
@@ -589,6 +628,8 @@ public enum KeywordCatalog {
             // _HAVE_SSL_SET_TLSEXT_HOST_NAME_
             KeywordEntry("enable_sni"),
             KeywordEntry("fast_recovery"),
+            // SSL_GET only in keepalived (HTTP_GET calls it unknown); listed for both, which share one block kind
+            KeywordEntry("tls_compliant", since: "2.2.8"),
             KeywordEntry("url", .block(.url)),
         ],
         .url: [
@@ -605,6 +646,8 @@ public enum KeywordCatalog {
             KeywordEntry("regex_max_offset"),
             // _WITH_REGEX_CHECK_ && !PCRE2_DONT_USE_JIT
             KeywordEntry("regex_stack"),
+            // SSL_GET's url only in keepalived
+            KeywordEntry("tls_compliant", since: "2.2.8"),
         ],
         // check/check_dns.c install_dns_check_keyword
         .dnsCheck: checkerConnectionKeywords + checkerCommonKeywords + [
@@ -635,6 +678,7 @@ public enum KeywordCatalog {
             KeywordEntry("ttl"),
             KeywordEntry("hoplimit"),
             KeywordEntry("max_hops"),
+            KeywordEntry("multihop", since: "2.2.8"),
             // _WITH_VRRP_
             KeywordEntry("weight"),
             KeywordEntry("vrrp"),

@@ -34,6 +34,9 @@ final class ModelBuilder {
             if let replacement = entry.replacement {
                 diagnostics.warning("deprecated", at: statement.location,
                                     "'\(statement.name)' is deprecated (keepalived reads it as '\(replacement)'); it is recognised, not supported by vigil yet")
+            } else if let since = entry.since {
+                diagnostics.warning("unsupported", at: statement.location,
+                                    "'\(statement.name)' in \(path()) (keepalived \(since)) is recognised, not supported by vigil yet")
             } else {
                 diagnostics.warning("unsupported", at: statement.location,
                                     "'\(statement.name)' in \(path()) is recognised, not supported by vigil yet")

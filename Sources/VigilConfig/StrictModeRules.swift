@@ -71,6 +71,10 @@ struct StrictModeRules {
         let version = StrictMode.version(v, g)
         let owner = StrictMode.basePriority(v) == 255
 
+        if v.noVirtualIPAddress {
+            diagnostics.warning("strict-no-virtual-ipaddress", at: (at["no_virtual_ipaddress"] ?? v.origin).location,
+                                "\(path): no_virtual_ipaddress does not hold in strict mode; keepalived clears it, and so does vigil")
+        }
         if v.virtualIPAddresses.isEmpty {
             error("strict-no-vip", at["virtual_ipaddress"], v.origin,
                   "\(path): strict mode needs at least one virtual_ipaddress; keepalived refuses the instance without one")

@@ -38,6 +38,9 @@ enum VRRPInstanceKeyword: String, ImplementedKeyword {
     case skipCheckAdvertAddresses = "skip_check_adv_addr"
     case checkUnicastSource = "check_unicast_src"
     case strictMode = "strict_mode"
+    case noVirtualIPAddress = "no_virtual_ipaddress"
+    case v3ChecksumAsV2 = "v3_checksum_as_v2"
+    case oldUnicastChecksum = "old_unicast_checksum"
 }
 
 /// The keywords of a vrrp_instance's authentication block.
@@ -170,6 +173,20 @@ extension ModelBuilder {
             case .dontTrackPrimary: v.dontTrackPrimary = flag(s)
             case .skipCheckAdvertAddresses: v.skipCheckAdvertAddresses = flag(s)
             case .checkUnicastSource: v.checkUnicastSource = flag(s)
+            case .noVirtualIPAddress:
+                arguments(s, 0...0, "no argument")
+                v.noVirtualIPAddress = flag(s)
+            case .v3ChecksumAsV2:
+                if let on = optionalBool(s) { v.v3ChecksumAsV2 = on }
+            case .oldUnicastChecksum:
+                if s.block != nil { blockNotExpected(s) }
+                arguments(s, 0...1, "nothing or 'never'")
+                guard let word = s.arguments.first else { v.oldUnicastChecksum = .always; break }
+                guard word.text == "never" else {
+                    diagnostics.error("bad-value", at: word.location, "old_unicast_checksum '\(word.text)' is not 'never' (or nothing, for the old checksum always)")
+                    break
+                }
+                v.oldUnicastChecksum = .never
             case .strictMode:
                 if s.arguments.isEmpty {
                     v.strictMode = true

@@ -110,7 +110,8 @@ struct Validator {
                     vrids[key] = v.name
                 }
             }
-            if v.virtualIPAddresses.isEmpty {
+            // no_virtual_ipaddress says it is on purpose (strict mode refuses it elsewhere).
+            if v.virtualIPAddresses.isEmpty && !v.noVirtualIPAddress {
                 warning("no-vip", v.origin, "\(path) has no virtual_ipaddress")
             }
             checkAdvertInterval(v, version: version, path: path)

@@ -44,6 +44,9 @@ final class ActionPerformer<Gate: AddressGate> {
     /// The socket an instance's adverts leave by (nil: it has none, e.g. waiting for its
     /// interface).
     var transport: (Int) -> (any AdvertTransport)? = { _ in nil }
+    /// The VRRPv3 IPv4 checksum form an instance's adverts carry now (the core's
+    /// `advertisementChecksum`: it may turn to the old unicast form on hearing one).
+    var advertChecksum: (Int) -> V3ChecksumForm = { _ in .pseudoHeader }
     /// The announcer of a link (by its index), for IPv6 or IPv4 addresses.
     var announcer: (_ link: Int32, _ ipv6: Bool) -> (any AddressAnnouncing)? = { _, _ in nil }
     /// Told of each advert that left, with its priority (the instance's counters and metrics).
@@ -86,8 +89,9 @@ final class ActionPerformer<Gate: AddressGate> {
             }
             let destinations = plan.unicastPeers.isEmpty ? [plan.router.primaryAddress.vrrpMulticastGroup] : plan.unicastPeers
             guard let socket = transport(i) else { return }
+            let checksum = advertChecksum(i)
             for destination in destinations {
-                let payload = advert.encode(source: plan.router.primaryAddress, destination: destination)
+                let payload = advert.encode(source: plan.router.primaryAddress, destination: destination, checksum: checksum)
                 do {
                     try socket.send(payload, to: destination)
                     advertSent(i, advert.priority)

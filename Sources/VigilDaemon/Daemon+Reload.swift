@@ -2,6 +2,7 @@ import VRRP
 import VigilConfig
 import VigilLinux
 import VigilPlan
+import VigilTypes
 
 /// Live reload (SIGHUP, `vigil reload`, systemd's ExecReload).
 extension Daemon {
@@ -143,8 +144,14 @@ extension Daemon {
         counters = counters.filter { names.contains($0.key) }
         var carried: [String: VRRPState] = [:]
         for group in engine.syncGroups where reloadPlan.carriedGroups.contains(group.name) { carried[group.name] = group.state }
+        let delayedStart = engine.delayedStart
         engine = VRRPEngine(routers: newRouters, channels: newWiring.socketOfInstance,
                             syncGroups: Self.syncGroups(newPlan, carrying: carried))
+        // A reload during vrrp_startup_delay keeps the delayed start, moved by the change
+        // of the delay as keepalived moves it (one now past starts at the next turn).
+        if let delayedStart {
+            engine.delayStart(until: delayedStart + (newPlan.vrrpStartupDelay - oldPlan.vrrpStartupDelay))
+        }
         // The same table, told which instances hold their VIPs now: one nft run takes it
         // from what it drops to what it must (no moment without the rules).
         firewall = firewall.replanned(newPlans)

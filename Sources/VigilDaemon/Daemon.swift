@@ -164,6 +164,7 @@ public final class Daemon {
         // children ending wake the loop, so a script's verdict is acted on at once. Every
         // other signal is ignored, as keepalived does: none ends the daemon uncleanly.
         signals = try SignalSource(DaemonSignal.handled, ignoringTheRest: true)
+        performer.advertChecksum = { [unowned self] i in routers[i].advertisementChecksum }
         performer.transport = { [unowned self] i -> (any AdvertTransport)? in
             if let socket = wiring.transmitSocket[i] { return socket }
             return wiring.socketOfInstance[i].map { wiring.sockets[$0] }
@@ -317,7 +318,10 @@ public final class Daemon {
         let table = try? edge.interfaces()
         for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
         for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-        perform(engine.start(at: now))
+        if plan.vrrpStartupDelay > 0, !routers.isEmpty {
+            logger.info("vrrp_startup_delay: the VRRP instances start in \(formatSeconds(plan.vrrpStartupDelay)) s")
+        }
+        perform(engine.start(at: now, delay: plan.vrrpStartupDelay))
         notifier.ready(status: statusLine())
         statusChanged = false
         if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }
@@ -503,6 +507,9 @@ public final class Daemon {
                 self[counters: i].stats.advertReceived += 1
                 if received.advertisement.priority == 0 { self[counters: i].stats.priorityZeroReceived += 1 }
                 metrics?.advertReceived(routers[i].configuration.name)
+                if routers[i].oldUnicastChecksumSince == now {
+                    logger.info("(\(routers[i].configuration.name)) \(received.source) sends the old unicast VRRPv3 checksum (multicast pseudo-header); using it from now on")
+                }
                 perform(outputs)
             case let .rejected(i, error):
                 self[counters: i].rejections[error.reason, default: 0] += 1
@@ -512,6 +519,8 @@ public final class Daemon {
             case let .unclaimed(rejection):
                 if departureReceived(received, on: socket, at: now) { continue }
                 rejectedOnLink(rejection, socket, at: now)
+            case .beforeStart:
+                if departureReceived(received, on: socket, at: now) { continue }
             }
         }
     }

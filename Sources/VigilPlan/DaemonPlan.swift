@@ -5,6 +5,7 @@ import LVS
 import VRRP
 import VigilConfig
 import VigilLinux
+import VigilTypes
 
 /// Everything `vigil run` runs, made concrete for this host: the instances, the scripts
 /// and files they track, their sync groups and the notify FIFOs. Made from the
@@ -28,6 +29,8 @@ public struct DaemonPlan: Sendable {
     public var staticRoutes = RoutePlan()
     /// `metrics_listen ADDR:PORT`: where Prometheus scrapes (nil: no metrics endpoint).
     public var metricsListen: String?
+    /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (0: at once).
+    public var vrrpStartupDelay: Microseconds = 0
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
     /// The MISC_CHECK users that exist on the host, one per checker that names one (one
@@ -269,6 +272,7 @@ public struct DaemonPlan: Sendable {
         result.miscCheckUsers = miscUsers
         result.daemonUID = host.daemonUID
         result.metricsListen = g.metricsListen
+        result.vrrpStartupDelay = g.vrrpStartupDelay ?? 0
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
         return result

@@ -161,6 +161,9 @@ public struct InstancePlan: Sendable {
             primaryAddress: primary, skipCheckAdvertAddresses: v.skipCheckAdvertAddresses ?? g.skipCheckAdvertAddresses,
             unicast: !peers.isEmpty, gratuitousARP: policy)
         if !peers.isEmpty && (v.checkUnicastSource || g.vrrpCheckUnicastSource) { router.unicastSources = peers }
+        router.v3Checksum = V3ChecksumPolicy(
+            asV2: v.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+            unicastCompatibility: v.oldUnicastChecksum.map { $0 == .always ? .always : .never } ?? .automatic)
         for (peer, bounds) in v.unicastPeerTTL {
             router.unicastPeerTTL[peer.internetAddress] = UInt8(bounds.minimum ?? 0)...UInt8(bounds.maximum ?? 255)
         }

@@ -56,6 +56,9 @@ struct ProbeFrame {
             return ProbeFrame(openers: ["vrrp_instance VI_1 {"] + instanceRequired.flatMap(\.lines) + ["authentication {"],
                               required: [("auth_type", ["auth_type PASS"]), ("auth_pass", ["auth_pass secret"])],
                               closers: ["}", "}"])
+        case .authHMAC:
+            return ProbeFrame(openers: ["vrrp_instance VI_1 {"] + instanceRequired.flatMap(\.lines) + ["auth_hmac {"],
+                              required: [], closers: ["}", "}"])
         case .vrrpScript:
             return block("vrrp_script chk {", [("script", ["script /bin/true"])],
                          users: instance(["track_script {", "chk", "}"]))

@@ -140,6 +140,7 @@ struct SimulatedLAN {
         switch boxes[box]!.receive(received, on: 0, at: now) {
         case let .accepted(_, outputs): record(outputs, on: box)
         case let .rejected(_, rejection), let .unclaimed(rejection): throw rejection
+        case .beforeStart: break
         }
     }
 
@@ -242,7 +243,7 @@ struct SimulatedLAN {
             switch boxes[box]!.receive(received, on: 0, at: now) {
             case let .accepted(_, outputs): record(outputs, on: box)
             case let .rejected(id, rejection): rejections.append((boxes[box]![id].configuration.name, rejection))
-            case .unclaimed: break
+            case .unclaimed, .beforeStart: break
             }
         }
     }

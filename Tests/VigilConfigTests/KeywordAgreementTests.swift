@@ -112,6 +112,7 @@ import KeywordProbes
         "virtual_server: lvs_sched": "lb_algo",
         "virtual_server: lvs_method": "lb_kind",
         "HTTP_GET: nb_get_retry": "retry",
+        "global_defs: vrrp_min_garp": "the vrrp_garp_master_* settings it changes",
     ]
 
     /// What `--dump` writes is read back as the same model, every keyword of it is one the

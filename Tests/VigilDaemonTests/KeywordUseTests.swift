@@ -35,6 +35,9 @@ import VigilConfig
         // (smtp_server, notification_email, enable_snmp_*, enable_traps) is reported as not
         // supported; so no effect is lost, and reporting it would warn on nearly every file.
         "global_defs: router_id": "Dumper.swift Writer.globalDefs (--dump) only",
+        // Says an instance without VIPs is meant so: only the warning for none goes
+        // (Validator.swift, StrictModeRules.swift); such an instance runs the same either way.
+        "vrrp_instance: no_virtual_ipaddress": "Validator.swift Validator.run (no 'no-vip' warning) and StrictModeRules.swift",
     ]
 
     /// The plan made from a probe's configuration, or the reason it cannot run.

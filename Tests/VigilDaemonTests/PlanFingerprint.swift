@@ -21,7 +21,7 @@ struct PlanFingerprint: Equatable {
     /// The stored properties of `DaemonPlan`, `InstancePlan` and `LVSPlan`, in declaration
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
-                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "notes", "miscCheckUsers", "daemonUID"]
+                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
@@ -52,6 +52,7 @@ struct PlanFingerprint: Equatable {
     var flushOnStop: LVSFlushOnStop?
     var staticRoutes: RoutePlan
     var metricsListen: String?
+    var vrrpStartupDelay: Microseconds
     var notes: [String]
     var miscCheckUsers: [ScriptCredentials]
     var daemonUID: UInt32
@@ -130,6 +131,7 @@ struct PlanFingerprint: Equatable {
         flushOnStop = plan.lvs.flushOnStop
         staticRoutes = plan.staticRoutes
         metricsListen = plan.metricsListen
+        vrrpStartupDelay = plan.vrrpStartupDelay
         notes = plan.notes
         miscCheckUsers = plan.miscCheckUsers
         daemonUID = plan.daemonUID

@@ -35,6 +35,12 @@ public struct GlobalDefs: Hashable, Sendable {
     public var lvsFlushOnStop: LVSFlushOnStopConfig?
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
+    /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (a box
+    /// whose network comes up slowly at boot would otherwise take over as master before
+    /// it can hear the current one).
+    public var vrrpStartupDelay: Microseconds?
+    /// `v3_checksum_as_v2` (keepalived 2.2.8): every instance's default (see VRRPInstance).
+    public var v3ChecksumAsV2 = false
     /// Recognised keywords Vigil does not implement yet, as written.
     public var unsupported: [Statement] = []
     /// Where each keyword was written (strict-mode diagnostics point at the line).

@@ -55,6 +55,15 @@ public struct VRRPInstance: Hashable, Sendable {
     public var dontTrackPrimary = false
     public var skipCheckAdvertAddresses: Bool?
     public var strictMode: Bool?
+    /// `no_virtual_ipaddress` (keepalived 2.2.8): an instance without VIPs on purpose (the
+    /// addresses are moved by something else, a cloud's API from a notify script); no
+    /// warning for having none. Strict mode clears it, as in keepalived.
+    public var noVirtualIPAddress = false
+    /// `v3_checksum_as_v2 [<BOOL>]` (keepalived 2.2.8): VRRPv3 over IPv4 checksummed
+    /// without the pseudo-header; nil: global_defs' `v3_checksum_as_v2`.
+    public var v3ChecksumAsV2: Bool?
+    /// `old_unicast_checksum [never]`: the pre-1.3.6 unicast checksum; nil: detected.
+    public var oldUnicastChecksum: OldUnicastChecksum?
     public var unsupported: [Statement] = []
     /// Where each keyword was written (strict-mode diagnostics point at the line).
     public var keywordOrigins = KeywordOrigins()
@@ -63,6 +72,14 @@ public struct VRRPInstance: Hashable, Sendable {
         self.name = name
         self.origin = origin
     }
+}
+
+/// keepalived's `old_unicast_checksum` as written.
+public enum OldUnicastChecksum: Hashable, Sendable {
+    /// `old_unicast_checksum`: the old form, from the start.
+    case always
+    /// `old_unicast_checksum never`: never the old form, not even on hearing it.
+    case never
 }
 
 /// A `track_script`, `track_interface` or `track_file` line: a name and an optional weight

@@ -1,0 +1,98 @@
+import Testing
+@testable import VigilConfig
+
+/// The keywords keepalived 2.2.8 … 2.4.3 read beyond 2.2.7, and the 2.2.7 ones this work
+/// implements: vrrp_startup_delay, vrrp_min_garp, v3_checksum_as_v2, old_unicast_checksum,
+/// no_virtual_ipaddress; the rest recognised with a clear "not supported" warning.
+@Suite struct Keepalived24KeywordTests {
+    @Test func vrrpStartupDelayIsReadInMilliseconds() {
+        let r = load("global_defs {\n    vrrp_startup_delay 5.5004\n}\n" + instance(""))
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
+        #expect(r.configuration.globalDefs.vrrpStartupDelay == 5_500_000)
+        #expect(r.dumpReadsBack)
+        let bad = load("global_defs {\n    vrrp_startup_delay soon\n}\n" + instance(""))
+        #expect(bad.has("out-of-range", line: 2, .error), "\(bad.diagnostics)")
+        #expect(bad.configuration.globalDefs.vrrpStartupDelay == nil)
+    }
+
+    /// keepalived's rule: one gratuitous ARP and no second burst, except for a setting
+    /// written after vrrp_min_garp; a setting before it keeps its value unless it is the default.
+    @Test func vrrpMinGarpChangesWhatStillHoldsTheDefault() {
+        let alone = load("global_defs {\n    vrrp_min_garp\n}\n" + instance(""))
+        #expect(alone.diagnostics.isEmpty, "\(alone.diagnostics)")
+        let g = alone.configuration.globalDefs.garp
+        #expect(g.masterRepeat == 1 && g.masterDelay == 0 && g.masterRefreshRepeat == 0 && g.masterRefresh == nil)
+        #expect(alone.dumpReadsBack)
+        let before = load("global_defs {\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 5\n    vrrp_min_garp\n}\n" + instance(""))
+        #expect(before.configuration.globalDefs.garp.masterRepeat == 3)
+        #expect(before.configuration.globalDefs.garp.masterDelay == 0, "5 s is the default: changed, as keepalived")
+        let after = load("global_defs {\n    vrrp_min_garp\n    vrrp_garp_master_repeat 3\n}\n" + instance(""))
+        #expect(after.configuration.globalDefs.garp.masterRepeat == 3)
+        let off = load("global_defs {\n    vrrp_min_garp false\n}\n" + instance(""))
+        #expect(off.configuration.globalDefs.garp == GratuitousARPSettings())
+        let bad = load("global_defs {\n    vrrp_min_garp maybe\n}\n" + instance(""))
+        #expect(bad.has("bad-value", line: 2, .error))
+    }
+
+    @Test func checksumKeywords() {
+        let r = load("global_defs {\n    v3_checksum_as_v2\n}\n"
+            + instance("    v3_checksum_as_v2 false\n    old_unicast_checksum never\n", name: "VI_1") + "\n"
+            + instance("    old_unicast_checksum\n", name: "VI_2").replacingOccurrences(of: "virtual_router_id 51", with: "virtual_router_id 52"))
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
+        #expect(r.configuration.globalDefs.v3ChecksumAsV2)
+        let instances = r.configuration.vrrpInstances
+        #expect(instances.map(\.v3ChecksumAsV2) == [false, nil])
+        #expect(instances.map(\.oldUnicastChecksum) == [.never, .always])
+        #expect(r.dumpReadsBack)
+        let bad = load(instance("    old_unicast_checksum sometimes\n"))
+        #expect(bad.has("bad-value", line: 7, .error), "\(bad.diagnostics)")
+    }
+
+    @Test func noVirtualIPAddressSilencesTheNoVIPWarning() {
+        let bare = "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n"
+        let without = load(bare + "}\n")
+        #expect(without.has("no-vip", line: 1, .warning))
+        let with = load(bare + "    no_virtual_ipaddress\n}\n")
+        #expect(with.diagnostics.isEmpty, "\(with.diagnostics)")
+        #expect(with.configuration.vrrpInstances.first?.noVirtualIPAddress == true)
+        #expect(with.dumpReadsBack)
+        let strict = load(bare + "    no_virtual_ipaddress\n    strict_mode\n}\n")
+        #expect(strict.has("strict-no-virtual-ipaddress", line: 4, .warning), "\(strict.diagnostics)")
+        #expect(strict.errors.contains { $0.id == "strict-no-vip" })
+    }
+
+    /// What 2.4.3 added and Vigil does not implement: recognised, with keepalived's release
+    /// in the warning, never "unknown keyword" (and the auth_hmac block's own keywords too).
+    @Test func newerKeywordsAreRecognisedNotSupported() {
+        let r = load("""
+        global_defs {
+            vrrp_delay_after_boot 30
+            json_version 2
+        }
+        vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            virtual_ipaddress {
+                192.0.2.100/24
+            }
+            owner_ignore_adverts
+            auth_hmac {
+                key 1 0123456789abcdef
+                mode sha256
+            }
+        }
+        bfd_instance b1 {
+            neighbor_ip 192.0.2.12
+            multihop
+        }
+        """)
+        #expect(!r.diagnostics.contains { $0.id == "unknown-keyword" }, "\(r.diagnostics)")
+        #expect(r.has("unsupported", line: 2, .warning) && r.has("unsupported", line: 3, .warning))
+        #expect(r.has("unsupported", line: 11, .warning) && r.has("unsupported", line: 12, .warning))
+        let delay = r.diagnostics.first { $0.location.line == 2 }
+        #expect(delay?.message.contains("keepalived 2.4.0") == true, "\(String(describing: delay))")
+        #expect(KeywordCatalog.entry("key", in: .authHMAC)?.since == "2.4.0")
+        #expect(KeywordCatalog.entry("multihop", in: .bfdInstance)?.since == "2.2.8")
+        #expect(KeywordCatalog.entry("vrrp_startup_delay", in: .globalDefs)?.since == nil, "2.2.7 knows it")
+    }
+}
