@@ -1,3 +1,4 @@
+import FoundationEssentials
 /// The one entry point from a file name to a validated `Configuration`: preprocess, parse,
 /// build the typed model, validate. `vigil check` and `vigil run` both go through it, so
 /// they report the same diagnostics.
@@ -9,11 +10,16 @@ public enum ConfigurationLoader {
         public var host: HostFacts?
         /// `--host`: a missing interface is an error, not a warning.
         public var strictHost: Bool
+        /// What `${_ENV NAME}` reads (keepalived 2.4): the process's environment unless a
+        /// caller (a test) gives another.
+        public var environment: [String: String]?
 
-        public init(configID: String? = nil, host: HostFacts? = nil, strictHost: Bool = false) {
+        public init(configID: String? = nil, host: HostFacts? = nil, strictHost: Bool = false,
+                    environment: [String: String]? = nil) {
             self.configID = configID
             self.host = host
             self.strictHost = strictHost
+            self.environment = environment
         }
     }
 
@@ -34,7 +40,8 @@ public enum ConfigurationLoader {
     public static func load(path: String, reader: SourceReader = FileSystemSourceReader(),
                             options: Options = Options()) throws -> Result {
         let diagnostics = DiagnosticEngine()
-        var preprocessor = Preprocessor(reader: reader, diagnostics: diagnostics, configID: options.configID)
+        var preprocessor = Preprocessor(reader: reader, diagnostics: diagnostics, configID: options.configID,
+                                        environment: options.environment ?? ProcessInfo.processInfo.environment)
         try preprocessor.run(mainFile: path)
         let statements = Parser.parse(preprocessor.tokens, diagnostics: diagnostics)
         let configuration = ModelBuilder(diagnostics: diagnostics).build(statements)

@@ -1,6 +1,7 @@
 /// keepalived's preprocessing, applied line by line before parsing: line continuation,
 /// `@ID` / `@^ID` conditional lines, `$NAME=value` definitions with `$NAME` / `${NAME}`
-/// expansion (a definition ending in `\` spans several lines), `~SEQ(var, start, step, end)`
+/// expansion (a definition ending in `\` spans several lines), keepalived 2.4's
+/// `${_ENV NAME}` (the environment variable NAME), `~SEQ(var, start, step, end)`
 /// repetition, and `include` with globs relative to the including file.
 ///
 /// The result is one flat token stream with `.newline` between logical lines; every token
@@ -9,6 +10,8 @@ struct Preprocessor {
     private let reader: SourceReader
     private let diagnostics: DiagnosticEngine
     private let configID: String?
+    /// What `${_ENV NAME}` reads: the environment the configuration is read in.
+    private let environment: [String: String]
     private var definitions: [String: String] = [:]
     private var includeStack: [String] = []
     private(set) var tokens: [Token] = []
@@ -19,10 +22,11 @@ struct Preprocessor {
     static let maximumExpansionDepth = 16
     static let maximumSequenceLength = 65536
 
-    init(reader: SourceReader, diagnostics: DiagnosticEngine, configID: String?) {
+    init(reader: SourceReader, diagnostics: DiagnosticEngine, configID: String?, environment: [String: String] = [:]) {
         self.reader = reader
         self.diagnostics = diagnostics
         self.configID = configID
+        self.environment = environment
     }
 
     /// Reads the main file; an unreadable main file is thrown (an I/O error, not a
@@ -78,7 +82,7 @@ struct Preprocessor {
     private func isPlain(_ line: ArraySlice<Token>) -> Bool {
         guard let first = line.first else { return true }
         if first.kind == .word, !first.quoted, Self.isDirective(first.text) { return false }
-        if definitions.isEmpty { return true }
+        // Not only with definitions: `${_ENV NAME}` needs none.
         return !line.contains { $0.kind == .word && $0.text.utf8.contains(UInt8(ascii: "$")) }
     }
 
@@ -262,7 +266,34 @@ struct Preprocessor {
     /// `$` is also at home in a shell command. With `multiLine` false, a definition of
     /// several lines stays as written too: keepalived expands one only where its name ends
     /// the line, which a name inside quotes never does.
-    private func substitute(_ text: String, multiLine: Bool = true) -> String? {
+    /// keepalived 2.4's standard definition `${_ENV NAME}`: the value of the environment
+    /// variable NAME, empty when it is not set (as keepalived; Vigil says so). `inner` is
+    /// what stands between the braces. Nil when it is no use of `_ENV` (a definition of
+    /// `_ENV` written in the file takes its place, as in keepalived). Like keepalived, the
+    /// parameter is a name of letters, digits and `_`, and there is exactly one.
+    private func environmentValue(_ inner: Substring, at location: SourceLocation?) -> String? {
+        guard definitions["_ENV"] == nil, inner.hasPrefix("_ENV"),
+              inner.dropFirst(4).first.map({ $0 == " " || $0 == "\t" }) == true else { return nil }
+        let parameters = inner.dropFirst(4).split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard !parameters.isEmpty, parameters.allSatisfy({ $0.allSatisfy(Self.isNameCharacter) }),
+              inner.last.map(Self.isNameCharacter) == true else { return nil }
+        guard parameters.count == 1 else {
+            if let location {
+                diagnostics.error("env-syntax", at: location, "'${\(inner)}': _ENV takes one environment variable name, not \(parameters.count)")
+            }
+            return nil
+        }
+        let name = String(parameters[0])
+        guard let value = environment[name] else {
+            if let location {
+                diagnostics.warning("env-unset", at: location, "environment variable \(name) is not set: '${_ENV \(name)}' is empty (as in keepalived)")
+            }
+            return ""
+        }
+        return value
+    }
+
+    private func substitute(_ text: String, multiLine: Bool = true, at location: SourceLocation? = nil) -> String? {
         var result = ""
         var changed = false
         var i = text.startIndex
@@ -292,6 +323,10 @@ struct Preprocessor {
                 result += value
                 changed = true
                 i = after
+            } else if nameEnd > nameStart, after > nameEnd, let value = environmentValue(text[nameStart..<nameEnd], at: location) {
+                result += value
+                changed = true
+                i = after
             } else {
                 result.append("$")
                 i = text.index(after: dollar)
@@ -312,7 +347,6 @@ struct Preprocessor {
     static let maximumExpansionWords = 65536
 
     private func expand(_ tokens: [Token], depth: Int) -> [Token] {
-        if definitions.isEmpty { return tokens }
         var out: [Token] = []
         out.reserveCapacity(tokens.count)
         for token in tokens {
@@ -334,7 +368,7 @@ struct Preprocessor {
         var out: [Token] = []
         for token in tokens {
             guard token.kind == .word, token.text.contains("$"),
-                  let text = substitute(token.text, multiLine: !token.quoted) else {
+                  let text = substitute(token.text, multiLine: !token.quoted, at: token.location) else {
                 budget -= 1
                 guard budget >= 0 else {
                     throw RunawayExpansion(message: "definitions expand this word to more than \(Self.maximumExpansionWords) words (a definition that uses another several times, nested?)")

@@ -61,6 +61,30 @@ import Testing
         #expect(strict.errors.contains { $0.id == "strict-no-vip" })
     }
 
+    static func loadIn(_ text: String, environment: [String: String]) -> ConfigurationLoader.Result {
+        let options = ConfigurationLoader.Options(environment: environment)
+        return try! ConfigurationLoader.load(path: "/cfg/keepalived.conf",
+                                             reader: InMemorySourceReader(["/cfg/keepalived.conf": text]), options: options)
+    }
+
+    /// keepalived 2.4's `${_ENV NAME}`: the variable's value, inside quotes too; unset it is
+    /// empty (Vigil warns); more than one name is an error and the word stays as written.
+    @Test func environmentExpansion() {
+        let text = instance("    priority ${_ENV VIGIL_PRIO}\n    notify_master \"/bin/echo ${_ENV VIGIL_WHO}\"\n")
+        let r = Self.loadIn(text, environment: ["VIGIL_PRIO": "150", "VIGIL_WHO": "lb 1"])
+        #expect(r.errors.isEmpty && !r.diagnostics.contains { $0.id.hasPrefix("env") }, "\(r.diagnostics)")
+        #expect(r.configuration.vrrpInstances.first?.priority == 150)
+        #expect(r.configuration.vrrpInstances.first?.notify.master == "/bin/echo lb 1")
+        let unset = Self.loadIn(text, environment: ["VIGIL_WHO": "x"])
+        #expect(unset.has("env-unset", line: 7, .warning), "\(unset.diagnostics)")
+        #expect(unset.has("missing-argument", line: 7, .error), "priority with nothing after it, as keepalived reads it")
+        let two = Self.loadIn(instance("    priority ${_ENV A B}\n"), environment: ["A": "1", "B": "2"])
+        #expect(two.has("env-syntax", line: 7, .error), "\(two.diagnostics)")
+        // A definition named _ENV written in the file takes its place, as in keepalived.
+        let defined = Self.loadIn("$_ENV=7\n" + instance("    priority ${_ENV}0\n"), environment: [:])
+        #expect(defined.configuration.vrrpInstances.first?.priority == 70, "\(defined.diagnostics)")
+    }
+
     /// What 2.4.3 added and Vigil does not implement: recognised, with keepalived's release
     /// in the warning, never "unknown keyword" (and the auth_hmac block's own keywords too).
     @Test func newerKeywordsAreRecognisedNotSupported() {
