@@ -278,8 +278,15 @@ extension ModelBuilder {
                 if let v = value(option) { vip.peer = address(v, what: "peer") }
             case "home", "-nodad", "nodad", "noprefixroute", "autojoin", "no_track":
                 vip.flags.append(option.text)
-            case "track_group", "metric", "preferred_lft", "valid_lft":
+            case "preferred_lft":
                 if let v = value(option) { vip.flags += [option.text, v.text] }
+            case "track_group":
+                // keepalived takes track_group only on static_ipaddress lines (a static
+                // address that follows a track_group block); here it reports it and reads
+                // the group's name as one more option.
+                let group = value(option)
+                diagnostics.warning("unknown-option", at: option.location,
+                                    "'track_group\(group.map { " \($0.text)" } ?? "")' belongs to static_ipaddress lines; keepalived ignores it in a virtual address, and so does vigil")
             default:
                 diagnostics.warning("unknown-option", at: option.location,
                                     "unknown virtual address option '\(option.text)' is ignored (expected brd, dev, scope, label, peer, home, -nodad, noprefixroute, autojoin, no_track)")

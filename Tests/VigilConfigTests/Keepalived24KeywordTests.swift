@@ -61,6 +61,18 @@ import Testing
         #expect(strict.errors.contains { $0.id == "strict-no-vip" })
     }
 
+    /// track_group is an option of static_ipaddress lines only (2.2.7 and 2.4.3 alike):
+    /// in a virtual address it is reported, not silently dropped; metric and valid_lft are
+    /// no address options at all, as keepalived says.
+    @Test func trackGroupInAVirtualAddressIsReported() {
+        let r = load(instance("").replacingOccurrences(of: "192.0.2.100/24", with: "192.0.2.100/24 track_group TG"))
+        #expect(r.has("unknown-option", line: 5, .warning), "\(r.diagnostics)")
+        #expect(r.configuration.vrrpInstances.first?.virtualIPAddresses.first?.flags == [])
+        let other = load(instance("").replacingOccurrences(of: "192.0.2.100/24", with: "192.0.2.100/24 metric 5 preferred_lft 0"))
+        #expect(other.found.filter { $0 == "5:unknown-option" }.count == 2, "metric and its value, as keepalived: \(other.found)")
+        #expect(other.configuration.vrrpInstances.first?.virtualIPAddresses.first?.flags == ["preferred_lft", "0"])
+    }
+
     static func loadIn(_ text: String, environment: [String: String]) -> ConfigurationLoader.Result {
         let options = ConfigurationLoader.Options(environment: environment)
         return try! ConfigurationLoader.load(path: "/cfg/keepalived.conf",
