@@ -14,8 +14,9 @@ import VigilConfig
 ///
 /// Output: one line per keyword, tab-separated: BLOCK, KEYWORD, STATUS, NOTE, where BLOCK
 /// is the keyword(s) opening the block ("-" at the top level), STATUS is `supported` or
-/// `unsupported`, and NOTE names the keyword an older spelling stands for, or says that the
-/// keyword is Vigil's own (keepalived would reject it), or is empty.
+/// `unsupported`, and NOTE names the keyword an older spelling stands for, says that the
+/// keyword is Vigil's own (keepalived would reject it) or which keepalived release after
+/// 2.2.7 added it, or is empty.
 struct KeywordList: ParsableArguments {
     @Flag(name: .customLong("list-keywords"), help: .hidden)
     var listKeywords = false
@@ -90,8 +91,10 @@ struct KeywordList: ParsableArguments {
             let block = kind == .root ? "-" : openers(of: kind)
             for entry in entries {
                 let supported = !blockUnsupported && !unsupportedLines.contains(line)
-                let note = entry.replacement.map { "older spelling of \($0)" }
-                    ?? (entry.isVigilExtension ? "Vigil's own; keepalived does not know it" : "")
+                var notes = entry.replacement.map { ["older spelling of \($0)"] } ?? []
+                if entry.isVigilExtension { notes.append("Vigil's own; keepalived does not know it") }
+                if let since = entry.since { notes.append("keepalived \(since); 2.2.7 does not know it") }
+                let note = notes.joined(separator: "; ")
                 out += "\(block)\t\(entry.name)\t\(supported ? "supported" : "unsupported")\t\(note)\n"
                 line += entry.shape == .leaf ? 1 : 2
             }

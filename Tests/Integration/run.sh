@@ -14,6 +14,8 @@ drills=(
     "dynamic-interfaces.sh"
     "mixed-pair.sh VERSION=2"
     "mixed-pair.sh VERSION=3"
+    "checksum-compat.sh"
+    "startup-delay.sh"
     "bad-adverts.sh"
     "tracking.sh"
     "sync-group.sh"
