@@ -9,6 +9,9 @@ public enum Action: Hashable, Sendable {
     case removeVirtualAddresses
     /// One gratuitous ARP for each virtual address.
     case sendGratuitousARP
+    /// `garp_extra_if`: one gratuitous ARP (unsolicited NA) on each interface other than
+    /// the instance's that carries one of its addresses.
+    case sendGratuitousARPOnExtraInterfaces
     /// The state changed; the edge logs it and runs the notify scripts.
     case transition(from: VRRPState, to: VRRPState, reason: TransitionReason)
     /// The effective priority moved (tracked objects): the edge logs it; the next advert

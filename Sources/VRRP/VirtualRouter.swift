@@ -136,8 +136,10 @@ public struct VirtualRouter: Sendable {
         /// The second burst (`garp_master_delay`) and the periodic refresh.
         var garpDelayed: Instant?
         var garpRefresh: Instant?
+        /// `garp_extra_if`'s next round on the other interfaces.
+        var garpExtra: Instant?
 
-        var deadlines: [Instant?] { [advertAt, garpNext, garpDelayed, garpRefresh] }
+        var deadlines: [Instant?] { [advertAt, garpNext, garpDelayed, garpRefresh, garpExtra] }
 
         /// `count` gratuitous ARPs per address: all now when `spacing` (`vrrp_garp_interval`)
         /// is 0, else one now and the rest `spacing` apart.
@@ -263,6 +265,10 @@ public struct VirtualRouter: Sendable {
         if let t = m.garpRefresh, t <= now, garp.masterRefresh > 0 {
             m.garpRefresh = now + garp.masterRefresh
             actions += m.startBurst(garp.masterRefreshRepeat, spacing: garp.interval, at: now)
+        }
+        if let t = m.garpExtra, t <= now, garp.extraInterfaceInterval > 0 {
+            m.garpExtra = now + garp.extraInterfaceInterval
+            actions.append(.sendGratuitousARPOnExtraInterfaces)
         }
         if let t = m.garpNext, t <= now {
             actions.append(.sendGratuitousARP)
@@ -587,6 +593,8 @@ public struct VirtualRouter: Sendable {
         var m = Master(advertAt: now + configuration.advertisementInterval)
         if garp.masterDelay > 0 { m.garpDelayed = now + garp.masterDelay }
         if garp.masterRefresh > 0 { m.garpRefresh = now + garp.masterRefresh }
+        // keepalived starts this round after the second burst's delay.
+        if garp.extraInterfaceInterval > 0 { m.garpExtra = now + garp.masterDelay + garp.extraInterfaceInterval }
         let burst = m.startBurst(garp.masterRepeat, spacing: garp.interval, at: now)
         phase = .master(m)
         // The VIPs and their announcements before the advert (keepalived's order too): a

@@ -252,6 +252,9 @@ private final class Writer {
         if let stop = g.lvsFlushOnStop { line(GlobalDefsKeyword.lvsFlushOnStop, words: stop == .full ? [] : [stop.rawValue]) }
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         seconds(GlobalDefsKeyword.vrrpStartupDelay, g.vrrpStartupDelay)
+        if let extra = g.garpExtraInterface {
+            line(GlobalDefsKeyword.vrrpGarpExtraIf, (extra.all ? "all " : "") + String(extra.interval))
+        }
         flag(GlobalDefsKeyword.v3ChecksumAsV2, g.v3ChecksumAsV2)
         raw(g.unsupported)
     }
@@ -416,6 +419,9 @@ private final class Writer {
             flag(VRRPInstanceKeyword.skipCheckAdvertAddresses, v.skipCheckAdvertAddresses == true)
             if let strict = v.strictMode { line(VRRPInstanceKeyword.strictMode, strict ? "on" : "off") }
             flag(VRRPInstanceKeyword.noVirtualIPAddress, v.noVirtualIPAddress)
+            if let extra = v.garpExtraInterface {
+                line(VRRPInstanceKeyword.garpExtraIf, (extra.all ? "all " : "") + String(extra.interval))
+            }
             if let asV2 = v.v3ChecksumAsV2 { line(VRRPInstanceKeyword.v3ChecksumAsV2, asV2 ? "true" : "false") }
             switch v.oldUnicastChecksum {
             case .always?: line(VRRPInstanceKeyword.oldUnicastChecksum)

@@ -34,6 +34,9 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case vrrpStartupDelay = "vrrp_startup_delay"
     case v3ChecksumAsV2 = "v3_checksum_as_v2"
     case vrrpMinGarp = "vrrp_min_garp"
+    case vrrpGarpExtraIf = "vrrp_garp_extra_if"
+    /// keepalived's spelling before 2.2.2, read as vrrp_garp_extra_if.
+    case vrrpVMACGarpIntvl = "vrrp_vmac_garp_intvl"
 }
 
 extension ModelBuilder {
@@ -105,6 +108,8 @@ extension ModelBuilder {
                     if (g.garp.masterRefreshRepeat ?? 1) == 1 { g.garp.masterRefreshRepeat = 0 }
                     if (g.garp.masterDelay ?? 5_000_000) == 5_000_000 { g.garp.masterDelay = 0 }
                 }
+            case .vrrpGarpExtraIf, .vrrpVMACGarpIntvl:
+                if let extra = garpExtraInterface(s, minimum: 1) { g.garpExtraInterface = extra }
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {
@@ -127,6 +132,34 @@ extension ModelBuilder {
                                 "\(s.name) 0 sends the announcements back to back (keepalived -t calls 0 invalid, yet runs it the same way)")
         }
         return value
+    }
+
+    /// `[all] SECONDS` of `garp_extra_if` and `vrrp_garp_extra_if` (keepalived takes the
+    /// words in any order; `minimum` 1 globally, 0 in an instance, where it turns the
+    /// global setting off). The old spellings are read too, with keepalived's advice.
+    func garpExtraInterface(_ s: Statement, minimum: Int) -> GarpExtraInterface? {
+        if s.block != nil { blockNotExpected(s) }
+        if s.name == "vmac_garp_intvl" || s.name == "vrrp_vmac_garp_intvl" {
+            diagnostics.warning("old-spelling", at: s.location,
+                                "'\(s.name)' is keepalived's spelling before 2.2.2; write '\(s.name == "vmac_garp_intvl" ? "garp_extra_if" : "vrrp_garp_extra_if")'")
+        }
+        var all = false
+        var interval: Int?
+        for word in s.arguments {
+            if word.text == "all" {
+                all = true
+            } else if let n = Int(word.text), (minimum...86400).contains(n) {
+                interval = n
+            } else {
+                diagnostics.error("bad-value", at: word.location, "\(s.name) '\(word.text)' is neither 'all' nor seconds from \(minimum) to 86400")
+                return nil
+            }
+        }
+        guard let interval else {
+            diagnostics.error("missing-argument", at: s.location, "'\(s.name)' needs a time in seconds (and optionally 'all')")
+            return nil
+        }
+        return GarpExtraInterface(interval: interval, all: all)
     }
 
     /// `192.0.2.1:9650` or `[2001:db8::1]:9650`.

@@ -41,6 +41,9 @@ enum VRRPInstanceKeyword: String, ImplementedKeyword {
     case noVirtualIPAddress = "no_virtual_ipaddress"
     case v3ChecksumAsV2 = "v3_checksum_as_v2"
     case oldUnicastChecksum = "old_unicast_checksum"
+    case garpExtraIf = "garp_extra_if"
+    /// keepalived's spelling before 2.2.2, read as garp_extra_if.
+    case vmacGarpIntvl = "vmac_garp_intvl"
 }
 
 /// The keywords of a vrrp_instance's authentication block.
@@ -173,6 +176,8 @@ extension ModelBuilder {
             case .dontTrackPrimary: v.dontTrackPrimary = flag(s)
             case .skipCheckAdvertAddresses: v.skipCheckAdvertAddresses = flag(s)
             case .checkUnicastSource: v.checkUnicastSource = flag(s)
+            case .garpExtraIf, .vmacGarpIntvl:
+                if let extra = garpExtraInterface(s, minimum: 0) { v.garpExtraInterface = extra }
             case .noVirtualIPAddress:
                 arguments(s, 0...0, "no argument")
                 v.noVirtualIPAddress = flag(s)

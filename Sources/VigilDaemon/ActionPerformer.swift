@@ -121,6 +121,9 @@ final class ActionPerformer<Gate: AddressGate> {
                 return
             }
             announce(plan.announced, of: name)
+        case .sendGratuitousARPOnExtraInterfaces:
+            if heldBack[i] != nil { return }  // its VIPs are not in yet: the next round
+            announce(plan.extraAnnounced, of: name)
         case let .transition(from, _, _):
             // VIP work still waiting for the drop rules is stale once no longer master.
             if from == .master { heldBack[i] = nil }

@@ -13,6 +13,9 @@ public struct InstancePlan: Sendable {
     /// Announced on takeover: IPv4 VIPs with gratuitous ARP, IPv6 VIPs with unsolicited
     /// neighbour advertisements, each on its interface.
     public var announced: [(address: InternetAddress, interface: InterfaceTable.Interface)]
+    /// `garp_extra_if all`: the first address on each interface other than the instance's,
+    /// announced again every `gratuitousARP.extraInterfaceInterval` while master.
+    public var extraAnnounced: [(address: InternetAddress, interface: InterfaceTable.Interface)] = []
     /// Empty for multicast.
     public var unicastPeers: [InternetAddress]
     /// `virtual_routes` and `virtual_rules`, installed after the VIPs and removed before.
@@ -56,6 +59,8 @@ public struct InstancePlan: Sendable {
         return router == other.router && sameLink(interface, other.interface) && addresses == other.addresses
             && announced.count == other.announced.count
             && zip(announced, other.announced).allSatisfy { $0.address == $1.address && sameLink($0.interface, $1.interface) }
+            && extraAnnounced.count == other.extraAnnounced.count
+            && zip(extraAnnounced, other.extraAnnounced).allSatisfy { $0.address == $1.address && sameLink($0.interface, $1.interface) }
             && unicastPeers == other.unicastPeers && routes == other.routes && vmac == other.vmac
             && notify == other.notify && trackedInterfaces == other.trackedInterfaces
             && dropsTrafficWhileMaster == other.dropsTrafficWhileMaster
@@ -145,12 +150,25 @@ public struct InstancePlan: Sendable {
             authentication = .simple(password: Array(password.utf8.prefix(8)))
         }
         let garp = v.garp, global = g.garp
-        let policy = GratuitousARPPolicy(
+        var policy = GratuitousARPPolicy(
             masterDelay: garp.masterDelay ?? global.masterDelay ?? 5_000_000,
             masterRepeat: garp.masterRepeat ?? global.masterRepeat ?? 5,
             masterRefresh: garp.masterRefresh ?? global.masterRefresh ?? 0,
             masterRefreshRepeat: garp.masterRefreshRepeat ?? global.masterRefreshRepeat ?? 1,
             interval: (ipv6 ? g.gnaInterval : g.garpInterval) ?? 0)
+        // garp_extra_if (the instance's, else global_defs'): keepalived sends on the other
+        // interfaces of the VIPs only with `all` (without it, only on macvlans it made for
+        // single addresses, which Vigil does not make), once per interface; with none
+        // there is nothing to send and the timer is off, as in keepalived.
+        let extra = v.garpExtraInterface ?? g.garpExtraInterface
+        var extraAnnounced: [(address: InternetAddress, interface: InterfaceTable.Interface)] = []
+        if let extra, extra.interval > 0, extra.all {
+            for (address, link) in announced where link.index != interface.index
+                && !extraAnnounced.contains(where: { $0.interface.index == link.index }) {
+                extraAnnounced.append((address, link))
+            }
+        }
+        policy.extraInterfaceInterval = extraAnnounced.isEmpty ? 0 : Microseconds(extra?.interval ?? 0) * 1_000_000
         var peers: [InternetAddress] = []
         for peer in v.unicastPeers { peers.append(try sameFamily(peer, "unicast_peer")) }
         var router = VirtualRouter.Configuration(
@@ -179,6 +197,7 @@ public struct InstancePlan: Sendable {
         var plan = InstancePlan(router: router, interface: interface, addresses: addresses, announced: announced,
                                 unicastPeers: peers, notify: v.notify)
         plan.vmac = vmac
+        plan.extraAnnounced = extraAnnounced
         plan.vmacLocation = v.keywordOrigins["use_vmac"]?.location ?? at
         plan.routes = try RoutePlan.make(routes: v.virtualRoutes, rules: v.virtualRules, block: "virtual", interfaces: table)
         plan.dropsTrafficWhileMaster = StrictMode.dropsTrafficToVirtualAddresses(v, g)

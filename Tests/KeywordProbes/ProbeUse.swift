@@ -21,6 +21,10 @@ struct ProbeUse {
     static let process = ["vrrp_track_process proc {", "process nginx", "}"]
     static let file = ["track_file tf {", "file /run/vigil-probe", "}"]
 
+    /// An instance with an address on a second interface (for garp_extra_if).
+    static let extraInterfaceInstance = ["vrrp_instance VI_2 {", "interface eth0", "virtual_router_id 52",
+                                         "virtual_ipaddress {", "192.0.2.101/24", "198.51.100.101/24 dev eth1", "}", "}"]
+
     /// Tracking weights matter in a sync group only for a member with a weighted tracker.
     static let weightedMember = ProbeUse(context: ["group {", "VI_2", "}"],
                                          extra: script + ["vrrp_instance VI_2 {", "interface eth0", "virtual_router_id 52",
@@ -66,6 +70,11 @@ struct ProbeUse {
         "vrrp_garp_lower_prio_delay": words("10"),
         "vrrp_garp_lower_prio_repeat": words("3"),
         "vrrp_garp_interval": words("0.001"),
+        // garp_extra_if sends on the instance's other interfaces: one with an address on eth1.
+        "vrrp_garp_extra_if": ProbeUse(arguments: "all 60", extra: extraInterfaceInstance),
+        "vrrp_vmac_garp_intvl": ProbeUse(arguments: "all 60", extra: extraInterfaceInstance),
+        "vrrp_instance garp_extra_if": ProbeUse(arguments: "all 60", context: ["virtual_ipaddress_excluded {", "198.51.100.100/24 dev eth1", "}"]),
+        "vrrp_instance vmac_garp_intvl": ProbeUse(arguments: "all 60", context: ["virtual_ipaddress_excluded {", "198.51.100.100/24 dev eth1", "}"]),
         // Neighbour advertisements are for IPv6 instances.
         "vrrp_gna_interval": ProbeUse(arguments: "0.001", extra: ["vrrp_instance VI_6 {", "interface eth0", "virtual_router_id 52",
                                                                   "virtual_ipaddress {", "2001:db8::100/64", "}", "}"]),

@@ -113,6 +113,8 @@ import KeywordProbes
         "virtual_server: lvs_method": "lb_kind",
         "HTTP_GET: nb_get_retry": "retry",
         "global_defs: vrrp_min_garp": "the vrrp_garp_master_* settings it changes",
+        "global_defs: vrrp_vmac_garp_intvl": "vrrp_garp_extra_if",
+        "vrrp_instance: vmac_garp_intvl": "garp_extra_if",
     ]
 
     /// What `--dump` writes is read back as the same model, every keyword of it is one the

@@ -22,7 +22,7 @@ struct PlanFingerprint: Equatable {
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
                                  "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "notes", "miscCheckUsers", "daemonUID"]
-    static let instanceProperties = ["router", "interface", "addresses", "announced", "unicastPeers", "routes", "vmac",
+    static let instanceProperties = ["router", "interface", "addresses", "announced", "extraAnnounced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
                                 "flushOnStop"]

@@ -39,6 +39,8 @@ public struct GlobalDefs: Hashable, Sendable {
     /// whose network comes up slowly at boot would otherwise take over as master before
     /// it can hear the current one).
     public var vrrpStartupDelay: Microseconds?
+    /// `vrrp_garp_extra_if [all] SECONDS`: every instance's default `garp_extra_if`.
+    public var garpExtraInterface: GarpExtraInterface?
     /// `v3_checksum_as_v2` (keepalived 2.2.8): every instance's default (see VRRPInstance).
     public var v3ChecksumAsV2 = false
     /// Recognised keywords Vigil does not implement yet, as written.
@@ -61,6 +63,20 @@ public struct GratuitousARPSettings: Hashable, Sendable {
     public var masterRefreshRepeat: Int?
 
     public init() {}
+}
+
+/// `garp_extra_if [all] SECONDS`: a gratuitous ARP on the instance's other interfaces every
+/// SECONDS while master; `all`: on every interface of its addresses, not only on macvlans
+/// made for single addresses (which Vigil does not make, so without `all` it sends none).
+public struct GarpExtraInterface: Hashable, Sendable {
+    /// Seconds, 1…86400 (an instance's 0 turns the global setting off).
+    public var interval: Int
+    public var all: Bool
+
+    public init(interval: Int, all: Bool) {
+        self.interval = interval
+        self.all = all
+    }
 }
 
 public struct ScriptUser: Hashable, Sendable {

@@ -64,6 +64,8 @@ public struct VRRPInstance: Hashable, Sendable {
     public var v3ChecksumAsV2: Bool?
     /// `old_unicast_checksum [never]`: the pre-1.3.6 unicast checksum; nil: detected.
     public var oldUnicastChecksum: OldUnicastChecksum?
+    /// `garp_extra_if [all] SECONDS`; nil: global_defs' `vrrp_garp_extra_if`.
+    public var garpExtraInterface: GarpExtraInterface?
     public var unsupported: [Statement] = []
     /// Where each keyword was written (strict-mode diagnostics point at the line).
     public var keywordOrigins = KeywordOrigins()
