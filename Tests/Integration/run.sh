@@ -16,6 +16,7 @@ drills=(
     "mixed-pair.sh VERSION=3"
     "checksum-compat.sh"
     "startup-delay.sh"
+    "garp-extra-if.sh"
     "bad-adverts.sh"
     "tracking.sh"
     "sync-group.sh"
