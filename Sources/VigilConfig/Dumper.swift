@@ -252,6 +252,7 @@ private final class Writer {
         if let stop = g.lvsFlushOnStop { line(GlobalDefsKeyword.lvsFlushOnStop, words: stop == .full ? [] : [stop.rawValue]) }
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         seconds(GlobalDefsKeyword.vrrpStartupDelay, g.vrrpStartupDelay)
+        seconds(GlobalDefsKeyword.vrrpDelayAfterBoot, g.vrrpDelayAfterBoot)
         if let extra = g.garpExtraInterface {
             line(GlobalDefsKeyword.vrrpGarpExtraIf, (extra.all ? "all " : "") + String(extra.interval))
         }

@@ -32,6 +32,7 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     /// The older spelling of `lvs_flush_on_stop`.
     case lvsFlushOnstop = "lvs_flush_onstop"
     case vrrpStartupDelay = "vrrp_startup_delay"
+    case vrrpDelayAfterBoot = "vrrp_delay_after_boot"
     case v3ChecksumAsV2 = "v3_checksum_as_v2"
     case vrrpMinGarp = "vrrp_min_garp"
     case vrrpGarpExtraIf = "vrrp_garp_extra_if"
@@ -92,6 +93,9 @@ extension ModelBuilder {
                 // keepalived reads milliseconds and keeps the longer of this and
                 // vrrp_delay_after_boot; its timer holds at most 2^32-1 µs.
                 if let delay = seconds(s, 0...4294.967295) { g.vrrpStartupDelay = max(g.vrrpStartupDelay ?? 0, delay / 1000 * 1000) }
+            case .vrrpDelayAfterBoot:
+                // Read as vrrp_startup_delay; the time since boot is the planner's (the host's).
+                if let delay = seconds(s, 0...4294.967295) { g.vrrpDelayAfterBoot = max(g.vrrpDelayAfterBoot ?? 0, delay / 1000 * 1000) }
             case .v3ChecksumAsV2:
                 // keepalived's global form takes no <BOOL>: written, it is on.
                 arguments(s, 0...0, "no argument")

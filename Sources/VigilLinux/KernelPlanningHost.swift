@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VigilTypes
 
 /// This host answering the planner: the interface table read once (netlink), the user
 /// database (getpwnam, getgrnam, getgrouplist), the scripts' files (realpath, lstat), the
@@ -10,12 +11,14 @@ public struct KernelPlanningHost: PlanningHost {
     public let interfaces: InterfaceTable
     public let daemonUID: uid_t
     public let defaultConfigID: String?
+    public let uptime: Microseconds?
 
     /// The given interfaces, the rest from this host.
     public init(interfaces: InterfaceTable) {
         self.interfaces = interfaces
         daemonUID = getuid()
         defaultConfigID = VigilLinux.defaultConfigID()
+        uptime = Monotonic.sinceBoot()
     }
 
     /// Reads this network namespace's interfaces now.

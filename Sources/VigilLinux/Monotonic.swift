@@ -13,6 +13,14 @@ public enum Monotonic {
         return Instant(microseconds: Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000)
     }
 
+    /// Time since the machine booted (CLOCK_BOOTTIME, suspended time included: the clock of
+    /// /proc/uptime, which keepalived reads for `vrrp_delay_after_boot`).
+    public static func sinceBoot() -> Microseconds {
+        var t = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &t)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
+    }
+
     /// Sleeps this long on the same clock. Only for bounded waits outside the loop (at
     /// exit, children given a moment to end); the loop itself never sleeps.
     public static func pause(_ duration: Microseconds) {

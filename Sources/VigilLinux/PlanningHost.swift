@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VigilTypes
 
 /// The host facts a plan is made from, beyond the configuration: the interfaces, the user
 /// database, the files of the scripts, the daemon's own user and name. Planning asks only
@@ -20,6 +21,8 @@ public protocol PlanningHost {
     var daemonUID: uid_t { get }
     /// keepalived's default `--config-id` (the short host name), nil when unknown.
     var defaultConfigID: String? { get }
+    /// Time since the machine booted, for `vrrp_delay_after_boot`; nil when unknown.
+    var uptime: Microseconds? { get }
     /// `user` (and `group`, else the user's primary group) resolved, or why not.
     func credentials(user: String, group: String?) throws(ScriptProblem) -> ScriptCredentials
     /// Why `enable_script_security` refuses to run `command` as `user`, or nil when it is safe.

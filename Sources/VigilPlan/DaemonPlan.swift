@@ -273,6 +273,14 @@ public struct DaemonPlan: Sendable {
         result.daemonUID = host.daemonUID
         result.metricsListen = g.metricsListen
         result.vrrpStartupDelay = g.vrrpStartupDelay ?? 0
+        if let afterBoot = g.vrrpDelayAfterBoot, afterBoot > 0 {
+            // keepalived: what is left of it since boot, if more than vrrp_startup_delay.
+            if let uptime = host.uptime {
+                result.vrrpStartupDelay = max(result.vrrpStartupDelay, afterBoot - uptime)
+            } else {
+                result.notes.append("warning: the time since boot is unknown; vrrp_delay_after_boot is ignored")
+            }
+        }
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
         return result

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VigilTypes
 import VigilLinux
 
 /// A host described by tables, for the plan's tests and the plan fuzzer: interfaces, users,
@@ -18,17 +19,20 @@ public struct StaticPlanningHost: PlanningHost, ScriptFiles, Sendable {
     public var files: [String: ScriptFileStatus]
     public var daemonUID: uid_t
     public var defaultConfigID: String?
+    /// Time since boot (`vrrp_delay_after_boot`); nil: unknown.
+    public var uptime: Microseconds?
 
     public init(interfaces: InterfaceTable = InterfaceTable(interfaces: [:]),
                 users: [String: ScriptCredentials] = ["root": .root], groups: [String: gid_t] = ["root": 0],
                 files: [String: ScriptFileStatus] = StaticPlanningHost.rootTree, daemonUID: uid_t = 0,
-                defaultConfigID: String? = nil) {
+                defaultConfigID: String? = nil, uptime: Microseconds? = nil) {
         self.interfaces = interfaces
         self.users = users
         self.groups = groups
         self.files = files
         self.daemonUID = daemonUID
         self.defaultConfigID = defaultConfigID
+        self.uptime = uptime
     }
 
     /// /, /bin, /usr, /usr/bin, /usr/libexec and /etc owned by root and writable only by it, with

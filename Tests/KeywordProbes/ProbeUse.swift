@@ -61,6 +61,7 @@ struct ProbeUse {
         "router_id": words("lb1"),
         "vrrp_version": words("3"),
         "vrrp_startup_delay": words("5.5"),
+        "vrrp_delay_after_boot": words("30"),
         "vrrp_mcast_group4": words("224.0.0.19"),
         "vrrp_mcast_group6": words("ff02::13"),
         "vrrp_garp_master_delay": words("10"),

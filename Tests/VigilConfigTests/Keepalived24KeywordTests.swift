@@ -5,6 +5,13 @@ import Testing
 /// implements: vrrp_startup_delay, vrrp_min_garp, v3_checksum_as_v2, old_unicast_checksum,
 /// no_virtual_ipaddress; the rest recognised with a clear "not supported" warning.
 @Suite struct Keepalived24KeywordTests {
+    @Test func vrrpDelayAfterBootIsRead() {
+        let r = load("global_defs {\n    vrrp_delay_after_boot 15.23\n}\n" + instance(""))
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
+        #expect(r.configuration.globalDefs.vrrpDelayAfterBoot == 15_230_000)
+        #expect(r.dumpReadsBack)
+    }
+
     @Test func vrrpStartupDelayIsReadInMilliseconds() {
         let r = load("global_defs {\n    vrrp_startup_delay 5.5004\n}\n" + instance(""))
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
@@ -102,7 +109,7 @@ import Testing
     @Test func newerKeywordsAreRecognisedNotSupported() {
         let r = load("""
         global_defs {
-            vrrp_delay_after_boot 30
+            dbus_no_interface_name
             json_version 2
         }
         vrrp_instance VI_1 {
@@ -126,7 +133,7 @@ import Testing
         #expect(r.has("unsupported", line: 2, .warning) && r.has("unsupported", line: 3, .warning))
         #expect(r.has("unsupported", line: 11, .warning) && r.has("unsupported", line: 12, .warning))
         let delay = r.diagnostics.first { $0.location.line == 2 }
-        #expect(delay?.message.contains("keepalived 2.4.0") == true, "\(String(describing: delay))")
+        #expect(delay?.message.contains("keepalived 2.3.0") == true, "\(String(describing: delay))")
         #expect(KeywordCatalog.entry("key", in: .authHMAC)?.since == "2.4.0")
         #expect(KeywordCatalog.entry("multihop", in: .bfdInstance)?.since == "2.2.8")
         #expect(KeywordCatalog.entry("vrrp_startup_delay", in: .globalDefs)?.since == nil, "2.2.7 knows it")

@@ -39,6 +39,10 @@ public struct GlobalDefs: Hashable, Sendable {
     /// whose network comes up slowly at boot would otherwise take over as master before
     /// it can hear the current one).
     public var vrrpStartupDelay: Microseconds?
+    /// `vrrp_delay_after_boot` (keepalived 2.4.0): the instances start no sooner than this
+    /// long after the machine booted (a restart later is not delayed); the longer of the two
+    /// delays holds.
+    public var vrrpDelayAfterBoot: Microseconds?
     /// `vrrp_garp_extra_if [all] SECONDS`: every instance's default `garp_extra_if`.
     public var garpExtraInterface: GarpExtraInterface?
     /// `v3_checksum_as_v2` (keepalived 2.2.8): every instance's default (see VRRPInstance).
