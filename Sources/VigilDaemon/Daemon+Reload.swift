@@ -148,9 +148,9 @@ extension Daemon {
         engine = VRRPEngine(routers: newRouters, channels: newWiring.socketOfInstance,
                             syncGroups: Self.syncGroups(newPlan, carrying: carried))
         // A reload during vrrp_startup_delay keeps the delayed start, moved by the change
-        // of the delay as keepalived moves it (one now past starts at the next turn).
+        // of the delay (one now past starts at the next turn).
         if let delayedStart {
-            engine.delayStart(until: delayedStart + (newPlan.vrrpStartupDelay - oldPlan.vrrpStartupDelay))
+            engine.delayStart(until: DaemonPlan.delayedStart(delayedStart, from: oldPlan, to: newPlan, at: now))
         }
         // The same table, told which instances hold their VIPs now: one nft run takes it
         // from what it drops to what it must (no moment without the rules).

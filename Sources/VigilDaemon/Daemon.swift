@@ -318,10 +318,11 @@ public final class Daemon {
         let table = try? edge.interfaces()
         for i in routers.indices { prime(i, at: now, scripts: trackScripts.initialReadings, interfaces: table) }
         for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
-        if plan.vrrpStartupDelay > 0, !routers.isEmpty {
-            logger.info("vrrp_startup_delay: the VRRP instances start in \(formatSeconds(plan.vrrpStartupDelay)) s")
+        if plan.startupDelay > 0, !routers.isEmpty {
+            let why = plan.vrrpBootDelay > plan.vrrpStartupDelay ? "vrrp_delay_after_boot" : "vrrp_startup_delay"
+            logger.info("\(why): the VRRP instances start in \(formatSeconds(plan.startupDelay)) s")
         }
-        perform(engine.start(at: now, delay: plan.vrrpStartupDelay))
+        perform(engine.start(at: now, delay: plan.startupDelay))
         notifier.ready(status: statusLine())
         statusChanged = false
         if let interval = notifier.watchdogInterval { nextWatchdog = now + interval }

@@ -31,6 +31,20 @@ public struct DaemonPlan: Sendable {
     public var metricsListen: String?
     /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (0: at once).
     public var vrrpStartupDelay: Microseconds = 0
+    /// What was left of `vrrp_delay_after_boot` since the machine booted when planned.
+    public var vrrpBootDelay: Microseconds = 0
+    /// The delay the instances start after: the longer of the two, as keepalived.
+    public var startupDelay: Microseconds { max(vrrpStartupDelay, vrrpBootDelay) }
+
+    /// Where a delayed start `start` (made with `old`'s delay) goes in a live reload to
+    /// `new` at `now`: vrrp_startup_delay counts from the daemon's start (the start moves
+    /// by its change, as keepalived moves it), vrrp_delay_after_boot from the boot, which
+    /// `new` counts from now. (keepalived moves the start by the change of the longer delay,
+    /// which starts a boot delay early by the time since the daemon started.)
+    public static func delayedStart(_ start: Instant, from old: DaemonPlan, to new: DaemonPlan, at now: Instant) -> Instant {
+        let daemonStart = start + (-old.startupDelay)
+        return max(daemonStart + new.vrrpStartupDelay, now + new.vrrpBootDelay)
+    }
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
     /// The MISC_CHECK users that exist on the host, one per checker that names one (one
@@ -276,7 +290,7 @@ public struct DaemonPlan: Sendable {
         if let afterBoot = g.vrrpDelayAfterBoot, afterBoot > 0 {
             // keepalived: what is left of it since boot, if more than vrrp_startup_delay.
             if let uptime = host.uptime {
-                result.vrrpStartupDelay = max(result.vrrpStartupDelay, afterBoot - uptime)
+                result.vrrpBootDelay = max(0, afterBoot - uptime)
             } else {
                 result.notes.append("warning: the time since boot is unknown; vrrp_delay_after_boot is ignored")
             }

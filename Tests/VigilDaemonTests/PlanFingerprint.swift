@@ -21,7 +21,7 @@ struct PlanFingerprint: Equatable {
     /// The stored properties of `DaemonPlan`, `InstancePlan` and `LVSPlan`, in declaration
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
-                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "notes", "miscCheckUsers", "daemonUID"]
+                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "vrrpBootDelay", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "extraAnnounced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
@@ -53,6 +53,7 @@ struct PlanFingerprint: Equatable {
     var staticRoutes: RoutePlan
     var metricsListen: String?
     var vrrpStartupDelay: Microseconds
+    var vrrpBootDelay: Microseconds
     var notes: [String]
     var miscCheckUsers: [ScriptCredentials]
     var daemonUID: UInt32
@@ -132,6 +133,7 @@ struct PlanFingerprint: Equatable {
         staticRoutes = plan.staticRoutes
         metricsListen = plan.metricsListen
         vrrpStartupDelay = plan.vrrpStartupDelay
+        vrrpBootDelay = plan.vrrpBootDelay
         notes = plan.notes
         miscCheckUsers = plan.miscCheckUsers
         daemonUID = plan.daemonUID
