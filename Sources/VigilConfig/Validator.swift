@@ -111,7 +111,11 @@ struct Validator {
                 }
             }
             // no_virtual_ipaddress says it is on purpose (strict mode refuses it elsewhere).
-            if v.virtualIPAddresses.isEmpty && !v.noVirtualIPAddress {
+            // keepalived refuses a VRRPv3 instance without one (RFC 5798 §5.2.5: at least
+            // one address) and only warns for VRRPv2.
+            if v.virtualIPAddresses.isEmpty && !v.noVirtualIPAddress && version == 3 {
+                error("no-vip", v.origin, "\(path) has no virtual_ipaddress, which VRRPv3 requires (keepalived refuses the instance); add one, or 'no_virtual_ipaddress' if the addresses are moved otherwise")
+            } else if v.virtualIPAddresses.isEmpty && !v.noVirtualIPAddress {
                 warning("no-vip", v.origin, "\(path) has no virtual_ipaddress")
             }
             checkAdvertInterval(v, version: version, path: path)

@@ -63,6 +63,11 @@ import Testing
         #expect(with.diagnostics.isEmpty, "\(with.diagnostics)")
         #expect(with.configuration.vrrpInstances.first?.noVirtualIPAddress == true)
         #expect(with.dumpReadsBack)
+        // VRRPv3 without a VIP: keepalived refuses the instance unless no_virtual_ipaddress.
+        let v3 = load(bare + "    version 3\n}\n")
+        #expect(v3.has("no-vip", line: 1, .error), "\(v3.diagnostics)")
+        let v3Meant = load(bare + "    version 3\n    no_virtual_ipaddress\n}\n")
+        #expect(v3Meant.diagnostics.isEmpty, "\(v3Meant.diagnostics)")
         let strict = load(bare + "    no_virtual_ipaddress\n    strict_mode\n}\n")
         #expect(strict.has("strict-no-virtual-ipaddress", line: 4, .warning), "\(strict.diagnostics)")
         #expect(strict.errors.contains { $0.id == "strict-no-vip" })
