@@ -118,6 +118,12 @@ struct Validator {
             } else if v.virtualIPAddresses.isEmpty && !v.noVirtualIPAddress {
                 warning("no-vip", v.origin, "\(path) has no virtual_ipaddress")
             }
+            // keepalived: a unicast keyword without a peer leaves the instance multicast
+            // (it says so, as deprecated); there both checksum forms are one.
+            if v.oldUnicastChecksum != nil && v.unicastPeers.isEmpty {
+                warning("unicast-keyword-without-peer", v.keywordOrigins["old_unicast_checksum"] ?? v.origin,
+                        "\(path): old_unicast_checksum without unicast_peer has no effect: the adverts are multicast, where the old checksum and the RFC's are the same")
+            }
             checkAdvertInterval(v, version: version, path: path)
             checkPriority(v, path: path)
             if case .password = v.authentication, version == 3 {

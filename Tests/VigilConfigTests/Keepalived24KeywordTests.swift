@@ -41,16 +41,21 @@ import Testing
         #expect(bad.has("bad-value", line: 2, .error))
     }
 
+    static let peer = "    unicast_peer {\n        192.0.2.12\n    }\n"
+
     @Test func checksumKeywords() {
         let r = load("global_defs {\n    v3_checksum_as_v2\n}\n"
-            + instance("    v3_checksum_as_v2 false\n    old_unicast_checksum never\n", name: "VI_1") + "\n"
-            + instance("    old_unicast_checksum\n", name: "VI_2").replacingOccurrences(of: "virtual_router_id 51", with: "virtual_router_id 52"))
+            + instance("    v3_checksum_as_v2 false\n    old_unicast_checksum never\n" + Self.peer, name: "VI_1") + "\n"
+            + instance("    old_unicast_checksum\n" + Self.peer, name: "VI_2").replacingOccurrences(of: "virtual_router_id 51", with: "virtual_router_id 52"))
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
         #expect(r.configuration.globalDefs.v3ChecksumAsV2)
         let instances = r.configuration.vrrpInstances
         #expect(instances.map(\.v3ChecksumAsV2) == [false, nil])
         #expect(instances.map(\.oldUnicastChecksum) == [.never, .always])
         #expect(r.dumpReadsBack)
+        // Without unicast_peer the adverts are multicast, where both forms are one.
+        let multicast = load(instance("    old_unicast_checksum\n"))
+        #expect(multicast.has("unicast-keyword-without-peer", line: 7, .warning), "\(multicast.diagnostics)")
         let bad = load(instance("    old_unicast_checksum sometimes\n"))
         #expect(bad.has("bad-value", line: 7, .error), "\(bad.diagnostics)")
     }
