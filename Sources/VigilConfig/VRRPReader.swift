@@ -281,10 +281,19 @@ extension ModelBuilder {
                 }
             case "peer":
                 if let v = value(option) { vip.peer = address(v, what: "peer") }
-            case "home", "-nodad", "nodad", "noprefixroute", "autojoin", "no_track":
-                vip.flags.append(option.text)
+            case "home", "-nodad", "nodad", "noprefixroute", "autojoin", "mngtmpaddr", "no_track":
+                vip.flags.append(option.text == "nodad" ? "-nodad" : option.text)
             case "preferred_lft":
-                if let v = value(option) { vip.flags += [option.text, v.text] }
+                if let v = value(option) {
+                    if v.text == "forever" || UInt32(v.text) != nil {
+                        vip.flags += [option.text, v.text]
+                    } else {
+                        diagnostics.error("bad-value", at: v.location, "preferred_lft '\(v.text)' is not a number of seconds (0 to 4294967295) or forever")
+                    }
+                    if vip.prefix.address.family != .inet6 {
+                        diagnostics.warning("ipv6-only", at: option.location, "preferred_lft applies to IPv6 addresses only (keepalived ignores it here too)")
+                    }
+                }
             case "track_group":
                 // keepalived takes track_group only on static_ipaddress lines (a static
                 // address that follows a track_group block); here it reports it and reads
@@ -294,7 +303,7 @@ extension ModelBuilder {
                                     "'track_group\(group.map { " \($0.text)" } ?? "")' belongs to static_ipaddress lines; keepalived ignores it in a virtual address, and so does vigil")
             default:
                 diagnostics.warning("unknown-option", at: option.location,
-                                    "unknown virtual address option '\(option.text)' is ignored (expected brd, dev, scope, label, peer, home, -nodad, noprefixroute, autojoin, no_track)")
+                                    "unknown virtual address option '\(option.text)' is ignored (expected brd, dev, scope, label, peer, home, -nodad, noprefixroute, autojoin, mngtmpaddr, no_track, preferred_lft)")
             }
             i += 1
         }

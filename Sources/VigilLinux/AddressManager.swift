@@ -15,6 +15,17 @@ public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
     public var label: String?
     /// rtnetlink scope: 0 global, 200 site, 253 link, 254 host, 255 nowhere.
     public var scope: UInt8?
+    /// IFA_F_* flags set on the address (`home`, `noprefixroute`, `autojoin`, `mngtmpaddr`).
+    public var flags: UInt32 = 0
+    /// IPv6: add without Duplicate Address Detection (keepalived's default; `-nodad` off).
+    public var noDAD = true
+    /// IPv6 `preferred_lft` in seconds (0: deprecated, not chosen as a source); nil: forever.
+    public var preferredLifetime: UInt32?
+
+    public static let homeAddress: UInt32 = 0x10        // IFA_F_HOMEADDRESS
+    public static let manageTemporaryAddress: UInt32 = 0x100  // IFA_F_MANAGETEMPADDR
+    public static let noPrefixRoute: UInt32 = 0x200     // IFA_F_NOPREFIXROUTE
+    public static let multicastAutoJoin: UInt32 = 0x400 // IFA_F_MCAUTOJOIN
 
     public init(interfaceIndex: Int32, address: InternetAddress, prefixLength: Int, broadcast: IPv4Address? = nil,
                 label: String? = nil, scope: UInt8? = nil) {
@@ -77,7 +88,13 @@ public final class AddressManager {
         guard let local = nl_addr_build(family, &bytes, bytes.count) else { throw NetlinkError("nl_addr_build", code: -NLE_NOMEM) }
         // An IPv6 VIP must work the moment it is added: no Duplicate Address Detection
         // (the peer that held it has just let it go), as keepalived adds them.
-        if a.address.isIPv6 { rtnl_addr_set_flags(object, 0x02) }  // IFA_F_NODAD
+        var flags = a.flags
+        if a.address.isIPv6 && a.noDAD { flags |= 0x02 }  // IFA_F_NODAD
+        if flags != 0 { rtnl_addr_set_flags(object, flags) }
+        if a.address.isIPv6, let preferred = a.preferredLifetime {
+            rtnl_addr_set_preferred_lifetime(object, preferred)
+            rtnl_addr_set_valid_lifetime(object, 0xffff_ffff)
+        }
         defer { nl_addr_put(local) }
         nl_addr_set_prefixlen(local, Int32(a.prefixLength))
         var result = rtnl_addr_set_local(object, local)

@@ -159,6 +159,12 @@ public struct DaemonPlan: Sendable {
             // An instance waiting for its interface tracks it whatever dont_track_primary
             // says: that is what holds it in FAULT.
             if !v.dontTrackPrimary || instances[i].awaitsInterface, let name = v.interface { add(.init(.interface, name)) }
+            // keepalived: a virtual address on another interface (`dev`) makes the instance
+            // track that interface too (down: FAULT), unless the address says `no_track`.
+            for vip in v.virtualIPAddresses + v.excludedVirtualIPAddresses
+            where !vip.flags.contains("no_track") && vip.device != nil && vip.device != v.interface {
+                add(.init(.interface, vip.device!))
+            }
             let scriptRefs = v.trackScripts + (group?.trackScripts.map { var r = $0; r.weight = 0; return r } ?? [])
             let interfaceRefs = v.trackInterfaces + (group?.trackInterfaces.map { var r = $0; r.weight = 0; return r } ?? [])
             let fileRefs = v.trackFiles + (group?.trackFiles.map { var r = $0; r.weight = 0; return r } ?? [])

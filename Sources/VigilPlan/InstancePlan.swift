@@ -66,6 +66,30 @@ public struct InstancePlan: Sendable {
             && dropsTrafficWhileMaster == other.dropsTrafficWhileMaster
     }
 
+    /// A virtual address line's kernel options (keepalived's words): `home`,
+    /// `noprefixroute`, `autojoin`, `mngtmpaddr` as IFA_F_* flags, `-nodad` (IPv6 with
+    /// Duplicate Address Detection), `preferred_lft N|forever` (IPv6 only, as keepalived).
+    /// `no_track` and `brd +/-` are the daemon's and the reader's.
+    static func applyOptions(_ words: [String], to address: inout InterfaceAddress) {
+        var i = 0
+        while i < words.count {
+            switch words[i] {
+            case "home": address.flags |= InterfaceAddress.homeAddress
+            case "noprefixroute": address.flags |= InterfaceAddress.noPrefixRoute
+            case "autojoin": address.flags |= InterfaceAddress.multicastAutoJoin
+            case "mngtmpaddr": address.flags |= InterfaceAddress.manageTemporaryAddress
+            case "-nodad": address.noDAD = false
+            case "preferred_lft":
+                if i + 1 < words.count {
+                    i += 1
+                    address.preferredLifetime = words[i] == "forever" ? nil : UInt32(words[i])
+                }
+            default: break
+            }
+            i += 1
+        }
+    }
+
     /// A reason the configuration cannot run on this host, said with its location.
     public struct Problem: Error, CustomStringConvertible {
         public var location: SourceLocation
@@ -138,6 +162,7 @@ public struct InstancePlan: Sendable {
                                              prefixLength: vip.prefix.prefixLength ?? (address.isIPv6 ? 128 : 32),
                                              label: vip.label, scope: vip.scope.map(Self.scope))
             if let brd = vip.broadcast?.bytes, brd.count == 4 { installed.broadcast = IPv4Address(bytes: brd) }
+            Self.applyOptions(vip.flags, to: &installed)
             if vip.device == nil { onVMAC.append(addresses.count) }
             addresses.append(installed)
             announced.append((address, link))

@@ -23,6 +23,7 @@ drills=(
     "ipv6.sh"
     "vmac.sh"
     "virtual-routes.sh"
+    "address-options.sh"
     "strict-mode.sh"
     "reload.sh"
     "metrics.sh"

@@ -88,6 +88,7 @@ import Testing
         let other = load(instance("").replacingOccurrences(of: "192.0.2.100/24", with: "192.0.2.100/24 metric 5 preferred_lft 0"))
         #expect(other.found.filter { $0 == "5:unknown-option" }.count == 2, "metric and its value, as keepalived: \(other.found)")
         #expect(other.configuration.vrrpInstances.first?.virtualIPAddresses.first?.flags == ["preferred_lft", "0"])
+        #expect(other.has("ipv6-only", line: 5, .warning), "an IPv4 address has no preferred lifetime: said, not dropped silently")
     }
 
     static func loadIn(_ text: String, environment: [String: String]) -> ConfigurationLoader.Result {
