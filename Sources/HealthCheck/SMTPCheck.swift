@@ -32,9 +32,9 @@ public enum SMTPChecker {
         private var timeout: Scheduled<Void>?
         let helo: String
         let target: CheckTarget
-        let verdict: Verdict
+        let verdict: Verdict<CheckOutcome>
 
-        init(_ helo: String, _ target: CheckTarget, _ verdict: Verdict) {
+        init(_ helo: String, _ target: CheckTarget, _ verdict: Verdict<CheckOutcome>) {
             self.helo = helo
             self.target = target
             self.verdict = verdict

@@ -81,9 +81,9 @@ public enum UDPChecker {
     private final class Handler: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let judge: @Sendable ([UInt8]) -> CheckOutcome?
-        let verdict: Verdict
+        let verdict: Verdict<CheckOutcome>
 
-        init(_ judge: @escaping @Sendable ([UInt8]) -> CheckOutcome?, _ verdict: Verdict) {
+        init(_ judge: @escaping @Sendable ([UInt8]) -> CheckOutcome?, _ verdict: Verdict<CheckOutcome>) {
             self.judge = judge
             self.verdict = verdict
         }

@@ -23,6 +23,9 @@ public struct Pool: Sendable {
         public var notifyDown: String?
         /// keepalived's name for it in FIFO lines (`[198.51.100.1]:tcp:80`).
         public var fifoName = ""
+        /// `smtp_alert` as keepalived settles it: the real server's, else global_defs'
+        /// `smtp_alert_checker`, else `smtp_alert`, else on (keepalived's old default).
+        public var smtpAlert = true
 
         public init(name: String, destination: IPVSDestination, checks: [CheckID] = [], inhibitOnFailure: Bool = false,
                     alpha: Bool = false, notifyUp: String? = nil, notifyDown: String? = nil) {
@@ -57,6 +60,9 @@ public struct Pool: Sendable {
     public var haSuspendAddresses: [InternetAddress] = []
     /// `omega`: at exit, notify_down of every live member and quorum_down run.
     public var omega = false
+    /// `smtp_alert` as keepalived settles it: the virtual server's, else global_defs'
+    /// `smtp_alert_checker`, else `smtp_alert`, else off.
+    public var smtpAlert = false
 
     public init(name: String, key: String, services: [IPVSService], members: [Member], sorry: IPVSDestination? = nil,
                 quorum: Int = 1, hysteresis: Int = 0, quorumUp: String? = nil, quorumDown: String? = nil) {

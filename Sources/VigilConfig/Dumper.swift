@@ -113,6 +113,11 @@ private final class Writer {
         if on { line(keyword) }
     }
 
+    /// A keyword with keepalived's optional <BOOL>, written when it was (`smtp_alert off`).
+    func bool<K: RawRepresentable<String>>(_ keyword: K, _ value: Bool?) {
+        if let value { line(keyword, value ? "on" : "off") }
+    }
+
     /// Quotes a word that would not survive re-reading as a single word.
     static func word(_ s: String) -> String {
         if s.isEmpty { return "\"\"" }
@@ -250,6 +255,17 @@ private final class Writer {
         opt(GlobalDefsKeyword.lvsTimeouts, g.lvsTimeouts.map(Writer.timeouts))
         flag(GlobalDefsKeyword.lvsFlush, g.lvsFlush)
         if let stop = g.lvsFlushOnStop { line(GlobalDefsKeyword.lvsFlushOnStop, words: stop == .full ? [] : [stop.rawValue]) }
+        if !g.notificationEmail.isEmpty {
+            block(GlobalDefsKeyword.notificationEmail) { for a in g.notificationEmail { line(Writer.word(a)) } }
+        }
+        opt(GlobalDefsKeyword.notificationEmailFrom, g.notificationEmailFrom.map(Writer.word))
+        opt(GlobalDefsKeyword.smtpServer, g.smtpServer.map { "\($0.address) \($0.port)" })
+        opt(GlobalDefsKeyword.smtpHeloName, g.smtpHeloName.map(Writer.word))
+        opt(GlobalDefsKeyword.smtpConnectTimeout, g.smtpConnectTimeout)
+        bool(GlobalDefsKeyword.smtpAlert, g.smtpAlert)
+        bool(GlobalDefsKeyword.smtpAlertVRRP, g.smtpAlertVRRP)
+        bool(GlobalDefsKeyword.smtpAlertChecker, g.smtpAlertChecker)
+        flag(GlobalDefsKeyword.noEmailFaults, g.noEmailFaults)
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         seconds(GlobalDefsKeyword.vrrpStartupDelay, g.vrrpStartupDelay)
         seconds(GlobalDefsKeyword.vrrpDelayAfterBoot, g.vrrpDelayAfterBoot)
@@ -410,6 +426,7 @@ private final class Writer {
             trackLists(VRRPInstanceKeyword.self, scripts: v.trackScripts, interfaces: v.trackInterfaces, files: v.trackFiles,
                        processes: v.trackProcesses)
             notify(v.notify, VRRPInstanceKeyword.self)
+            bool(VRRPInstanceKeyword.smtpAlert, v.smtpAlert)
             garp(v.garp, VRRPInstanceKeyword.self)
             if let vmac = v.useVMAC {
                 if vmac.isEmpty { line(VRRPInstanceKeyword.useVMAC) } else { line(VRRPInstanceKeyword.useVMAC, Writer.word(vmac)) }
@@ -437,6 +454,7 @@ private final class Writer {
         block(RootKeyword.vrrpSyncGroup, Writer.word(g.name)) {
             block(SyncGroupKeyword.group) { for m in g.members { line(Writer.word(m.name)) } }
             notify(g.notify, SyncGroupKeyword.self)
+            bool(SyncGroupKeyword.smtpAlert, g.smtpAlert)
             trackLists(SyncGroupKeyword.self, scripts: g.trackScripts, interfaces: g.trackInterfaces, files: g.trackFiles,
                        processes: g.trackProcesses)
             flag(SyncGroupKeyword.syncGroupTrackingWeight, g.trackingWeight)
@@ -532,6 +550,7 @@ private final class Writer {
             opt(VirtualServerKeyword.hysteresis, v.hysteresis)
             script(VirtualServerKeyword.quorumUp, v.quorumUp)
             script(VirtualServerKeyword.quorumDown, v.quorumDown)
+            bool(VirtualServerKeyword.smtpAlert, v.smtpAlert)
             flag(VirtualServerKeyword.alpha, v.alpha)
             flag(VirtualServerKeyword.omega, v.omega)
             flag(VirtualServerKeyword.inhibitOnFailure, v.inhibitOnFailure)
@@ -549,6 +568,7 @@ private final class Writer {
             flag(RealServerKeyword.inhibitOnFailure, r.inhibitOnFailure == true)
             script(RealServerKeyword.notifyUp, r.notifyUp)
             script(RealServerKeyword.notifyDown, r.notifyDown)
+            bool(RealServerKeyword.smtpAlert, r.smtpAlert)
             opt(RealServerKeyword.uthreshold, r.upperThreshold)
             opt(RealServerKeyword.lthreshold, r.lowerThreshold)
             opt(RealServerKeyword.virtualhost, r.virtualhost.map(Writer.word))

@@ -24,6 +24,15 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case vrrpNotifyFIFOScript = "vrrp_notify_fifo_script"
     case lvsNotifyFIFO = "lvs_notify_fifo"
     case lvsNotifyFIFOScript = "lvs_notify_fifo_script"
+    case notificationEmail = "notification_email"
+    case notificationEmailFrom = "notification_email_from"
+    case smtpServer = "smtp_server"
+    case smtpHeloName = "smtp_helo_name"
+    case smtpConnectTimeout = "smtp_connect_timeout"
+    case smtpAlert = "smtp_alert"
+    case smtpAlertVRRP = "smtp_alert_vrrp"
+    case smtpAlertChecker = "smtp_alert_checker"
+    case noEmailFaults = "no_email_faults"
     case metricsListen = "metrics_listen"
     case lvsSyncDaemon = "lvs_sync_daemon"
     case lvsTimeouts = "lvs_timeouts"
@@ -114,6 +123,28 @@ extension ModelBuilder {
                 }
             case .vrrpGarpExtraIf, .vrrpVMACGarpIntvl:
                 if let extra = garpExtraInterface(s, minimum: 1) { g.garpExtraInterface = extra }
+            case .notificationEmail:
+                guard let block = blockExpected(s) else { break }
+                // keepalived takes every word of every line as an address, in order.
+                let addresses = block.flatMap { [$0.keyword] + $0.arguments }.map(\.text)
+                if addresses.isEmpty {
+                    diagnostics.warning("empty-block", at: s.location, "empty notification_email block: no SMTP alert is sent")
+                }
+                g.notificationEmail += addresses
+            case .notificationEmailFrom: g.notificationEmailFrom = word(s, "an e-mail address")
+            case .smtpServer: return readSMTPServer(s, into: &g)
+            case .smtpHeloName: g.smtpHeloName = word(s, "a host name")
+            case .smtpConnectTimeout:
+                // keepalived: whole seconds up to UINT_MAX / TIMER_HZ; 0 is taken as 1.
+                guard let value = integer(s, 0...4294) else { break }
+                if value == 0 {
+                    diagnostics.warning("zero-interval", at: s.arguments[0].location, "smtp_connect_timeout 0 is taken as 1 second, as keepalived does")
+                }
+                g.smtpConnectTimeout = max(1, value)
+            case .smtpAlert: g.smtpAlert = optionalBool(s)
+            case .smtpAlertVRRP: g.smtpAlertVRRP = optionalBool(s)
+            case .smtpAlertChecker: g.smtpAlertChecker = optionalBool(s)
+            case .noEmailFaults: g.noEmailFaults = flag(s)
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {
@@ -125,6 +156,25 @@ extension ModelBuilder {
             return true
         }
         g.unsupported = unsupported
+    }
+
+    /// `smtp_server ADDRESS [PORT]`. keepalived also resolves a host name here, once, when
+    /// it reads the file; Vigil takes an address only and reports a name as not supported
+    /// (no alert is sent), rather than mail a server the name pointed at long ago.
+    private func readSMTPServer(_ s: Statement, into g: inout GlobalDefs) -> Bool {
+        guard let args = arguments(s, 1...2, "an address and optionally a port") else { return true }
+        guard let address = IPAddress(args[0].text) else {
+            if args[0].text.contains(where: { $0.isLetter }) && !args[0].text.contains(":") { return false }
+            diagnostics.error("bad-address", at: args[0].location, "smtp_server '\(args[0].text)' is not an IPv4 or IPv6 address")
+            return true
+        }
+        var port = 25
+        if args.count > 1 {
+            guard let p = integer(args[1], 1...65535, what: "smtp_server port") else { return true }
+            port = p
+        }
+        g.smtpServer = SMTPServer(address: address, port: port)
+        return true
     }
 
     /// The pause between gratuitous ARPs / unsolicited NAs, 0…1 s. 0 is valid and runs

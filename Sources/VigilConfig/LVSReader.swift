@@ -16,6 +16,7 @@ enum VirtualServerKeyword: String, ImplementedKeyword {
     case quorum
     case hysteresis
     case quorumUp = "quorum_up"
+    case smtpAlert = "smtp_alert"
     case quorumDown = "quorum_down"
     case alpha
     case omega
@@ -42,6 +43,7 @@ enum RealServerKeyword: String, ImplementedKeyword {
     case lvsMethod = "lvs_method"
     case inhibitOnFailure = "inhibit_on_failure"
     case notifyUp = "notify_up"
+    case smtpAlert = "smtp_alert"
     case notifyDown = "notify_down"
     case uthreshold
     case lthreshold
@@ -193,6 +195,7 @@ extension ModelBuilder {
             case .quorum: v.quorum = integer(s, 1...Int(UInt32.max))
             case .hysteresis: v.hysteresis = integer(s, 0...Int(UInt32.max))
             case .quorumUp: v.quorumUp = command(s)
+            case .smtpAlert: v.smtpAlert = optionalBool(s)
             case .quorumDown: v.quorumDown = command(s)
             case .alpha: v.alpha = flag(s)
             case .omega: v.omega = flag(s)
@@ -353,6 +356,7 @@ extension ModelBuilder {
             case .lvsMethod: (r.forwardingMethod, r.tunnel) = readForwarding(s)
             case .inhibitOnFailure: r.inhibitOnFailure = flag(s)
             case .notifyUp: r.notifyUp = command(s)
+            case .smtpAlert: r.smtpAlert = optionalBool(s)
             case .notifyDown: r.notifyDown = command(s)
             case .uthreshold: r.upperThreshold = integer(s, 0...Int(UInt32.max))
             case .lthreshold: r.lowerThreshold = integer(s, 0...Int(UInt32.max))

@@ -44,6 +44,7 @@ enum VRRPInstanceKeyword: String, ImplementedKeyword {
     case garpExtraIf = "garp_extra_if"
     /// keepalived's spelling before 2.2.2, read as garp_extra_if.
     case vmacGarpIntvl = "vmac_garp_intvl"
+    case smtpAlert = "smtp_alert"
 }
 
 /// The keywords of a vrrp_instance's authentication block.
@@ -68,6 +69,7 @@ enum SyncGroupKeyword: String, ImplementedKeyword {
     case trackProcess = "track_process"
     case syncGroupTrackingWeight = "sync_group_tracking_weight"
     case globalTracking = "global_tracking"
+    case smtpAlert = "smtp_alert"
 }
 
 /// The vrrp_script keywords Vigil reads.
@@ -163,6 +165,7 @@ extension ModelBuilder {
             case .notifyFault: v.notify.fault = command(s)
             case .notifyStop: v.notify.stop = command(s)
             case .notify: v.notify.any = command(s)
+            case .smtpAlert: v.smtpAlert = optionalBool(s)
             case .garpMasterDelay: v.garp.masterDelay = seconds(s, 0...1000)
             case .garpMasterRepeat: v.garp.masterRepeat = integer(s, 0...65535)
             case .garpMasterRefresh: v.garp.masterRefresh = seconds(s, 0...Double(UInt32.max))
@@ -386,6 +389,7 @@ extension ModelBuilder {
             case .notifyFault: g.notify.fault = command(s)
             case .notifyStop: g.notify.stop = command(s)
             case .notify: g.notify.any = command(s)
+            case .smtpAlert: g.smtpAlert = optionalBool(s)
             case .trackScript:
                 if let block = blockExpected(s) { g.trackScripts += readTrackList(block) }
             case .trackInterface:

@@ -165,6 +165,7 @@ extension Daemon {
         wiring = newWiring
         plans = newPlans
         plan = newPlan
+        alerts.plan = newPlan.alerts
         for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil
             && !departures.contains(where: { $0.virtualMAC === vmac }) {
             do { try vmac.remove() } catch { logger.error("removing \(name): \(error)") }

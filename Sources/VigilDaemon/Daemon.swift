@@ -66,6 +66,8 @@ public final class Daemon {
     /// Every child process (scripts, checks, nft): started clean, never waited for.
     let children = ChildSupervisor()
     let scripts: NotifyRunner
+    /// keepalived's SMTP alerts, sent off the loop.
+    let alerts: AlertMailer
     var rejections = RejectionLog()
     var transitionLog = TransitionLog()
     /// Rejected packets that reached no instance (bad header, unknown VRID), per interface.
@@ -144,7 +146,8 @@ public final class Daemon {
         trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
-        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics,
+        alerts = AlertMailer(plan.alerts, logger: logger)
+        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics, alerts: alerts,
                         openKernel: edge.ipvs, interfaces: edge.interfaces)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
@@ -279,6 +282,8 @@ public final class Daemon {
         performer.dropHeldBack()
         lvs.stop()
         scripts.finish(within: 2_000_000)
+        // The "Stopping" alerts get a second to reach the SMTP server.
+        alerts.stop(grace: 1_000_000)
         children.finish(within: 0, now: edge.clock)
         for vmac in wiring.virtualMACs.values {
             do { try vmac.remove() } catch { logger.error("removing \(vmac.name): \(error)") }
@@ -544,6 +549,7 @@ public final class Daemon {
                 logger.info("(\(name)) sync group \(from) -> \(to)")
                 metrics?.groupState(name, to)
                 scripts.groupTransition(group: name, to: to, scripts: plan.syncGroups[g].notify)
+                alerts.group(name, to: to)
             }
         }
     }
@@ -568,6 +574,7 @@ public final class Daemon {
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
             if from == .master || to == .master, lvs.syncInstance == name { lvs.followSyncInstance(master: to == .master) }
+            alerts.instance(name, to: to)
             if from == .master, let t = routers[i].releaseTimer {
                 let bound = max(0, t - edge.clock()) / 1000 * 1000
                 logger.info("(\(name)) keeps its VIPs until the new master is heard (at most \(formatMicro(bound)))")

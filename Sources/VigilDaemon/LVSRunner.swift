@@ -36,6 +36,8 @@ final class LVSRunner {
     private var state: PoolState
     private var scheduler: CheckScheduler?
     private let scripts: NotifyRunner
+    /// keepalived's SMTP alerts for real servers and quorum (nil: none, as in tests).
+    private let alerts: AlertMailer?
     private let children: ChildSupervisor
     private var misc: MiscCheckRunner?
     private(set) var wakeup: Wakeup?
@@ -59,6 +61,7 @@ final class LVSRunner {
     private let metrics: Metrics?
 
     init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, children: ChildSupervisor, metrics: Metrics? = nil,
+         alerts: AlertMailer? = nil,
          openKernel: @escaping () throws -> any IPVSKernel = { try IPVSDriver() },
          interfaces: @escaping () throws -> InterfaceTable = { try InterfaceTable.read() }) {
         self.plan = plan
@@ -68,6 +71,7 @@ final class LVSRunner {
         self.metrics = metrics
         self.logger = logger
         self.scripts = scripts
+        self.alerts = alerts
         state = PoolState(plan.pools)
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
@@ -271,13 +275,26 @@ final class LVSRunner {
     /// state; the kernel's table is reconciled once for the batch. The one way in for
     /// results (`advance` and `resultsArrived` hand theirs here; the tests call it directly).
     func record(_ results: [(CheckID, CheckOutcome)]) {
-        perform(results.flatMap { id, outcome in state.record(check: id, outcome) })
+        var events: [PoolEvent] = []
+        var causes: [Int: (CheckID, CheckOutcome)] = [:]
+        for (id, outcome) in results {
+            let made = state.record(check: id, outcome)
+            for i in made.indices { causes[events.count + i] = (id, outcome) }
+            events += made
+        }
+        perform(events, causes: causes)
     }
 
     /// Carries out what the pools' state asks, in order; a table change once, at the end.
-    private func perform(_ events: [PoolEvent]) {
+    /// `causes`: by index in `events`, the checker result that brought it (a real
+    /// server's SMTP alert is worded by its checker's kind, as keepalived's).
+    private func perform(_ events: [PoolEvent], causes: [Int: (CheckID, CheckOutcome)] = [:]) {
         var tableChanged = false
-        for event in events {
+        func kind(_ i: Int) -> CheckSpec.Kind? {
+            guard let id = causes[i]?.0, plan.checks.indices.contains(id) else { return nil }
+            return plan.checks[id].kind
+        }
+        for (i, event) in events.enumerated() {
             switch event {
             case let .weightChanged(p, m, w):
                 logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (dynamic: misc_dynamic or a FILE_CHECK weight)")
@@ -286,21 +303,25 @@ final class LVSRunner {
                 logger.notice("(\(member.name)) up")
                 scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) UP", about: member.name)
                 if let script = member.notifyUp { scripts.run(script, state: "UP", owner: member.name) }
+                alerts?.realServer(plan.pools[p], member, up: true, kind: kind(i), outcome: causes[i]?.1 ?? .up)
             case let .realServerDown(p, m, reason):
                 let member = plan.pools[p].members[m]
                 logger.warning("(\(member.name)) \(reason)")
                 scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) DOWN", about: member.name)
                 if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
+                alerts?.realServer(plan.pools[p], member, up: false, kind: kind(i), outcome: causes[i]?.1 ?? .down(reason))
             case let .quorumLost(p, live):
                 let pool = plan.pools[p]
                 scripts.lvsLine("VS \(pool.fifoName) DOWN", about: pool.name)
                 logger.warning("(\(pool.name)) quorum lost: live weight \(live) < \(pool.quorum)\(pool.sorry.map { "; sorry server \($0.key) in" } ?? "")")
                 if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
+                alerts?.virtualServer(pool, up: false, liveWeight: live)
             case let .quorumGained(p, live):
                 let pool = plan.pools[p]
                 scripts.lvsLine("VS \(pool.fifoName) UP", about: pool.name)
                 logger.notice("(\(pool.name)) quorum gained: live weight \(live) ≥ \(pool.quorum)")
                 if let script = pool.quorumUp { scripts.run(script, state: "UP", owner: "quorum \(pool.name)") }
+                alerts?.virtualServer(pool, up: true, liveWeight: live)
             case .tableChanged:
                 tableChanged = true
             case let .checksSuspended(p, checks, suspended):

@@ -14,3 +14,10 @@ public func hostName() -> String? {
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
     return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
 }
+
+/// The name of the user the daemon runs as (keepalived's default sender is this user at
+/// the host's name), nil when the password database has no entry for it.
+public func userName() -> String? {
+    guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+    return String(cString: name)
+}

@@ -19,6 +19,17 @@ public enum WallClock {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
     }
 
+    /// Now in local time as RFC 5322's Date header writes it, and keepalived's alerts:
+    /// `Sun, 29 Nov 2026 09:08:31 +0100`.
+    public static func mailDate() -> String {
+        var seconds = time(nil)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S %z", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Now, in microseconds since the epoch.
     public static func now() -> Int64 {
         var t = timespec()

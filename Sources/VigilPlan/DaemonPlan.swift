@@ -45,6 +45,8 @@ public struct DaemonPlan: Sendable {
         let daemonStart = start + (-old.startupDelay)
         return max(daemonStart + new.vrrpStartupDelay, now + new.vrrpBootDelay)
     }
+    /// keepalived's SMTP alerts: the server, the addresses, who sends them.
+    public var alerts = SMTPAlertPlan()
     /// Things to log once at start (keepalived reports the same at load).
     public var notes: [String]
     /// The MISC_CHECK users that exist on the host, one per checker that names one (one
@@ -301,6 +303,7 @@ public struct DaemonPlan: Sendable {
                 result.notes.append("warning: the time since boot is unknown; vrrp_delay_after_boot is ignored")
             }
         }
+        result.alerts = SMTPAlertPlan.make(config)
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
         return result

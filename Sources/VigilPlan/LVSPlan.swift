@@ -93,9 +93,12 @@ public struct LVSPlan: Sendable {
                     plan.checks.append(spec)
                     plan.owner.append((plan.pools.count, members.count))
                 }
-                members.append(Member(name: "\(vs.key) real server \(rs.endpoint)", destination: destination, checks: ids,
-                                      inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty,
-                                      notifyUp: rs.notifyUp, notifyDown: rs.notifyDown))
+                var member = Member(name: "\(vs.key) real server \(rs.endpoint)", destination: destination, checks: ids,
+                                     inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure, alpha: alpha && !ids.isEmpty,
+                                     notifyUp: rs.notifyUp, notifyDown: rs.notifyDown)
+                // keepalived's default for a real server is on, unlike every other smtp_alert.
+                member.smtpAlert = rs.smtpAlert ?? config.globalDefs.smtpAlertChecker ?? config.globalDefs.smtpAlert ?? true
+                members.append(member)
             }
             let sorry = vs.sorryServer.map {
                 destination($0, vs: vs, rs: nil, servicePort: port, forwarding: vs.sorryServerForwardingMethod,
@@ -132,6 +135,7 @@ public struct LVSPlan: Sendable {
                             quorum: vs.quorum ?? 1, hysteresis: vs.hysteresis ?? 0,
                             quorumUp: vs.quorumUp, quorumDown: vs.quorumDown)
             pool.omega = vs.omega
+            pool.smtpAlert = vs.smtpAlert ?? config.globalDefs.smtpAlertChecker ?? config.globalDefs.smtpAlert ?? false
             // keepalived's FMT_VS and FMT_RS: the address in brackets, the protocol, the port.
             let protocolName = proto(vs.effectiveProtocol).description.lowercased()
             switch vs.key {

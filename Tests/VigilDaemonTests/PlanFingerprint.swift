@@ -21,15 +21,15 @@ struct PlanFingerprint: Equatable {
     /// The stored properties of `DaemonPlan`, `InstancePlan` and `LVSPlan`, in declaration
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
-                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "vrrpBootDelay", "notes", "miscCheckUsers", "daemonUID"]
+                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "vrrpBootDelay", "alerts", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "extraAnnounced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
                                 "flushOnStop"]
     static let poolProperties = ["name", "fifoName", "key", "services", "members", "sorry", "quorum", "hysteresis", "quorumUp",
-                                 "quorumDown", "haSuspendAddresses", "omega"]
+                                 "quorumDown", "haSuspendAddresses", "omega", "smtpAlert"]
     static let memberProperties = ["name", "destination", "checks", "inhibitOnFailure", "alpha", "notifyUp", "notifyDown",
-                                   "fifoName"]
+                                   "fifoName", "smtpAlert"]
 
     var instances: [String]
     var instanceSettings: [InstanceSettings]
@@ -54,6 +54,7 @@ struct PlanFingerprint: Equatable {
     var metricsListen: String?
     var vrrpStartupDelay: Microseconds
     var vrrpBootDelay: Microseconds
+    var alerts: SMTPAlertPlan
     var notes: [String]
     var miscCheckUsers: [ScriptCredentials]
     var daemonUID: UInt32
@@ -76,6 +77,7 @@ struct PlanFingerprint: Equatable {
             var notifyUp: String?
             var notifyDown: String?
             var fifoName: String
+            var smtpAlert: Bool
         }
 
         var name: String
@@ -90,6 +92,7 @@ struct PlanFingerprint: Equatable {
         var quorumDown: String?
         var haSuspendAddresses: [InternetAddress]
         var omega: Bool
+        var smtpAlert: Bool
 
         init(_ p: LVSPlan.Pool) {
             name = p.name
@@ -98,7 +101,8 @@ struct PlanFingerprint: Equatable {
             services = p.services
             members = p.members.map { m in
                 Member(name: m.name, destination: m.destination, checks: m.checks, inhibitOnFailure: m.inhibitOnFailure,
-                       alpha: m.alpha, notifyUp: m.notifyUp, notifyDown: m.notifyDown, fifoName: m.fifoName)
+                       alpha: m.alpha, notifyUp: m.notifyUp, notifyDown: m.notifyDown, fifoName: m.fifoName,
+                       smtpAlert: m.smtpAlert)
             }
             sorry = p.sorry
             quorum = p.quorum
@@ -107,6 +111,7 @@ struct PlanFingerprint: Equatable {
             quorumDown = p.quorumDown
             haSuspendAddresses = p.haSuspendAddresses
             omega = p.omega
+            smtpAlert = p.smtpAlert
         }
     }
 
@@ -134,6 +139,7 @@ struct PlanFingerprint: Equatable {
         metricsListen = plan.metricsListen
         vrrpStartupDelay = plan.vrrpStartupDelay
         vrrpBootDelay = plan.vrrpBootDelay
+        alerts = plan.alerts
         notes = plan.notes
         miscCheckUsers = plan.miscCheckUsers
         daemonUID = plan.daemonUID

@@ -33,6 +33,24 @@ public struct GlobalDefs: Hashable, Sendable {
     public var lvsFlush = false
     /// `lvs_flush_on_stop [VS]`.
     public var lvsFlushOnStop: LVSFlushOnStopConfig?
+    /// `notification_email { ADDRESS … }`: who SMTP alerts go to, in order.
+    public var notificationEmail: [String] = []
+    /// `notification_email_from`: the alerts' sender (keepalived's default: the daemon's
+    /// user @ the host's canonical name).
+    public var notificationEmailFrom: String?
+    /// `smtp_server ADDRESS [PORT]` (port 25 unless given).
+    public var smtpServer: SMTPServer?
+    /// `smtp_helo_name` (keepalived's default: the host's canonical name).
+    public var smtpHeloName: String?
+    /// `smtp_connect_timeout` in whole seconds (keepalived's default 30).
+    public var smtpConnectTimeout: Int?
+    /// `smtp_alert`, `smtp_alert_vrrp`, `smtp_alert_checker`: the defaults for every
+    /// instance and group, for VRRP only, for the checkers only (nil: not written).
+    public var smtpAlert: Bool?
+    public var smtpAlertVRRP: Bool?
+    public var smtpAlertChecker: Bool?
+    /// `no_email_faults`: no alert for a move to FAULT.
+    public var noEmailFaults = false
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
     /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (a box
@@ -89,5 +107,15 @@ public struct ScriptUser: Hashable, Sendable {
     public init(user: String, group: String?) {
         self.user = user
         self.group = group
+    }
+}
+
+/// `smtp_server`: where keepalived's alerts are sent.
+public struct SMTPServer: Hashable, Sendable {
+    public var address: IPAddress
+    public var port: Int
+    public init(address: IPAddress, port: Int = 25) {
+        self.address = address
+        self.port = port
     }
 }

@@ -71,6 +71,8 @@ public struct SyncGroup: Hashable, Sendable {
     public var origin: Origin
     public var members: [TrackReference] = []
     public var notify = NotifyScripts()
+    /// `smtp_alert [BOOL]`: mail on the group's transitions (nil: global_defs decides).
+    public var smtpAlert: Bool?
     public var trackScripts: [TrackReference] = []
     public var trackInterfaces: [TrackReference] = []
     public var trackFiles: [TrackReference] = []

@@ -43,6 +43,8 @@ public struct VRRPInstance: Hashable, Sendable {
     public var trackFiles: [TrackReference] = []
     public var trackProcesses: [TrackReference] = []
     public var notify = NotifyScripts()
+    /// `smtp_alert [BOOL]`: mail on the instance's transitions (nil: global_defs decides).
+    public var smtpAlert: Bool?
     /// `virtual_routes` / `virtual_rules`: installed and removed with the VIPs.
     public var virtualRoutes: [VirtualRoute] = []
     public var virtualRules: [VirtualRule] = []

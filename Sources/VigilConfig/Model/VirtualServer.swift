@@ -101,6 +101,8 @@ public struct VirtualServer: Hashable, Sendable {
     public var quorum: Int?
     public var hysteresis: Int?
     public var quorumUp: String?
+    /// `smtp_alert [BOOL]`: mail when the quorum is gained or lost (nil: global_defs decides).
+    public var smtpAlert: Bool?
     public var quorumDown: String?
     public var alpha = false
     public var omega = false
@@ -146,6 +148,9 @@ public struct RealServer: Hashable, Sendable {
     public var tunnel: TunnelOptions?
     public var inhibitOnFailure: Bool?
     public var notifyUp: String?
+    /// `smtp_alert [BOOL]`: mail when it goes down or comes back (nil: global_defs decides,
+    /// and keepalived's default for a real server is on).
+    public var smtpAlert: Bool?
     public var notifyDown: String?
     public var upperThreshold: Int?
     public var lowerThreshold: Int?
