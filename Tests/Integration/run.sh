@@ -33,6 +33,7 @@ drills=(
     "signals.sh"
     "drop-in.sh"
     "checkers.sh"
+    "alerts.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
