@@ -50,7 +50,7 @@ public enum SMTPAlertSender {
         private func wait(_ context: ChannelHandlerContext) {
             timeout?.cancel()
             let verdict = self.verdict
-            let outcome = dialogue.interrupted("no \(dialogue.awaited) within \(server.timeoutText)")
+            let outcome = dialogue.interrupted("\(dialogue.awaited) did not come within \(server.timeoutText)")
             timeout = context.eventLoop.scheduleTask(in: .microseconds(server.timeout)) { verdict.decide(outcome) }
         }
 

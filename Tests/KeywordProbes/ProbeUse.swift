@@ -95,6 +95,17 @@ struct ProbeUse {
         "lvs_sync_daemon": words("eth0 VI_1 id 7"),
         "lvs_timeouts": words("tcp 900 udp 60"),
         "lvs_flush_on_stop": words("VS"),
+        // SMTP alerts: keepalived sends them only with a server and somebody to send to.
+        "notification_email": ProbeUse(body: ["ops@example.test"], context: ["smtp_server 192.0.2.25"]),
+        "notification_email_from": words("vigil@example.test"),
+        "smtp_server": words("192.0.2.25 2525"),
+        "smtp_helo_name": words("lb1.example.test"),
+        "smtp_connect_timeout": words("5"),
+        // The checkers' default decides for a virtual server, whose own default is off.
+        "smtp_alert_checker": ProbeUse(extra: ["virtual_server 192.0.2.1 80 {", "protocol TCP",
+                                               "real_server 198.51.100.1 80 {", "}", "}"]),
+        // A real server alerts unless told not to (keepalived's old default).
+        "real_server smtp_alert": words("off"),
         // Only unicast adverts have a source to check.
         "vrrp_check_unicast_src": ProbeUse(extra: ["vrrp_instance VI_2 {", "interface eth0", "virtual_router_id 52",
                                                    "unicast_peer {", "192.0.2.12", "}",

@@ -93,7 +93,7 @@ import Testing
 @Suite struct ReadButUnusedTests {
     /// lvs_notify_fifo is read now, and so not reported; a keyword still not acted on is.
     @Test func lvsNotifyFIFOIsReadAndAnUnsupportedOneReported() {
-        let r = load("global_defs {\n    lvs_notify_fifo /run/lvs.fifo\n    lvs_notify_fifo_script /bin/true\n    smtp_alert\n}\n")
+        let r = load("global_defs {\n    lvs_notify_fifo /run/lvs.fifo\n    lvs_notify_fifo_script /bin/true\n    enable_traps\n}\n")
         #expect(r.configuration.globalDefs.lvsNotifyFIFO == "/run/lvs.fifo" && r.configuration.globalDefs.lvsNotifyFIFOScript == "/bin/true")
         let lines = r.warnings.filter { $0.message.contains("recognised, not supported") }.map(\.location.line)
         #expect(lines == [4], "\(r.diagnostics)")

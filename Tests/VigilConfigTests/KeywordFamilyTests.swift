@@ -232,16 +232,16 @@ import Testing
     @Test func recognisedButUnsupportedKeywordsAreKeptAndWarned() {
         let result = load("""
         global_defs {
-            notification_email {
-                ops@example.com
+            vrrp_ipsets {
+                keepalived
             }
-            smtp_server 192.0.2.25
+            enable_traps
         }
         """)
         #expect(result.has("unsupported", line: 2, .warning))
         #expect(result.has("unsupported", line: 5, .warning))
         #expect(result.errors.isEmpty)
-        #expect(result.configuration.globalDefs.unsupported.map(\.name) == ["notification_email", "smtp_server"])
+        #expect(result.configuration.globalDefs.unsupported.map(\.name) == ["vrrp_ipsets", "enable_traps"])
         #expect(result.diagnostics[0].message.contains("recognised, not supported by vigil yet"))
     }
 

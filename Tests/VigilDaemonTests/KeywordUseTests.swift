@@ -29,12 +29,8 @@ import VigilConfig
 
     /// Keywords read into the model whose effect is not in the plan, as "BLOCK: KEYWORD"
     /// (the probe's name), each with the file and function that acts on it.
+    /// router_id, once listed here, is the SMTP alerts' subject prefix (`SMTPAlertPlan.routerID`).
     static let usedOutsideThePlan: [String: String] = [
-        // Acted on nowhere but `--dump` (Dumper.swift, Writer.globalDefs): keepalived writes the
-        // router id only into SMTP alerts and SNMP, and every keyword that turns those on
-        // (smtp_server, notification_email, enable_snmp_*, enable_traps) is reported as not
-        // supported; so no effect is lost, and reporting it would warn on nearly every file.
-        "global_defs: router_id": "Dumper.swift Writer.globalDefs (--dump) only",
         // Says an instance without VIPs is meant so: only the warning for none goes
         // (Validator.swift, StrictModeRules.swift); such an instance runs the same either way.
         "vrrp_instance: no_virtual_ipaddress": "Validator.swift Validator.run (no 'no-vip' warning) and StrictModeRules.swift",
