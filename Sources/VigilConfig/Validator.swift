@@ -18,6 +18,7 @@ struct Validator {
         checkScriptSecurity()
         checkVirtualServers()
         checkSyncDaemon()
+        checkSMTPAlerts()
         checkRouteInterfaces(config.staticRoutes, config.staticRules, "static")
         StrictModeRules(config: config, diagnostics: diagnostics).run()
     }
@@ -51,6 +52,20 @@ struct Validator {
             error("no-such-interface", origin, message)
         } else {
             warning("no-such-interface", origin, message + " (an error with --host)")
+        }
+    }
+
+    /// keepalived sends an SMTP alert only with both a server and an address; with one of
+    /// them alone nothing is ever sent, and it says nothing. (A host name as the server is
+    /// reported where it is written.)
+    private func checkSMTPAlerts() {
+        let g = config.globalDefs
+        let named = g.unsupported.contains { $0.name == GlobalDefsKeyword.smtpServer.rawValue }
+        if !g.notificationEmail.isEmpty, g.smtpServer == nil, !named, let o = g.keywordOrigins[GlobalDefsKeyword.notificationEmail.rawValue] {
+            warning("no-smtp-server", o, "notification_email without smtp_server: no SMTP alert is sent")
+        }
+        if g.smtpServer != nil, g.notificationEmail.isEmpty, let o = g.keywordOrigins[GlobalDefsKeyword.smtpServer.rawValue] {
+            warning("no-recipient", o, "smtp_server without notification_email: no SMTP alert is sent")
         }
     }
 

@@ -94,6 +94,19 @@ import Testing
         #expect(r.configuration.globalDefs.smtpConnectTimeout == 1, "keepalived takes 0 as 1")
     }
 
+    /// keepalived sends nothing with only one of the server and the addresses, and does
+    /// not say so; `vigil check` does, at the keyword written.
+    @Test func halfAConfigurationWarns() {
+        let noServer = load("global_defs {\n    notification_email {\n        ops@example.test\n    }\n}\n" + instance(""))
+        #expect(noServer.has("no-smtp-server", line: 2, .warning), "\(noServer.diagnostics)")
+        let noAddress = load("global_defs {\n    smtp_server 192.0.2.25\n}\n" + instance(""))
+        #expect(noAddress.has("no-recipient", line: 2, .warning), "\(noAddress.diagnostics)")
+        let both = load("global_defs {\n    smtp_server 192.0.2.25\n    notification_email {\n        ops@example.test\n    }\n}\n" + instance(""))
+        #expect(both.diagnostics.isEmpty)
+        let named = load("global_defs {\n    smtp_server mail.example.test\n    notification_email {\n        ops@example.test\n    }\n}\n" + instance(""))
+        #expect(!named.has("no-smtp-server", line: 3), "the name is reported already")
+    }
+
     /// keepalived resolves a host name once, at load; Vigil reports it as not supported
     /// (no alert is sent), never silently.
     @Test func aHostNameIsReportedNotSupported() {
