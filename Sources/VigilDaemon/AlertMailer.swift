@@ -84,9 +84,9 @@ final class AlertMailer {
         let group = self.group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.group = group
         let ledger = self.ledger, count = plan.recipients.count
-        let where_ = "\(server.address):\(server.port)"
+        let serverName = "\(server.address):\(server.port)"
         SMTPAlertSender.send(dialogue, to: target, on: group).whenSuccess { outcome in
-            ledger.finished(outcome, subject: subject, server: where_, recipients: count)
+            ledger.finished(outcome, subject: subject, server: serverName, recipients: count)
         }
     }
 
