@@ -99,6 +99,13 @@ public struct PoolState: Sendable {
 
     public func hasQuorum(_ pool: Int) -> Bool { quorate[pool] }
 
+    /// A checker's own state (keepalived's `is_up` and `has_run`), nil for an id no pool
+    /// owns: what its next result is compared with for an SMTP alert.
+    public func checker(_ id: CheckID) -> RealServerHealth.CheckerState? {
+        guard let owner = owners[id] else { return nil }
+        return realServers[owner.pool][owner.member].health.checker(owner.checker)
+    }
+
     // MARK: - Check results
 
     /// One checker's final outcome (after its retries), whichever kind of checker it is.

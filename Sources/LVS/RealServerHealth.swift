@@ -31,6 +31,27 @@ public struct RealServerHealth: Sendable, Equatable {
         return true
     }
 
+    /// One checker's state as keepalived keeps it (`is_up`, `has_run`): before its first
+    /// result it counts as up unless `alpha`.
+    public func checker(_ i: Int) -> CheckerState? {
+        guard results.indices.contains(i) else { return nil }
+        switch results[i] {
+        case nil: return CheckerState(isUp: !startsDown, hasRun: false)
+        case .up?: return CheckerState(isUp: true, hasRun: true)
+        case .down?: return CheckerState(isUp: false, hasRun: true)
+        }
+    }
+
+    /// A checker's state: up or not, and whether it has reported yet.
+    public struct CheckerState: Sendable, Equatable {
+        public var isUp: Bool
+        public var hasRun: Bool
+        public init(isUp: Bool, hasRun: Bool) {
+            self.isUp = isUp
+            self.hasRun = hasRun
+        }
+    }
+
     /// Records a checker's result; returns the new state when the server changed state.
     public mutating func record(_ result: Result, checker: Int) -> Result? {
         guard results.indices.contains(checker) else { return nil }

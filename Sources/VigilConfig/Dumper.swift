@@ -266,6 +266,7 @@ private final class Writer {
         bool(GlobalDefsKeyword.smtpAlertVRRP, g.smtpAlertVRRP)
         bool(GlobalDefsKeyword.smtpAlertChecker, g.smtpAlertChecker)
         flag(GlobalDefsKeyword.noEmailFaults, g.noEmailFaults)
+        flag(GlobalDefsKeyword.noCheckerEmails, g.noCheckerEmails)
         opt(GlobalDefsKeyword.metricsListen, g.metricsListen)
         seconds(GlobalDefsKeyword.vrrpStartupDelay, g.vrrpStartupDelay)
         seconds(GlobalDefsKeyword.vrrpDelayAfterBoot, g.vrrpDelayAfterBoot)

@@ -33,6 +33,7 @@ enum GlobalDefsKeyword: String, ImplementedKeyword {
     case smtpAlertVRRP = "smtp_alert_vrrp"
     case smtpAlertChecker = "smtp_alert_checker"
     case noEmailFaults = "no_email_faults"
+    case noCheckerEmails = "no_checker_emails"
     case metricsListen = "metrics_listen"
     case lvsSyncDaemon = "lvs_sync_daemon"
     case lvsTimeouts = "lvs_timeouts"
@@ -145,6 +146,7 @@ extension ModelBuilder {
             case .smtpAlertVRRP: g.smtpAlertVRRP = optionalBool(s)
             case .smtpAlertChecker: g.smtpAlertChecker = optionalBool(s)
             case .noEmailFaults: g.noEmailFaults = flag(s)
+            case .noCheckerEmails: g.noCheckerEmails = optionalBool(s) ?? g.noCheckerEmails
             case .metricsListen:
                 guard let text = word(s, "ADDRESS:PORT") else { break }
                 if Self.parseListenAddress(text) == nil {

@@ -58,11 +58,14 @@ final class AlertMailer {
         send(alert)
     }
 
-    /// A real server of a pool whose member has smtp_alert went down or came back, by the
-    /// result of a checker of `kind`.
-    func realServer(_ pool: Pool, _ member: Pool.Member, up: Bool, kind: CheckSpec.Kind?, outcome: CheckOutcome) {
-        guard member.smtpAlert, let kind, let body = SMTPAlert.realServerBody(kind, up: up, outcome: outcome) else { return }
-        send(.realServer(name: member.fifoName, virtualServer: pool.fifoName, up: up, body: body))
+    /// The mail a checker's result asks for, if any (keepalived's rule,
+    /// `SMTPAlert.checkerResult`), for a real server with smtp_alert.
+    func checkerResult(_ pool: Pool, _ member: Pool.Member, _ kind: CheckSpec.Kind, _ outcome: CheckOutcome,
+                       before: RealServerHealth.CheckerState, serverWasUp: Bool, serverIsUp: Bool) -> SMTPAlert? {
+        guard member.smtpAlert, plan.isActive else { return nil }
+        return SMTPAlert.checkerResult(kind, outcome, before: before, serverWasUp: serverWasUp, serverIsUp: serverIsUp,
+                                       noCheckerEmails: plan.noCheckerEmails, realServer: member.fifoName,
+                                       virtualServer: pool.fifoName)
     }
 
     /// A pool with smtp_alert gained or lost its quorum.

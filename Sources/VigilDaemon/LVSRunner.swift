@@ -274,27 +274,32 @@ final class LVSRunner {
     /// Every checker's results, MISC_CHECK's and the NIO checkers' alike, into the pools'
     /// state; the kernel's table is reconciled once for the batch. The one way in for
     /// results (`advance` and `resultsArrived` hand theirs here; the tests call it directly).
+    /// Each checker's result is compared with that checker's state before it for the
+    /// real server's SMTP alert (keepalived mails per checker, in its checker's words),
+    /// sent after the batch's events, as keepalived sends it after the pool's notifies.
     func record(_ results: [(CheckID, CheckOutcome)]) {
         var events: [PoolEvent] = []
-        var causes: [Int: (CheckID, CheckOutcome)] = [:]
+        var mails: [SMTPAlert] = []
         for (id, outcome) in results {
-            let made = state.record(check: id, outcome)
-            for i in made.indices { causes[events.count + i] = (id, outcome) }
-            events += made
+            let before = state.checker(id)
+            let owner = plan.owner.indices.contains(id) && plan.checks.indices.contains(id) ? plan.owner[id] : nil
+            let serverWasUp = owner.map { state.realServers[$0.pool][$0.member].isUp }
+            events += state.record(check: id, outcome)
+            if let alerts, let before, let owner, let serverWasUp,
+               let mail = alerts.checkerResult(plan.pools[owner.pool], plan.pools[owner.pool].members[owner.member],
+                                               plan.checks[id].kind, outcome, before: before, serverWasUp: serverWasUp,
+                                               serverIsUp: state.realServers[owner.pool][owner.member].isUp) {
+                mails.append(mail)
+            }
         }
-        perform(events, causes: causes)
+        perform(events)
+        for mail in mails { alerts?.send(mail) }
     }
 
     /// Carries out what the pools' state asks, in order; a table change once, at the end.
-    /// `causes`: by index in `events`, the checker result that brought it (a real
-    /// server's SMTP alert is worded by its checker's kind, as keepalived's).
-    private func perform(_ events: [PoolEvent], causes: [Int: (CheckID, CheckOutcome)] = [:]) {
+    private func perform(_ events: [PoolEvent]) {
         var tableChanged = false
-        func kind(_ i: Int) -> CheckSpec.Kind? {
-            guard let id = causes[i]?.0, plan.checks.indices.contains(id) else { return nil }
-            return plan.checks[id].kind
-        }
-        for (i, event) in events.enumerated() {
+        for event in events {
             switch event {
             case let .weightChanged(p, m, w):
                 logger.notice("(\(plan.pools[p].members[m].name)) weight \(w) (dynamic: misc_dynamic or a FILE_CHECK weight)")
@@ -303,13 +308,11 @@ final class LVSRunner {
                 logger.notice("(\(member.name)) up")
                 scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) UP", about: member.name)
                 if let script = member.notifyUp { scripts.run(script, state: "UP", owner: member.name) }
-                alerts?.realServer(plan.pools[p], member, up: true, kind: kind(i), outcome: causes[i]?.1 ?? .up)
             case let .realServerDown(p, m, reason):
                 let member = plan.pools[p].members[m]
                 logger.warning("(\(member.name)) \(reason)")
                 scripts.lvsLine("RS \(member.fifoName) \(plan.pools[p].fifoName) DOWN", about: member.name)
                 if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
-                alerts?.realServer(plan.pools[p], member, up: false, kind: kind(i), outcome: causes[i]?.1 ?? .down(reason))
             case let .quorumLost(p, live):
                 let pool = plan.pools[p]
                 scripts.lvsLine("VS \(pool.fifoName) DOWN", about: pool.name)

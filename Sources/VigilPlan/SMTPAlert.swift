@@ -62,6 +62,23 @@ public enum SMTPAlert: Equatable, Sendable {
         return Self.truncated(text, to: Self.bodyLimit)
     }
 
+    /// keepalived's rule for a checker's result (each checker decides on its own, in
+    /// check_tcp.c, check_http.c, …): a mail when the checker changed state — for a
+    /// MISC_CHECK also on its first result — and either its real server changed state too
+    /// or `no_checker_emails` is off. The subject says the real server's state after the
+    /// result, the body the checker's: with two checkers, one recovering while the other
+    /// still fails sends "DOWN" with a "succeed" body, as keepalived does.
+    public static func checkerResult(_ kind: CheckSpec.Kind, _ outcome: CheckOutcome, before: RealServerHealth.CheckerState,
+                                     serverWasUp: Bool, serverIsUp: Bool, noCheckerEmails: Bool,
+                                     realServer: String, virtualServer: String) -> SMTPAlert? {
+        let up = outcome.isUp
+        var changed = up != before.isUp
+        if case .misc = kind, !before.hasRun { changed = true }
+        guard changed, serverWasUp != serverIsUp || !noCheckerEmails,
+              let body = realServerBody(kind, up: up, outcome: outcome) else { return nil }
+        return .realServer(name: realServer, virtualServer: virtualServer, up: serverIsUp, body: body)
+    }
+
     /// The body keepalived's checker of this kind writes when its real server comes back
     /// (`up`) or goes down, `outcome` being the failing result; nil for a FILE_CHECK,
     /// which sends no alert in keepalived.

@@ -24,6 +24,9 @@ public struct SMTPAlertPlan: Sendable, Equatable {
     public var connectTimeout: Int64 = 30_000_000
     /// `no_email_faults`: a move to FAULT sends nothing.
     public var noEmailFaults = false
+    /// `no_checker_emails`: a checker's change sends a mail only when its real server's
+    /// state changes with it.
+    public var noCheckerEmails = false
     /// The instances and sync groups whose `smtp_alert` is on, by name.
     public var instances: Set<String> = []
     public var groups: Set<String> = []
@@ -54,6 +57,7 @@ public struct SMTPAlertPlan: Sendable, Equatable {
         plan.routerID = g.routerID
         if let seconds = g.smtpConnectTimeout { plan.connectTimeout = Int64(seconds) * 1_000_000 }
         plan.noEmailFaults = g.noEmailFaults
+        plan.noCheckerEmails = g.noCheckerEmails
         let vrrpDefault = g.smtpAlertVRRP ?? g.smtpAlert ?? false
         plan.instances = Set(config.vrrpInstances.filter { $0.smtpAlert ?? vrrpDefault }.map(\.name))
         plan.groups = Set(config.syncGroups.filter { $0.smtpAlert ?? vrrpDefault }.map(\.name))

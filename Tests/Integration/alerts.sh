@@ -7,6 +7,9 @@
 #   - VI_2 (no smtp_alert of its own, global smtp_alert off): no mail at all;
 #   - a real server (TCP_CHECK) whose listener stops and starts again: its DOWN and UP
 #     mails, and its virtual server's quorum mails (smtp_alert on the virtual server);
+#     a real server with two checkers: a mail for each checker's change, as keepalived
+#     (the second failing, the first recovering while the second still fails: "DOWN"
+#     with "succeed"), then UP;
 #     another one with smtp_alert off (smtp_alert_checker on): no mail for it (its
 #     virtual server's quorum mails come, smtp_alert_checker being on);
 #   - the SMTP server blackholed (its SYNs dropped, smtp_connect_timeout 2), then not
@@ -108,6 +111,19 @@ virtual_server 192.0.2.100 80 {
         }
     }
 }
+virtual_server 192.0.2.100 83 {
+    delay_loop 1
+    protocol TCP
+    real_server 192.0.2.20 8083 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+        TCP_CHECK {
+            connect_port 8084
+            connect_timeout 1
+        }
+    }
+}
 virtual_server 192.0.2.100 82 {
     delay_loop 1
     protocol TCP
@@ -139,6 +155,8 @@ subjects() { cat "$LABDIR"/mail/*.eml 2>/dev/null | tr -d '\r' | sed -n 's/^Subj
 smtpd_start
 listener 8080
 listener 8082
+listener 8083
+listener 8084
 conf=$(lb1_conf 5)
 vigil_start lb1 "$conf"
 check "VI_1 at start: '[lb1] VRRP Instance VI_1 - Entering BACKUP state'" \
@@ -162,6 +180,19 @@ check "real server 8080 back: its UP mail ('=> TCP CHECK succeed on service <=')
     wait_until 8000 mail_with "[lb1] Realserver [192.0.2.20]:tcp:8080 of virtual server [192.0.2.100]:tcp:80 - UP" "=> TCP CHECK succeed on service <="
 check "  its virtual server: UP, '=> Gained quorum 1+0=1 <= 1 <='" \
     wait_until 3000 mail_with "[lb1] Virtualserver [192.0.2.100]:tcp:80 - UP" "=> Gained quorum 1+0=1 <= 1 <="
+# Two checkers on one real server, each mailing its own change.
+rs83="[lb1] Realserver [192.0.2.20]:tcp:8083 of virtual server [192.0.2.100]:tcp:83"
+kill "${LISTENER[8084]}"; wait "${LISTENER[8084]}" 2>/dev/null
+check "two checkers, the second fails: '$rs83 - DOWN', TCP CHECK failed" \
+    wait_until 8000 mail_with "$rs83 - DOWN" "=> TCP CHECK failed on service <="
+kill "${LISTENER[8083]}"; wait "${LISTENER[8083]}" 2>/dev/null
+check "  the first fails too: a second DOWN mail (the server was down already)" \
+    wait_until 8000 sh -c "[ \$(cat '$LABDIR'/mail/*.eml | tr -d '\r' | grep -cxF 'Subject: $rs83 - DOWN') = 2 ]"
+listener 8083
+check "  the first recovers, the second still fails: DOWN with 'TCP CHECK succeed' (keepalived's words)" \
+    wait_until 8000 mail_with "$rs83 - DOWN" "=> TCP CHECK succeed on service <="
+listener 8084
+check "  the second recovers: '$rs83 - UP'" wait_until 8000 mail_with "$rs83 - UP" "=> TCP CHECK succeed on service <="
 conf2=$(vrrp_conf lb2 150)
 vigil_start lb2 "$conf2"
 check "lb2 (priority 150) preempts VI_1: '[lb1] VRRP Instance VI_1 - Entering BACKUP state' again" \

@@ -19,6 +19,7 @@ import Testing
                 smtp_alert_vrrp off
                 smtp_alert_checker yes
                 no_email_faults
+                no_checker_emails yes
             }
             """ + instance(""))
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
@@ -29,7 +30,7 @@ import Testing
         #expect(g.smtpHeloName == "lb1.example.test")
         #expect(g.smtpConnectTimeout == 5)
         #expect(g.smtpAlert == true && g.smtpAlertVRRP == false && g.smtpAlertChecker == true)
-        #expect(g.noEmailFaults)
+        #expect(g.noEmailFaults && g.noCheckerEmails)
         #expect(r.dumpReadsBack)
     }
 

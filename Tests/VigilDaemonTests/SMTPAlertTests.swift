@@ -58,6 +58,37 @@ import VigilConfig
                 "keepalived's FILE_CHECK sends no alert")
     }
 
+    /// check_tcp.c and its siblings: each checker mails on its own change of state, the
+    /// subject saying the real server's state, the body the checker's.
+    @Test func eachCheckerMailsItsOwnChange() {
+        let tcp = CheckSpec.Kind.tcp(CheckTarget(host: "198.51.100.1", port: 80))
+        let up = RealServerHealth.CheckerState(isUp: true, hasRun: true)
+        let down = RealServerHealth.CheckerState(isUp: false, hasRun: true)
+        let fresh = RealServerHealth.CheckerState(isUp: true, hasRun: false)
+        func mail(_ outcome: CheckOutcome, _ before: RealServerHealth.CheckerState, _ was: Bool, _ now: Bool,
+                  quiet: Bool = false, kind: CheckSpec.Kind = tcp) -> SMTPAlert? {
+            SMTPAlert.checkerResult(kind, outcome, before: before, serverWasUp: was, serverIsUp: now, noCheckerEmails: quiet,
+                                    realServer: "[198.51.100.1]:tcp:80", virtualServer: "[192.0.2.100]:tcp:80")
+        }
+        let failed = CheckOutcome.down("connection refused")
+        #expect(mail(failed, up, true, false) == .realServer(name: "[198.51.100.1]:tcp:80", virtualServer: "[192.0.2.100]:tcp:80",
+                                                              up: false, body: "=> TCP CHECK failed on service <="))
+        #expect(mail(failed, down, false, false) == nil, "no change of the checker: nothing")
+        #expect(mail(.up, fresh, true, true) == nil, "a first success of a checker that starts up: nothing")
+        #expect(mail(failed, fresh, true, false) != nil, "a first failure: its DOWN mail")
+        // Two checkers: the second fails while the first already did; the first recovers while the second still fails.
+        #expect(mail(failed, up, false, false)?.subject(routerID: nil) == "Realserver [198.51.100.1]:tcp:80 of virtual server [192.0.2.100]:tcp:80 - DOWN")
+        let recovering = mail(.up, down, false, false)
+        #expect(recovering?.subject(routerID: nil).hasSuffix(" - DOWN") == true && recovering?.body == "=> TCP CHECK succeed on service <=",
+                "the server is still down: DOWN, with the checker's succeed")
+        #expect(mail(.up, down, false, false, quiet: true) == nil, "no_checker_emails: only a change of the server mails")
+        #expect(mail(.up, down, false, true, quiet: true) != nil)
+        let misc = CheckSpec.Kind.misc(command: "/bin/true", timeout: 1, dynamic: false, user: nil, group: nil)
+        #expect(mail(.up, fresh, true, true, kind: misc)?.body == "=> MISC CHECK succeeded on service <=",
+                "MISC_CHECK mails its first result too (check_misc.c)")
+        #expect(mail(.up, up, true, true, kind: misc) == nil)
+    }
+
     /// core/smtp.c's SMTP_HEADERS_CMD, SMTP_BODY_CMD and SMTP_SEND_CMD in one DATA.
     @Test func theMailAsKeepalivedWritesIt() {
         let mail = SMTPAlert.instance(name: "VI_1", state: .master)

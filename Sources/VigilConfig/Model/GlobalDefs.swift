@@ -51,6 +51,9 @@ public struct GlobalDefs: Hashable, Sendable {
     public var smtpAlertChecker: Bool?
     /// `no_email_faults`: no alert for a move to FAULT.
     public var noEmailFaults = false
+    /// `no_checker_emails [BOOL]`: no alert for a checker whose real server's state does
+    /// not change with it.
+    public var noCheckerEmails = false
     /// `metrics_listen ADDR:PORT` — Vigil's own: Prometheus metrics (keepalived has none).
     public var metricsListen: String?
     /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (a box
