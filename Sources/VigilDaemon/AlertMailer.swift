@@ -71,7 +71,17 @@ final class AlertMailer {
     /// A pool with smtp_alert gained or lost its quorum.
     func virtualServer(_ pool: Pool, up: Bool, liveWeight: Int) {
         guard pool.smtpAlert else { return }
-        send(.virtualServer(name: pool.fifoName, up: up, quorum: pool.quorum, hysteresis: pool.hysteresis, liveWeight: liveWeight))
+        let body = SMTPAlert.quorumBody(up: up, quorum: pool.quorum, hysteresis: pool.hysteresis, liveWeight: liveWeight)
+        send(.virtualServer(name: pool.fifoName, up: up, body: body))
+    }
+
+    /// The daemon stops: under `omega`, keepalived mails each live real server and the
+    /// virtual server down, "=> Shutting down <=" (each if its smtp_alert is on).
+    func shuttingDown(_ pool: Pool, liveMembers: [Pool.Member]) {
+        for member in liveMembers where member.smtpAlert {
+            send(.realServer(name: member.fifoName, virtualServer: pool.fifoName, up: false, body: SMTPAlert.shuttingDown))
+        }
+        if pool.smtpAlert { send(.virtualServer(name: pool.fifoName, up: false, body: SMTPAlert.shuttingDown)) }
     }
 
     func send(_ alert: SMTPAlert) {

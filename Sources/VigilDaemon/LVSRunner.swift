@@ -345,12 +345,14 @@ final class LVSRunner {
             pingGroupLow = nil
         }
         misc?.stop(at: Monotonic.now())
-        // omega: keepalived runs the down notifiers on the way out.
+        // omega: keepalived runs the down notifiers on the way out, and mails them.
         for (p, pool) in plan.pools.enumerated() where pool.omega {
-            for (m, member) in pool.members.enumerated() where state.realServers[p][m].isUp {
+            let live = pool.members.indices.filter { state.realServers[p][$0].isUp }.map { pool.members[$0] }
+            for member in live {
                 if let script = member.notifyDown { scripts.run(script, state: "DOWN", owner: member.name) }
             }
             if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
+            alerts?.shuttingDown(pool, liveMembers: live)
         }
         stopSyncDaemons()
         guard let kernel else { return }

@@ -15,9 +15,19 @@ public enum SMTPAlert: Equatable, Sendable {
     /// A real server went down or came back; `body` is the checker's own words
     /// (`realServerBody`). The names are keepalived's: `[198.51.100.1]:tcp:80`.
     case realServer(name: String, virtualServer: String, up: Bool, body: String)
-    /// A virtual server gained or lost its quorum: keepalived's threshold is quorum +
-    /// hysteresis to gain it and quorum − hysteresis to lose it.
-    case virtualServer(name: String, up: Bool, quorum: Int, hysteresis: Int, liveWeight: Int)
+    /// A virtual server gained or lost its quorum (`quorumBody`), or went down with the
+    /// daemon under omega (`shuttingDown`).
+    case virtualServer(name: String, up: Bool, body: String)
+
+    /// keepalived's body for a real or virtual server with `omega` as the daemon stops.
+    public static let shuttingDown = "=> Shutting down <="
+
+    /// keepalived's quorum line: its threshold is quorum + hysteresis to gain the quorum
+    /// and quorum − hysteresis to lose it.
+    public static func quorumBody(up: Bool, quorum: Int, hysteresis: Int, liveWeight: Int) -> String {
+        let threshold = up ? quorum + hysteresis : quorum - hysteresis
+        return "=> \(up ? "Gained quorum" : "Lost quorum") \(quorum)+\(hysteresis)=\(threshold) <= \(liveWeight) <="
+    }
 
     /// keepalived's limits: the subject fits 255 bytes, the body 511.
     static let subjectLimit = 255
@@ -33,7 +43,7 @@ public enum SMTPAlert: Equatable, Sendable {
         case let .instance(name, state): about = "VRRP Instance \(name) - \(Self.headline(state))"
         case let .group(name, state): about = "VRRP Group \(name) - \(Self.headline(state))"
         case let .realServer(name, vs, up, _): about = "Realserver \(name) of virtual server \(vs) - \(up ? "UP" : "DOWN")"
-        case let .virtualServer(name, up, _, _, _): about = "Virtualserver \(name) - \(up ? "UP" : "DOWN")"
+        case let .virtualServer(name, up, _): about = "Virtualserver \(name) - \(up ? "UP" : "DOWN")"
         }
         return Self.truncated(routerID.map { "[\($0)] \(about)" } ?? about, to: Self.subjectLimit)
     }
@@ -54,10 +64,7 @@ public enum SMTPAlert: Equatable, Sendable {
             case .fault: text = "=> All VRRP group instances are now in FAULT state <="
             case .initialize: text = "=> All VRRP group instances are now stopping <="
             }
-        case let .realServer(_, _, _, body): text = body
-        case let .virtualServer(_, up, quorum, hysteresis, live):
-            let threshold = up ? quorum + hysteresis : quorum - hysteresis
-            text = "=> \(up ? "Gained quorum" : "Lost quorum") \(quorum)+\(hysteresis)=\(threshold) <= \(live) <="
+        case let .realServer(_, _, _, body), let .virtualServer(_, _, body): text = body
         }
         return Self.truncated(text, to: Self.bodyLimit)
     }

@@ -1,3 +1,4 @@
+import LVS
 import Logging
 import NIOCore
 import NIOPosix
@@ -5,6 +6,7 @@ import Synchronization
 import Testing
 import VRRP
 import VigilConfig
+import VigilLinux
 @testable import VigilDaemon
 @testable import VigilPlan
 
@@ -84,6 +86,46 @@ import VigilConfig
         mailer.stop(grace: 5_000_000)
         #expect(lines.all == ["SMTP alert '[lb1] VRRP Instance VI_1 - Entering BACKUP state' not sent: SMTP server 127.0.0.1:\(port): connection refused"],
                 "four failures within a minute: the first logged, the rest counted")
+    }
+
+    /// The pools' mails through the runner: a checker's failure (its real server DOWN),
+    /// and omega's "Shutting down" at the stop.
+    @Test func theRunnersMails() throws {
+        let handler = Server()
+        let server = try Self.start(handler)
+        defer { try? server.close().wait() }
+        let result = ConfigurationLoader.load(text: """
+            virtual_server 192.0.2.100 80 {
+                protocol TCP
+                omega
+                smtp_alert
+                real_server 198.51.100.1 80 {
+                    TCP_CHECK {
+                    }
+                }
+                real_server 198.51.100.2 80 {
+                    smtp_alert off
+                }
+            }
+            """)
+        let lvs = try DaemonPlan.make(result.configuration, host: StaticPlanningHost()).lvs
+        let lines = TestBox.Lines()
+        let mailer = AlertMailer(Self.plan(port: server.localAddress!.port!), logger: lines.logger)
+        let children = ChildSupervisor()
+        let runner = LVSRunner(lvs, logger: lines.logger, scripts: NotifyRunner(logger: lines.logger, children: children),
+                               children: children, alerts: mailer, openKernel: { LVSRunnerTests.FakeKernel() })
+        runner.record([(0, .down("connection refused"))])
+        runner.stop()
+        mailer.stop(grace: 5_000_000)
+        let subjects = handler.received.components(separatedBy: "\r\n").filter { $0.hasPrefix("Subject: ") }
+        // Two connections: the mails may arrive in either order.
+        #expect(subjects.sorted() == [
+            "Subject: [lb1] Realserver [198.51.100.1]:tcp:80 of virtual server [192.0.2.100]:tcp:80 - DOWN",
+            "Subject: [lb1] Virtualserver [192.0.2.100]:tcp:80 - DOWN",
+        ], "the other real server keeps the quorum; .2's smtp_alert is off")
+        #expect(handler.received.contains("\r\n\r\n=> TCP CHECK failed on service <=\r\n"))
+        #expect(handler.received.contains("\r\n\r\n=> Shutting down <=\r\n"), "omega: the virtual server's mail at the stop")
+        #expect(!handler.received.contains("198.51.100.2"), "its smtp_alert is off")
     }
 
     @Test func atMostSixteenInFlight() throws {

@@ -31,11 +31,13 @@ import VigilConfig
                                       body: "=> TCP CHECK failed on service <=")
         #expect(rs.subject(routerID: "lb1") == "[lb1] Realserver [198.51.100.1]:tcp:80 of virtual server [192.0.2.100]:tcp:80 - DOWN")
         #expect(rs.body == "=> TCP CHECK failed on service <=")
-        let lost = SMTPAlert.virtualServer(name: "FWM 7", up: false, quorum: 3, hysteresis: 1, liveWeight: 1)
+        let lost = SMTPAlert.virtualServer(name: "FWM 7", up: false,
+                                           body: SMTPAlert.quorumBody(up: false, quorum: 3, hysteresis: 1, liveWeight: 1))
         #expect(lost.subject(routerID: "lb1") == "[lb1] Virtualserver FWM 7 - DOWN")
         #expect(lost.body == "=> Lost quorum 3+1=2 <= 1 <=", "losing: quorum − hysteresis")
-        let gained = SMTPAlert.virtualServer(name: "[192.0.2.100]:tcp:80", up: true, quorum: 3, hysteresis: 1, liveWeight: 4)
-        #expect(gained.body == "=> Gained quorum 3+1=4 <= 4 <=", "gaining: quorum + hysteresis")
+        #expect(SMTPAlert.quorumBody(up: true, quorum: 3, hysteresis: 1, liveWeight: 4) == "=> Gained quorum 3+1=4 <= 4 <=",
+                "gaining: quorum + hysteresis")
+        #expect(SMTPAlert.shuttingDown == "=> Shutting down <=")
     }
 
     @Test func eachCheckersWords() {
