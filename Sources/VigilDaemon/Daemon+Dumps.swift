@@ -95,7 +95,7 @@ extension Daemon {
                 notify: notify.compactMap { label, command in
                     command.map { (label, $0, UInt32(plan.scriptUser.uid), UInt32(plan.scriptUser.gid)) }
                 },
-                stats: self[counters: i].stats)
+                stats: self[counters: i].stats, smtpAlert: plan.alerts.instances.contains(c.name))
         }
         let configured = Dictionary((configuration?.vrrpScripts ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let scripts = trackScripts.states.map { s -> KeepalivedDump.Script in
@@ -117,9 +117,26 @@ extension Daemon {
             if let d = g.masterRefresh { garp.masterRefresh = d }
             if let r = g.masterRefreshRepeat { garp.masterRefreshRepeat = r }
         }
-        return KeepalivedDump(routerID: global?.routerID ?? hostName() ?? "", dynamicInterfaces: global?.dynamicInterfaces ?? false,
-                              defaultVersion: global?.vrrpVersion ?? 2, strict: global?.vrrpStrict ?? false,
-                              scriptSecurity: global?.enableScriptSecurity ?? false, garp: garp,
-                              instances: instances, scripts: scripts)
+        var dump = KeepalivedDump(routerID: global?.routerID ?? hostName() ?? "", dynamicInterfaces: global?.dynamicInterfaces ?? false,
+                                  defaultVersion: global?.vrrpVersion ?? 2, strict: global?.vrrpStrict ?? false,
+                                  scriptSecurity: global?.enableScriptSecurity ?? false, garp: garp,
+                                  instances: instances, scripts: scripts)
+        // keepalived's defaults apply only with a server: the HELO name and the sender from
+        // the host's name, the timeout 30 s.
+        let a = plan.alerts
+        dump.smtp = KeepalivedDump.SMTP(alert: global?.smtpAlert, alertVRRP: global?.smtpAlertVRRP, alertChecker: global?.smtpAlertChecker)
+        if let server = a.server {
+            let local = hostName()
+            dump.smtp.server = ("\(server.address)", server.port)
+            dump.smtp.heloName = a.heloName ?? local
+            dump.smtp.connectTimeout = Int(a.connectTimeout / 1_000_000)
+            dump.smtp.from = a.from ?? local.map { "\(userName() ?? "root")@\($0)" }
+        } else {
+            dump.smtp.heloName = a.heloName
+            dump.smtp.connectTimeout = global?.smtpConnectTimeout
+            dump.smtp.from = a.from
+        }
+        dump.smtp.to = a.recipients
+        return dump
     }
 }

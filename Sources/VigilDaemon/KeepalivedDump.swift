@@ -109,6 +109,23 @@ struct KeepalivedDump {
         /// (keepalived's label, command, uid, gid): Backup, Master, Fault, Stop, Generic.
         var notify: [(label: String, command: String, uid: UInt32, gid: UInt32)]
         var stats: Stats
+        /// Its `smtp_alert` as keepalived settles it.
+        var smtpAlert = false
+    }
+
+    /// The SMTP alert settings as keepalived holds them after its defaults (the server,
+    /// its HELO name, timeout and sender only with a server), for `keepalived.data`.
+    struct SMTP {
+        var server: (address: String, port: Int)?
+        var heloName: String?
+        /// Seconds.
+        var connectTimeout: Int?
+        var from: String?
+        var to: [String] = []
+        /// `smtp_alert`, `smtp_alert_vrrp`, `smtp_alert_checker` as written (nil: unset).
+        var alert: Bool?
+        var alertVRRP: Bool?
+        var alertChecker: Bool?
     }
 
     struct Script {
@@ -137,8 +154,25 @@ struct KeepalivedDump {
     var garp: GratuitousARPPolicy
     var instances: [Instance]
     var scripts: [Script]
+    var smtp = SMTP()
 
     // MARK: - keepalived.data
+
+    /// global_data.c's SMTP lines: server, port, HELO name, timeout, sender and
+    /// addresses (each only when set), then the three defaults.
+    private func smtpLines() -> [String] {
+        var l: [String] = []
+        if let server = smtp.server { l += [" Smtp server = \(server.address)", " Smtp server port = \(server.port)"] }
+        if let helo = smtp.heloName { l.append(" Smtp HELO name = \(helo)") }
+        if let timeout = smtp.connectTimeout { l.append(" Smtp server connection timeout = \(timeout)") }
+        if let from = smtp.from {
+            l += [" Email notification from = \(from)", " Email notification to:"]
+            l += smtp.to.map { "   \($0)" }
+        }
+        func word(_ b: Bool?) -> String { b.map { $0 ? "on" : "off" } ?? "unset" }
+        return l + [" Default smtp_alert = \(word(smtp.alert))", " Default smtp_alert_vrrp = \(word(smtp.alertVRRP))",
+                    " Default smtp_alert_checker = \(word(smtp.alertChecker))"]
+    }
 
     /// `keepalived.data`: the global definitions Vigil has, the VRRP topology (one block per
     /// instance, 1/3/5-space indents), the VRRP scripts. `localTime` renders a wall-clock
@@ -146,9 +180,9 @@ struct KeepalivedDump {
     func data(localTime: (Int64) -> String) -> String {
         var out: [String] = ["------< Global definitions >------"]
         out += [" Network namespace = (default)", " Network namespace ipvs = (main namespace)",
-                " Router ID = \(routerID)",
-                " Default smtp_alert = unset", " Default smtp_alert_vrrp = unset", " Default smtp_alert_checker = unset",
-                " Checkers log all failures = false", " No test config before reload",
+                " Router ID = \(routerID)"]
+        out += smtpLines()
+        out += [" Checkers log all failures = false", " No test config before reload",
                 " Dynamic interfaces = \(dynamicInterfaces)", " Default interface = eth0", " Disable local IGMP = no",
                 " LVS flush = false", " LVS flush on stop = disabled", " FIFO write vrrp states on reload = false",
                 " VRRP notify priority changes = false",
@@ -250,7 +284,7 @@ struct KeepalivedDump {
             l.append("   Tracked scripts :")
             l += i.trackedScripts.map { "     \($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" }
         }
-        l += ["   Using smtp notification = no", "   Notify deleted = Fault"]
+        l += ["   Using smtp notification = \(i.smtpAlert ? "yes" : "no")", "   Notify deleted = Fault"]
         l += i.notify.map { "   \($0.label) state transition script = \(Self.commandLine($0.command)), uid:gid \($0.uid):\($0.gid)" }
         l.append("   Notify priority changes = false")
         return l
@@ -330,7 +364,7 @@ struct KeepalivedDump {
         o.number("state", Self.stateCode(i.state))
         o.number("wantstate", Self.stateCode(i.state))
         o.number("version", i.version)
-        o.raw("smtp_alert", "false")
+        o.raw("smtp_alert", "\(i.smtpAlert)")
         o.raw("notify_deleted", "false")
         let keys = ["Backup": "script_backup", "Master": "script_master", "Fault": "script_fault", "Stop": "script_stop",
                     "Generic": "script"]

@@ -31,6 +31,36 @@ import VigilTypes
                        garp: GratuitousARPPolicy(), instances: instances, scripts: scripts)
     }
 
+    /// global_data.c's SMTP lines, in its order, and each instance's "Using smtp
+    /// notification" and JSON smtp_alert as the alerts are configured.
+    @Test func theSMTPSettingsAreKeepalivedsLines() {
+        var d = Self.dump([{ var i = Self.instance(); i.smtpAlert = true; return i }()])
+        d.smtp = KeepalivedDump.SMTP(server: ("192.0.2.25", 2525), heloName: "lb1.example.test", connectTimeout: 30,
+                                     from: "root@lb1", to: ["ops@example.test", "oncall@example.test"],
+                                     alert: false, alertVRRP: true, alertChecker: nil)
+        let data = d.data(localTime: { _ in "" })
+        #expect(data.contains("""
+             Router ID = lb1
+             Smtp server = 192.0.2.25
+             Smtp server port = 2525
+             Smtp HELO name = lb1.example.test
+             Smtp server connection timeout = 30
+             Email notification from = root@lb1
+             Email notification to:
+               ops@example.test
+               oncall@example.test
+             Default smtp_alert = off
+             Default smtp_alert_vrrp = on
+             Default smtp_alert_checker = unset
+
+            """), "\(data)")
+        #expect(data.contains("   Using smtp notification = yes\n"))
+        #expect(d.json()?.contains("\"smtp_alert\":true") == true)
+        let plain = Self.dump().data(localTime: { _ in "" })
+        #expect(plain.contains(" Router ID = lb1\n Default smtp_alert = unset\n"), "no server: no SMTP lines")
+        #expect(plain.contains("   Using smtp notification = no\n"))
+    }
+
     @Test func theStatsFileIsKeepalivedsBlockPerInstance() {
         let text = Self.dump([Self.instance(), { var i = Self.instance(); i.name = "VI_2"; return i }()]).stats()
         let first = """
