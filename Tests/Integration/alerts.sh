@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SMTP alerts, keepalived's: an aiosmtpd server in its own namespace saves every mail it
 # takes; lb1 sends keepalived's alerts to two notification_email addresses.
+#   - Debian's keepalived and Vigil on lb1 with the same configuration: their BACKUP and
+#     MASTER mails are the same, byte for byte but the Date (HELO, envelope, headers, body);
 #   - VI_1 (smtp_alert on): BACKUP at start, MASTER, BACKUP when lb2 (priority 150)
 #     preempts, MASTER again when lb2 stops, and "Stopping" when lb1 stops: keepalived's
 #     subjects and bodies, its headers, every address a RCPT TO and in To, the HELO name;
@@ -153,6 +155,34 @@ mail_file() { grep -lxF "Subject: $1"$'\r' "$LABDIR"/mail/*.eml 2>/dev/null | he
 subjects() { cat "$LABDIR"/mail/*.eml 2>/dev/null | tr -d '\r' | sed -n 's/^Subject: //p'; }
 
 smtpd_start
+# The same mails from keepalived and from Vigil, on the same configuration.
+simple=$(vrrp_conf lb1 100 global="    notification_email {
+        ops@example.test
+        oncall@example.test
+    }
+    notification_email_from vigil@lb1.example.test
+    smtp_server 192.0.2.25
+    smtp_helo_name lb1.example.test
+    smtp_alert")
+compare_run() {  # compare_run vigil|keepalived: its BACKUP and MASTER mails into $LABDIR/$1-mails
+    local i
+    "$1_start" lb1 "$simple"
+    wait_until 8000 sh -c "[ \$(ls '$LABDIR/mail' | grep -c eml) -ge 2 ]" || echo "  ($1 sent fewer than 2 mails)"
+    daemon_stop lb1
+    mkdir -p "$LABDIR/$1-mails"
+    for i in 1 2; do
+        grep -lF "Subject: [lb1] VRRP Instance VI_1 - Entering $([ $i = 1 ] && echo BACKUP || echo MASTER) state" "$LABDIR"/mail/*.eml |
+            head -1 | xargs -r sed '/^Date: /d' > "$LABDIR/$1-mails/$i"
+    done
+    rm -f "$LABDIR"/mail/*.eml
+    mv "$LABDIR/lb1.log" "$LABDIR/lb1-$1.log"
+}
+compare_run keepalived
+compare_run vigil
+check "keepalived's BACKUP mail and Vigil's: the same but the Date" \
+    sh -c "[ -s '$LABDIR/keepalived-mails/1' ] && cmp -s '$LABDIR/keepalived-mails/1' '$LABDIR/vigil-mails/1'"
+check "keepalived's MASTER mail and Vigil's: the same but the Date" \
+    sh -c "[ -s '$LABDIR/keepalived-mails/2' ] && cmp -s '$LABDIR/keepalived-mails/2' '$LABDIR/vigil-mails/2'"
 listener 8080
 listener 8082
 listener 8083
