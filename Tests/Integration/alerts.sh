@@ -261,7 +261,7 @@ dead_run() {  # dead_run WHAT: lb1 through its alerts against the dead server
     lines=$(grep -c "SMTP alert .* not sent" "$LABDIR/lb1.log")
     echo "       $what: $(grep -c 'SMTP alert' "$LABDIR/lb1.log") SMTP log line(s), longest advert gap ${gap:-none} ms over $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
     grep "SMTP alert" "$LABDIR/lb1.log" | sed 's/^/         /'
-    check "$what: one logged line for the failed alerts (BACKUP, MASTER, DOWN, UP)" test "$lines" = 1
+    check "$what: one logged line for the six failed alerts (BACKUP, MASTER, a real server and its virtual server DOWN and UP)" test "$lines" = 1
     check "$what: no mail arrived" test "$(mails)" = "$before"
     check "$what: adverts were captured" test -n "$gap"
     check "$what: no advert gap beyond advert_int + 20% (${gap:-none} ms <= 1200 ms)" test "${gap:-9999}" -le 1200
