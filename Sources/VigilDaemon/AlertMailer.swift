@@ -51,7 +51,24 @@ final class AlertMailer {
     /// A sync group moved to `state`.
     func group(_ name: String, to state: VRRPState) { vrrp(name, group: true, to: state) }
 
+    /// A reload removed the instance, in `state`: keepalived's FAULT mail; the move to
+    /// INIT of its shutdown (`shutdown`, run at once) sends none.
+    func removed(_ name: String, state: VRRPState, shutdown: () -> Void = {}) {
+        let key = "i " + name
+        if let alert = plan.removalAlert(name, state: state, lastAlerted: lastAlerted[key]) {
+            lastAlerted[key] = .fault
+            send(alert)
+        }
+        removing.insert(name)
+        shutdown()
+        removing.remove(name)
+    }
+
+    /// Instances being removed by a reload: their move to INIT is not a stop.
+    private var removing = Set<String>()
+
     private func vrrp(_ name: String, group: Bool, to state: VRRPState) {
+        if !group, state == .initialize, removing.contains(name) { return }
         let key = (group ? "g " : "i ") + name
         guard let alert = plan.vrrpAlert(name, group: group, to: state, lastAlerted: lastAlerted[key]) else { return }
         lastAlerted[key] = state

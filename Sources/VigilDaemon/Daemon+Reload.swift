@@ -114,7 +114,7 @@ extension Daemon {
         // the new settings no longer have.
         for i in removed {
             logger.info("(\(routers[i].configuration.name)) removed from the configuration")
-            perform(engine.shutdown(i, at: now))
+            alerts.removed(routers[i].configuration.name, state: routers[i].state) { perform(engine.shutdown(i, at: now)) }
             metrics?.forget(instance: routers[i].configuration.name)
             if routers[i].isHandingOver {
                 let vmac = plans[i].vmac.flatMap { v in newWiring.virtualMACs[v.name] == nil ? wiring.virtualMACs[v.name] : nil }

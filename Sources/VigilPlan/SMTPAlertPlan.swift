@@ -47,6 +47,14 @@ public struct SMTPAlertPlan: Sendable, Equatable {
         return group ? .group(name: name, state: state) : .instance(name: name, state: state)
     }
 
+    /// keepalived at a reload that removes an instance (vrrp.c, vrrp_notify.c): without
+    /// `notify_deleted` the removal is announced as a move to FAULT, and not at all for an
+    /// instance in FAULT already.
+    public func removalAlert(_ name: String, state: VRRPState, lastAlerted: VRRPState?) -> SMTPAlert? {
+        guard state != .fault else { return nil }
+        return vrrpAlert(name, group: false, to: .fault, lastAlerted: lastAlerted)
+    }
+
     public static func make(_ config: Configuration) -> SMTPAlertPlan {
         let g = config.globalDefs
         var plan = SMTPAlertPlan()

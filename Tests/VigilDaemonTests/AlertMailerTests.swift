@@ -76,6 +76,24 @@ import VigilLinux
         #expect(lines.all == ["SMTP alert sent to 2 recipient(s) by 127.0.0.1:\(server.localAddress!.port!): [lb1] VRRP Instance VI_1 - Entering MASTER state"])
     }
 
+    /// A reload removes VI_1: keepalived's FAULT mail, and not the Stopping one its
+    /// shutdown would send.
+    @Test func aRemovedInstanceMailsFaultNotStopping() throws {
+        let handler = Server()
+        let server = try Self.start(handler)
+        defer { try? server.close().wait() }
+        let mailer = AlertMailer(Self.plan(port: server.localAddress!.port!), logger: TestBox.Lines().logger)
+        mailer.removed("VI_1", state: .master) { mailer.instance("VI_1", to: .initialize) }
+        mailer.instance("VI_1", to: .master)
+        mailer.instance("VI_1", to: .initialize)
+        mailer.stop(grace: 5_000_000)
+        let subjects = handler.received.components(separatedBy: "\r\n").filter { $0.hasPrefix("Subject: ") }
+        #expect(subjects.sorted() == ["Subject: [lb1] VRRP Instance VI_1 - Entering FAULT state",
+                                      "Subject: [lb1] VRRP Instance VI_1 - Entering MASTER state",
+                                      "Subject: [lb1] VRRP Instance VI_1 - Stopping"],
+                "the removal's INIT sends nothing; an instance of that name added again stops as any other")
+    }
+
     @Test func aDeadServerCostsOneLine() throws {
         let probe = try ServerBootstrap(group: Self.group).bind(host: "127.0.0.1", port: 0).wait()
         let port = probe.localAddress!.port!

@@ -167,6 +167,19 @@ import VigilConfig
         #expect(flags("smtp_alert", vs: "smtp_alert off", rs: "smtp_alert off") == (false, false), "their own first")
     }
 
+    /// vrrp.c at a reload: an instance no longer configured is announced as entering FAULT
+    /// (keepalived's default without notify_deleted), unless it is in FAULT already.
+    @Test func aRemovedInstanceAlertsFault() {
+        let plan = Self.plan(Self.config(global: "smtp_alert"))
+        #expect(plan.removalAlert("VI_1", state: .master, lastAlerted: .master) == .instance(name: "VI_1", state: .fault))
+        #expect(plan.removalAlert("VI_1", state: .backup, lastAlerted: .backup)?.subject(routerID: "lb1")
+            == "[lb1] VRRP Instance VI_1 - Entering FAULT state")
+        #expect(plan.removalAlert("VI_1", state: .fault, lastAlerted: .master) == nil, "in FAULT already: nothing")
+        var quiet = plan
+        quiet.noEmailFaults = true
+        #expect(quiet.removalAlert("VI_1", state: .master, lastAlerted: .master) == nil)
+    }
+
     /// vrrp_notify.c: no mail for FAULT under no_email_faults, and none for the state the
     /// last mail announced.
     @Test func whenAnInstanceAlerts() {
