@@ -111,10 +111,12 @@ echo "       during the flood: real servers up at least $minimum/200, longest ad
 check "no real server was marked down (at least $minimum of 200 up throughout)" test "$minimum" = 200
 check "adverts were captured during the flood" test -n "$gap"
 check "no advert gap beyond 2 x advert_int (${gap:-none} ms <= 200 ms)" test "${gap:-9999}" -le 200
-# The endpoint's own: its listener and at most 16 connections. The total moves with the
-# checkers' connections in flight too (one socket each while it connects), more of them
-# while the flood takes the CPU: bounded well below the 2,000 the flood opens.
-check "the metrics endpoint held at most its listener + 16 ($metricsmax)" test "$metricsmax" -le 17
+# The endpoint's own: its listener, at most 16 connections it keeps, and the few it has
+# just accepted over that limit and is closing (a read of the listener accepts up to 4).
+# The total moves with the checkers' connections in flight too (one socket each while it
+# connects), more of them while the flood takes the CPU: bounded well below the 2,000 the
+# flood opens.
+check "the metrics endpoint held at most its listener + 16 + 4 being closed ($metricsmax)" test "$metricsmax" -le 21
 check "  and some (the flood reached it)" test "$metricsmax" -ge 2
 check "the daemon's descriptors stayed bounded ($fdmax <= $fd0 + 40)" test "$fdmax" -le $((fd0 + 40))
 check "its memory stayed bounded (VmRSS grew at most 32 MiB: $((rss0 / 1024)) -> $((rssmax / 1024)) MiB)" test $((rssmax - rss0)) -le 32768
