@@ -32,7 +32,9 @@ struct HTTPResponseParser {
         guard let headEnd = Self.find([13, 10, 13, 10], in: buffer, from: 0) else {
             return ended ? (buffer.isEmpty ? .malformed(CheckError.closedEarly.description) : .malformed("bad HTTP response: no end of headers")) : .needMore
         }
-        guard let head = String(validating: buffer[..<headEnd], as: UTF8.self) else { return .malformed("bad HTTP response: not text") }
+        // Header values may hold any byte (a Latin-1 Server line, say): decoded leniently, as
+        // only the status line and two headers' values matter here.
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
         var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let first = lines.removeFirst()
         let statusLine = first.split(separator: " ", maxSplits: 2)

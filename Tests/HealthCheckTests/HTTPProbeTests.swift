@@ -82,6 +82,9 @@ import Testing
                 == .complete(status: 200, body: Array("hello world".utf8)))
         #expect(Self.parse(["HTTP/1.1 204 No Content\r\n\r\n"]) == .complete(status: 204, body: []))
         #expect(Self.parse(["HTTP/1.0 301 Moved\r\ncontent-length: 0\r\n\r\n"]) == .complete(status: 301, body: []))
+        var latin1 = HTTPResponseParser()
+        #expect(latin1.feed(Array("HTTP/1.0 200 OK\r\nServer: caf".utf8) + [0xe9] + Array("\r\nContent-Length: 2\r\n\r\nok".utf8))
+                == .complete(status: 200, body: Array("ok".utf8)), "a header byte that is not UTF-8 is no reason to fail")
     }
 
     @Test func whatIsNotAnHTTPResponseSaysWhy() {
