@@ -58,6 +58,12 @@ public enum HTTPGetChecker {
 
     public struct GetError: Error, CustomStringConvertible { public var description: String }
 
+    /// keepalived's Host header: the virtualhost as it is, else the address with the port
+    /// (brackets around an IPv6 literal, RFC 2732). Both request paths write it.
+    static func hostHeader(_ url: HTTPGetSettings.URL, _ target: CheckTarget) -> String {
+        url.virtualhost ?? (target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)")
+    }
+
     /// Completes a promise once: the deadline, the end of the response, the connection
     /// closing and an error can all race to it (all on the same event loop).
     final class Once: @unchecked Sendable {
@@ -91,14 +97,7 @@ public enum HTTPGetChecker {
         }
         connected.whenFailure { promise.fail($0) }
         connected.whenSuccess { channel in
-            // keepalived's request: the virtualhost as it is, else the address with the
-            // port (brackets around an IPv6 literal, RFC 2732).
-            let host: String
-            if let virtualhost = url.virtualhost {
-                host = virtualhost
-            } else {
-                host = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
-            }
+            let host = hostHeader(url, target)
             let version: HTTPVersion = settings.httpProtocol == .http11 ? .http1_1 : .http1_0
             var head = HTTPRequestHead(version: version, method: .GET, uri: url.path)
             // keepalived's request, header for header: operators' servers may know it by

@@ -111,9 +111,7 @@ final class ProbeLoop: @unchecked Sendable {
     /// keepalived's request, header for header, as the SwiftNIO path writes it: operators'
     /// servers may know it by its User-Agent (to keep health checks out of access logs).
     static func request(_ url: HTTPGetSettings.URL, _ settings: HTTPGetSettings, _ target: CheckTarget) -> [UInt8] {
-        // The virtualhost as it is, else the address with the port (brackets around an
-        // IPv6 literal, RFC 2732).
-        let host = url.virtualhost ?? (target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)")
+        let host = HTTPGetChecker.hostHeader(url, target)
         var text = "GET \(url.path) HTTP/\(settings.httpProtocol == .http11 ? "1.1" : "1.0")\r\nUser-Agent: KeepAliveClient\r\n"
         if settings.httpProtocol != .http10 { text += "Connection: close\r\n" }
         text += "Host: \(host)\r\n\r\n"
@@ -399,12 +397,7 @@ final class ProbeLoop: @unchecked Sendable {
 
     /// The reasons the SwiftNIO checkers give for the same errors.
     private func reason(_ error: Int32, _ target: CheckTarget) -> String {
-        switch error {
-        case ECONNREFUSED: return "connection refused"
-        case EHOSTUNREACH: return "no route to host"
-        case ETIMEDOUT: return "timeout after \(target.timeoutText)"
-        default: return "cannot connect to \(target.host):\(target.port): \(Self.text(error))"
-        }
+        Connector.reason(errno: error, target) ?? "cannot connect to \(target.host):\(target.port): \(Self.text(error))"
     }
 
     static func text(_ error: Int32) -> String { String(cString: strerror(error)) }

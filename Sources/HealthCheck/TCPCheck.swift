@@ -63,18 +63,22 @@ enum Connector {
 
     static func noInterface(_ name: String) -> String { "bind_if \(name): no such interface" }
 
+    /// The connection errors keepalived users expect to read by name (SwiftNIO's path and
+    /// the bare prober alike); nil for the others, which each path words itself.
+    static func reason(errno: Int32, _ target: CheckTarget) -> String? {
+        switch errno {
+        case ECONNREFUSED: return "connection refused"
+        case EHOSTUNREACH: return "no route to host"
+        case ETIMEDOUT: return "timeout after \(target.timeoutText)"
+        default: return nil
+        }
+    }
+
     /// The reason as keepalived users expect to read it.
     static func reason(_ error: Error, _ target: CheckTarget) -> String {
         if let e = error as? ChannelError, case .connectTimeout = e { return "timeout after \(target.timeoutText)" }
         if let e = error as? CheckError { return e.description }
-        if let e = error as? IOError {
-            switch e.errnoCode {
-            case 111: return "connection refused"
-            case 113: return "no route to host"
-            case 110: return "timeout after \(target.timeoutText)"
-            default: return "\(e)"
-            }
-        }
+        if let e = error as? IOError { return reason(errno: e.errnoCode, target) ?? "\(e)" }
         if let e = error as? NIOConnectionError {
             if let first = e.connectionErrors.first?.error { return reason(first, target) }
             return "cannot connect to \(target.host):\(target.port)"
