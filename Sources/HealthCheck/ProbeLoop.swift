@@ -10,8 +10,11 @@ import LVS
 /// or future per connection. These checkers are the bulk of most configurations (a
 /// thousand real servers at delay_loop 1 s are a thousand connections a second), and
 /// through SwiftNIO's bootstrap each cost about three times keepalived's CPU; here a
-/// TCP_CHECK is socket, connect, epoll_ctl, getsockopt and close, and an HTTP_GET adds one
-/// write and the reads of its answer (`HTTPResponseParser`).
+/// TCP_CHECK is socket, connect, epoll_ctl and close, and an HTTP_GET adds one write and
+/// the reads of its answer (`HTTPResponseParser`). Each socket joins the epoll set once,
+/// edge-triggered for both directions, so an HTTP_GET needs no second epoll_ctl between
+/// its request and its answer; the connection's error is asked for (getsockopt) only when
+/// epoll reports one.
 ///
 /// The rules between rounds (retries, HTTP recovery, what is reported) are `CheckCycle`'s,
 /// as for the SwiftNIO checkers; `report` and `observe` are called on this loop's thread.
@@ -77,6 +80,10 @@ final class ProbeLoop: @unchecked Sendable {
     /// epoll's data for the stop request (a probe's is its index and generation).
     private static let stopToken = UInt64.max
     private static let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    /// What a connection waits for, once for its whole life: edge-triggered, so a readiness
+    /// already handled does not wake the thread again.
+    private static let interest = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+    private static let failed = EPOLLERR.rawValue | EPOLLHUP.rawValue
 
     init(suspension: CheckSuspension, observe: (@Sendable (Int, Bool) -> Void)?,
          report: @escaping @Sendable (Int, CheckOutcome) -> Void) {
@@ -182,7 +189,7 @@ final class ProbeLoop: @unchecked Sendable {
             for i in 0..<Int(n) {
                 let data = events[i].data.u64
                 if data == Self.stopToken { return }
-                ready(Int(data & 0xffff_ffff), generation: UInt32(truncatingIfNeeded: data >> 32), now: now)
+                ready(Int(data & 0xffff_ffff), generation: UInt32(truncatingIfNeeded: data >> 32), events: events[i].events, now: now)
             }
         }
     }
@@ -251,7 +258,7 @@ final class ProbeLoop: @unchecked Sendable {
         probes[p].generation &+= 1
         probes[p].fd = fd
         probes[p].phase = .connecting
-        var event = epoll_event(events: EPOLLOUT.rawValue, data: epoll_data_t(u64: UInt64(probes[p].generation) << 32 | UInt64(p)))
+        var event = epoll_event(events: Self.interest, data: epoll_data_t(u64: UInt64(probes[p].generation) << 32 | UInt64(p)))
         guard epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0 else {
             let failure = "epoll: \(Self.text(errno))"
             finish(p)
@@ -281,17 +288,21 @@ final class ProbeLoop: @unchecked Sendable {
         return nil
     }
 
-    /// epoll says the connection can go on.
-    private func ready(_ p: Int, generation: UInt32, now: Int64) {
+    /// epoll says the connection can go on (`events`: what it reports).
+    private func ready(_ p: Int, generation: UInt32, events: UInt32, now: Int64) {
         guard probes.indices.contains(p), probes[p].fd >= 0, probes[p].generation == generation else { return }
         switch probes[p].phase {
         case .connecting:
-            var error: Int32 = 0
-            var length = socklen_t(4)
-            if getsockopt(probes[p].fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
-            if error != 0 {
-                finish(p)
-                return settle(p, .down(reason(error, probes[p].target)), now: now)
+            // Writable without an error: connected. Otherwise the socket says why not.
+            if events & Self.failed != 0 || events & EPOLLOUT.rawValue == 0 {
+                var error: Int32 = 0
+                var length = socklen_t(4)
+                if getsockopt(probes[p].fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
+                if error == 0, events & EPOLLOUT.rawValue == 0 { error = ECONNRESET }
+                if error != 0 {
+                    finish(p)
+                    return settle(p, .down(reason(error, probes[p].target)), now: now)
+                }
             }
             guard probes[p].http != nil else {
                 finish(p)
@@ -299,9 +310,9 @@ final class ProbeLoop: @unchecked Sendable {
             }
             probes[p].response = HTTPResponseParser()
             probes[p].phase = .sending(written: 0)
-            send(p, now: now)
+            send(p, events: events, now: now)
         case .sending:
-            send(p, now: now)
+            send(p, events: events, now: now)
         case .receiving:
             receive(p, now: now)
         case .idle:
@@ -309,8 +320,9 @@ final class ProbeLoop: @unchecked Sendable {
         }
     }
 
-    /// HTTP_GET: the request, then wait for the answer.
-    private func send(_ p: Int, now: Int64) {
+    /// HTTP_GET: the request, then wait for the answer (`events`: the readiness that woke
+    /// this; an edge of the answer it already carries will not come again).
+    private func send(_ p: Int, events: UInt32, now: Int64) {
         guard case let .sending(written) = probes[p].phase, let http = probes[p].http else { return }
         let request = http.requests[probes[p].url]
         let n = request.withUnsafeBytes { Glibc.send(probes[p].fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
@@ -321,16 +333,13 @@ final class ProbeLoop: @unchecked Sendable {
             return settle(p, .down(failure), now: now)
         }
         guard written + n == request.count else {
+            // The rest when the socket is writable again (the next EPOLLOUT edge).
             probes[p].phase = .sending(written: written + n)
             return
         }
+        // The answer's bytes, and its end, come as EPOLLIN edges on the same registration.
         probes[p].phase = .receiving
-        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: UInt64(probes[p].generation) << 32 | UInt64(p)))
-        if epoll_ctl(epoll, EPOLL_CTL_MOD, probes[p].fd, &event) != 0 {
-            let failure = "epoll: \(Self.text(errno))"
-            finish(p)
-            settle(p, .down(failure), now: now)
-        }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | Self.failed) != 0 { receive(p, now: now) }
     }
 
     /// HTTP_GET: what has come of the answer; once complete, its verdict, then the round's

@@ -212,13 +212,13 @@ final class LVSRunner {
         let inbox = self.inbox
         var observe: (@Sendable (Int, Bool) -> Void)?
         if let metrics {
-            let labels: [(String, String)] = plan.owner.map { owner in
+            let counters = plan.owner.map { owner in
                 let pool = plan.pools[owner.pool]
-                return (pool.key, pool.members[owner.member].endpoint)
+                return metrics.checkCounters(virtualServer: pool.key, realServer: pool.members[owner.member].endpoint)
             }
             observe = { id, up in
-                guard labels.indices.contains(id) else { return }
-                metrics.checkResult(virtualServer: labels[id].0, realServer: labels[id].1, up: up)
+                guard counters.indices.contains(id) else { return }
+                (up ? counters[id].up : counters[id].down).increment()
             }
         }
         let scheduler = CheckScheduler(tls: tls, suspension: suspension, observe: observe) { id, outcome in

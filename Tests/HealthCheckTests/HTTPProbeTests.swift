@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LVS
 import NIOPosix
 import Synchronization
@@ -94,5 +97,103 @@ import Testing
         #expect(Self.parse([], ended: true) == .malformed("connection closed before a complete response"))
         #expect(Self.parse(["HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n"]) == .malformed("bad HTTP response: Content-Length 'x'"))
         #expect(Self.parse(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]) == .malformed("bad HTTP response: chunk size 'zz'"))
+        #expect(Self.parse(["HTTP/1.0 2x0 OK\r\n\r\n"]) == .malformed("bad HTTP response: status line 'HTTP/1.0 2x0 OK'"))
+        #expect(Self.parse(["HTTP/1.0 2000 OK\r\n\r\n"]) == .malformed("bad HTTP response: status line 'HTTP/1.0 2000 OK'"))
+        #expect(Self.parse(["HTTP/1.0 200 OK\r\nno colon here\r\n\r\n"]) == .malformed("bad HTTP response: header 'no colon here'"))
+    }
+
+    /// Read a byte at a time, a response is complete at its last byte and not before; the
+    /// head's framing headers count in any case, with blanks around their values, and a
+    /// chunked coding wins over a length wherever it comes (its end is the zero size's line:
+    /// trailers are not waited for).
+    @Test func aResponseReadAByteAtATimeCompletesAtItsLastByte() {
+        let responses: [(String, [UInt8])] = [
+            ("HTTP/1.1 200 OK\r\nServer: x\r\ncOnTeNt-LeNgTh: \t 5 \r\n\r\nhello", Array("hello".utf8)),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n",
+             Array("hello".utf8)),
+            ("HTTP/1.1 200\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n5\r\nhello\r\n0\r\n", Array("hello".utf8)),
+            ("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n", []),
+        ]
+        for (text, body) in responses {
+            var parser = HTTPResponseParser()
+            let bytes = Array(text.utf8)
+            for (i, byte) in bytes.enumerated() {
+                let step = parser.feed([byte])
+                if i < bytes.count - 1 {
+                    #expect(step == .needMore, "\(text.debugDescription) complete early, at byte \(i) of \(bytes.count)")
+                } else {
+                    let status = Int(text.split(separator: " ")[1].prefix(3))!
+                    #expect(step == .complete(status: status, body: body), "\(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// The prober's connections are edge-triggered: an answer dribbled over many segments,
+    /// and a server that closes without answering, both reach a verdict without waiting for
+    /// the timeout.
+    @Test func anAnswerInPiecesAndACloseWithoutOneEndTheCheck() throws {
+        let dribble = try RawServer { fd in
+            var request = [UInt8](repeating: 0, count: 1024)
+            _ = read(fd, &request, request.count)
+            for byte in Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8) {
+                var b = byte
+                _ = write(fd, &b, 1)
+                usleep(1000)
+            }
+        }
+        let target = CheckTarget(host: "127.0.0.1", port: dribble.port, timeout: 5_000_000)
+        #expect(Self.check(target, HTTPGetSettings(urls: [.init(path: "/")])) == .up)
+        // It reads the request, then closes: a FIN and no RST.
+        let hangUp = try RawServer { fd in
+            var request = [UInt8](repeating: 0, count: 1024)
+            _ = read(fd, &request, request.count)
+        }
+        #expect(Self.check(CheckTarget(host: "127.0.0.1", port: hangUp.port, timeout: 5_000_000), HTTPGetSettings(urls: [.init(path: "/")]))
+                == .down("connection closed before a complete response"))
+    }
+
+    /// A listener on 127.0.0.1 whose thread accepts connections, runs `serve` on each, then
+    /// closes it; stopped when released.
+    final class RawServer: @unchecked Sendable {
+        let listener: TCPProbeTests.Listener
+        var port: Int { listener.port }
+        private let stopped = Flag()
+        private var thread = pthread_t()
+
+        init(_ serve: @escaping @Sendable (Int32) -> Void) throws {
+            listener = try TCPProbeTests.Listener()
+            let fd = listener.fd, stopped = self.stopped
+            let body: @Sendable () -> Void = {
+                // Bounded: 200 connections or the server's release.
+                for _ in 0..<200 where !stopped.value.load(ordering: .relaxed) {
+                    var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    guard Glibc.poll(&poll, 1, 50) > 0 else { continue }
+                    let connection = accept(fd, nil, nil)
+                    guard connection >= 0 else { continue }
+                    serve(connection)
+                    close(connection)
+                }
+            }
+            let box = Unmanaged.passRetained(Box(body))
+            pthread_create(&thread, nil, { arg in
+                Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+                return nil
+            }, box.toOpaque())
+        }
+
+        deinit {
+            stopped.value.store(true, ordering: .relaxed)
+            pthread_join(thread, nil)
+        }
+
+        private final class Flag: Sendable {
+            let value = Atomic<Bool>(false)
+        }
+
+        private final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
     }
 }
