@@ -28,8 +28,11 @@ DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2
 INTEGRATION_PKGS := dnsmasq-base
 INTEGRATION_PY   := aiosmtpd
 VIGIL      := .build/debug/vigil
-# Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs.
-IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping
+# Only for ipvs-test: qemu, a static busybox and kmod/cpio to build the VM's initramfs; the
+# checkers' real servers for guest-checkers-ipvs.sh. The guest's python3 is the first on a
+# plain PATH (/usr/bin/python3, not a pip user's one), so aiosmtpd comes from Debian there.
+IPVS_DEB_PKGS := qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 iputils-ping \
+                 dnsmasq-base python3-aiosmtpd
 # Only for deb and package-test: dpkg-deb/dpkg-shlibdeps, strip, lintian, man and groff,
 # systemd-analyze.
 DEB_BUILD_PKGS := dpkg-dev binutils lintian man-db groff-base systemd
@@ -178,6 +181,7 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-two-directors.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-sync-daemon.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-checkers-ipvs.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR); \
 	else $(call skip,ipvs-test,needs root (apt-get download and qemu sharing /)); fi
 

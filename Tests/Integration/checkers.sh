@@ -20,7 +20,8 @@
 #   - fwmark: the real server's second address is a blackhole in the director's routing
 #     table, reachable only by policy routing of mark 7: TCP_CHECK, HTTP_GET and UDP_CHECK
 #     with fwmark 7 are up, the same TCP_CHECK without it down.
-# The IPVS side (a UDP service programmed from these results) is the guest's.
+# The IPVS side — these verdicts taking real servers out of the kernel's table and back,
+# UDP services included — is proved in the qemu guest by Tests/IPVS/guest-checkers-ipvs.sh.
 source "$(dirname "$0")/lib.sh"
 echo "checkers: UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK, FILE_CHECK and fwmark"
 lab_switch
