@@ -9,13 +9,13 @@
 #   (aiosmtpd), PING_CHECK, FILE_CHECK (inhibit_on_failure on r1, a weighted track_file on
 #   r2), and two HTTP_GETs, one with `url { regex }` and one with `regex_no_match`.
 # Proves, against `ipvsadm -Sn` in the director's namespace (the kernel's table, not
-# Vigil's status): with `alpha` every real server enters only once its check passed, with
-# its weight; then, one kind at a time, r1 is taken down the way checkers.sh does (the echo
-# server, dnsmasq, aiosmtpd stopped; echo requests ignored by sysctl; a non-zero number in
-# the track file; the page changed so the regex no longer matches, or so the forbidden one
-# does) and leaves that service — with inhibit_on_failure it stays at weight 0 — while
-# every other entry of the table stays as it was; brought back, it returns with its
-# weight. The weighted track file moves r2's weight in the kernel (3 + 5 × 2 = 13; at
+# Vigil's status): the 12 network-checked real servers (`alpha`) enter once their checks
+# pass, the FILE_CHECK ones at start, each with its weight (r1 2, r2 1); then, one kind
+# at a time, r1 is taken down the way checkers.sh does (the echo server, dnsmasq,
+# aiosmtpd stopped; echo requests ignored by sysctl; a non-zero number in the track file;
+# the page changed so the regex no longer matches, or so the forbidden one does) and
+# leaves that service — with inhibit_on_failure it stays at weight 0 — while every other
+# entry of the table stays as it was; brought back, it returns with its own weight. The weighted track file moves r2's weight in the kernel (3 + 5 × 2 = 13; at
 # -5, 3 - 10 is held at 0 and r2 stays).
 # SIGTERM removes every service. The whole table is compared at every step.
 REPO=${1:-/work/main}
