@@ -28,6 +28,7 @@ public enum Dumper {
         for g in c.syncGroups { w.syncGroup(g) }
         for g in c.virtualServerGroups { w.virtualServerGroup(g) }
         for v in c.virtualServers { w.virtualServer(v) }
+        for a in c.announcements { w.announcement(a) }
         w.raw(c.unsupported)
         return w.text
     }
@@ -529,13 +530,28 @@ private final class Writer {
         flag(CheckerOptionKeyword.alpha, o.alpha == true)
     }
 
-    func virtualServer(_ v: VirtualServer) {
-        let key: String
-        switch v.key {
-        case let .endpoint(address, port): key = "\(address) \(port)"
-        case let .firewallMark(mark): key = "fwmark \(mark)"
-        case let .group(name): key = "group \(Writer.word(name))"
+    static func serviceKey(_ key: VirtualServiceKey) -> String {
+        switch key {
+        case let .endpoint(address, port): return "\(address) \(port)"
+        case let .firewallMark(mark): return "fwmark \(mark)"
+        case let .group(name): return "group \(Writer.word(name))"
         }
+    }
+
+    func announcement(_ a: Announcement) {
+        block(RootKeyword.announce, "\(a.address)") {
+            for condition in a.conditions {
+                switch condition {
+                case let .virtualServer(key, _): line(AnnounceKeyword.virtualServer, Writer.serviceKey(key))
+                case let .vrrpInstance(name, _): line(AnnounceKeyword.vrrpInstance, Writer.word(name))
+                }
+            }
+            raw(a.unsupported)
+        }
+    }
+
+    func virtualServer(_ v: VirtualServer) {
+        let key = Writer.serviceKey(v.key)
         block(RootKeyword.virtualServer, key) {
             seconds(CheckerOptionKeyword.delayLoop, v.delayLoop)
             opt(VirtualServerKeyword.lbAlgo, v.scheduler?.rawValue)

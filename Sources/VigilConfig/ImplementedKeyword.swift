@@ -65,6 +65,7 @@ enum ImplementedKeywords {
         VirtualServerKeyword.self, RealServerKeyword.self, TCPCheckKeyword.self,
         HTTPGetKeyword.self, URLKeyword.self, MiscCheckKeyword.self, UDPCheckKeyword.self, DNSCheckKeyword.self,
         SMTPCheckKeyword.self, SMTPHostKeyword.self, PingCheckKeyword.self, FileCheckKeyword.self,
+        AnnounceKeyword.self,
     ]
 
     /// The block kinds a reader reads, one list each.

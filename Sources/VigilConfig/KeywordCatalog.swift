@@ -54,6 +54,8 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case bfdCheck = "BFD_CHECK"
     case bfdInstance = "bfd_instance"
     case trackFile = "track_file"
+    /// Vigil's own `announce ADDRESS { … }`.
+    case announce
 }
 
 /// What follows a keyword.
@@ -173,6 +175,8 @@ public enum KeywordCatalog {
             KeywordEntry("virtual_server", .block(.virtualServer)),
             // bfd/bfd_parser.c init_bfd_keywords (_WITH_BFD_)
             KeywordEntry("bfd_instance", .block(.bfdInstance)),
+            // Vigil's own: host routes announced while a service is up here
+            KeywordEntry("announce", .block(.announce), vigilExtension: true),
             // trackers/track_file.c add_track_file_keywords
             KeywordEntry("track_file", .block(.trackFile)),
             KeywordEntry("vrrp_track_file", .block(.trackFile), replacement: "track_file"),
@@ -690,6 +694,10 @@ public enum KeywordCatalog {
             KeywordEntry("file"),
             KeywordEntry("weight"),
             KeywordEntry("init_file"),
+        ],
+        .announce: [
+            KeywordEntry("virtual_server", vigilExtension: true),
+            KeywordEntry("vrrp_instance", vigilExtension: true),
         ],
     ]
 }

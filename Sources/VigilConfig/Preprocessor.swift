@@ -10,6 +10,8 @@ struct Preprocessor {
     private let reader: SourceReader
     private let diagnostics: DiagnosticEngine
     private let configID: String?
+    /// The config id every Vigil selects, beside its own.
+    static let vigilID = "vigil"
     /// What `${_ENV NAME}` reads: the environment the configuration is read in.
     private let environment: [String: String]
     private var definitions: [String: String] = [:]
@@ -95,7 +97,9 @@ struct Preprocessor {
             let reversed = first.text.hasPrefix("@^")
             let id = String(first.text.dropFirst(reversed ? 2 : 1))
             if let s = segments.firstIndex(where: { !$0.isEmpty }) { segments[s].removeFirst() }
-            if (configID == id) == reversed { return }
+            // `@vigil` lines are Vigil's whatever the config id: keepalived skips them (its
+            // config id is the host's name), so a file can carry Vigil's own keywords.
+            if (configID == id || id == Self.vigilID) == reversed { return }
             guard segments.contains(where: { !$0.isEmpty }) else { return }
             logicalLine(segments)
             return

@@ -14,6 +14,8 @@ enum RootKeyword: String, ImplementedKeyword {
     case ssl = "SSL"
     case staticRoutes = "static_routes"
     case staticRules = "static_rules"
+    /// Vigil's own: a host route announced while the service is up here.
+    case announce
 }
 
 /// The keywords of the `SSL` block (the client certificate of SSL_GET checkers).
@@ -67,6 +69,8 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { config.staticRoutes += block.compactMap { readVirtualRoute($0, block: "static_routes") } }
             case .staticRules:
                 if let block = blockExpected(s) { config.staticRules += block.compactMap { readVirtualRule($0, block: "static_rules") } }
+            case .announce:
+                if let a = readAnnouncement(s) { config.announcements.append(a) }
             }
             return true
         }

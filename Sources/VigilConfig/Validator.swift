@@ -18,6 +18,7 @@ struct Validator {
         checkScriptSecurity()
         checkVirtualServers()
         checkSyncDaemon()
+        checkAnnouncements()
         checkSMTPAlerts()
         checkRouteInterfaces(config.staticRoutes, config.staticRules, "static")
         StrictModeRules(config: config, diagnostics: diagnostics).run()
@@ -30,6 +31,29 @@ struct Validator {
         checkInterface(d.interface, d.origin, "lvs_sync_daemon interface")
         if let name = d.instance, !config.vrrpInstances.contains(where: { $0.name == name }) {
             warning("no-such-instance", d.origin, "lvs_sync_daemon follows vrrp_instance '\(name)', which is not defined: no sync daemon is started")
+        }
+    }
+
+    /// announce: a host address once; each virtual server and instance it follows exists.
+    private func checkAnnouncements() {
+        var seen: [IPAddress: Origin] = [:]
+        for a in config.announcements {
+            if let first = seen[a.address] {
+                error("duplicate", a.origin, "announce \(a.address) is already written at line \(first.location.line)")
+            }
+            seen[a.address] = seen[a.address] ?? a.origin
+            for condition in a.conditions {
+                switch condition {
+                case let .virtualServer(key, origin):
+                    if !config.virtualServers.contains(where: { $0.key == key }) {
+                        error("no-such-virtual-server", origin, "announce \(a.address) follows virtual_server \(key), which is not defined")
+                    }
+                case let .vrrpInstance(name, origin):
+                    if !config.vrrpInstances.contains(where: { $0.name == name }) {
+                        error("no-such-instance", origin, "announce \(a.address) follows vrrp_instance '\(name)', which is not defined")
+                    }
+                }
+            }
         }
     }
 

@@ -41,6 +41,9 @@ struct ProbeFrame {
         switch kind {
         case .root:
             return ProbeFrame(openers: [], closers: [])
+        case .announce:
+            return ProbeFrame(openers: instance() + virtualServer(realServer: checkers) + ["}", "}", "announce 192.0.2.1 {"],
+                              required: [("vrrp_instance", ["vrrp_instance VI_1"])], closers: ["}"])
         case .globalDefs:
             return block("global_defs {", users: instance())
         case .trackGroup:

@@ -17,6 +17,8 @@ public struct Configuration: Hashable, Sendable {
     public var staticRules: [VirtualRule] = []
     /// `SSL { … }`: the client identity of every SSL_GET.
     public var ssl: SSLContextSettings?
+    /// Vigil's own `announce` blocks: host routes for FRR to announce.
+    public var announcements: [Announcement] = []
     /// Top-level blocks Vigil recognises but does not implement yet, as written.
     public var unsupported: [Statement] = []
 
