@@ -14,6 +14,16 @@ public protocol AddressInstalling: AnyObject {
     @discardableResult func remove(_ address: InterfaceAddress) throws -> Bool
 }
 
+/// Host routes announced to the routing daemon (FRR's zebra redistributes them): installed
+/// while a service is healthy here, withdrawn when not. `AnnounceDevice` is the kernel's.
+public protocol RouteAnnouncing: AnyObject {
+    /// `address/32` (or /128) over the announce device in the main table, and the address as
+    /// local (table local, on lo) so IPVS takes its traffic. Says whether it was newly added.
+    @discardableResult func announce(_ address: InternetAddress) throws -> Bool
+    /// Removes both routes; says whether the announced one was there.
+    @discardableResult func withdraw(_ address: InternetAddress) throws -> Bool
+}
+
 /// Sends an instance's VRRP payloads (a raw socket: `VRRPSocket`).
 public protocol AdvertTransport: AnyObject {
     func send(_ payload: [UInt8], to destination: InternetAddress) throws

@@ -20,8 +20,9 @@ public struct KernelPrefix: Hashable, Sendable, CustomStringConvertible {
 
 /// A route as `virtual_routes` / `static_routes` install it, resolved for this host.
 public struct KernelRoute: Hashable, Sendable, CustomStringConvertible {
-    /// rtnetlink route types (RTN_*).
-    public enum Kind: UInt8, Sendable { case unicast = 1, blackhole = 6, unreachable = 7, prohibit = 8, `throw` = 9 }
+    /// rtnetlink route types (RTN_*). `local` (a local-table entry: the address is this
+    /// host's without being on an interface) is the announce device's.
+    public enum Kind: UInt8, Sendable { case unicast = 1, local = 2, blackhole = 6, unreachable = 7, prohibit = 8, `throw` = 9 }
 
     /// The netlink flags of the add (keepalived's `prepend` default, `add`, `append`).
     public enum Placement: Sendable {
@@ -160,7 +161,7 @@ public final class RouteManager {
             result = rtnl_route_set_src(route, src)
             guard result == 0 else { throw NetlinkError("route \(r): from \(from)", code: result) }
         }
-        if r.kind == .unicast {
+        if r.kind == .unicast || r.kind == .local {
             guard let hop = rtnl_route_nh_alloc() else { throw NetlinkError("rtnl_route_nh_alloc", code: -NLE_NOMEM) }
             if let index = r.interfaceIndex { rtnl_route_nh_set_ifindex(hop, index) }
             if let gateway = r.gateway {
