@@ -217,6 +217,7 @@ extension Daemon {
             }
         }
         followSyncInstance()
+        replanAnnouncements(at: now)
         statusChanged = true
         return reloadPlan.summary(virtualServers: newPlan.lvs.pools.count)
     }

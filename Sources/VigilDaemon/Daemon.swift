@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import LVS
 import Logging
 import VRRP
 import VigilLinux
@@ -116,6 +117,9 @@ public final class Daemon {
     var statusChanged = false
     /// Instances a reload removed while they held their VIPs, until they release them.
     var departures: [Departure] = []
+    /// `announce`: which routes are announced, and the device that carries them.
+    var announcements: AnnouncementState
+    var announcer: (any RouteAnnouncing)?
 
     /// `vigil run`'s daemon: the kernel's edge.
     public convenience init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
@@ -128,6 +132,7 @@ public final class Daemon {
          controlSocket: String? = nil, edge: DaemonEdge) throws {
         self.plan = plan
         self.edge = edge
+        announcements = AnnouncementState(plan.announce.routes)
         startedAt = edge.clock()
         self.configuration = configuration
         self.logger = logger
@@ -238,7 +243,10 @@ public final class Daemon {
             if ready.contains(.links) { linkChanged(at: now) }
             if ready.contains(.trackFiles), files?.drain() == true { readTrackFiles(at: now) }
             if ready.contains(.processEvents) { trackProcesses.eventsArrived(at: now) }
-            if ready.contains(.checkResults) { lvs.resultsArrived() }
+            if ready.contains(.checkResults) {
+                lvs.resultsArrived()
+                reannounce(at: now)
+            }
             if ready.contains(.routing) { routingChanged() }
             if ready.contains(.nftables) { nftablesChanged() }
             // Children first: a script's or nft's end is news for what follows.
@@ -280,6 +288,8 @@ public final class Daemon {
         // IPVS, the routes and the drop rules stay until the VIPs have gone.
         handOver(until: now + Self.stopHandoverLimit)
         performer.dropHeldBack()
+        // The routers hear of it before IPVS goes: no new flow is sent to a table being emptied.
+        stopAnnouncements(at: edge.clock())
         lvs.stop()
         scripts.finish(within: 2_000_000)
         // The "Stopping" alerts get a second to reach the SMTP server.
@@ -305,6 +315,7 @@ public final class Daemon {
         // leftover drop table runs nft, a process, and the table needs none of it. Before
         // the election, which is what could add the addresses it drops.
         firewall.removeLeftover()
+        startAnnouncements(at: now)
         scripts.openFIFOs(plan.fifos)
         if let listen = plan.metricsListen, let metrics {
             do {
@@ -574,6 +585,7 @@ public final class Daemon {
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
             if from == .master || to == .master, lvs.syncInstance == name { lvs.followSyncInstance(master: to == .master) }
+            if from == .master || to == .master { reannounce(at: now) }
             alerts.instance(name, to: to)
             if from == .master, let t = routers[i].releaseTimer {
                 let bound = max(0, t - edge.clock()) / 1000 * 1000

@@ -40,6 +40,8 @@ struct DaemonEdge {
     var nft: StrictFirewall?
     /// Opens the kernel's IPVS table (the LVS runner asks when it has services to program).
     var ipvs: () throws -> any IPVSKernel
+    /// Opens the announce device (`announce` blocks): its name and its routes' protocol.
+    var announcer: (String, UInt8) throws -> any RouteAnnouncing = { try AnnounceDevice(name: $0, protocolNumber: $1) }
 
     static func kernel(logger: Logger) throws -> DaemonEdge {
         DaemonEdge(links: KernelLinks(), addresses: try AddressManager(), routes: try VirtualRoutes(logger: logger),

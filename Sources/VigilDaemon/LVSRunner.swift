@@ -266,6 +266,12 @@ final class LVSRunner {
     }
 
     /// The wakeup fired: apply the results that arrived.
+    /// Whether pool `p` has its quorum now (`announce` asks).
+    func hasQuorum(_ p: Int) -> Bool { state.pools.indices.contains(p) && state.hasQuorum(p) }
+
+    /// Pool `p` as logs name it.
+    func poolName(_ p: Int) -> String { state.pools.indices.contains(p) ? state.pools[p].name : "virtual_server #\(p)" }
+
     func resultsArrived() {
         wakeup?.drain()
         record(inbox.take())

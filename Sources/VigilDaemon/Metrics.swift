@@ -35,6 +35,7 @@ final class Metrics: Sendable {
         static var foreign: MetricNameDescriptor { d("vigil_vrrp_foreign_addresses_total",
                                 "VIPs another program added while this box was not master (reported, left in place)") }
         static var reloads: MetricNameDescriptor { d("vigil_reloads_total", "Configuration reloads, applied or refused") }
+        static var announced: MetricNameDescriptor { d("vigil_announced", "1 while the address's host route is announced to the routing daemon (announce)") }
         static var checks: MetricNameDescriptor { d("vigil_checker_results_total", "Health check results") }
         static var healthy: MetricNameDescriptor { d("vigil_real_server_healthy", "1 when every checker of the real server passes") }
         static var weight: MetricNameDescriptor { d("vigil_real_server_weight", "Weight in the IPVS table (-1: not in the table)") }
@@ -125,6 +126,11 @@ final class Metrics: Sendable {
 
     func reload(ok: Bool) {
         registry.makeCounter(descriptor: Name.reloads, labels: [("result", ok ? "ok" : "refused")]).increment()
+    }
+
+    /// `announce`: 1 while the route is announced.
+    func announced(_ address: String, _ on: Bool) {
+        registry.makeGauge(descriptor: Name.announced, labels: [("address", address)]).set(on ? 1.0 : 0.0)
     }
 
     func checkResult(virtualServer: String, realServer: String, up: Bool) {

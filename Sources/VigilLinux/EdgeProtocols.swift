@@ -22,6 +22,10 @@ public protocol RouteAnnouncing: AnyObject {
     @discardableResult func announce(_ address: InternetAddress) throws -> Bool
     /// Removes both routes; says whether the announced one was there.
     @discardableResult func withdraw(_ address: InternetAddress) throws -> Bool
+    /// Routes an earlier run left, removed when the device was opened (for the log).
+    var leftovers: [String] { get }
+    /// Withdraws everything and closes the device.
+    func close() throws
 }
 
 /// Sends an instance's VRRP payloads (a raw socket: `VRRPSocket`).

@@ -27,6 +27,8 @@ public struct DaemonPlan: Sendable {
     public var lvs = LVSPlan()
     /// `static_routes` / `static_rules`: in from start to exit, whatever the states.
     public var staticRoutes = RoutePlan()
+    /// `announce`: host routes for FRR while services are up here.
+    public var announce = AnnouncePlan()
     /// `metrics_listen ADDR:PORT`: where Prometheus scrapes (nil: no metrics endpoint).
     public var metricsListen: String?
     /// `vrrp_startup_delay`: the VRRP instances start this long after the daemon (0: at once).
@@ -304,6 +306,7 @@ public struct DaemonPlan: Sendable {
             }
         }
         result.alerts = SMTPAlertPlan.make(config)
+        result.announce = AnnouncePlan.make(config, instances: instances.map(\.router.name), notes: &result.notes)
         result.staticRoutes = try RoutePlan.make(routes: config.staticRoutes, rules: config.staticRules, block: "static",
                                                  interfaces: interfaces)
         return result
