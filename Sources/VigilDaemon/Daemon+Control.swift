@@ -77,6 +77,15 @@ extension Daemon {
                                                 killedAtDeadline: children.killedAtDeadline,
                                                 notifyChainsSkipped: scripts.chainsSkipped)
         report.virtualServers = lvs.status(counters: true)
+        if !announcements.routes.isEmpty {
+            let now = edge.clock()
+            report.announcements = announcements.routes.indices.map { r in
+                let status = announcements.status[r]
+                return StatusReport.Announcement(address: "\(announcements.routes[r].address)", announced: status?.announced ?? false,
+                                                 reason: status?.reason ?? (announcer == nil ? "the announce device could not be opened" : "not yet decided"),
+                                                 forSeconds: status.map { Double(now - $0.since) / 1_000_000 } ?? 0)
+            }
+        }
         return report
     }
 

@@ -19,6 +19,16 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var interfaceRejections: [String: [String: Int]] = [:]
     /// The child processes (scripts, checks, nft) since start (nil from an older daemon).
     public var children: Children?
+    /// `announce`: each host route, announced or not, why, since when (nil: none configured).
+    public var announcements: [Announcement]? = nil
+
+    public struct Announcement: Codable, Sendable, Equatable {
+        public var address: String
+        public var announced: Bool
+        public var reason: String
+        /// Seconds since the state began.
+        public var forSeconds: Double
+    }
 
     /// What the child supervisor has seen: a flapping instance or a hung script shows here.
     public struct Children: Codable, Sendable, Equatable {
@@ -137,6 +147,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
         if !syncGroups.isEmpty {
             out += "\n" + Self.align([["SYNC GROUP", "STATE", "MEMBERS"]]
                 + syncGroups.map { [$0.name, $0.state, $0.members.joined(separator: ",")] })
+        }
+        if let announcements, !announcements.isEmpty {
+            out += "\n" + Self.align([["ANNOUNCE", "STATE", "FOR", "WHY"]]
+                + announcements.map { [$0.address, $0.announced ? "announced" : "withdrawn", Self.duration($0.forSeconds), $0.reason] })
         }
         for vs in virtualServers {
             var flags: [String] = ["quorum \(vs.quorum) \(vs.hasQuorum ? "held" : "LOST")"]

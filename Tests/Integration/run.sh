@@ -34,6 +34,7 @@ drills=(
     "drop-in.sh"
     "checkers.sh"
     "alerts.sh"
+    "announce.sh"
 )
 failed=()
 for d in "${drills[@]}"; do

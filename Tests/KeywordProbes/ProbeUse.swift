@@ -40,6 +40,10 @@ struct ProbeUse {
         // Top-level blocks, each with what makes it matter.
         "root global_defs": ProbeUse(body: ["vrrp_version 3"], extra: ProbeFrame.instance()),
         "root vrrp_instance": words("VI_1"),
+        // Vigil's own: a host route following an instance (the frame's) or a virtual server.
+        "root announce": ProbeUse(arguments: "203.0.113.10", extra: ProbeFrame.instance()),
+        "announce virtual_server": words("192.0.2.1 80"),
+        "announce vrrp_instance": words("VI_1"),
         "root vrrp_sync_group": ProbeUse(arguments: "G1", body: ["group {", "VI_1", "}"], extra: ProbeFrame.instance()),
         "root vrrp_script": ProbeUse(arguments: "chk", extra: ProbeFrame.instance(["track_script {", "chk", "}"])),
         "root vrrp_track_process": ProbeUse(arguments: "proc", extra: ProbeFrame.instance(["track_process {", "proc", "}"])),

@@ -205,7 +205,11 @@ phase_end "start (READY, status, journal)"
 
 # --- 3. reload: applied; refused ---------------------------------------------------------------
 pid_before=$(main_pid)
-vrrp_conf 150 "$VIP $VIP2" "" "" sys-a > $CONF
+# With Vigil's own announce block (on @vigil lines): the unit must let it hold its tun device.
+ANNOUNCED=203.0.113.50
+{ vrrp_conf 150 "$VIP $VIP2" "" "" sys-a
+  printf '@vigil announce %s {\n@vigil     vrrp_instance VI_1\n@vigil }\n' $ANNOUNCED; } > $CONF
+announced_here() { ip route show table main proto 250 | grep -q "^$ANNOUNCED dev vigil0 "; }
 n=$(jcount "reloaded $CONF"); t0=$(now_ms)
 timeout 60 systemctl reload vigil; rc=$?
 wait_until 10000 has_vip_here $VIP2; got=$?
@@ -213,6 +217,8 @@ t_reload=$(ms_since $t0)
 check "systemctl reload (priority 150, a second VIP): exit $rc, $VIP2 up $t_reload ms after the call" bash -c "[ $rc = 0 ] && [ $got = 0 ]"
 check "  same process ($pid_before), still active, $VIP kept" bash -c "[ \"\$(prop MainPID)\" = $pid_before ] && systemctl is-active -q vigil && ip -4 -o addr | grep -q ' $VIP/'"
 check "  the journal says reloaded" wait_until 5000 jgrew "reloaded $CONF" $n
+check "  announce under the unit's sandbox: $ANNOUNCED dev vigil0 proto 250 while master ($(ip route show table main proto 250 | head -1))" \
+    wait_until 5000 announced_here
 cp $CONF "$W/good.conf"
 { cat "$W/good.conf"; printf 'vrrp_instance VI_2 {\n    interface eth0\n    priority nonsense\n'; } > $CONF
 n=$(jcount "reload refused")
@@ -243,6 +249,8 @@ check "  a client pinging the VIP every 5 ms: $got of $sent replies, longest sil
 check "systemctl stop vigil: exit $rc in $t_stop ms; ExecMainCode=$(prop ExecMainCode) (1: exited) ExecMainStatus=$(prop ExecMainStatus), $(prop ActiveState)" \
     bash -c "[ $rc = 0 ] && [ \"\$(prop ExecMainStatus)\" = 0 ] && [ \"\$(prop ExecMainCode)\" = 1 ] && [ \"\$(prop ActiveState)\" = inactive ]"
 check "  both VIPs gone from this box" bash -c "! ip -4 -o addr | grep -q ' $VIP/\| $VIP2/'"
+check "  the announcement withdrawn, vigil0 gone, nothing of protocol 250 left" \
+    bash -c "! ip link show vigil0 > /dev/null 2>&1 && [ -z \"\$(ip route show table all proto 250)\" ]"
 check "  the peer is master" wait_until 5000 has_vip_peer $VIP
 sleep 0.5; kill $TCPDUMP 2>/dev/null; wait $TCPDUMP 2>/dev/null
 takeover=$(awk '/192.0.2.11 > 224.0.0.18.* prio 0,/ && !z { z = $1 } z && /192.0.2.12 > 224.0.0.18/ { printf "%d", ($1 - z) * 1000; exit }' "$W/adverts.txt")
@@ -272,6 +280,8 @@ check "  the journal: killed, restart scheduled" bash -c "jgrew 'status=9/KILL' 
 check "  the stale VIP removed before the election (\"left from an earlier run\")" \
     jgrew 'left from an earlier run' $n_stale
 check "  master again" wait_until 25000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
+check "  the restart removed the crash's leftover local route (\"$(journal | grep -o 'removed a route an earlier run left: .*' | tail -1)\") and announces again" \
+    bash -c "$(declare -f journal announced_here); ANNOUNCED=$ANNOUNCED; journal | grep -q 'removed a route an earlier run left: local $ANNOUNCED/32' && announced_here"
 sampler_stop
 s=$W/kill.samples
 n=$(wc -l < "$s")

@@ -21,7 +21,7 @@ struct PlanFingerprint: Equatable {
     /// The stored properties of `DaemonPlan`, `InstancePlan` and `LVSPlan`, in declaration
     /// order, that the fingerprint takes in (checked against the types by a test).
     static let planProperties = ["instances", "scripts", "trackFiles", "trackProcesses", "syncGroups", "fifos", "scriptUser",
-                                 "refusedCommands", "lvs", "staticRoutes", "metricsListen", "vrrpStartupDelay", "vrrpBootDelay", "alerts", "notes", "miscCheckUsers", "daemonUID"]
+                                 "refusedCommands", "lvs", "staticRoutes", "announce", "metricsListen", "vrrpStartupDelay", "vrrpBootDelay", "alerts", "notes", "miscCheckUsers", "daemonUID"]
     static let instanceProperties = ["router", "interface", "addresses", "announced", "extraAnnounced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
@@ -51,6 +51,7 @@ struct PlanFingerprint: Equatable {
     var flushAtStart: Bool
     var flushOnStop: LVSFlushOnStop?
     var staticRoutes: RoutePlan
+    var announce: AnnouncePlan
     var metricsListen: String?
     var vrrpStartupDelay: Microseconds
     var vrrpBootDelay: Microseconds
@@ -136,6 +137,7 @@ struct PlanFingerprint: Equatable {
         flushAtStart = plan.lvs.flushAtStart
         flushOnStop = plan.lvs.flushOnStop
         staticRoutes = plan.staticRoutes
+        announce = plan.announce
         metricsListen = plan.metricsListen
         vrrpStartupDelay = plan.vrrpStartupDelay
         vrrpBootDelay = plan.vrrpBootDelay
