@@ -22,7 +22,7 @@ SWIFT      ?= swift
 VERSION    ?= $(shell git rev-list --count HEAD 2>/dev/null | sed 's/^/0.1./')$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/')
 export VIGIL_VERSION := $(if $(VERSION),$(VERSION),unknown)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping nftables
+DEB_PKGS   := libnl-3-dev libnl-route-3-dev libnl-genl-3-dev pkg-config iproute2 keepalived tcpdump iputils-ping nftables frr
 # Real servers for the checkers' drills: DNS_CHECK against dnsmasq (Debian), SMTP_CHECK
 # against aiosmtpd (PyPI, for the python3 that runs the drills).
 INTEGRATION_PKGS := dnsmasq-base

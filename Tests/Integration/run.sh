@@ -35,6 +35,7 @@ drills=(
     "checkers.sh"
     "alerts.sh"
     "announce.sh"
+    "announce-bgp.sh"
 )
 failed=()
 for d in "${drills[@]}"; do
