@@ -17,6 +17,8 @@ echo "announce-bgp: Vigil announces, FRR carries it by BGP, the router's ECMP fo
 FRR=/usr/lib/frr
 if ! [ -x "$FRR/zebra" ] || ! [ -x "$FRR/bgpd" ] || ! [ -x "$FRR/bfdd" ] || ! command -v vtysh > /dev/null; then
     echo "  SKIP FRR is not installed ($FRR/zebra, bgpd, bfdd, vtysh): apt-get install frr (make deps)"
+    # Under CI every layer must run (make test installs frr).
+    [ "${CI:-}" = true ] && { echo "  FAIL under CI a drill may not be skipped"; exit 1; }
     exit 0
 fi
 VIP=203.0.113.10
