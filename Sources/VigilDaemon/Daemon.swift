@@ -243,10 +243,7 @@ public final class Daemon {
             if ready.contains(.links) { linkChanged(at: now) }
             if ready.contains(.trackFiles), files?.drain() == true { readTrackFiles(at: now) }
             if ready.contains(.processEvents) { trackProcesses.eventsArrived(at: now) }
-            if ready.contains(.checkResults) {
-                lvs.resultsArrived()
-                reannounce(at: now)
-            }
+            if ready.contains(.checkResults) { lvs.resultsArrived() }
             if ready.contains(.routing) { routingChanged() }
             if ready.contains(.nftables) { nftablesChanged() }
             // Children first: a script's or nft's end is news for what follows.
@@ -274,6 +271,10 @@ public final class Daemon {
                 }
             }
             if reload && !stop { _ = self.reload(because: "SIGHUP") }
+            // Pools' quorums move by check results, MISC_CHECK and FILE_CHECK verdicts,
+            // drains; instances by adverts and timers: the announcements follow them all,
+            // asked once per turn (a few comparisons; only changes reach the kernel).
+            reannounce(at: edge.clock())
             feedWatchdog(at: now)
             if statusChanged {
                 notifier.status(statusLine())
@@ -585,6 +586,7 @@ public final class Daemon {
             statusChanged = true
             scripts.transition(instance: name, to: to, priority: routers[i].priority, scripts: plans[i].notify)
             if from == .master || to == .master, lvs.syncInstance == name { lvs.followSyncInstance(master: to == .master) }
+            // At once (the loop's turn also asks): a new master's route goes out with its VIPs.
             if from == .master || to == .master { reannounce(at: now) }
             alerts.instance(name, to: to)
             if from == .master, let t = routers[i].releaseTimer {

@@ -11,6 +11,9 @@ lab_switch
 lab_box lb1 192.0.2.11/24
 lab_box rs 192.0.2.20/24
 VIP=203.0.113.10
+# A second address, following a virtual server whose only checker is a FILE_CHECK: its
+# verdict comes from a file, not from a connection's result.
+VIP2=203.0.113.11
 
 web_start() {
     spawn "$LABDIR/web.log" ip netns exec "${LAB}rs" python3 -m http.server 80 --bind 192.0.2.20 --directory "$LABDIR"
@@ -22,7 +25,7 @@ local_route() { in_box lb1 ip route show table local proto 250 | grep -q "^local
 device() { in_box lb1 ip link show vigil0 > /dev/null 2>&1; }
 withdrawn() { ! announced && ! local_route; }
 gone() { ! announced && ! device; }
-nothing_of_ours() { withdrawn && ! device; }
+nothing_of_ours() { [ -z "$(in_box lb1 ip route show table all proto 250)" ] && ! device; }
 
 conf=$(vrrp_conf lb1 100)
 cat >> "$conf" <<EOF
@@ -40,7 +43,25 @@ virtual_server $VIP 80 {
 @vigil announce $VIP {
 @vigil     virtual_server $VIP 80
 @vigil }
+track_file maint {
+    file $LABDIR/maint
+}
+virtual_server $VIP2 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.0.2.20 80 {
+        FILE_CHECK {
+            track_file maint
+            weight 0
+        }
+    }
+}
+@vigil announce $VIP2 {
+@vigil     virtual_server $VIP2 80
+@vigil }
 EOF
+echo 0 > "$LABDIR/maint"
 
 check "keepalived 2.2.7 takes the file (keepalived -t exit 0: the @vigil lines are not its)" keepalived -t -f "$conf"
 sed 's/^@vigil //' "$conf" > "$LABDIR/plain.conf"
@@ -63,6 +84,14 @@ check "  vigil status shows it: $(status_line | tr -s ' ')" bash -c "$(declare -
 
 web_start
 check "the real server back: announced again" wait_until 6000 announced
+
+announced2() { in_box lb1 ip route show table main proto 250 | grep -q "^$VIP2 dev vigil0 "; }
+check "a FILE_CHECK's virtual server: $VIP2 announced while the track file reads 0" wait_until 3000 announced2
+echo 1 > "$LABDIR/maint"
+check "  the file reads 1: withdrawn (no other check result needed to notice)" wait_until 3000 bash -c "$(declare -f announced2 in_box); LAB=$LAB VIP2=$VIP2; ! announced2"
+check "  $VIP stays announced" announced
+echo 0 > "$LABDIR/maint"
+check "  0 again: announced" wait_until 3000 announced2
 
 daemon_kill lb1
 check "SIGKILL: the device and its route are gone at once" wait_until 500 gone
