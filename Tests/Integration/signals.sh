@@ -117,8 +117,12 @@ def parsed(text):
             elif line.startswith("     ") and key and key.startswith("Virtual IP"):
                 out.append(line)
         if section == "------< VRRP Scripts >------":
-            if line.startswith(" VRRP Script = ") or line.startswith("   Status = ") or line.startswith("   State = "):
+            if line.startswith(" VRRP Script = ") or line.startswith("   Status = "):
                 out.append(line)
+            elif line.startswith("   State = "):
+                # Whether the script is running at the instant of the dump is the moment's
+                # (both daemons run it every interval): either word, as keepalived writes them.
+                out.append("   State = idle|running" if line in ("   State = idle", "   State = running") else line)
     return out
 
 ok = True
