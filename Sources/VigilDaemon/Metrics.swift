@@ -134,18 +134,19 @@ final class Metrics: Sendable {
     }
 
     func checkResult(virtualServer: String, realServer: String, up: Bool) {
-        let counters = checkCounters(virtualServer: virtualServer, realServer: realServer)
-        (up ? counters.up : counters.down).increment()
+        checkCounter(virtualServer: virtualServer, realServer: realServer, result: up ? "up" : "down").increment()
     }
 
     /// One checker's two result counters, made once: a check's result then costs one atomic
     /// increment, not a registry lookup by labels (a thousand checks a second).
     func checkCounters(virtualServer: String, realServer: String) -> (up: Counter, down: Counter) {
-        func counter(_ result: String) -> Counter {
-            registry.makeCounter(descriptor: Name.checks,
-                                 labels: [("virtual_server", virtualServer), ("real_server", realServer), ("result", result)])
-        }
-        return (counter("up"), counter("down"))
+        (checkCounter(virtualServer: virtualServer, realServer: realServer, result: "up"),
+         checkCounter(virtualServer: virtualServer, realServer: realServer, result: "down"))
+    }
+
+    private func checkCounter(virtualServer: String, realServer: String, result: String) -> Counter {
+        registry.makeCounter(descriptor: Name.checks,
+                             labels: [("virtual_server", virtualServer), ("real_server", realServer), ("result", result)])
     }
 
     func realServer(virtualServer: String, realServer: String, healthy: Bool, weight: Int?) {
