@@ -28,6 +28,11 @@ final class ProbeLoop: @unchecked Sendable {
         /// HTTP_GET: the request is being written (`written` bytes so far).
         case sending(written: Int)
         case receiving
+        /// HTTP_GET: the verdict is given; the connection waits for the server's close (its
+        /// FIN), as keepalived's checker reads to the end, so the TIME_WAIT state stays on
+        /// the server's side instead of piling up here, where every connect would search
+        /// past it for a port. Bounded by the connection's timeout and the next connect.
+        case closing
     }
 
     /// One checker: its rules, where it connects, and its connection in flight.
@@ -211,6 +216,8 @@ final class ProbeLoop: @unchecked Sendable {
                 begin(p, attempt: attempt, now: now)
             case let .timeout(generation):
                 guard probes[p].fd >= 0, probes[p].generation == generation else { continue }
+                // A server that never closes after its answer: close from this side.
+                if case .closing = probes[p].phase { finish(p); continue }
                 finish(p)
                 settle(p, .down("timeout after \(probes[p].target.timeoutText)"), now: now)
             }
@@ -239,6 +246,7 @@ final class ProbeLoop: @unchecked Sendable {
 
     /// One connection: non-blocking; its end comes from epoll or the timeout.
     private func connect(_ p: Int, now: Int64) {
+        if probes[p].fd >= 0 { finish(p) }  // the previous connection's close, still awaited
         let fd = socket(probes[p].address.family, Self.socketType, 0)
         guard fd >= 0 else { return settle(p, .down("socket: \(Self.text(errno))"), now: now) }
         if probes[p].prepared, let failure = prepare(fd, probes[p]) {
@@ -314,7 +322,9 @@ final class ProbeLoop: @unchecked Sendable {
         case .sending:
             send(p, events: events, now: now)
         case .receiving:
-            receive(p, now: now)
+            receive(p, events: events, now: now)
+        case .closing:
+            awaitClose(p)
         case .idle:
             break
         }
@@ -339,12 +349,14 @@ final class ProbeLoop: @unchecked Sendable {
         }
         // The answer's bytes, and its end, come as EPOLLIN edges on the same registration.
         probes[p].phase = .receiving
-        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | Self.failed) != 0 { receive(p, now: now) }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | Self.failed) != 0 { receive(p, events: events, now: now) }
     }
 
     /// HTTP_GET: what has come of the answer; once complete, its verdict, then the round's
-    /// next URL (a new connection) or the round's outcome.
-    private func receive(_ p: Int, now: Int64) {
+    /// next URL (a new connection) or the round's outcome. A complete answer whose
+    /// connection the server has not closed yet (no FIN in `events`, no end read) leaves it
+    /// open until the server does (`closing`).
+    private func receive(_ p: Int, events: UInt32, now: Int64) {
         var step = HTTPResponseParser.Step.needMore
         while step == .needMore {
             let n = read(probes[p].fd, readBuffer.baseAddress, readBuffer.count)
@@ -358,7 +370,11 @@ final class ProbeLoop: @unchecked Sendable {
                 step = .malformed(reason(errno, probes[p].target))
             }
         }
-        finish(p)
+        if case .complete = step, events & (EPOLLRDHUP.rawValue | Self.failed) == 0 {
+            probes[p].phase = .closing
+        } else {
+            finish(p)
+        }
         guard let http = probes[p].http else { return }
         let url = http.settings.urls[probes[p].url]
         let outcome: CheckOutcome
@@ -376,6 +392,17 @@ final class ProbeLoop: @unchecked Sendable {
             return connect(p, now: now)
         }
         settle(p, outcome, now: now)
+    }
+
+    /// A connection whose answer is read: it ends when the server's close (or an error)
+    /// reaches this side; anything more the server sends is read and dropped.
+    private func awaitClose(_ p: Int) {
+        while true {
+            let n = read(probes[p].fd, readBuffer.baseAddress, readBuffer.count)
+            if n > 0 || (n < 0 && errno == EINTR) { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            return finish(p)
+        }
     }
 
     /// Closes the connection in flight (which also takes it out of the epoll set).

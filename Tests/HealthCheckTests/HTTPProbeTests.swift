@@ -153,6 +153,60 @@ import Testing
                 == .down("connection closed before a complete response"))
     }
 
+    /// As keepalived's checker, the prober leaves the close to the server (which an HTTP/1.0
+    /// request, or 1.1 with `Connection: close`, asks of it), so the TIME_WAIT state — and
+    /// its cost at the next connect — stays on the real server's side; the verdict does not
+    /// wait for that close.
+    @Test func theServerClosesFirstAndTheVerdictDoesNotWaitForIt() throws {
+        let order = Mutex<[String]>([])
+        let server = try RawServer { fd in
+            var request = [UInt8](repeating: 0, count: 1024)
+            _ = read(fd, &request, request.count)
+            let answer = Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8)
+            _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // Up to 300 ms for the client's FIN (a read of 0) before this side closes.
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 300) > 0, read(fd, &request, request.count) == 0 {
+                order.withLock { $0.append("client closed") }
+            }
+            order.withLock { $0.append("server closes") }
+        }
+        let reports = TCPProbeTests.Reports()
+        let scheduler = TCPProbeTests.scheduler(reports)
+        defer { scheduler.stop() }
+        let target = CheckTarget(host: "127.0.0.1", port: server.port, timeout: 5_000_000)
+        scheduler.start([CheckSpec(id: 1, kind: .http(target, HTTPGetSettings(urls: [.init(path: "/")])), delayLoop: 10_000_000, retry: 0)])
+        #expect(reports.wait(for: 1) == [.up])
+        order.withLock { $0.append("verdict") }
+        for _ in 0..<100 where !order.withLock({ $0.contains("server closes") }) { usleep(10_000) }
+        #expect(order.withLock { $0 } == ["verdict", "server closes"])
+    }
+
+    /// A server that keeps the connection after its answer is not waited for past the
+    /// check's connect_timeout: this side closes then (no descriptor held until the next
+    /// round).
+    @Test func aServerThatKeepsTheConnectionIsLeftAtTheTimeout() throws {
+        let clientClosed = Mutex(false)
+        let server = try RawServer { fd in
+            var request = [UInt8](repeating: 0, count: 1024)
+            _ = read(fd, &request, request.count)
+            let answer = Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8)
+            _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 3000) > 0, read(fd, &request, request.count) == 0 {
+                clientClosed.withLock { $0 = true }
+            }
+        }
+        let reports = TCPProbeTests.Reports()
+        let scheduler = TCPProbeTests.scheduler(reports)
+        defer { scheduler.stop() }
+        let target = CheckTarget(host: "127.0.0.1", port: server.port, timeout: 300_000)
+        scheduler.start([CheckSpec(id: 1, kind: .http(target, HTTPGetSettings(urls: [.init(path: "/")])), delayLoop: 60_000_000, retry: 0)])
+        #expect(reports.wait(for: 1) == [.up])
+        for _ in 0..<150 where !clientClosed.withLock({ $0 }) { usleep(10_000) }
+        #expect(clientClosed.withLock { $0 }, "the prober still holds the connection 1.5 s after a 0.3 s timeout")
+    }
+
     /// A listener on 127.0.0.1 whose thread accepts connections, runs `serve` on each, then
     /// closes it; stopped when released.
     final class RawServer: @unchecked Sendable {
