@@ -8,6 +8,7 @@ import Glibc
 /// `vigil check`: validate a keepalived.conf before deploying it.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate a configuration (keepalived.conf syntax).",
         discussion: """
         Prints one diagnostic per line as FILE:LINE:COLUMN: error|warning: MESSAGE, in file order, \

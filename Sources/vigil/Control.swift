@@ -48,6 +48,7 @@ struct ControlOptions: ParsableArguments {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show every VRRP instance and virtual server of the running daemon.")
     @OptionGroup var options: ControlOptions
     @Flag(help: "Print the daemon's JSON as it is.")
@@ -70,6 +71,7 @@ struct Status: ParsableCommand {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reload",
         abstract: "Re-read the configuration in the running daemon (as SIGHUP), and say how it went.",
         discussion: "An invalid configuration is refused with its errors (file:line:col) and the running one stays; exit 1.")
     @OptionGroup var options: ControlOptions
@@ -78,6 +80,7 @@ struct Reload: ParsableCommand {
 
 struct Drain: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "drain",
         abstract: "Weight 0 for a real server: established connections finish, new ones go elsewhere (until undrain or restart).")
     @OptionGroup var options: ControlOptions
     @Argument(help: "The virtual server as configured: ADDRESS:PORT, 'fwmark N' or 'group NAME' (quoted).")
@@ -88,7 +91,7 @@ struct Drain: ParsableCommand {
 }
 
 struct Undrain: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Give a drained real server its weight back.")
+    static let configuration = CommandConfiguration(commandName: "undrain", abstract: "Give a drained real server its weight back.")
     @OptionGroup var options: ControlOptions
     @Argument var virtualServer: String
     @Argument var realServer: String
@@ -97,6 +100,7 @@ struct Undrain: ParsableCommand {
 
 struct Priority: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "priority",
         abstract: "Set an instance's priority until reset (not kept across a restart).",
         discussion: "vigil priority VI_1 50 — the peer takes over if it preempts; vigil priority VI_1 reset — back to the configured priority.")
     @OptionGroup var options: ControlOptions
@@ -114,6 +118,7 @@ struct Priority: ParsableCommand {
 
 struct Resign: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resign",
         abstract: "Hand an instance over to its peer for maintenance: priority 1, and a master steps down at once.",
         discussion: "Undo with `vigil priority INSTANCE reset`.")
     @OptionGroup var options: ControlOptions

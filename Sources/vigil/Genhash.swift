@@ -8,6 +8,7 @@ import NIOPosix
 /// keepalived's genhash prints), fetched exactly as the checker fetches it.
 struct Genhash: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "genhash",
         abstract: "Print the MD5 digest of a web page, for an HTTP_GET url's 'digest'.",
         discussion: "Fetched as the HTTP_GET (https: SSL_GET, certificate not verified) checker fetches it (HTTP/1.0 GET, Host header, body up to 4 MiB). Exit 1 when the page cannot be fetched."
     )

@@ -11,6 +11,7 @@ import Glibc
 /// `vigil run`: the daemon in the foreground (systemd runs it so), logging to stderr.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run the VRRP instances of a configuration in the foreground.",
         discussion: "Refuses to start (exit 2) without CAP_NET_ADMIN and CAP_NET_RAW, or while another vigil runs in the same network namespace; (exit 1) on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, keeps its VIPs until the new master is heard (make-before-break, 5 s at most; a second signal ends the wait), removes them and exits 0."
     )
