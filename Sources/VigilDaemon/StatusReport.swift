@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What `vigil status` shows: every VRRP instance and every virtual server, as the daemon
 /// sees them now. The daemon sends it as JSON (`vigil status --json` prints that as is);
