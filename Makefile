@@ -172,8 +172,8 @@ ipvs-deps:
 	$(call install-missing,$(IPVS_DEB_PKGS))
 
 # Guest scripts on a real IPVS kernel: the harness itself, then vigil programming IPVS.
-# guest-ecmp.sh (FRR's BFD at 100 ms x 3 on four boxes) gets two emulated CPUs: on one, a
-# process start stalls the whole guest past BFD's 300 ms and every session flaps.
+# guest-ecmp.sh (FRR's BFD at 100 ms x 3 on four boxes) gets two emulated CPUs: on one,
+# Vigil's starts stalled the guest past BFD's 300 ms and every session flapped.
 ipvs-test: ipvs-deps build
 	@if [ "$$(id -u)" = 0 ]; then \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-smoke.sh && \
