@@ -368,6 +368,7 @@ virtual_server $VIP 80 {
     alpha
     real_server 192.0.2.21 80 {
         weight 1
+        inhibit_on_failure
         TCP_CHECK {
             connect_timeout 2
             retry 1
@@ -376,6 +377,7 @@ virtual_server $VIP 80 {
     }
     real_server 192.0.2.22 80 {
         weight 1
+        inhibit_on_failure
         TCP_CHECK {
             connect_timeout 2
             retry 1
@@ -429,7 +431,8 @@ on() { grep -c " $1\$" "$W/$2.cur"; }
 report() { touch "$W/ask-$1"; wait_until 60000 test -s "$W/report-$1"; }
 alive() { grep -c ' alive ' "$W/report-$1"; }
 field() { tr ' ' '\n' <<< "$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
-real_servers() { ip netns exec $P$1 ipvsadm -Sn | grep -c -- '-a -t'; }
+# Real servers in service (inhibit_on_failure keeps a failing one in the table at weight 0).
+real_servers() { ip netns exec $P$1 ipvsadm -Sn | grep -- '-a -t' | grep -vc -- '-w 0$'; }
 full_pools() { local d; for d in d1 d2 d3; do [ "$(real_servers $d)" = 2 ] || return 1; done; }
 
 for d in d1 d2 d3; do vigil_start $d; done
@@ -480,11 +483,15 @@ current h0
 echo "       they go through d1 $(on d1 h0), d2 $(on d2 h0), d3 $(on d3 h0) (the director whose IPVS entry for each was refreshed last)"
 check "  each goes through a director" test $(( $(on d1 h0) + $(on d2 h0) + $(on d3 h0) )) = "$HOLD"
 # mh gives every director the same table only from the same real servers in the same
-# order (the kernel fills Maglev's table in list order, and a server joins at the head).
+# order (the kernel fills Maglev's table in list order, and a server joins at the head);
+# inhibit_on_failure keeps that order: a failing server stays in its place at weight 0
+# (mh gives it no slot) instead of leaving and rejoining at the head.
 order() { ip netns exec $P$1 ipvsadm -Sn | grep -- '-a -t' | awk '{ print $5 }' | paste -sd' ' -; }
 same_order=no
 [ "$(order d1)" = "$(order d2)" ] && [ "$(order d2)" = "$(order d3)" ] && same_order=yes
 echo "       real servers in the kernel's order: d1 [$(order d1)], d2 [$(order d2)], d3 [$(order d3)]: same order $same_order"
+check "  the real servers are in the same order on every director, after d2's failed and came back (inhibit_on_failure)" \
+    test "$same_order" = yes
 t0=$(now_ns)
 vigil_kill d1
 check "  SIGKILL of d1's Vigil: the router's FIB drops d1" wait_until 30000 nexthops_are "$D2,$D3"
@@ -502,10 +509,8 @@ check "  none goes through d1 any more ($(on d1 h1)); d1's $(on d1 h0) moved wit
 check "  connections that stayed on their director are undisturbed: $(field "$s" kept_alive) of $(field "$s" kept)" \
     test "$(field "$s" kept_alive)" = "$(field "$s" kept)"
 echo "       connections moved to another director that keep working (mh + sloppy_tcp): $(field "$s" moved_alive) of $(field "$s" moved)"
-if [ "$same_order" = yes ]; then
-    check "  with the same real servers in the same order on every director, every moved one keeps working" \
-        test "$(field "$s" moved_alive)" = "$(field "$s" moved)"
-fi
+check "  with the same real servers in the same order on every director, every moved one keeps working" \
+    test "$(field "$s" moved_alive)" = "$(field "$s" moved)"
 result kill_kept "$(field "$s" kept_alive)/$(field "$s" kept)"
 result kill_moved "$(field "$s" moved_alive)/$(field "$s" moved)"
 result same_order "$same_order"
