@@ -24,8 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         // 4.x: FoundationEssentials on Linux, where 3.x imported the whole of Foundation —
-        // with ICU, which linked statically made the binary twice its size and every
-        // protocol-conformance lookup at start scan its records too.
+        // with ICU, which linked statically made the stripped binary 69 MB instead of 26
+        // and every protocol-conformance lookup at start scan its records too.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // HeapModule: the TCP prober's timers.
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
