@@ -160,13 +160,8 @@ import Testing
     @Test func theServerClosesFirstAndTheVerdictDoesNotWaitForIt() throws {
         let order = Mutex<[String]>([])
         let server = try RawServer { fd in
-            var request = [UInt8](repeating: 0, count: 1024)
-            _ = read(fd, &request, request.count)
-            let answer = Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8)
-            _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            // Up to 300 ms for the client's FIN (a read of 0) before this side closes.
-            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if Glibc.poll(&poll, 1, 300) > 0, read(fd, &request, request.count) == 0 {
+            // Up to 300 ms for the client's FIN before this side closes.
+            if RawServer.answerThenAwaitClientClose(fd, milliseconds: 300) {
                 order.withLock { $0.append("client closed") }
             }
             order.withLock { $0.append("server closes") }
@@ -188,12 +183,7 @@ import Testing
     @Test func aServerThatKeepsTheConnectionIsLeftAtTheTimeout() throws {
         let clientClosed = Mutex(false)
         let server = try RawServer { fd in
-            var request = [UInt8](repeating: 0, count: 1024)
-            _ = read(fd, &request, request.count)
-            let answer = Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8)
-            _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if Glibc.poll(&poll, 1, 3000) > 0, read(fd, &request, request.count) == 0 {
+            if RawServer.answerThenAwaitClientClose(fd, milliseconds: 3000) {
                 clientClosed.withLock { $0 = true }
             }
         }
@@ -234,6 +224,17 @@ import Testing
                 Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
                 return nil
             }, box.toOpaque())
+        }
+
+        /// Reads the request, answers 200 "hello" with its Content-Length and keeps the
+        /// connection: whether the client's FIN (a read of 0) came within `milliseconds`.
+        static func answerThenAwaitClientClose(_ fd: Int32, milliseconds: Int32) -> Bool {
+            var request = [UInt8](repeating: 0, count: 1024)
+            _ = read(fd, &request, request.count)
+            let answer = Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8)
+            _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return Glibc.poll(&poll, 1, milliseconds) > 0 && read(fd, &request, request.count) == 0
         }
 
         deinit {
