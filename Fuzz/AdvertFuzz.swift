@@ -98,10 +98,11 @@ func decodePacket(_ bytes: ArraySlice<UInt8>) -> Result<ReceivedAdvertisement, R
 /// The reasons only `VirtualRouter.receive` may give (they need an instance's configuration).
 let receiveOnlyReasons: Set<String> = ["own_advert", "ttl", "auth_password", "advert_interval", "address_list",
                                        "unknown_vrid"]
-/// What `receive` may throw: those, a version other than the instance's and an
+/// What `receive` may throw: those, a version other than the instance's, an
 /// authentication type other than its own (decode itself throws `version` and `auth_type`
-/// only for values no VRRP defines).
-let receiveCheckReasons = receiveOnlyReasons.union(["version", "auth_type"])
+/// only for values no VRRP defines), and a VRRPv3 IPv4 checksum the decoder accepted under
+/// one pseudo-header reading that this instance's `V3ChecksumPolicy` does not take.
+let receiveCheckReasons = receiveOnlyReasons.union(["version", "auth_type", "checksum"])
 
 // MARK: - (b) Encode ∘ decode
 
@@ -276,14 +277,15 @@ func checkAccepted(_ name: String, before: VirtualRouter, after: VirtualRouter, 
     case .master:
         if advert.priority > own || (advert.priority == own && packet.source > c.primaryAddress) {
             require(after.state == .backup, "\(context): must step down")
-            // Make-before-break: the new master is heard, so the VIPs go after the overlap,
-            // not with the transition.
+            // Make-before-break: the new master is heard, so the VIPs go once it has
+            // announced them too (none is heard here: at most announcementWait), not with
+            // the transition.
             guard actions.count == 1, case .transition(from: .master, to: .backup, _) = actions[0] else {
                 fatalError("\(context): stepping down did \(actions)")
             }
-            require(after.isHandingOver && after.releaseTimer == now + VirtualRouter.handoverOverlap
-                        && after.nextDeadline == after.releaseTimer,
-                    "\(context): the VIPs must be held for the overlap, then go")
+            require(after.isHandingOver && after.releaseTimer == now + VirtualRouter.announcementWait
+                        && after.nextDeadline == min(now + VirtualRouter.announcementWait, now + after.timers.masterDownInterval),
+                    "\(context): the VIPs must be held for the successor's announcement, then go")
             require(after.masterAddress == packet.source && after.masterPriority == advert.priority
                         && after.timers.masterDownInterval > VirtualRouter.handoverOverlap,
                     "\(context): the new master is not recorded")
