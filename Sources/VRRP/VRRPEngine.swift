@@ -188,6 +188,12 @@ public struct VRRPEngine: Sendable {
         routers.indices.flatMap { id in shutdown(id, at: now, limit: limit) }
     }
 
+    /// Another box announced one of instance `id`'s VIPs (its gratuitous ARP or
+    /// unsolicited NA): a handover's VIPs may go sooner (`VirtualRouter.announcementHeard`).
+    public mutating func announcementHeard(_ id: InstanceID, at now: Instant) {
+        routers[id].announcementHeard(at: now)
+    }
+
     /// VIPs an instance still holds while handing over go now (a second stop signal, a
     /// reload that replaces its core).
     public mutating func releaseAddresses(_ id: InstanceID, at now: Instant) -> [Output] {

@@ -153,27 +153,43 @@ public struct VirtualRouter: Sendable {
     }
 
     /// Make-before-break: after a planned departure from Master the VIPs stay (in Backup
-    /// or Initialize) until `releaseAt`; the new master's advert brings that moment
-    /// forward to `handoverOverlap` after it.
+    /// or Initialize) until `releaseAt`; the new master's advert together with its
+    /// announcement of the VIPs brings that moment forward to `handoverOverlap` after the
+    /// later of the two.
     private struct Handover {
         var releaseAt: Instant
         /// The new master, once heard.
         var successor: InternetAddress?
+        /// Another box announced our VIPs (gratuitous ARP / unsolicited NA): the clients
+        /// have been told where the VIPs live now.
+        var announced: Bool
     }
     private var handover: Handover?
+    /// When another box last announced one of our VIPs while we were master (or handing
+    /// over): a Vigil successor announces before its first advert, so the handover that
+    /// advert starts may already have been told.
+    private var lastForeignAnnouncement: Instant?
 
     /// When the VIPs held after leaving Master go at the latest (nil: none held).
     public var releaseTimer: Instant? { handover?.releaseAt }
 
-    /// How long a router that left Master keeps its VIPs after the new master's first
-    /// advert. A new master (Vigil or keepalived) adds its VIPs and sends its gratuitous
-    /// ARP / NA before that advert (a `vrrp_strict` Vigil holds the advert until its drop
-    /// rules are in), so this only covers their way to the clients and the packets already
-    /// sent to the old box. Short, because while both boxes hold the address either may
-    /// answer an ARP request for it, and a client that takes the old box's answer then
-    /// waits for its neighbour entry to fail (the new master's second burst,
-    /// `garp_master_delay`, corrects it too).
+    /// How long a router that left Master keeps its VIPs once the new master has both
+    /// advertised and announced the VIPs (gratuitous ARP / unsolicited NA, seen on the
+    /// link: `announcementHeard`): it covers the announcement's way to the clients and the
+    /// packets already sent to the old box. Short, because while both boxes hold the
+    /// address either may answer an ARP request for it, and a client that takes the old
+    /// box's answer then waits for its neighbour entry to fail (the new master's second
+    /// burst, `garp_master_delay`, corrects it too).
     public static let handoverOverlap: Microseconds = 20_000
+
+    /// How far apart the new master's first advert and its announcement may be. Vigil
+    /// announces first (a `vrrp_strict` Vigil holds the advert until its drop rules are
+    /// in); keepalived advertises first, then adds the VIPs and announces them, which on a
+    /// loaded box took more than `handoverOverlap`. An announcement heard this long before
+    /// the advert counts; after the advert the VIPs are kept at most this long waiting for
+    /// it (a successor this box cannot hear announce — on another segment, or with its
+    /// gratuitous ARP off — costs this much overlap and no more).
+    public static let announcementWait: Microseconds = 500_000
 
     /// The VIPs are still installed after this router left Master, waiting for the new one.
     public var isHandingOver: Bool { handover != nil }
@@ -181,7 +197,9 @@ public struct VirtualRouter: Sendable {
     /// How the last handover ended: what the log says beside the VIPs' removal.
     public enum HandoverEnd: Hashable, Sendable, CustomStringConvertible {
         /// The new master's advert arrived (from this address).
-        case successorHeard(InternetAddress)
+        /// `announced`: its gratuitous ARP / NA for our VIPs was heard too; if not, the VIPs
+        /// went `announcementWait` after its advert.
+        case successorHeard(InternetAddress, announced: Bool)
         /// None within the bound.
         case noSuccessor
         /// Cut short: a second stop signal, a fault, a reload.
@@ -189,7 +207,9 @@ public struct VirtualRouter: Sendable {
 
         public var description: String {
             switch self {
-            case let .successorHeard(address): return "new master \(address) heard"
+            case let .successorHeard(address, true): return "new master \(address) heard and announced"
+            case let .successorHeard(address, false):
+                return "new master \(address) heard; its announcement not heard within \(formatMicro(VirtualRouter.announcementWait))"
             case .noSuccessor: return "no new master heard in time"
             case .cutShort: return "handover cut short"
             }
@@ -249,7 +269,7 @@ public struct VirtualRouter: Sendable {
         }
         if let h = handover, h.releaseAt <= now {
             handover = nil
-            handoverEnd = h.successor.map { .successorHeard($0) } ?? .noSuccessor
+            handoverEnd = h.successor.map { .successorHeard($0, announced: h.announced) } ?? .noSuccessor
             actions.append(.removeVirtualAddresses)
         }
         guard case var .master(m) = phase else { return actions }
@@ -291,8 +311,8 @@ public struct VirtualRouter: Sendable {
         }
         let advert = packet.advertisement
         if var h = handover, advert.priority != 0 {
-            // The new master is heard: the VIPs go once its announcements have landed.
-            h.releaseAt = min(h.releaseAt, now + Self.handoverOverlap)
+            // The new master is heard: the VIPs go once its announcement has landed too.
+            h.releaseAt = min(h.releaseAt, now + (h.announced ? Self.handoverOverlap : Self.announcementWait))
             if h.successor == nil { h.successor = packet.source }
             handover = h
         }
@@ -357,7 +377,7 @@ public struct VirtualRouter: Sendable {
         // Held until the new master is heard; with nobody to take over, the master-down
         // timer (the same moment, and checked first) makes this router master again
         // without the VIPs ever leaving.
-        hold(until: down)
+        hold(until: down, at: now)
         actions += [.transition(from: .master, to: .backup, reason: .resigned),
                     .sendAdvertisement(advertisement(priority: 0))]
         return actions
@@ -432,7 +452,7 @@ public struct VirtualRouter: Sendable {
         let down = now + timers.masterDownInterval
         phase = .backup(Backup(masterDown: down))
         // Its own new master announces itself like the member's did: held until heard.
-        hold(until: down)
+        hold(until: down, at: now)
         return [.transition(from: .master, to: .backup, reason: .syncGroup(group: group, member: member))]
     }
 
@@ -452,7 +472,7 @@ public struct VirtualRouter: Sendable {
         var actions: [Action] = [.transition(from: state, to: .initialize, reason: .shutdown)]
         if state == .master {
             actions.append(.sendAdvertisement(advertisement(priority: 0)))
-            hold(until: bound)
+            hold(until: bound, at: now)
         }
         phase = .initialize
         return actions
@@ -466,9 +486,28 @@ public struct VirtualRouter: Sendable {
         return [.removeVirtualAddresses]
     }
 
-    /// Starts holding the VIPs after leaving Master, until `deadline` at the latest.
-    private mutating func hold(until deadline: Instant, successor: InternetAddress? = nil) {
-        handover = Handover(releaseAt: deadline, successor: successor)
+    /// Another box announced one of this instance's VIPs (the edge saw its gratuitous ARP
+    /// or unsolicited NA). While handing over, the VIPs go `handoverOverlap` after both
+    /// this and the new master's advert; as master it is remembered for a handover that
+    /// starts within `announcementWait`. Nothing else follows from it: a rogue announcement
+    /// can shorten a handover to the overlap, never start one.
+    public mutating func announcementHeard(at now: Instant) {
+        guard state == .master || handover != nil else { return }
+        lastForeignAnnouncement = now
+        guard var h = handover else { return }
+        h.announced = true
+        if h.successor != nil { h.releaseAt = min(h.releaseAt, now + Self.handoverOverlap) }
+        handover = h
+    }
+
+    /// Starts holding the VIPs after leaving Master, until `deadline` at the latest; a
+    /// `successor` already heard brings it to `handoverOverlap` (announced) or
+    /// `announcementWait` (not yet) from now.
+    private mutating func hold(until deadline: Instant, at now: Instant, successor: InternetAddress? = nil) {
+        let announced = lastForeignAnnouncement.map { now - $0 <= Self.announcementWait } ?? false
+        var releaseAt = deadline
+        if successor != nil { releaseAt = min(deadline, now + (announced ? Self.handoverOverlap : Self.announcementWait)) }
+        handover = Handover(releaseAt: releaseAt, successor: successor, announced: announced)
         handoverEnd = nil
     }
 
@@ -569,9 +608,9 @@ public struct VirtualRouter: Sendable {
             let reason: TransitionReason = higherAddress
                 ? .higherAddress(from: source) : .higherPriority(from: source, priority: advert.priority)
             phase = .backup(Backup(masterDown: now + timers.masterDownInterval))
-            // The new master has announced itself (its VIPs and gratuitous ARP go out
-            // before its advert): ours go after the overlap, so no client is left between.
-            hold(until: now + Self.handoverOverlap, successor: source)
+            // Ours go once the new master has announced the VIPs too (a Vigil one did
+            // before this advert, keepalived does after it), so no client is left between.
+            hold(until: now + Self.announcementWait, at: now, successor: source)
             return [.transition(from: .master, to: .backup, reason: reason)]
         }
         // A lower-priority router believes it is master: advertise now so it steps down
@@ -586,6 +625,7 @@ public struct VirtualRouter: Sendable {
         // Still holding them from a handover nobody took: they simply stay.
         handover = nil
         handoverEnd = nil
+        lastForeignAnnouncement = nil
         masterAdvertisementInterval = configuration.advertisementInterval
         masterAddress = nil
         masterPriority = nil

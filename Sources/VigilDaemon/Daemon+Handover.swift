@@ -1,3 +1,4 @@
+import Logging
 import VRRP
 import VigilLinux
 import VigilPlan
@@ -44,6 +45,36 @@ extension Daemon {
         return true
     }
 
+    /// Opens the announcement watcher; without it (no CAP_NET_RAW, a kernel without
+    /// packet sockets) a handover waits `VirtualRouter.announcementWait` after the new
+    /// master's advert instead of its announcement.
+    static func openAnnouncementWatcher(logger: Logger) -> AnnouncementWatcher? {
+        do { return try AnnouncementWatcher() } catch {
+            logger.warning("other boxes' gratuitous ARPs will not be heard (a handover keeps its VIPs \(formatMicro(VirtualRouter.announcementWait)) after the new master's advert): \(error)")
+            return nil
+        }
+    }
+
+    /// Reads what the watcher heard and tells the instances (and departures) whose VIPs
+    /// were announced.
+    func readAnnouncements(at now: Instant) {
+        guard let announcementWatcher else { return }
+        announcementsHeard(announcementWatcher.receive().map(\.address), at: now)
+    }
+
+    /// Another box announced `addresses`: every instance or departure holding one of them
+    /// hears of it (only a master or a handover takes note: `VirtualRouter.announcementHeard`).
+    func announcementsHeard(_ addresses: [InternetAddress], at now: Instant) {
+        let heard = Set(addresses)
+        guard !heard.isEmpty else { return }
+        for i in plans.indices where plans[i].addresses.contains(where: { heard.contains($0.address) }) {
+            engine.announcementHeard(i, at: now)
+        }
+        for d in departures.indices where departures[d].plan.addresses.contains(where: { heard.contains($0.address) }) {
+            departures[d].router.announcementHeard(at: now)
+        }
+    }
+
     /// Departures whose time has come release their VIPs and are forgotten.
     func advanceDepartures(to now: Instant) {
         for d in departures.indices {
@@ -79,13 +110,17 @@ extension Daemon {
             let deadline = (departures.compactMap(\.router.nextDeadline)
                 + [engine.nextDeadline, end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
             let sockets = polledSockets
-            let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable)] + Self.watching(sockets)
+            let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable),
+                           (.announcementsARP, announcementWatcher?.arpDescriptor ?? -1, Poller<Watched>.readable),
+                           (.announcementsND, announcementWatcher?.neighbourDescriptor ?? -1, Poller<Watched>.readable)]
+                + Self.watching(sockets)
             let ready = (try? poller.wait(watched, timeout: max(0, deadline - now)).get()) ?? []
             now = edge.clock()
             if ready.contains(.signals), readSignals().stop {
                 logger.notice("second stop signal: the VIPs still held are removed now")
                 impatient = true
             }
+            if ready.contains(.announcementsARP) || ready.contains(.announcementsND) { readAnnouncements(at: now) }
             for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
             children.advance(to: now)
             firewall.advance(at: now)

@@ -165,6 +165,9 @@ extension Daemon {
         wiring = newWiring
         plans = newPlans
         plan = newPlan
+        if announcementWatcher == nil, !newPlan.instances.isEmpty {
+            announcementWatcher = Self.openAnnouncementWatcher(logger: logger)
+        }
         alerts.plan = newPlan.alerts
         for (name, vmac) in oldWiring.virtualMACs where newWiring.virtualMACs[name] == nil
             && !departures.contains(where: { $0.virtualMAC === vmac }) {

@@ -80,6 +80,9 @@ public final class Daemon {
     /// The guard's eyes on routes and rules, and on the nftables table (nil: unavailable).
     let routing: RoutingMonitor?
     let nftables: NFTablesMonitor?
+    /// Other boxes' gratuitous ARPs and unsolicited NAs (nil: no VRRP instance yet, or it
+    /// could not open): when a handover's successor has told the clients.
+    var announcementWatcher: AnnouncementWatcher?
     var plan: DaemonPlan
     var trackScripts: TrackScriptRunner
     var trackProcesses: TrackProcessMonitor
@@ -148,6 +151,7 @@ public final class Daemon {
             nftables = nil
             if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
         }
+        announcementWatcher = plan.instances.isEmpty ? nil : Self.openAnnouncementWatcher(logger: logger)
         trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
         trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
         metrics = plan.metricsListen == nil ? nil : Metrics()
@@ -224,7 +228,9 @@ public final class Daemon {
             var watched = [(Watched.signals, signals.fileDescriptor), (.links, links.fileDescriptor),
                            (.trackFiles, files?.fileDescriptor), (.processEvents, trackProcesses.events?.fileDescriptor),
                            (.checkResults, lvs.wakeup?.fileDescriptor), (.controlListener, listening),
-                           (.routing, routing?.fileDescriptor), (.nftables, nftables?.fileDescriptor)]
+                           (.routing, routing?.fileDescriptor), (.nftables, nftables?.fileDescriptor),
+                           (.announcementsARP, announcementWatcher?.arpDescriptor),
+                           (.announcementsND, announcementWatcher?.neighbourDescriptor)]
                 .map { (source: $0, fd: $1 ?? -1, events: Poller<Watched>.readable) }
             watched += (control?.clientPolls ?? []).map { (.controlClient($0.fd), $0.fd, $0.events) }
             watched += Self.watching(sockets)
@@ -246,6 +252,7 @@ public final class Daemon {
             if ready.contains(.checkResults) { lvs.resultsArrived() }
             if ready.contains(.routing) { routingChanged() }
             if ready.contains(.nftables) { nftablesChanged() }
+            if ready.contains(.announcementsARP) || ready.contains(.announcementsND) { readAnnouncements(at: now) }
             // Children first: a script's or nft's end is news for what follows.
             children.advance(to: now)
             firewall.advance(at: now)
@@ -359,6 +366,7 @@ public final class Daemon {
     /// What the loop watches, by name.
     enum Watched: Hashable {
         case signals, links, trackFiles, processEvents, checkResults, controlListener, routing, nftables
+        case announcementsARP, announcementsND
         case controlClient(Int32)
         /// A VRRP socket, by its place in the sockets polled this turn.
         case vrrp(Int)

@@ -22,10 +22,13 @@ public final class NeighbourAdvertisement {
         self.hardwareAddress = hardwareAddress
         var hops: Int32 = 255
         var ifindex = index
+        // Not looped back to this box: its own announcement watcher must hear only others.
+        var loop: Int32 = 0
         let ok = name.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) } == 0
             && setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, &hops, 4) == 0
             && setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS, &hops, 4) == 0
             && setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, &ifindex, 4) == 0
+            && setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_LOOP, &loop, 4) == 0
         if !ok {
             let error = SystemCallError("neighbour advertisement socket on \(name)")
             close(fd)

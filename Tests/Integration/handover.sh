@@ -7,6 +7,7 @@
 #   - no ping reply lost (by sequence number; at least 100 replies in the capture),
 #   - the TCP stream not broken, every message echoed (2 at most still on the way),
 #   - the VIP on exactly the new master at the end, gone from the old one.
+#   - a Vigil old master logs that it saw the new master's announcement before letting go.
 # The client's longest silence (ping) and the TCP stream's longest stall are printed per
 # case and in a table at the end: numbers to read, not asserted.
 #
@@ -68,11 +69,16 @@ ctl() { local box=$1; shift; ip netns exec "${LAB}$box" "$VIGIL" "$@" --socket "
 # on_only NEW OLD: the VIP is on NEW and not on OLD.
 on_only() { has_vip "$1" $VIP && lacks_vip "$2" $VIP; }
 
+# announced_count BOX: how many of BOX's handovers ended with the new master's
+# announcement (its gratuitous ARP / NA) heard, not only its advert.
+announced_count() { grep -c 'heard and announced' "$LABDIR/$1.log" 2> /dev/null || true; }
+
 # measure_start: the client pings the VIP every 5 ms and streams to srv through it; half
 # a second of both before the event.
 STREAM_PID=""
 STREAMING=1     # 0: ping only (the IPv6 cases: the stream's route goes via the IPv4 VIP)
 measure_start() {
+    announced_lb1=$(announced_count lb1); announced_lb2=$(announced_count lb2)
     ping_start client $VIP
     : > "$LABDIR/stream.out"
     [ "$STREAMING" = 1 ] || { sleep 0.5; return; }
@@ -111,8 +117,10 @@ result() {
     if [ "$STREAMING" = 1 ]; then
         check "$tag: no ping reply lost ($lost lost)" test "$lost" = 0
     else
-        # IPv6: one CI run lost 1 of 249 at the preemption back (15 ms of silence) and the
-        # cause is not found yet; more than one is a failure, and any loss is printed.
+        # IPv6: runs have lost 1 reply (15 ms of silence) now and then — at a preemption
+        # back, at a keepalived peer's takeover — also since the old master waits for the
+        # new master's NA (its log says it heard it): the cause is open. More than one is
+        # a failure, and any loss is printed.
         [ "$lost" = 0 ] || echo "       $tag: IPv6 lost $lost (tolerated up to 1 while its cause is open)"
         check "$tag: at most one ping reply lost ($lost lost)" test "$lost" != "?" -a "$lost" -le 1
     fi
@@ -121,6 +129,13 @@ result() {
         check "$tag: every TCP message echoed but 2 at most ($secho of $ssent)" test $((ssent - secho)) -le 2 -a "$ssent" -gt 0
     fi
     check "$tag: the VIP is on $new only" on_only "$new" "$old"
+    # A Vigil old master let go once it had seen the new master's announcement (the
+    # announcement watcher at work), not after the wait for it ran out.
+    if grep -q 'VRRP instance(s) from' "$LABDIR/$old.log" 2> /dev/null; then
+        local before; [ "$old" = lb1 ] && before=$announced_lb1 || before=$announced_lb2
+        check "$tag: $old saw the new master's announcement before letting go" \
+            test "$(announced_count "$old")" -gt "${before:-0}"
+    fi
 }
 
 # ask BOX ARGS...: a control request; its answer printed only when it fails.

@@ -46,6 +46,71 @@ import VigilTypes
         #expect(added! < firstGARP! && firstGARP! < firstAdvert!)
     }
 
+    @Test func aSuccessorThatAdvertisesBeforeItAnnouncesIsWaitedFor() {
+        // keepalived's order: advert, then the VIPs, then the gratuitous ARP — 30 ms
+        // later on a loaded box. The old master keeps the VIPs until that has landed.
+        var lan = SimulatedLAN.electedPair()
+        lan.announcementDelay["lb2"] = 30_000
+        let stop = lan.now
+        lan.shutdown("lb1")
+        lan.run(for: 5_000_000)
+        let takeover = stop + lan.latency + Self.skew90
+        #expect(lan.lastTransition("lb2", to: .master) == takeover)
+        #expect(removals(lan, "lb1") == [takeover + lan.latency + 30_000 + VirtualRouter.handoverOverlap])
+        #expect(lan.clientsPointAt == "lb2")
+        #expect(lan.unanswered.isEmpty)
+    }
+
+    @Test func aPreemptedMasterWaitsForTheSuccessorsAnnouncementToo() {
+        var lan = SimulatedLAN.electedPair()
+        lan.shutdown("lb1")
+        lan.run(for: 5_000_000)
+        lan.announcementDelay["lb1"] = 40_000
+        lan.restart("lb1")
+        lan.start("lb1")
+        lan.run(for: 5_000_000)
+        let retaken = lan.lastTransition("lb1", to: .master)!
+        #expect(removals(lan, "lb2") == [retaken + lan.latency + 40_000 + VirtualRouter.handoverOverlap])
+        #expect(lan.clientsPointAt == "lb1")
+        #expect(lan.unanswered.isEmpty)
+    }
+
+    @Test func aSuccessorNeverHeardAnnouncingCostsAtMostTheAnnouncementWait() {
+        var lan = SimulatedLAN.electedPair()
+        lan.announcementsHeard = false
+        let stop = lan.now
+        lan.shutdown("lb1")
+        lan.run(for: 5_000_000)
+        let takeover = stop + lan.latency + Self.skew90
+        #expect(removals(lan, "lb1") == [takeover + lan.latency + VirtualRouter.announcementWait])
+        #expect(lan.unanswered.isEmpty)
+    }
+
+    @Test func anAnnouncementLongBeforeTheHandoverDoesNotCount() throws {
+        // A master that heard someone announce its VIP more than announcementWait before
+        // it is preempted still waits for the successor's own announcement.
+        var lan = SimulatedLAN.electedPair()
+        lan.announcementHeard("lb1")
+        lan.run(for: VirtualRouter.announcementWait + 1)
+        var advert = lan.router("lb2").advertisement()
+        advert.priority = 200
+        try lan.inject(advert, from: IPv4Address(192, 0, 2, 13), to: "lb1")
+        #expect(lan.state("lb1") == .backup)
+        #expect(lan.router("lb1").releaseTimer == lan.now + VirtualRouter.announcementWait)
+        lan.run(for: 1_000)
+        lan.announcementHeard("lb1")
+        #expect(lan.router("lb1").releaseTimer == lan.now + VirtualRouter.handoverOverlap)
+    }
+
+    @Test func anAnnouncementHeardAsBackupChangesNothing() {
+        var lan = SimulatedLAN.electedPair()
+        #expect(lan.state("lb2") == .backup)
+        let before = lan.router("lb2").nextDeadline
+        lan.announcementHeard("lb2")
+        #expect(lan.router("lb2").nextDeadline == before)
+        #expect(!lan.router("lb2").isHandingOver)
+    }
+
     @Test func aCrashLeavesTheClientsUnansweredForMasterDownInterval() {
         var lan = SimulatedLAN.electedPair()
         let crash = lan.now
@@ -210,7 +275,7 @@ import VigilTypes
         let lb1 = InternetAddress.v4(IPv4Address(192, 0, 2, 11))
         #expect(lan.log.contains { $0.router == "lb2"
             && $0.action == .transition(from: .backup, to: .master, reason: .masterLeft(from: lb1)) })
-        #expect(lan.router("lb1").handoverEnd == .successorHeard(.v4(IPv4Address(192, 0, 2, 12))))
+        #expect(lan.router("lb1").handoverEnd == .successorHeard(.v4(IPv4Address(192, 0, 2, 12)), announced: true))
     }
 
     @Test func silenceIsStillMasterDownInterval() {

@@ -37,6 +37,13 @@ struct SimulatedLAN {
     private(set) var holding: Set<String> = []
     private(set) var clientsPointAt: String?
     private var garpsInFlight: [(arrival: Instant, sender: String)] = []
+    /// How much later than its VRRP adverts a router's gratuitous ARPs leave: 0 for Vigil
+    /// (it announces before it advertises); keepalived advertises first, then adds the
+    /// VIPs and announces them — on a loaded box tens of milliseconds later.
+    var announcementDelay: [String: Int64] = [:]
+    /// Whether a router's gratuitous ARPs reach the other routers' boxes (the edge's
+    /// announcement watcher); false models a successor that cannot be heard announcing.
+    var announcementsHeard = true
     /// The intervals in which the router the clients point at did not hold the VIPs: their
     /// packets went unanswered (an open interval has no end yet).
     private(set) var unanswered: [(from: Instant, to: Instant?)] = []
@@ -87,6 +94,11 @@ struct SimulatedLAN {
     mutating func shutdown(_ name: String, limit: Int64 = .max) { drive(name) { $0.shutdown($1, at: $2, limit: limit) } }
     /// A second stop signal: the VIPs still held go now.
     mutating func release(_ name: String) { drive(name) { $0.releaseAddresses($1, at: $2) } }
+    /// The edge saw another box announce one of `name`'s VIPs.
+    mutating func announcementHeard(_ name: String) {
+        let p = place[name]!
+        boxes[p.box]!.announcementHeard(p.id, at: now)
+    }
     mutating func resign(_ name: String) { drive(name) { $0.resign($1, at: $2) } }
     mutating func overridePriority(_ name: String, _ value: UInt8?) { drive(name) { $0.overridePriority(value, instance: $1, at: $2) } }
     /// A live reload that changed the router's settings: a new core, started from the
@@ -153,8 +165,10 @@ struct SimulatedLAN {
             guard let next = [nextPacket, nextGARP, nextTimer].compactMap({ $0 }).min(), next <= end else { break }
             now = next
             if let i = garpsInFlight.firstIndex(where: { $0.arrival == next }) {
-                clientsPointAt = garpsInFlight.remove(at: i).sender
+                let sender = garpsInFlight.remove(at: i).sender
+                clientsPointAt = sender
                 noteAnswering()
+                if announcementsHeard { announcementReachesPeers(from: sender) }
                 continue
             }
             if let i = inFlight.firstIndex(where: { $0.arrival == next }) {
@@ -212,7 +226,8 @@ struct SimulatedLAN {
                 switch action {
                 case .addVirtualAddresses where !down.contains(name): holding.insert(name)
                 case .removeVirtualAddresses: holding.remove(name)
-                case .sendGratuitousARP where !down.contains(name): garpsInFlight.append((now + latency, name))
+                case .sendGratuitousARP where !down.contains(name):
+                    garpsInFlight.append((now + latency + (announcementDelay[name] ?? 0), name))
                 default: break
                 }
                 noteAnswering()
@@ -229,6 +244,17 @@ struct SimulatedLAN {
         let open = unanswered.last.map { $0.to == nil } ?? false
         if !answered, !open { unanswered.append((now, nil)) }
         if answered, open { unanswered[unanswered.count - 1].to = now }
+    }
+
+    /// A gratuitous ARP reaches every other box's instance of the sender's VRID (they
+    /// share its VIPs), as the daemon's announcement watcher reports it.
+    private mutating func announcementReachesPeers(from sender: String) {
+        let origin = place[sender]!
+        let vrid = boxes[origin.box]![origin.id].configuration.virtualRouterID
+        for (name, p) in place where p.box != origin.box && !down.contains(name) {
+            guard boxes[p.box]![p.id].configuration.virtualRouterID == vrid else { continue }
+            boxes[p.box]!.announcementHeard(p.id, at: now)
+        }
     }
 
     /// A multicast packet reaches every other box (IP_MULTICAST_LOOP 0: not its sender);

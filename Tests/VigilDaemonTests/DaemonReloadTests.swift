@@ -143,13 +143,49 @@ import VigilTypes
         #expect(rig.box.onBox.contains(Self.vip100))
         let channel = try #require(departure.socket as? TestBox.Links.Channel)
         rig.hear(departure.router, priority: 100, on: channel)
+        rig.pass(100_000)
+        #expect(rig.box.onBox.contains(Self.vip100), "heard, but it has not announced the VIP yet (keepalived's order)")
+        rig.daemon.announcementsHeard([Self.vip101, Self.vip100], at: rig.clock.now)
         rig.pass(10_000)
         #expect(rig.box.onBox.contains(Self.vip100), "the overlap: the new master's GARP lands first")
-        rig.pass(20_000)
+        rig.pass(10_000)
         #expect(rig.box.onBox == [Self.vip102])
         #expect(rig.daemon.departures.isEmpty)
-        #expect(rig.lines.all.contains("(VI_1) removed 192.0.2.100/24 (left the configuration; new master 192.0.2.12 heard)"), "\(rig.lines.all)")
+        #expect(rig.lines.all.contains("(VI_1) removed 192.0.2.100/24 (left the configuration; new master 192.0.2.12 heard and announced)"), "\(rig.lines.all)")
         #expect(rig.journal.calls("remove") == ["remove 192.0.2.100"])
+    }
+
+    /// A successor whose announcement this box never hears: the departure's VIP goes
+    /// `announcementWait` after its advert, not at Master_Down_Interval.
+    @Test func aSuccessorNeverHeardAnnouncingCostsTheAnnouncementWait() throws {
+        let rig = try Rig(Self.one + Self.two)
+        rig.pass(4_000_000)
+        _ = try rig.reload(Self.two)
+        let departure = try #require(rig.daemon.departures.first)
+        let channel = try #require(departure.socket as? TestBox.Links.Channel)
+        rig.hear(departure.router, priority: 100, on: channel)
+        rig.daemon.announcementsHeard([Self.vip102], at: rig.clock.now)   // another instance's VIP: not this one's
+        rig.pass(VirtualRouter.announcementWait - 1)
+        #expect(rig.box.onBox.contains(Self.vip100))
+        rig.pass(1)
+        #expect(rig.box.onBox == [Self.vip102])
+    }
+
+    /// A running master preempted by a higher priority keeps its VIP until the new master
+    /// has announced it, then for the overlap.
+    @Test func aPreemptedMasterKeepsItsVIPUntilTheAnnouncement() throws {
+        let rig = try Rig(Self.one)
+        rig.pass(4_000_000)
+        #expect(rig.states == [.master])
+        let channel = try #require(rig.links.channels.first)
+        rig.hear(rig.daemon.routers[0], priority: 200, on: channel)
+        #expect(rig.states == [.backup])
+        rig.pass(200_000)
+        #expect(rig.box.onBox == [Self.vip100])
+        rig.daemon.announcementsHeard([Self.vip100], at: rig.clock.now)
+        rig.pass(VirtualRouter.handoverOverlap)
+        #expect(rig.box.onBox.isEmpty)
+        #expect(rig.lines.all.contains("(VI_1) removed 192.0.2.100/24 (new master 192.0.2.12 heard and announced)"), "\(rig.lines.all)")
     }
 
     /// Renamed: the old name's departure lets go of its VIP after Master_Down_Interval

@@ -271,7 +271,10 @@ enum NetworkNamespace {
     /// Runs /usr/sbin/ip (or the first `ip` on a usual path) from this thread, so in its
     /// namespace; its output lines. Throws with its output when it fails.
     @discardableResult
-    static func ip(_ arguments: String...) throws -> [String] {
+    static func ip(_ arguments: String...) throws -> [String] { try ip(arguments) }
+
+    @discardableResult
+    static func ip(_ arguments: [String]) throws -> [String] {
         let candidates: [String] = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
         let path = candidates.first { access($0, X_OK) == 0 } ?? "/usr/sbin/ip"
         var pipeEnds: [Int32] = [0, 0]
