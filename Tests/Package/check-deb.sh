@@ -69,8 +69,8 @@ dpkg-deb -x "$deb" "$root"
 bin=$root/usr/sbin/vigil
 check "vigil --version says $version" test "$("$bin" --version)" = "$version"
 unit=$root/lib/systemd/system/vigil.service
-check "the unit runs /usr/sbin/vigil (ExecStartPre and ExecStart)" \
-    sh -c "grep -q '^ExecStartPre=/usr/sbin/vigil check ' '$unit' && grep -q '^ExecStart=/usr/sbin/vigil run ' '$unit' && ! grep -q /usr/local '$unit'"
+check "the unit runs /usr/sbin/vigil (ExecStart)" \
+    sh -c "grep -q '^ExecStart=/usr/sbin/vigil run ' '$unit' && ! grep -q /usr/local '$unit'"
 sed "s|/usr/sbin/vigil|$bin|g; s|/etc/vigil/vigil.conf|$root/etc/vigil/vigil.conf|g" "$unit" > "$scratch/vigil.service"
 verify=$(systemd-analyze verify "$scratch/vigil.service" 2>&1 | grep -v "^$")
 check "systemd-analyze verify of the packaged unit: no complaint${verify:+ ($verify)}" test -z "$verify"

@@ -29,8 +29,10 @@ verify=$(systemd-analyze verify "$root/vigil.service" 2>&1 | grep -v "^$")
 check "systemd-analyze verify: no complaint${verify:+ ($verify)}" test -z "$verify"
 
 # The unit's own command lines, run as systemd would run them (paths moved into the
-# scratch root), in a namespace that has the example's eth0: ExecStartPre must pass,
-# ExecStart must start and stop cleanly on SIGTERM (root only: a network namespace).
+# scratch root), in a namespace that has the example's eth0: ExecStart must start and stop
+# cleanly on SIGTERM, and refuse a broken file before touching anything, saying where, as
+# `vigil check --host` would (the unit has no ExecStartPre check) (root only: a network
+# namespace).
 if [ "$(id -u)" = 0 ]; then
     ns=vgunit$$
     ip netns add $ns && ip -n $ns link add eth0 type veth peer name eth1 && ip -n $ns addr add 192.0.2.11/24 dev eth0 &&
@@ -38,10 +40,16 @@ if [ "$(id -u)" = 0 ]; then
     trap 'ip netns del '$ns' 2>/dev/null; rm -rf "$root"' EXIT
     mkdir -p "$root/run/vigil"
     command_of() { sed -n "s|^$1=||p" "$root/vigil.service" | sed "s|/run/vigil/|$root/run/vigil/|g"; }
-    pre=$(command_of ExecStartPre)
-    ip netns exec $ns $pre > "$root/pre.txt" 2>&1; rc=$?
-    check "ExecStartPre passes on the installed example ($(tail -1 "$root/pre.txt"))" test $rc = 0
+    check "no ExecStartPre (vigil run checks the file itself)" test -z "$(command_of ExecStartPre)"
     start=$(command_of ExecStart)
+    cp "$root/etc/vigil/vigil.conf" "$root/example.conf"
+    printf 'vrrp_instance VI_BROKEN {\n    interface eth0\n    virtual_router_id 300\n}\n' >> "$root/etc/vigil/vigil.conf"
+    ip netns exec $ns $start --control-socket "$root/run/vigil/vigil.sock" > "$root/broken.txt" 2>&1; rc=$?
+    located=$(grep -m1 -E "vigil.conf:[0-9]+:[0-9]+: error" "$root/broken.txt")
+    check "ExecStart refuses a broken file: exit $rc, ${located:-no file:line:col error}" test $rc = 1 -a -n "$located"
+    check "  and touched nothing: no VIP, no pid file" \
+        bash -c "! ip -n $ns -o addr show dev eth0 | grep -q ' 192.0.2.100/' && ! test -e '$root/run/vigil/vigil.pid'"
+    cp "$root/example.conf" "$root/etc/vigil/vigil.conf"
     ip netns exec $ns $start --control-socket "$root/run/vigil/vigil.sock" > "$root/start.txt" 2>&1 &
     daemon=$!
     for _ in $(seq 50); do [ -s "$root/run/vigil/vigil.pid" ] && break; sleep 0.1; done
