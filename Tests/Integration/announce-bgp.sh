@@ -4,7 +4,8 @@
 # etc/frr/router-bgpd.conf, a client behind the router connects to 203.0.113.10. The
 # router's kernel FIB holds one nexthop per director whose check passes, connections
 # spread over both; a failing check, a SIGKILL of Vigil and a restart move the router's
-# FIB within the bounds below, and connections through the other director are untouched.
+# FIB within the bounds below, and connections through the other director are untouched;
+# a restart of the router's bgpd brings both sessions and nexthops back within 30 s.
 # No IPVS: each director's address is local through Vigil's local-table route, so a
 # listener bound to it in the director's namespace answers in IPVS's place.
 #
@@ -156,14 +157,23 @@ frr_up() {
     : > "$d/vtysh.conf"
     for dm in zebra bfdd bgpd; do : > "$d/$dm.conf"; done
     chown -R frr:frr "$d"
-    for dm in zebra bfdd bgpd; do
-        # shellcheck disable=SC2046
-        spawn "$d/$dm.out" ip netns exec "${LAB}$name" "$FRR/$dm" -f "$d/$dm.conf" -i "$d/$dm.pid" \
-            -z "$d/zserv.api" --vty_socket "$d" -u frr -g frr --log "file:$d/$dm.log" \
-            $([ "$dm" = bfdd ] && echo --bfdctl "$d/bfdd.sock")
-        HELPERS+=($!)
-        wait_until 5000 test -S "$d/$dm.vty" || { fail "$name: FRR's $dm did not start"; return 1; }
-    done
+    for dm in zebra bfdd bgpd; do frr_daemon "$name" $dm || return 1; done
+    frr_boot "$name"
+}
+# frr_daemon NAME DAEMON: starts one FRR daemon in the box, waits for its vty socket.
+frr_daemon() {
+    local name=$1 dm=$2 d=$LABDIR/frr-$1
+    rm -f "$d/$dm.vty"
+    # shellcheck disable=SC2046
+    spawn "$d/$dm.out" ip netns exec "${LAB}$name" "$FRR/$dm" -f "$d/$dm.conf" -i "$d/$dm.pid" \
+        -z "$d/zserv.api" --vty_socket "$d" -u frr -g frr --log "file:$d/$dm.log" \
+        $([ "$dm" = bfdd ] && echo --bfdctl "$d/bfdd.sock")
+    HELPERS+=($!)
+    wait_until 5000 test -S "$d/$dm.vty" || { fail "$name: FRR's $dm did not start"; return 1; }
+}
+# frr_boot NAME: loads the box's frr.conf into its daemons (vtysh -b); no output is success.
+frr_boot() {
+    local d=$LABDIR/frr-$1
     vtysh --config_dir "$d" --vty_socket "$d" -b > "$d/boot.out" 2>&1 && ! [ -s "$d/boot.out" ]
 }
 vty() { local name=$1; shift; local a=() c; for c in "$@"; do a+=(-c "$c"); done
@@ -306,7 +316,28 @@ t_log=$(log_at lb1 "announce: $VIP announced")
 t_fib=$(fib_at "$t0" "$BOTH")
 check "  the first FIB entry with lb1 came $(ms "$t_log" "$t_fib") ms after Vigil's 'announced' (not before)" \
     test -n "$t_log" -a -n "$t_fib" -a "${t_fib:-0}" -ge "${t_log:-1}"
+
+# 6 --------------------------------------------------------------------------------------
+# The router's bgpd restarts after 5 s down (an upgrade, a crash and its restart delay).
+# It only listens (bgp listen range), so the directors must connect again: their first
+# try, about a second after the session dropped, finds nobody listening, and FRR's
+# connect-retry timer decides the next (120 s under `frr defaults traditional`); the
+# example sets `timers connect 5`.
+rpid=$(cat "$LABDIR/frr-router/bgpd.pid" 2> /dev/null)
+t0=$(now_ms)
+[ -n "$rpid" ] && kill -TERM "$rpid"
+wait_until 10000 bash -c "! kill -0 $rpid 2> /dev/null"
+check "6. the router's bgpd stopped (SIGTERM)" bash -c "! kill -0 $rpid 2> /dev/null"
+sleep 5
+t0=$(now_ms)
+router_bgpd_again() { frr_daemon router bgpd && frr_boot router; }
+check "  started again and took its configuration (vtysh -b: no error)" router_bgpd_again
+check "  both directors' sessions back within 30 s of its start" wait_until 30000 established
+wait_until 10000 nexthops_are "$BOTH"
+t_rebgp=$(( $(now_ms) - t0 ))
+check "  and the router's FIB has both nexthops again ($t_rebgp ms after bgpd started again)" nexthops_are "$BOTH"
+
 check "no FRR daemon warned of a missing eBGP policy (the examples' in and out route-maps)" \
     bash -c "! grep -q 'policy not properly setup' '$LABDIR'/frr-*/bgpd.log"
-echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms"
+echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms, again after the router's bgpd restarted in $t_rebgp ms"
 finish
