@@ -1,6 +1,6 @@
 // Linux headers that Glibc's Swift module does not bring in: AF_PACKET addresses and
-// Ethernet protocol numbers (gratuitous ARP), socket filters and the ICMPv6 type filter
-// (the announcement watcher), signalfd (the daemon's signal handling),
+// Ethernet protocol numbers (gratuitous ARP), socket filters (the announcement watcher),
+// signalfd (the daemon's signal handling),
 // epoll (the TCP_CHECK prober's loop).
 #ifndef VIGIL_CLINUX_SHIM_H
 #define VIGIL_CLINUX_SHIM_H
@@ -8,7 +8,6 @@
 #include <net/ethernet.h>
 #include <linux/if_ether.h>
 #include <linux/filter.h>
-#include <netinet/icmp6.h>
 #include <sys/signalfd.h>
 #include <signal.h>
 #include <poll.h>

@@ -44,13 +44,12 @@ public final class AnnouncementWatcher {
             close(arp)
             throw error
         }
-        var filter = icmp6_filter()
-        withUnsafeMutableBytes(of: &filter) { for i in $0.indices { $0[i] = 0xff } }  // block all
-        withUnsafeMutableBytes(of: &filter.icmp6_filt) { words in
-            let w = words.bindMemory(to: UInt32.self)
-            w[Int(Self.neighbourAdvertisement) >> 5] &= ~(UInt32(1) << (UInt32(Self.neighbourAdvertisement) & 31))
-        }
-        if setsockopt(nd, Int32(IPPROTO_ICMPV6), ICMP6_FILTER, &filter, socklen_t(MemoryLayout<icmp6_filter>.size)) != 0 {
+        // struct icmp6_filter: 256 bits, a set bit blocks that type. Block all but one.
+        // (<netinet/icmp6.h> is not imported: in the C shim it takes <netinet/in.h> from Glibc.)
+        var filter = [UInt32](repeating: ~0, count: 8)
+        filter[Int(Self.neighbourAdvertisement) >> 5] &= ~(UInt32(1) << (UInt32(Self.neighbourAdvertisement) & 31))
+        let icmp6Filter: Int32 = 1  // ICMP6_FILTER
+        if setsockopt(nd, Int32(IPPROTO_ICMPV6), icmp6Filter, &filter, socklen_t(filter.count * 4)) != 0 {
             let error = SystemCallError("ICMP6_FILTER")
             close(arp)
             close(nd)

@@ -5,7 +5,8 @@
 # router's kernel FIB holds one nexthop per director whose check passes, connections
 # spread over both; a failing check, a SIGKILL of Vigil and a restart move the router's
 # FIB within the bounds below, and connections through the other director are untouched;
-# a restart of the router's bgpd brings both sessions and nexthops back within 30 s.
+# the same for an IPv6 service address over the examples' IPv6 sessions; a restart of the
+# router's bgpd brings both sessions and nexthops back within 30 s.
 # No IPVS: each director's address is local through Vigil's local-table route, so a
 # listener bound to it in the director's namespace answers in IPVS's place.
 #
@@ -25,6 +26,8 @@ fi
 VIP=203.0.113.10
 LB1=192.0.2.11 LB2=192.0.2.12 RS=192.0.2.20
 BOTH="$LB1,$LB2"
+# IPv6: the examples' addresses (the router 2001:db8:1::1 on the directors' LAN).
+VIP6=2001:db8:3::10 RS6=2001:db8:1::20
 
 lab_switch
 lab_box router 192.0.2.1/24
@@ -37,13 +40,23 @@ lab_box client 198.51.100.100/24 br1
 in_box router sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
 in_box client ip route add default via 198.51.100.1
 for b in lb1 lb2; do in_box "$b" ip route add default via 192.0.2.1; done
+lab_ipv6 router lb1 lb2 rs
+in_box router ip -6 addr add 2001:db8:1::1/64 dev eth0 nodad
+in_box router ip -6 addr add 2001:db8:2::1/64 dev eth1 nodad
+in_box router sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1
+in_box lb1 ip -6 addr add 2001:db8:1::11/64 dev eth0 nodad
+in_box lb2 ip -6 addr add 2001:db8:1::12/64 dev eth0 nodad
+in_box rs ip -6 addr add $RS6/64 dev eth0 nodad
+for b in lb1 lb2; do in_box "$b" ip -6 route add default via 2001:db8:1::1; done
+in_box client ip -6 addr add 2001:db8:2::100/64 dev eth0 nodad
+in_box client ip -6 route add default via 2001:db8:2::1
 chmod o+x "$LABDIR"   # FRR's daemons run as frr: they reach their own directory inside
 
 # --- the programs: a listener per director, the client, the router's FIB watcher --------
 
 cat > "$LABDIR/listener.py" <<'EOF'
-# Stands in for IPVS on a director: answers on VIP:80 with the director's name, then
-# echoes each line it is sent; logs one line per connection.
+# Stands in for IPVS on a director: answers on VIP:80 (IPv4 or IPv6) with the director's
+# name, then echoes each line it is sent; logs one line per connection.
 import socket, socketserver, sys
 name, addr = sys.argv[1], sys.argv[2]
 class Handler(socketserver.StreamRequestHandler):
@@ -55,6 +68,7 @@ class Handler(socketserver.StreamRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+    address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     def server_bind(self):
         self.socket.setsockopt(socket.IPPROTO_IP, 15, 1)  # IP_FREEBIND: local only once Vigil announces
         super().server_bind()
@@ -65,7 +79,7 @@ cat > "$LABDIR/client.py" <<'EOF'
 # hold K ROUNDS DIR: keeps K connections answered by lb2 open; for each round r waits
 # (60 s at most) for DIR/probe<r>, sends a line on each, prints how many echoed it.
 import os, socket, sys, time
-vip = "203.0.113.10"
+vip = os.environ.get("VIP", "203.0.113.10")
 def readline(s):
     out = b""
     while not out.endswith(b"\n"):
@@ -110,15 +124,18 @@ EOF
 cat > "$LABDIR/fibwatch.py" <<'EOF'
 # The router's FIB entry for the address, as a timeline: "<ns> <gateways>" each time the
 # set of nexthops changes (the time is that of the monitor event that showed it).
+# ADDRESS=NAME arguments name gateways (IPv6: a director's link-local or global address).
 import json, subprocess, sys, time
 ns, prefix = sys.argv[1], sys.argv[2]
+names = dict(a.split("=", 1) for a in sys.argv[3:])
 def gateways():
-    out = subprocess.run(["ip", "-n", ns, "-j", "route", "show", prefix],
+    family = "-6" if ":" in prefix else "-4"   # ip does not infer it from the prefix
+    out = subprocess.run(["ip", "-n", ns, family, "-j", "route", "show", prefix],
                          capture_output=True, text=True).stdout or "[]"
     gws = []
     for r in json.loads(out):
         for nh in r.get("nexthops", [r]):
-            if "gateway" in nh: gws.append(nh["gateway"])
+            if "gateway" in nh: gws.append(names.get(nh["gateway"], nh["gateway"]))
     return ",".join(sorted(gws)) or "-"
 mon = subprocess.Popen(["ip", "-n", ns, "monitor", "route", "nexthop"], stdout=subprocess.PIPE, text=True)
 time.sleep(0.2)
@@ -136,15 +153,19 @@ gateways() { ip -n "${LAB}router" -j route show "$VIP/32" | python3 -c '
 import json, sys
 print(",".join(sorted(nh["gateway"] for r in json.load(sys.stdin) for nh in r.get("nexthops", [r]) if "gateway" in nh)) or "-")'; }
 nexthops_are() { [ "$(gateways)" = "$1" ]; }
-# fib_at T0_NS GATEWAYS: when (ns) the router's FIB first showed GATEWAYS at or after T0.
-fib_at() { awk -v t0="$1" -v g="$2" '$1 >= t0 && $2 == g { print $1; exit }' "$LABDIR/fib.txt"; }
+# nexthops6_are NAMES: the router's FIB for the IPv6 VIP has exactly these directors (the
+# last line of fib6.txt, which names them).
+nexthops6_are() { [ "$(tail -1 "$LABDIR/fib6.txt" | awk '{ print $2 }')" = "$1" ]; }
+# fib_at T0_NS GATEWAYS [FILE]: when (ns) the router's FIB (fib.txt: the IPv4 VIP's;
+# fib6.txt: the IPv6 VIP's) first showed GATEWAYS at or after T0.
+fib_at() { awk -v t0="$1" -v g="$2" '$1 >= t0 && $2 == g { print $1; exit }' "$LABDIR/${3:-fib.txt}"; }
 # log_at NAME PATTERN: the time (ns) of the box's last log line with PATTERN (Vigil also
 # logs the address withdrawn when it starts, before the first check).
 log_at() { local s; s=$(grep -- "$2" "$LABDIR/$1.log" | tail -1 | awk '{ print $1 }'); [ -n "$s" ] && date -d "$s" +%s%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
 below() { awk -v v="$1" -v max="$2" 'BEGIN { exit !(v != "" && v + 0 < max) }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-conns() { cat "$LABDIR/listen-$1.log" 2>/dev/null | awk '/^conn / { n++ } END { print n + 0 }'; }
+conns() { cat "$LABDIR/listen${2:-}-$1.log" 2>/dev/null | awk '/^conn / { n++ } END { print n + 0 }'; }
 
 # --- FRR per namespace: zebra, bfdd, bgpd with their own paths; the shipped file loaded
 # as the integrated configuration (vtysh -b, as Debian's frr.service does) ---------------
@@ -178,9 +199,23 @@ frr_boot() {
 }
 vty() { local name=$1; shift; local a=() c; for c in "$@"; do a+=(-c "$c"); done
         timeout 10 vtysh --vty_socket "$LABDIR/frr-$name" "${a[@]}"; }
-established() { [ "$(vty router 'show bgp summary json' | python3 -c '
+# established_peers [FAMILY]: the router's established sessions of FAMILY (ipv4Unicast,
+# ipv6Unicast) over that family's addresses, by peer address. (The summary lists every
+# member of the listen ranges under each family, the other family's as not negotiated.)
+established_peers() { vty router 'show bgp summary json' | python3 -c '
 import json, sys
-print(sum(1 for p in json.load(sys.stdin).get("ipv4Unicast", {}).get("peers", {}).values() if p.get("state") == "Established"))')" = 2 ]; }
+family = sys.argv[1]
+peers = json.load(sys.stdin).get(family, {}).get("peers", {})
+print(",".join(sorted(a for a, p in peers.items()
+                      if p.get("state") == "Established" and (":" in a) == (family == "ipv6Unicast"))))' "${1:-ipv4Unicast}"; }
+# established [FAMILY]: both directors' sessions of FAMILY are up (IPv4 sessions for
+# ipv4Unicast, IPv6 ones for ipv6Unicast: each family on its own session).
+established() {
+    case "${1:-ipv4Unicast}" in
+        ipv4Unicast) [ "$(established_peers ipv4Unicast)" = "192.0.2.11,192.0.2.12" ] ;;
+        *) [ "$(established_peers ipv6Unicast)" = "2001:db8:1::11,2001:db8:1::12" ] ;;
+    esac
+}
 listening_179() { in_box router ss -Hltn 'sport = :179' | grep -q LISTEN; }
 
 t_lab=$(now_ms)
@@ -195,16 +230,28 @@ check "  lb1: vtysh -b, no error" frr_up lb1 "$LABDIR/lb1-frr.conf"
 check "  lb2: vtysh -b, no error" frr_up lb2 "$LABDIR/lb2-frr.conf"
 wait_until 30000 established
 t_bgp=$(( $(now_ms) - t_lab ))
-check "both BGP sessions established ($t_bgp ms from the first daemon's start)" established
+check "both BGP sessions established ($t_bgp ms from the first daemon's start; IPv4 unicast: $(established_peers))" established
+check "  and both IPv6 sessions" wait_until 30000 established ipv6Unicast
 
 spawn "$LABDIR/fib.txt" python3 "$LABDIR/fibwatch.py" "${LAB}router" "$VIP/32"
 HELPERS+=($!)
-wait_until 3000 test -s "$LABDIR/fib.txt"
+# The directors' IPv6 addresses the router may use as next hops, by name.
+six_names=()
+for b in lb1 lb2; do
+    for a in $(in_box $b ip -6 -o addr show dev eth0 | awk '{ split($4, p, "/"); print p[1] }'); do six_names+=("$a=$b"); done
+done
+spawn "$LABDIR/fib6.txt" python3 "$LABDIR/fibwatch.py" "${LAB}router" "$VIP6/128" "${six_names[@]}"
+HELPERS+=($!)
+wait_until 3000 test -s "$LABDIR/fib.txt" -a -s "$LABDIR/fib6.txt"
 for b in lb1 lb2; do
     spawn "$LABDIR/listen-$b.log" ip netns exec "${LAB}$b" python3 -u "$LABDIR/listener.py" "$b" "$VIP"
     HELPERS+=($!)
+    spawn "$LABDIR/listen6-$b.log" ip netns exec "${LAB}$b" python3 -u "$LABDIR/listener.py" "$b" "$VIP6"
+    HELPERS+=($!)
 done
 spawn "$LABDIR/web.log" ip netns exec "${LAB}rs" python3 -m http.server 80 --bind $RS --directory "$LABDIR"
+HELPERS+=($!)
+spawn "$LABDIR/web6.log" ip netns exec "${LAB}rs" python3 -m http.server 80 --bind $RS6 --directory "$LABDIR"
 HELPERS+=($!)
 
 # --- Vigil on each director: etc/ecmp-director.conf's service, one TCP_CHECK real server
@@ -232,6 +279,24 @@ virtual_server $VIP 80 {
 }
 @vigil announce $VIP {
 @vigil     virtual_server $VIP 80
+@vigil }
+virtual_server $VIP6 80 {
+    delay_loop 1
+    lb_algo mh
+    lb_kind DR
+    protocol TCP
+    alpha
+    real_server $RS6 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+@vigil announce $VIP6 {
+@vigil     virtual_server $VIP6 80
 @vigil }
 EOF
     vigil_start "$b" "$LABDIR/$b.conf"
@@ -318,6 +383,39 @@ check "  the first FIB entry with lb1 came $(ms "$t_log" "$t_fib") ms after Vigi
     test -n "$t_log" -a -n "$t_fib" -a "${t_fib:-0}" -ge "${t_log:-1}"
 
 # 6 --------------------------------------------------------------------------------------
+# IPv6: the same service address story over the IPv6 sessions (the router's FIB names the
+# directors by their link-local or global addresses).
+check "6. IPv6: both directors announce $VIP6: the router's FIB has two nexthops" \
+    wait_until 15000 nexthops6_are "lb1,lb2"
+ip -n "${LAB}router" -6 route show $VIP6 | sed 's/^/       router: /'
+a1=$(conns lb1 6); a2=$(conns lb2 6)
+out=$(in_box client env VIP=$VIP6 timeout 60 python3 "$LABDIR/client.py" count 40)
+n1=$(( $(conns lb1 6) - a1 )); n2=$(( $(conns lb2 6) - a2 )); none=$(grep -c none <<< "$out")
+check "  40 IPv6 connections from the client: lb1 $n1, lb2 $n2, $none unanswered" \
+    test "$n1" -gt 0 -a "$n2" -gt 0 -a "$none" = 0 -a $(( n1 + n2 )) = 40
+in_box lb1 ip -6 route add unreachable $RS6/128
+check "  lb1's IPv6 check fails: the router's FIB drops lb1's IPv6 nexthop" wait_until 10000 nexthops6_are lb2
+t_log=$(log_at lb1 "announce: $VIP6 withdrawn")
+withdraw6_ms=$(ms "$t_log" "$(fib_at "${t_log:-0}" lb2 fib6.txt)")
+check "  from Vigil's 'withdrawn' log line to the router's FIB: $withdraw6_ms ms (< 3000)" below "$withdraw6_ms" 3000
+check "  while the IPv4 address stays on both directors" nexthops_are "$BOTH"
+t0=$(now_ns)
+in_box lb1 ip -6 route del unreachable $RS6/128
+check "  the check passes again: two IPv6 nexthops" wait_until 10000 nexthops6_are "lb1,lb2"
+t_log=$(log_at lb1 "announce: $VIP6 announced")
+announce6_ms=$(ms "$t_log" "$(fib_at "$t0" "lb1,lb2" fib6.txt)")
+check "  from Vigil's 'announced' log line to the router's FIB: $announce6_ms ms (< 3000)" below "$announce6_ms" 3000
+t0=$(now_ns)
+daemon_kill lb1
+wait_until 5000 nexthops6_are lb2
+kill6_ms=$(ms "$t0" "$(fib_at "$t0" lb2 fib6.txt)")
+check "  SIGKILL of lb1's vigil: the IPv6 FIB drops lb1 in $kill6_ms ms (< 2000)" below "$kill6_ms" 2000
+: > "$LABDIR/lb1.log"
+vigil_start lb1 "$LABDIR/lb1.conf"
+check "  restarted: both directors in both FIBs again" \
+    wait_until 10000 bash -c "$(declare -f nexthops6_are gateways nexthops_are); LABDIR='$LABDIR' LAB='$LAB' VIP='$VIP'; nexthops6_are lb1,lb2 && nexthops_are '$BOTH'"
+
+# 7 --------------------------------------------------------------------------------------
 # The router's bgpd restarts after 5 s down (an upgrade, a crash and its restart delay).
 # It only listens (bgp listen range), so the directors must connect again: their first
 # try, about a second after the session dropped, finds nobody listening, and FRR's
@@ -327,17 +425,20 @@ rpid=$(cat "$LABDIR/frr-router/bgpd.pid" 2> /dev/null)
 t0=$(now_ms)
 [ -n "$rpid" ] && kill -TERM "$rpid"
 wait_until 10000 bash -c "! kill -0 $rpid 2> /dev/null"
-check "6. the router's bgpd stopped (SIGTERM)" bash -c "! kill -0 $rpid 2> /dev/null"
+check "7. the router's bgpd stopped (SIGTERM)" bash -c "! kill -0 $rpid 2> /dev/null"
 sleep 5
 t0=$(now_ms)
 router_bgpd_again() { frr_daemon router bgpd && frr_boot router; }
 check "  started again and took its configuration (vtysh -b: no error)" router_bgpd_again
 check "  both directors' sessions back within 30 s of its start" wait_until 30000 established
+check "  and both IPv6 sessions" wait_until 30000 established ipv6Unicast
 wait_until 10000 nexthops_are "$BOTH"
+wait_until 10000 nexthops6_are "lb1,lb2"
 t_rebgp=$(( $(now_ms) - t0 ))
-check "  and the router's FIB has both nexthops again ($t_rebgp ms after bgpd started again)" nexthops_are "$BOTH"
+check "  and the router's FIBs have both nexthops again, IPv4 and IPv6 ($t_rebgp ms after bgpd started again)" \
+    bash -c "$(declare -f nexthops6_are gateways nexthops_are); LABDIR='$LABDIR' LAB='$LAB' VIP='$VIP'; nexthops6_are lb1,lb2 && nexthops_are '$BOTH'"
 
 check "no FRR daemon warned of a missing eBGP policy (the examples' in and out route-maps)" \
     bash -c "! grep -q 'policy not properly setup' '$LABDIR'/frr-*/bgpd.log"
-echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms, again after the router's bgpd restarted in $t_rebgp ms"
+echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms, again after the router's bgpd restarted in $t_rebgp ms; IPv6: withdraw $withdraw6_ms ms, announce $announce6_ms ms, SIGKILL to FIB $kill6_ms ms"
 finish
