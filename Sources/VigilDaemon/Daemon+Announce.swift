@@ -20,15 +20,42 @@ extension Daemon {
         reannounce(at: now)
     }
 
-    /// Asks the rule again; performs and logs what changed.
+    /// How long a route tied to an instance stays announced after a planned handover has
+    /// released the instance's VIPs: the new master announced its own route when it took
+    /// over, and this covers that route's way through BGP to the routers (about 0.12 s
+    /// through FRR on each side), so a router always has a next hop for the address —
+    /// make-before-break at the routing layer. A crash or a fault has no grace.
+    static let routeHandoverGrace: Microseconds = 1_000_000
+
+    /// Asks the rule again; performs and logs what changed. An instance counts as MASTER
+    /// for its routes while it is, while it still holds its VIPs handing over, and for
+    /// `routeHandoverGrace` after they went.
     func reannounce(at now: Instant) {
+        announceGrace = announceGrace.filter { $0.value > now }
         guard announcer != nil, !announcements.routes.isEmpty else { return }
-        let lvs = self.lvs, plans = self.plans, routers = self.routers
+        let lvs = self.lvs, plans = self.plans, routers = self.routers, grace = announceGrace
         let facts = AnnouncementState.Facts(
-            hasQuorum: { lvs.hasQuorum($0) }, isMaster: { routers.indices.contains($0) && routers[$0].state == .master },
+            hasQuorum: { lvs.hasQuorum($0) },
+            isMaster: {
+                guard routers.indices.contains($0) else { return false }
+                return routers[$0].state == .master || routers[$0].isHandingOver || grace[plans[$0].router.name] != nil
+            },
             poolName: { lvs.poolName($0) }, instanceName: { plans.indices.contains($0) ? plans[$0].router.name : "#\($0)" })
         perform(announcements.evaluate(at: now, facts))
     }
+
+    /// Instance `i`'s VIPs went: if a planned handover ended (its new master heard), its
+    /// routes get `routeHandoverGrace`.
+    func handoverReleased(_ i: Int, at now: Instant) {
+        guard !announcements.routes.isEmpty, case .successorHeard = routers[i].handoverEnd else { return }
+        announceGrace[plans[i].router.name] = now + Self.routeHandoverGrace
+    }
+
+    /// When the next route grace runs out (the loop wakes then to withdraw).
+    var nextAnnounceDeadline: Instant? { announceGrace.values.min() }
+
+    /// The last route grace still running after `now` (a stop waits for it).
+    func announceGraceEnd(after now: Instant) -> Instant? { announceGrace.values.filter { $0 > now }.max() }
 
     /// At stop: every route withdrawn, the device closed (the kernel destroys it).
     func stopAnnouncements(at now: Instant) {

@@ -99,16 +99,18 @@ extension Daemon {
     }
 
     /// After the priority-0 adverts of a stop: the VRRP sockets and the clock only, until
-    /// every instance and departure has heard its new master or run out its bound, or
+    /// every instance and departure has heard its new master or run out its bound, and the
+    /// routes of instances that handed over have had their grace (`routeHandoverGrace`), or
     /// until `end`. A second SIGTERM/SIGINT ends the wait at once. The watchdog is fed.
     func handOver(until end: Instant) {
         var now = edge.clock()
         var impatient = false
         for _ in 0..<1_000_000 {
-            let pending = engine.isHandingOver || !departures.isEmpty
+            let grace = announceGraceEnd(after: now)
+            let pending = engine.isHandingOver || !departures.isEmpty || grace != nil
             guard pending, now < end, !impatient else { break }
             let deadline = (departures.compactMap(\.router.nextDeadline)
-                + [engine.nextDeadline, end, nextWatchdog, children.nextDeadline].compactMap { $0 }).min() ?? end
+                + [engine.nextDeadline, end, nextWatchdog, children.nextDeadline, grace].compactMap { $0 }).min() ?? end
             let sockets = polledSockets
             let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable),
                            (.announcementsARP, announcementWatcher?.arpDescriptor ?? -1, Poller<Watched>.readable),

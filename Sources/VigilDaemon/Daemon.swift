@@ -123,6 +123,9 @@ public final class Daemon {
     /// `announce`: which routes are announced, and the device that carries them.
     var announcements: AnnouncementState
     var announcer: (any RouteAnnouncing)?
+    /// Instances (by name) whose planned handover ended: until when their routes stay
+    /// announced (`routeHandoverGrace`).
+    var announceGrace: [String: Instant] = [:]
 
     /// `vigil run`'s daemon: the kernel's edge.
     public convenience init(plan: DaemonPlan, logger: Logger, source: PlanSource? = nil, configuration: Configuration? = nil,
@@ -221,7 +224,7 @@ public final class Daemon {
             now = edge.clock()
             let deadline = (departures.compactMap(\.router.nextDeadline)
                 + [engine.nextDeadline, trackScripts.nextDeadline, trackProcesses.nextDeadline, lvs.nextDeadline, children.nextDeadline, scripts.nextDeadline,
-                   performer.nextDeadline, control?.pausedUntil, nextWatchdog].compactMap { $0 }).min()
+                   performer.nextDeadline, control?.pausedUntil, nextWatchdog, nextAnnounceDeadline].compactMap { $0 }).min()
             // Rebuilt each turn: a reload may change the sockets and the descriptors.
             let sockets = polledSockets
             let listening = control?.isListening(at: now) == true ? control?.fileDescriptor : nil
@@ -604,6 +607,8 @@ public final class Daemon {
         case let .priorityChanged(from, to):
             logger.info("(\(name)) effective priority \(from) -> \(to)")
             metrics?.priority(name, to)
+        case .removeVirtualAddresses:
+            handoverReleased(i, at: now)
         default:
             break
         }

@@ -6,7 +6,9 @@
 # spread over both; a failing check, a SIGKILL of Vigil and a restart move the router's
 # FIB within the bounds below, and connections through the other director are untouched;
 # the same for an IPv6 service address over the examples' IPv6 sessions; a restart of the
-# router's bgpd brings both sessions and nexthops back within 30 s.
+# router's bgpd brings both sessions and nexthops back within 30 s; an address tied to a
+# VRRP instance follows its MASTER, and a planned handover never leaves the router without
+# a next hop for it.
 # No IPVS: each director's address is local through Vigil's local-table route, so a
 # listener bound to it in the director's namespace answers in IPVS's place.
 #
@@ -438,7 +440,52 @@ t_rebgp=$(( $(now_ms) - t0 ))
 check "  and the router's FIBs have both nexthops again, IPv4 and IPv6 ($t_rebgp ms after bgpd started again)" \
     bash -c "$(declare -f nexthops6_are gateways nexthops_are); LABDIR='$LABDIR' LAB='$LAB' VIP='$VIP'; nexthops6_are lb1,lb2 && nexthops_are '$BOTH'"
 
+# 8 --------------------------------------------------------------------------------------
+# Active/standby by VRRP instead of health: 203.0.113.20 is announced by VI_1's MASTER
+# only (`announce ... { vrrp_instance VI_1 }`), added to both directors by a reload. A
+# planned handover is make-before-break at the router too: the old master keeps its route
+# while it holds its VIPs and for a grace after (the new master's route meanwhile reaches
+# the router), so the router's FIB always has a next hop for it; a crash leaves none until
+# the backup's Master_Down_Interval.
+VIP20=203.0.113.20
+spawn "$LABDIR/fib20.txt" python3 "$LABDIR/fibwatch.py" "${LAB}router" "$VIP20/32"
+HELPERS+=($!)
+wait_until 3000 test -s "$LABDIR/fib20.txt"
+nexthops20_are() { [ "$(tail -1 "$LABDIR/fib20.txt" | awk '{ print $2 }')" = "$1" ]; }
+# never_empty_since T0_NS: the FIB timeline of 203.0.113.20 since T0 never lost every next hop.
+never_empty_since() { awk -v t0="$1" '$1 >= t0 && $2 == "-" { bad = 1 } END { exit bad }' "$LABDIR/fib20.txt"; }
+timeline_since() { awk -v t0="$1" '$1 >= t0 { printf "%s%.0f ms %s", sep, ($1 - t0) / 1e6, $2; sep = ", " }' "$LABDIR/fib20.txt"; }
+vrrp_block() {
+    printf '%s\n' "vrrp_instance VI_1 {" "    state BACKUP" "    interface eth0" "    virtual_router_id 51" \
+        "    priority $1" "    advert_int 1" "    virtual_ipaddress {" "        192.0.2.100/24" "    }" "}" \
+        "@vigil announce $VIP20 {" "@vigil     vrrp_instance VI_1" "@vigil }"
+}
+vrrp_block 100 >> "$LABDIR/lb1.conf"
+vrrp_block 90 >> "$LABDIR/lb2.conf"
+for b in lb1 lb2; do kill -HUP "${PID[$b]}"; done
+check "8. VRRP-tied (a reload adds VI_1 and the block): only the master lb1 announces $VIP20" \
+    wait_until 15000 nexthops20_are "$LB1"
+check "  and it stays so" holds_for 2000 nexthops20_are "$LB1"
+t0=$(now_ns)
+daemon_stop lb1
+wait_until 10000 nexthops20_are "$LB2"
+check "  SIGTERM of lb1: lb2 takes over, the router always had a next hop ($(timeline_since "$t0"))" \
+    bash -c "$(declare -f never_empty_since); LABDIR='$LABDIR'; never_empty_since $t0 && tail -1 '$LABDIR/fib20.txt' | grep -q ' $LB2\$'"
+: > "$LABDIR/lb1.log"
+t0=$(now_ns)
+vigil_start lb1 "$LABDIR/lb1.conf"
+wait_until 15000 nexthops20_are "$LB1"
+check "  lb1 back (preempts): the router moved back with a next hop all along ($(timeline_since "$t0"))" \
+    bash -c "$(declare -f never_empty_since); LABDIR='$LABDIR'; never_empty_since $t0 && tail -1 '$LABDIR/fib20.txt' | grep -q ' $LB1\$'"
+t0=$(now_ns)
+daemon_kill lb1
+wait_until 10000 nexthops20_are "$LB2"
+crash20_ms=$(ms "$t0" "$(fib_at "$t0" "$LB2" fib20.txt)")
+check "  SIGKILL of lb1: lb2's route in the FIB $crash20_ms ms later (Master_Down_Interval 3.6 s; < 6000) ($(timeline_since "$t0"))" \
+    below "$crash20_ms" 6000
+vigil_start lb1 "$LABDIR/lb1.conf"
+
 check "no FRR daemon warned of a missing eBGP policy (the examples' in and out route-maps)" \
     bash -c "! grep -q 'policy not properly setup' '$LABDIR'/frr-*/bgpd.log"
-echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms, again after the router's bgpd restarted in $t_rebgp ms; IPv6: withdraw $withdraw6_ms ms, announce $announce6_ms ms, SIGKILL to FIB $kill6_ms ms"
+echo "  times: withdraw (log to FIB) $withdraw_ms ms, announce (log to FIB) $announce_ms ms, SIGKILL to FIB median $kill_ms ms (${kills[*]}), BGP up in $t_bgp ms, again after the router's bgpd restarted in $t_rebgp ms; IPv6: withdraw $withdraw6_ms ms, announce $announce6_ms ms, SIGKILL to FIB $kill6_ms ms; VRRP-tied: SIGKILL of the master to the backup's route $crash20_ms ms"
 finish

@@ -59,4 +59,57 @@ import VigilTypes
         #expect(Array(announcer.calls.suffix(2)) == ["withdraw 203.0.113.10", "close"])
         #expect(opened.count == 1, "one device for the daemon's life")
     }
+
+    /// Preempted, the master keeps its route while it holds its VIPs and for
+    /// `routeHandoverGrace` after they went (the new master's route reaches the routers
+    /// meanwhile); then it is withdrawn. The loop asks the rule every turn (`reannounce`).
+    @Test func aMasterHandingOverKeepsItsRouteForAGraceAfterItsVIPsWent() throws {
+        let journal = TestBox.Journal()
+        let clock = TestBox.Clock()
+        let lines = TestBox.Lines()
+        let announcer = Announcer()
+        let links = TestBox.Links(journal: journal)
+        let edge = DaemonEdge(links: links, addresses: TestBox.Addresses(journal: journal),
+                              routes: TestBox.Addresses(journal: journal), interfaces: { TestBox.interfaces },
+                              clock: { clock.now }, wallClock: { clock.now.microseconds }, writeDump: { _, _ in },
+                              dumpDirectory: "/dumps", nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") },
+                              announcer: { _, _ in announcer })
+        let config = TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"]) + Self.block
+        let daemon = try Daemon(plan: try TestBox.plan(config), logger: lines.logger, edge: edge)
+        daemon.start(at: clock.now)
+        func pass(_ duration: Microseconds) {
+            clock.now = clock.now + duration
+            daemon.advanceRouters(to: clock.now)
+            daemon.reannounce(at: clock.now)
+        }
+        for _ in 0..<40 { pass(100_000) }
+        #expect(daemon.routers.map(\.state) == [.master])
+        #expect(announcer.calls == ["withdraw 203.0.113.10", "announce 203.0.113.10"])
+
+        // A higher priority from 192.0.2.12: preempted, handing over.
+        let payload = daemon.routers[0].advertisement(priority: 200)
+            .encode(source: IPv4Address(192, 0, 2, 12), destination: IPv4Address(224, 0, 0, 18))
+        let total = 20 + payload.count
+        let header: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 255, 112, 0, 0,
+                               192, 0, 2, 12, 224, 0, 0, 18]
+        let channel = try #require(links.channels.first)
+        channel.queue.append(.ipv4(ArraySlice(header + payload)))
+        daemon.drain(channel, at: clock.now)
+        daemon.reannounce(at: clock.now)
+        #expect(daemon.routers.map(\.state) == [.backup])
+        #expect(daemon.routers[0].isHandingOver)
+        #expect(announcer.calls.count == 2, "still announced while the VIPs are held: \(announcer.calls)")
+        daemon.announcementsHeard([.v4(IPv4Address(192, 0, 2, 100))], at: clock.now)
+        pass(VirtualRouter.handoverOverlap)
+        #expect(!daemon.routers[0].isHandingOver)
+        #expect(journal.calls("remove") == ["remove 192.0.2.100"])
+        #expect(announcer.calls.count == 2, "the VIPs went; the route has its grace: \(announcer.calls)")
+        pass(Daemon.routeHandoverGrace - 1)
+        #expect(announcer.calls.count == 2)
+        #expect(daemon.nextAnnounceDeadline == clock.now + 1, "the loop wakes when the grace ends")
+        pass(1)
+        #expect(announcer.calls.last == "withdraw 203.0.113.10")
+        #expect(lines.all.contains { $0.contains("announce: 203.0.113.10 withdrawn (vrrp_instance VI_1 is not MASTER)") })
+        #expect(daemon.nextAnnounceDeadline == nil)
+    }
 }
