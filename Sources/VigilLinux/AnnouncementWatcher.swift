@@ -109,37 +109,34 @@ public final class AnnouncementWatcher {
     /// What is queued on both sockets now (at most `limit` packets each): the addresses
     /// announced. A flood costs one bounded read per turn.
     public func receive(limit: Int = 64) -> [Heard] {
+        Self.drain(arpDescriptor, limit: limit, from: sockaddr_ll()) { body, from in
+            Self.gratuitousARPAddress(body).map { Heard(address: .v4($0), interfaceIndex: from.sll_ifindex) }
+        }
+        + Self.drain(neighbourDescriptor, limit: limit, from: sockaddr_in6()) { message, from in
+            Self.unsolicitedAdvertisementTarget(message).map {
+                Heard(address: .v6($0), interfaceIndex: Int32(bitPattern: from.sin6_scope_id))
+            }
+        }
+    }
+
+    /// Reads `fd` until it is empty or `limit` packets were read, each with its sender's
+    /// socket address (`SocketAddress`, zeroed as `empty`), keeping what `take` makes of it.
+    private static func drain<SocketAddress>(_ fd: Int32, limit: Int, from empty: SocketAddress,
+                                             _ take: (ArraySlice<UInt8>, SocketAddress) -> Heard?) -> [Heard] {
         var heard: [Heard] = []
         var buffer = [UInt8](repeating: 0, count: 128)
         for _ in 0..<limit {
-            var from = sockaddr_ll()
-            var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
+            var from = empty
+            var length = socklen_t(MemoryLayout<SocketAddress>.size)
             let n = buffer.withUnsafeMutableBytes { bytes in
                 withUnsafeMutablePointer(to: &from) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(arpDescriptor, bytes.baseAddress, bytes.count, 0, $0, &length)
+                        recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length)
                     }
                 }
             }
             guard n >= 0 else { break }
-            if let address = Self.gratuitousARPAddress(buffer[..<n]) {
-                heard.append(Heard(address: .v4(address), interfaceIndex: from.sll_ifindex))
-            }
-        }
-        for _ in 0..<limit {
-            var from = sockaddr_in6()
-            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            let n = buffer.withUnsafeMutableBytes { bytes in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(neighbourDescriptor, bytes.baseAddress, bytes.count, 0, $0, &length)
-                    }
-                }
-            }
-            guard n >= 0 else { break }
-            if let address = Self.unsolicitedAdvertisementTarget(buffer[..<n]) {
-                heard.append(Heard(address: .v6(address), interfaceIndex: Int32(bitPattern: from.sin6_scope_id)))
-            }
+            if let h = take(buffer[..<n], from) { heard.append(h) }
         }
         return heard
     }
