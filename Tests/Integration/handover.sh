@@ -117,10 +117,13 @@ result() {
     if [ "$STREAMING" = 1 ]; then
         check "$tag: no ping reply lost ($lost lost)" test "$lost" = 0
     else
-        # IPv6: runs have lost 1 reply (15 ms of silence) now and then — at a preemption
-        # back, at a keepalived peer's takeover — also since the old master waits for the
-        # new master's NA (its log says it heard it): the cause is open. More than one is
-        # a failure, and any loss is printed.
+        # IPv6: runs have lost 1 reply (15 ms of silence) now and then. A capture on the
+        # client showed where: the first echo request sent to the NEW master, 0.3 ms after
+        # its unsolicited NA, went unanswered (the next, 10 ms later, was answered). An
+        # IPv6 address added without DAD gets its local route from the kernel's DAD work,
+        # after the netlink add returns, so a new master that announces at once can drop
+        # what arrives in between — not yet fixed (wait for the local route before the NA).
+        # More than one is a failure, and any loss is printed.
         [ "$lost" = 0 ] || echo "       $tag: IPv6 lost $lost (tolerated up to 1 while its cause is open)"
         check "$tag: at most one ping reply lost ($lost lost)" test "$lost" != "?" -a "$lost" -le 1
     fi
