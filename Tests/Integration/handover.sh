@@ -119,7 +119,7 @@ result() {
     else
         # IPv6: runs have lost 1 reply (15 ms of silence) now and then. A capture on the
         # client showed where: the first echo request sent to the NEW master, 0.3 ms after
-        # its unsolicited NA, went unanswered (the next, 10 ms later, was answered). An
+        # its unsolicited NA, went unanswered (the next, 10 ms later, was answered). Likely: an
         # IPv6 address added without DAD gets its local route from the kernel's DAD work,
         # after the netlink add returns, so a new master that announces at once can drop
         # what arrives in between — not yet fixed (wait for the local route before the NA).
