@@ -55,6 +55,13 @@ extension Daemon {
         }
     }
 
+    /// The watcher's sockets for the loop's wait (none without a watcher), both named
+    /// `.announcements`: either being readable means the same, read both.
+    var watchingAnnouncements: [(source: Watched, fd: Int32, events: Int16)] {
+        guard let w = announcementWatcher else { return [] }
+        return [w.arpDescriptor, w.neighbourDescriptor].map { (.announcements, $0, Poller<Watched>.readable) }
+    }
+
     /// Reads what the watcher heard and tells the instances (and departures) whose VIPs
     /// were announced.
     func readAnnouncements(at now: Instant) {
@@ -112,17 +119,15 @@ extension Daemon {
             let deadline = (departures.compactMap(\.router.nextDeadline)
                 + [engine.nextDeadline, end, nextWatchdog, children.nextDeadline, grace].compactMap { $0 }).min() ?? end
             let sockets = polledSockets
-            let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable),
-                           (.announcementsARP, announcementWatcher?.arpDescriptor ?? -1, Poller<Watched>.readable),
-                           (.announcementsND, announcementWatcher?.neighbourDescriptor ?? -1, Poller<Watched>.readable)]
-                + Self.watching(sockets)
+            let watched = [(Watched.signals, signals.fileDescriptor, Poller<Watched>.readable)]
+                + watchingAnnouncements + Self.watching(sockets)
             let ready = (try? poller.wait(watched, timeout: max(0, deadline - now)).get()) ?? []
             now = edge.clock()
             if ready.contains(.signals), readSignals().stop {
                 logger.notice("second stop signal: the VIPs still held are removed now")
                 impatient = true
             }
-            if ready.contains(.announcementsARP) || ready.contains(.announcementsND) { readAnnouncements(at: now) }
+            if ready.contains(.announcements) { readAnnouncements(at: now) }
             for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
             children.advance(to: now)
             firewall.advance(at: now)

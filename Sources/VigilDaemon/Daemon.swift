@@ -231,10 +231,9 @@ public final class Daemon {
             var watched = [(Watched.signals, signals.fileDescriptor), (.links, links.fileDescriptor),
                            (.trackFiles, files?.fileDescriptor), (.processEvents, trackProcesses.events?.fileDescriptor),
                            (.checkResults, lvs.wakeup?.fileDescriptor), (.controlListener, listening),
-                           (.routing, routing?.fileDescriptor), (.nftables, nftables?.fileDescriptor),
-                           (.announcementsARP, announcementWatcher?.arpDescriptor),
-                           (.announcementsND, announcementWatcher?.neighbourDescriptor)]
+                           (.routing, routing?.fileDescriptor), (.nftables, nftables?.fileDescriptor)]
                 .map { (source: $0, fd: $1 ?? -1, events: Poller<Watched>.readable) }
+            watched += watchingAnnouncements
             watched += (control?.clientPolls ?? []).map { (.controlClient($0.fd), $0.fd, $0.events) }
             watched += Self.watching(sockets)
             let ready: Set<Watched>
@@ -255,7 +254,7 @@ public final class Daemon {
             if ready.contains(.checkResults) { lvs.resultsArrived() }
             if ready.contains(.routing) { routingChanged() }
             if ready.contains(.nftables) { nftablesChanged() }
-            if ready.contains(.announcementsARP) || ready.contains(.announcementsND) { readAnnouncements(at: now) }
+            if ready.contains(.announcements) { readAnnouncements(at: now) }
             // Children first: a script's or nft's end is news for what follows.
             children.advance(to: now)
             firewall.advance(at: now)
@@ -369,7 +368,8 @@ public final class Daemon {
     /// What the loop watches, by name.
     enum Watched: Hashable {
         case signals, links, trackFiles, processEvents, checkResults, controlListener, routing, nftables
-        case announcementsARP, announcementsND
+        /// The announcement watcher's two sockets (gratuitous ARP, neighbour advertisements).
+        case announcements
         case controlClient(Int32)
         /// A VRRP socket, by its place in the sockets polled this turn.
         case vrrp(Int)
