@@ -155,6 +155,7 @@ gateways() { ip -n "${LAB}router" -j route show "$VIP/32" | python3 -c '
 import json, sys
 print(",".join(sorted(nh["gateway"] for r in json.load(sys.stdin) for nh in r.get("nexthops", [r]) if "gateway" in nh)) or "-")'; }
 nexthops_are() { [ "$(gateways)" = "$1" ]; }
+both_directors_in_both_fibs() { nexthops6_are lb1,lb2 && nexthops_are "$BOTH"; }
 # nexthops6_are NAMES: the router's FIB for the IPv6 VIP has exactly these directors (the
 # last line of fib6.txt, which names them).
 nexthops6_are() { [ "$(tail -1 "$LABDIR/fib6.txt" | awk '{ print $2 }')" = "$1" ]; }
@@ -415,7 +416,7 @@ check "  SIGKILL of lb1's vigil: the IPv6 FIB drops lb1 in $kill6_ms ms (< 2000)
 : > "$LABDIR/lb1.log"
 vigil_start lb1 "$LABDIR/lb1.conf"
 check "  restarted: both directors in both FIBs again" \
-    wait_until 10000 bash -c "$(declare -f nexthops6_are gateways nexthops_are); LABDIR='$LABDIR' LAB='$LAB' VIP='$VIP'; nexthops6_are lb1,lb2 && nexthops_are '$BOTH'"
+    wait_until 10000 both_directors_in_both_fibs
 
 # 7 --------------------------------------------------------------------------------------
 # The router's bgpd restarts after 5 s down (an upgrade, a crash and its restart delay).
@@ -438,7 +439,7 @@ wait_until 10000 nexthops_are "$BOTH"
 wait_until 10000 nexthops6_are "lb1,lb2"
 t_rebgp=$(( $(now_ms) - t0 ))
 check "  and the router's FIBs have both nexthops again, IPv4 and IPv6 ($t_rebgp ms after bgpd started again)" \
-    bash -c "$(declare -f nexthops6_are gateways nexthops_are); LABDIR='$LABDIR' LAB='$LAB' VIP='$VIP'; nexthops6_are lb1,lb2 && nexthops_are '$BOTH'"
+    both_directors_in_both_fibs
 
 # 8 --------------------------------------------------------------------------------------
 # Active/standby by VRRP instead of health: 203.0.113.20 is announced by VI_1's MASTER
@@ -454,6 +455,9 @@ wait_until 3000 test -s "$LABDIR/fib20.txt"
 nexthops20_are() { [ "$(tail -1 "$LABDIR/fib20.txt" | awk '{ print $2 }')" = "$1" ]; }
 # never_empty_since T0_NS: the FIB timeline of 203.0.113.20 since T0 never lost every next hop.
 never_empty_since() { awk -v t0="$1" '$1 >= t0 && $2 == "-" { bad = 1 } END { exit bad }' "$LABDIR/fib20.txt"; }
+# moved_with_a_next_hop T0_NS GATEWAY: the address is on GATEWAY alone now, and never lost
+# every next hop since T0.
+moved_with_a_next_hop() { never_empty_since "$1" && nexthops20_are "$2"; }
 timeline_since() { awk -v t0="$1" '$1 >= t0 { printf "%s%.0f ms %s", sep, ($1 - t0) / 1e6, $2; sep = ", " }' "$LABDIR/fib20.txt"; }
 vrrp_block() {
     printf '%s\n' "vrrp_instance VI_1 {" "    state BACKUP" "    interface eth0" "    virtual_router_id 51" \
@@ -470,13 +474,13 @@ t0=$(now_ns)
 daemon_stop lb1
 wait_until 10000 nexthops20_are "$LB2"
 check "  SIGTERM of lb1: lb2 takes over, the router always had a next hop ($(timeline_since "$t0"))" \
-    bash -c "$(declare -f never_empty_since); LABDIR='$LABDIR'; never_empty_since $t0 && tail -1 '$LABDIR/fib20.txt' | grep -q ' $LB2\$'"
+    moved_with_a_next_hop "$t0" "$LB2"
 : > "$LABDIR/lb1.log"
 t0=$(now_ns)
 vigil_start lb1 "$LABDIR/lb1.conf"
 wait_until 15000 nexthops20_are "$LB1"
 check "  lb1 back (preempts): the router moved back with a next hop all along ($(timeline_since "$t0"))" \
-    bash -c "$(declare -f never_empty_since); LABDIR='$LABDIR'; never_empty_since $t0 && tail -1 '$LABDIR/fib20.txt' | grep -q ' $LB1\$'"
+    moved_with_a_next_hop "$t0" "$LB1"
 t0=$(now_ns)
 daemon_kill lb1
 wait_until 10000 nexthops20_are "$LB2"
