@@ -128,7 +128,7 @@ extension Daemon {
                 impatient = true
             }
             if ready.contains(.announcements) { readAnnouncements(at: now) }
-            for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
+            readAdverts(sockets, ready: ready, at: now)
             children.advance(to: now)
             firewall.advance(at: now)
             advanceRouters(to: now)

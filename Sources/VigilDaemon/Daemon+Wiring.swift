@@ -120,6 +120,24 @@ extension Daemon {
         for (i, plan) in plans.enumerated() {
             for index in plan.trackedInterfaces.keys { w.instancesOnInterface[index, default: []].append(i) }
         }
+        for (s, socket) in w.sockets.enumerated() {
+            let on = plans.indices.filter { w.socketOfInstance[$0] == s }
+            let screen = AdvertScreen(on.map { AdvertScreen.Admitted(plans[$0].router) }, ipv6: on.contains { plans[$0].isIPv6 })
+            do { try socket.screen(screen) } catch {
+                // Still correct without it: every packet then shares one queue.
+                logger.warning("\(socket.interfaceName): \(error); adverts are read without the kernel's screen")
+                try? socket.screen(nil)
+            }
+        }
         return (w, plans)
+    }
+}
+
+extension AdvertScreen.Admitted {
+    /// What an instance accepts, as far as the kernel screens it.
+    init(_ router: VirtualRouter.Configuration) {
+        var password: [UInt8]?
+        if router.version == .v2, case let .simple(bytes) = router.authentication { password = bytes }
+        self.init(virtualRouterID: router.virtualRouterID, version: router.version, password: password)
     }
 }

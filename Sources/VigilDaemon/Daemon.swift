@@ -263,7 +263,7 @@ public final class Daemon {
             lvs.advance(to: now)
             for (name, reading) in trackProcesses.advance(to: now) { tracked(.process, name, reading, at: now) }
             // The wiring changes only at the end of a turn (a reload), so `s` indexes it here.
-            for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, at: now) }
+            readAdverts(sockets, ready: ready, at: now)
             for (name, reading) in trackScripts.advance(to: now) { scriptChanged(name, reading, at: now) }
             advanceRouters(to: now)
             scripts.reap()
@@ -371,13 +371,26 @@ public final class Daemon {
         /// The announcement watcher's two sockets (gratuitous ARP, neighbour advertisements).
         case announcements
         case controlClient(Int32)
-        /// A VRRP socket, by its place in the sockets polled this turn.
-        case vrrp(Int)
+        /// A VRRP socket, by its place in the sockets polled this turn: the queue of what
+        /// passed its screen, and of what did not.
+        case vrrp(Int), vrrpScreened(Int)
     }
 
-    /// The VRRP sockets to wait on, each named by its place in `sockets`.
+    /// The VRRP sockets' two queues to wait on, each named by the socket's place in `sockets`.
     static func watching(_ sockets: [any AdvertChannel]) -> [(source: Watched, fd: Int32, events: Int16)] {
-        sockets.enumerated().map { (.vrrp($0), $1.fileDescriptor, Poller<Watched>.readable) }
+        sockets.enumerated().flatMap { s, socket in
+            [(Watched.vrrp(s), socket.fileDescriptor, Poller<Watched>.readable),
+             (.vrrpScreened(s), socket.screenedDescriptor, Poller<Watched>.readable)]
+        }
+    }
+
+    /// Reads the VRRP sockets that are ready: every queue of what passed a screen before
+    /// any of what did not, so the adverts that can matter never wait behind a flood.
+    func readAdverts(_ sockets: [any AdvertChannel], ready: Set<Watched>, at now: Instant) {
+        for (s, socket) in sockets.enumerated() where ready.contains(.vrrp(s)) { drain(socket, screened: false, at: now) }
+        for (s, socket) in sockets.enumerated() where ready.contains(.vrrpScreened(s)) {
+            drain(socket, screened: true, at: now)
+        }
     }
 
     /// Empties the signalfd: whether to stop, whether to reload (SIGCHLD only wakes the
@@ -506,11 +519,13 @@ public final class Daemon {
         }
     }
 
-    func drain(_ socket: any AdvertChannel, at now: Instant) {
+    /// Reads up to 256 packets from one of the socket's queues and hands each to its
+    /// instance (or counts why none took it).
+    func drain(_ socket: any AdvertChannel, screened: Bool, at now: Instant) {
         let channel = wiring.sockets.firstIndex { $0 === socket }
         for _ in 0..<256 {
             let packet: VRRPSocket.Packet?
-            do { packet = try socket.receive() } catch {
+            do { packet = try screened ? socket.receiveScreened() : socket.receive() } catch {
                 logger.error("\(error)")
                 return
             }

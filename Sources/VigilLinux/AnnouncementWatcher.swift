@@ -33,7 +33,7 @@ public final class AnnouncementWatcher {
         let arp = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                          Int32(UInt16(ETH_P_ARP).bigEndian))
         guard arp >= 0 else { throw SystemCallError("socket(AF_PACKET, ARP)") }
-        do { try Self.attach(Self.gratuitousARPFilter, to: arp) } catch {
+        do { try SocketFilter.attach(Self.gratuitousARPFilter, to: arp, "gratuitous ARP") } catch {
             close(arp)
             throw error
         }
@@ -70,12 +70,7 @@ public final class AnnouncementWatcher {
     /// whose sender protocol address equals its target protocol address, and that was not
     /// this box's own outgoing frame; 28 bytes of it, the ARP body.
     static let gratuitousARPFilter: [sock_filter] = {
-        func statement(_ code: Int32, _ k: UInt32) -> sock_filter {
-            sock_filter(code: UInt16(code), jt: 0, jf: 0, k: k)
-        }
-        func jump(_ code: Int32, _ k: UInt32, _ jt: UInt8, _ jf: UInt8) -> sock_filter {
-            sock_filter(code: UInt16(code), jt: jt, jf: jf, k: k)
-        }
+        let statement = SocketFilter.statement, jump = SocketFilter.jump
         let ld = BPF_LD | BPF_ABS, jeq = BPF_JMP | BPF_JEQ | BPF_K
         let packetTypeOffset = UInt32(bitPattern: SKF_AD_OFF + SKF_AD_PKTTYPE)
         // Each test jumps to "drop" (the last instruction) when it fails.
@@ -92,19 +87,10 @@ public final class AnnouncementWatcher {
             statement(BPF_MISC | BPF_TAX, 0),                   // 9 X = it
             statement(ld | BPF_W, 24),                          // 10 target protocol address
             jump(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 1),           // 11 equal?
-            statement(BPF_RET | BPF_K, 28),                     // 12 keep
-            statement(BPF_RET | BPF_K, 0),                      // 13 drop
+            SocketFilter.ret(28),                               // 12 keep
+            SocketFilter.ret(SocketFilter.drop),                // 13 drop
         ]
     }()
-
-    private static func attach(_ program: [sock_filter], to fd: Int32) throws {
-        var instructions = program
-        let result = instructions.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var fprog = sock_fprog(len: UInt16(buffer.count), filter: buffer.baseAddress)
-            return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, socklen_t(MemoryLayout<sock_fprog>.size))
-        }
-        if result != 0 { throw SystemCallError("SO_ATTACH_FILTER (gratuitous ARP)") }
-    }
 
     /// What is queued on both sockets now (at most `limit` packets each): the addresses
     /// announced. A flood costs one bounded read per turn.

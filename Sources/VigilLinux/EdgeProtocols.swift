@@ -39,12 +39,19 @@ public protocol AddressAnnouncing: AnyObject {
     func announce(_ address: InternetAddress) throws
 }
 
-/// A link's VRRP socket as the loop uses it: it sends, it is waited on, it is read.
+/// A link's VRRP socket as the loop uses it: it sends, it is waited on, it is read — in
+/// two queues the kernel sorts by an `AdvertScreen`, the one that passes it first.
 public protocol AdvertChannel: AdvertTransport {
     var fileDescriptor: Int32 { get }
+    /// The queue of what did not pass the screen; -1 when there is none.
+    var screenedDescriptor: Int32 { get }
     var interfaceName: String { get }
-    /// The next packet queued, or nil when none is.
+    /// The next packet queued that passed the screen (all, without one), or nil.
     func receive() throws -> VRRPSocket.Packet?
+    /// The next packet queued that did not pass the screen, or nil.
+    func receiveScreened() throws -> VRRPSocket.Packet?
+    /// Sorts what arrives from now on by `screen` (nil: no sorting).
+    func screen(_ screen: AdvertScreen?) throws
 }
 
 /// A `use_vmac` macvlan this run created (`VirtualMAC`): deleted with its instance.

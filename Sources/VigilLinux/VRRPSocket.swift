@@ -13,7 +13,10 @@ import VigilTypes
 /// IPv6: bound to the interface's link-local address (RFC 5798 §5.1.2.1), and the
 /// header facts the receive checks need (hop limit, destination) come as ancillary data.
 public final class VRRPSocket {
+    /// What passes the screen (everything while there is none).
     public let fileDescriptor: Int32
+    /// What does not pass the screen; -1 for a socket that only sends.
+    public let screenedDescriptor: Int32
     public let interfaceName: String
     public let interfaceIndex: Int32
     public let isIPv6: Bool
@@ -37,18 +40,48 @@ public final class VRRPSocket {
     /// buffer is kept at the minimum and never read.
     public init(interface name: String, index: Int32, source: InternetAddress?, multicast: Bool, ipv6: Bool = false,
                 receives: Bool = true) throws {
+        interfaceName = name
+        interfaceIndex = index
+        isIPv6 = ipv6
+        fileDescriptor = try Self.open(interface: name, index: index, source: source, multicast: multicast, ipv6: ipv6,
+                                       receives: receives)
+        guard receives else {
+            screenedDescriptor = -1
+            return
+        }
+        do {
+            screenedDescriptor = try Self.open(interface: name, index: index, source: source, multicast: multicast,
+                                               ipv6: ipv6, receives: true)
+        } catch {
+            close(fileDescriptor)
+            throw error
+        }
+        // Until a screen is set, everything is queued on the first descriptor.
+        do { try SocketFilter.attach([SocketFilter.ret(SocketFilter.keep)], to: fileDescriptor, "VRRP") } catch {
+            close(fileDescriptor)
+            close(screenedDescriptor)
+            throw error
+        }
+    }
+
+    /// A configured raw socket that queues nothing yet: its filter drops every packet
+    /// (a raw socket hears every interface until it is bound to one; what came before the
+    /// filter is read away).
+    private static func open(interface name: String, index: Int32, source: InternetAddress?, multicast: Bool,
+                             ipv6: Bool, receives: Bool) throws -> Int32 {
         let family = ipv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                         Int32(Advertisement.ipProtocol))
         guard fd >= 0 else { throw SystemCallError("socket(\(ipv6 ? "AF_INET6" : "AF_INET"), SOCK_RAW, 112)") }
-        fileDescriptor = fd
-        interfaceName = name
-        interfaceIndex = index
-        isIPv6 = ipv6
         do {
+            try SocketFilter.attach([SocketFilter.ret(SocketFilter.drop)], to: fd, "VRRP")
+            var scratch = [UInt8](repeating: 0, count: 64)
+            for _ in 0..<10_000 {
+                guard scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) >= 0 else { break }
+            }
             try name.withCString { cname in
-                try Self.check(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cname, socklen_t(strlen(cname) + 1)),
-                               "SO_BINDTODEVICE \(name)")
+                try check(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cname, socklen_t(strlen(cname) + 1)),
+                          "SO_BINDTODEVICE \(name)")
             }
             if !receives {
                 var size: Int32 = 0
@@ -63,18 +96,39 @@ public final class VRRPSocket {
                 }
             }
             if ipv6 {
-                try configureIPv6(index: index, name: name, source: source?.ipv6, multicast: multicast)
+                try configureIPv6(fd, index: index, name: name, source: source?.ipv6, multicast: multicast)
             } else {
-                try configureIPv4(index: index, name: name, source: source?.ipv4, multicast: multicast)
+                try configureIPv4(fd, index: index, name: name, source: source?.ipv4, multicast: multicast)
             }
         } catch {
             close(fd)
             throw error
         }
+        return fd
     }
 
-    private func configureIPv4(index: Int32, name: String, source: IPv4Address?, multicast: Bool) throws {
-        let fd = fileDescriptor
+    /// Sorts what arrives from now on by `screen` (nil: no sorting, everything on the
+    /// first descriptor). No packet is lost while the programs change: the second queue
+    /// takes everything first, then the first gets its new program, then the second its
+    /// complement (a packet may be read from both in between: harmless, an advert twice).
+    public func screen(_ screen: AdvertScreen?) throws {
+        guard screenedDescriptor >= 0 else { return }
+        let keepAll = [SocketFilter.ret(SocketFilter.keep)], dropAll = [SocketFilter.ret(SocketFilter.drop)]
+        var passing = keepAll, failing = dropAll
+        if let screen, case let program = screen.program(passing: true), program.count <= AdvertScreen.maximumLength {
+            passing = program
+            failing = screen.program(passing: false)
+        }
+        try SocketFilter.attach(keepAll, to: screenedDescriptor, "VRRP, screened")
+        try SocketFilter.attach(passing, to: fileDescriptor, "VRRP")
+        try SocketFilter.attach(failing, to: screenedDescriptor, "VRRP, screened")
+    }
+
+    private static func configureIPv4(_ fd: Int32, index: Int32, name: String, source: IPv4Address?,
+                                      multicast: Bool) throws {
+        func setInt(_ level: Int32, _ option: Int32, _ value: Int32, _ what: String) throws {
+            try Self.setInt(fd, level, option, value, what)
+        }
         try setInt(Int32(IPPROTO_IP), IP_TTL, 255, "IP_TTL")
         try setInt(Int32(IPPROTO_IP), IP_TOS, 0xc0, "IP_TOS")
         if let source {
@@ -101,8 +155,11 @@ public final class VRRPSocket {
         }
     }
 
-    private func configureIPv6(index: Int32, name: String, source: IPv6Address?, multicast: Bool) throws {
-        let fd = fileDescriptor
+    private static func configureIPv6(_ fd: Int32, index: Int32, name: String, source: IPv6Address?,
+                                      multicast: Bool) throws {
+        func setInt(_ level: Int32, _ option: Int32, _ value: Int32, _ what: String) throws {
+            try Self.setInt(fd, level, option, value, what)
+        }
         let level = Int32(IPPROTO_IPV6)
         try setInt(level, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS")
         try setInt(level, Self.IPV6_TCLASS, 0xc0, "IPV6_TCLASS")
@@ -142,11 +199,14 @@ public final class VRRPSocket {
         return s
     }
 
-    deinit { close(fileDescriptor) }
+    deinit {
+        close(fileDescriptor)
+        if screenedDescriptor >= 0 { close(screenedDescriptor) }
+    }
 
-    private func setInt(_ level: Int32, _ option: Int32, _ value: Int32, _ what: String) throws {
+    private static func setInt(_ fd: Int32, _ level: Int32, _ option: Int32, _ value: Int32, _ what: String) throws {
         var v = value
-        try Self.check(setsockopt(fileDescriptor, level, option, &v, socklen_t(MemoryLayout<Int32>.size)), what)
+        try check(setsockopt(fd, level, option, &v, socklen_t(MemoryLayout<Int32>.size)), what)
     }
 
     private static func check(_ result: Int32, _ what: String) throws {
@@ -185,10 +245,18 @@ public final class VRRPSocket {
     private var buffer = [UInt8](repeating: 0, count: 2048)
     private var control = [UInt8](repeating: 0, count: 256)
 
-    /// The next packet, or nil when none is waiting. The slice is valid until the next call.
-    public func receive() throws -> Packet? {
+    /// The next packet that passed the screen, or nil when none is waiting. The slice is
+    /// valid until the next call.
+    public func receive() throws -> Packet? { try receive(from: fileDescriptor) }
+
+    /// The next packet that did not pass the screen, or nil when none is waiting.
+    public func receiveScreened() throws -> Packet? {
+        screenedDescriptor >= 0 ? try receive(from: screenedDescriptor) : nil
+    }
+
+    private func receive(from fd: Int32) throws -> Packet? {
         if !isIPv6 {
-            let n = buffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
                 throw SystemCallError("recv on \(interfaceName)")
@@ -209,7 +277,7 @@ public final class VRRPSocket {
                         message.msg_iovlen = 1
                         message.msg_control = ctl.baseAddress
                         message.msg_controllen = ctl.count
-                        let r = recvmsg(fileDescriptor, &message, 0)
+                        let r = recvmsg(fd, &message, 0)
                         controlLength = Int(message.msg_controllen)
                         return r
                     }

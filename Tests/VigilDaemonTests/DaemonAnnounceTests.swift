@@ -94,7 +94,7 @@ import VigilTypes
                                192, 0, 2, 12, 224, 0, 0, 18]
         let channel = try #require(links.channels.first)
         channel.queue.append(.ipv4(ArraySlice(header + payload)))
-        daemon.drain(channel, at: clock.now)
+        daemon.drain(channel, screened: false, at: clock.now)
         daemon.reannounce(at: clock.now)
         #expect(daemon.routers.map(\.state) == [.backup])
         #expect(daemon.routers[0].isHandingOver)

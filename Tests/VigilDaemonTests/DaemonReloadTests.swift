@@ -56,7 +56,7 @@ import VigilTypes
             let header: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 255, 112, 0, 0,
                                    192, 0, 2, 12, 224, 0, 0, 18]
             channel.queue.append(.ipv4(ArraySlice(header + payload)))
-            daemon.drain(channel, at: clock.now)
+            daemon.drain(channel, screened: false, at: clock.now)
         }
 
         var states: [VRRPState] { daemon.routers.map(\.state) }
@@ -82,6 +82,26 @@ import VigilTypes
         let announce = try #require(rig.journal.calls.firstIndex(of: "announce 192.0.2.100 on eth0"))
         let advert = try #require(rig.journal.calls.firstIndex(of: "advert vrid 51 priority 100 on eth0"))
         #expect(add < announce && announce < advert)
+    }
+
+    /// The kernel's screen on each socket follows the instances on it — their VRIDs, and a
+    /// VRRPv2 PASS password — and a reload that changes a password changes it on the same
+    /// socket (a stale screen would queue the instance's own adverts behind a flood).
+    @Test func eachSocketIsScreenedForTheInstancesOnIt() throws {
+        func pass(_ word: String) -> String {
+            "    authentication {\n        auth_type PASS\n        auth_pass \(word)\n    }"
+        }
+        func screen(_ word: String) -> AdvertScreen {
+            AdvertScreen([.init(virtualRouterID: 51, version: .v2, password: Array(word.utf8)),
+                          .init(virtualRouterID: 52, version: .v2)], ipv6: false)
+        }
+        let rig = try Rig(TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"], extra: pass("secret")) + Self.two)
+        let channel = try #require(rig.links.channels.first)
+        #expect(rig.links.channels.count == 1)
+        #expect(channel.screens == [screen("secret")])
+        _ = try rig.reload(TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"], extra: pass("other")) + Self.two)
+        #expect(rig.links.channels.count == 1)
+        #expect(channel.screens.last == screen("other"))
     }
 
     /// The same file again: nothing touched (no VIP, no socket, no GARP), the adverts go on

@@ -65,11 +65,16 @@ enum TestBox {
     final class Links: LinkOpening {
         final class Channel: AdvertChannel {
             let fileDescriptor: Int32
+            let screenedDescriptor: Int32 = -1
             let interfaceName: String
             let receives: Bool
             let journal: Journal
             /// Packets `receive()` returns, oldest first.
             var queue: [VRRPSocket.Packet] = []
+            /// Packets `receiveScreened()` returns, oldest first.
+            var screenedQueue: [VRRPSocket.Packet] = []
+            /// Every screen set, in order.
+            var screens: [AdvertScreen?] = []
             init(_ fd: Int32, _ name: String, receives: Bool, journal: Journal) {
                 fileDescriptor = fd
                 interfaceName = name
@@ -81,6 +86,10 @@ enum TestBox {
                 journal.calls.append("advert vrid \(payload[1]) priority \(payload[2]) on \(interfaceName)")
             }
             func receive() throws -> VRRPSocket.Packet? { queue.isEmpty ? nil : queue.removeFirst() }
+            func receiveScreened() throws -> VRRPSocket.Packet? {
+                screenedQueue.isEmpty ? nil : screenedQueue.removeFirst()
+            }
+            func screen(_ screen: AdvertScreen?) throws { screens.append(screen) }
         }
         final class Link: VirtualLink {
             let name: String
