@@ -185,6 +185,7 @@ ipvs-test: ipvs-deps build
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-ssl-suspend.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-checkers-ipvs.sh $(CURDIR) && \
 	  Tests/IPVS/harness.sh Tests/IPVS/guest-reload-drain.sh $(CURDIR) && \
+	  Tests/IPVS/harness.sh Tests/IPVS/guest-fullnat.sh $(CURDIR) && \
 	  IPVS_SMP=2 Tests/IPVS/harness.sh Tests/IPVS/guest-ecmp.sh $(CURDIR); \
 	else $(call skip,ipvs-test,needs root (apt-get download and qemu sharing /)); fi
 

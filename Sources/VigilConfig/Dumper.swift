@@ -27,6 +27,7 @@ public enum Dumper {
         for v in c.vrrpInstances { w.instance(v) }
         for g in c.syncGroups { w.syncGroup(g) }
         for g in c.virtualServerGroups { w.virtualServerGroup(g) }
+        for g in c.localAddressGroups { w.localAddressGroup(g) }
         for v in c.virtualServers { w.virtualServer(v) }
         for a in c.announcements { w.announcement(a) }
         w.raw(c.unsupported)
@@ -515,6 +516,12 @@ private final class Writer {
         }
     }
 
+    func localAddressGroup(_ g: LocalAddressGroup) {
+        block(RootKeyword.localAddressGroup, Writer.word(g.name)) {
+            for entry in g.entries { line(entry.text) }
+        }
+    }
+
     func checkerOptions(_ o: CheckerOptions) {
         opt(CheckerOptionKeyword.connectIP, o.connectIP)
         opt(CheckerOptionKeyword.connectPort, o.connectPort)
@@ -557,6 +564,7 @@ private final class Writer {
             opt(VirtualServerKeyword.lbAlgo, v.scheduler?.rawValue)
             for f in v.schedulerFlags { line(f) }
             opt(VirtualServerKeyword.lbKind, v.forwardingMethod.map { m in v.tunnel.map { "\(m.rawValue) \($0)" } ?? m.rawValue })
+            opt(VirtualServerKeyword.laddrGroupName, v.localAddressGroup.map { Writer.word($0.name) })
             opt(VirtualServerKeyword.protocol, v.serviceProtocol?.rawValue)
             opt(VirtualServerKeyword.persistenceTimeout, v.persistenceTimeout)
             opt(VirtualServerKeyword.persistenceGranularity, v.persistenceGranularity)

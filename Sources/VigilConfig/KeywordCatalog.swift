@@ -177,6 +177,8 @@ public enum KeywordCatalog {
             KeywordEntry("bfd_instance", .block(.bfdInstance)),
             // Vigil's own: host routes announced while a service is up here
             KeywordEntry("announce", .block(.announce), vigilExtension: true),
+            // Vigil's own, DPVS's word: the source addresses of FNAT services here
+            KeywordEntry("local_address_group", .list, vigilExtension: true),
             // trackers/track_file.c add_track_file_keywords
             KeywordEntry("track_file", .block(.trackFile)),
             KeywordEntry("vrrp_track_file", .block(.trackFile), replacement: "track_file"),
@@ -519,6 +521,8 @@ public enum KeywordCatalog {
             KeywordEntry("key"),
         ],
         .virtualServer: [
+            // Vigil's own, DPVS's word: the local_address_group of a FNAT service
+            KeywordEntry("laddr_group_name", vigilExtension: true),
             // check/check_parser.c init_check_keywords (virtual_server)
             KeywordEntry("ip_family"),
             KeywordEntry("retry"),

@@ -29,6 +29,8 @@ enum VirtualServerKeyword: String, ImplementedKeyword {
     case flag1 = "flag-1"
     case flag2 = "flag-2"
     case flag3 = "flag-3"
+    /// Vigil's own (DPVS's word): the `local_address_group` of a FNAT service.
+    case laddrGroupName = "laddr_group_name"
     case realServer = "real_server"
 }
 
@@ -203,6 +205,10 @@ extension ModelBuilder {
             case .haSuspend: v.haSuspend = flag(s)
             case .shPort, .shFallback, .mhPort, .mhFallback, .flag1, .flag2, .flag3:
                 if flag(s) { v.schedulerFlags.append(s.name) }
+            case .laddrGroupName:
+                if let name = word(s, "a local_address_group name") {
+                    v.localAddressGroup = LocalAddressGroup.Reference(name: name, origin: Origin(s.location))
+                }
             case .realServer:
                 if let server = readRealServer(s, in: path) { v.realServers.append(server) }
             }
@@ -252,11 +258,11 @@ extension ModelBuilder {
     /// checksum option, GRE no `remcsum`.
     func readForwarding(_ s: Statement) -> (ForwardingMethod?, TunnelOptions?) {
         guard let first = s.arguments.first else {
-            diagnostics.error("missing-argument", at: s.location, "'\(s.name)' needs NAT, DR or TUN")
+            diagnostics.error("missing-argument", at: s.location, "'\(s.name)' needs NAT, DR, TUN or FNAT")
             return (nil, nil)
         }
         guard let method = ForwardingMethod(rawValue: first.text.uppercased()) else {
-            diagnostics.error("bad-lb-kind", at: first.location, "\(s.name) '\(first.text)' is not NAT, DR or TUN")
+            diagnostics.error("bad-lb-kind", at: first.location, "\(s.name) '\(first.text)' is not NAT, DR, TUN or FNAT")
             return (nil, nil)
         }
         let words = Array(s.arguments.dropFirst())
@@ -668,20 +674,7 @@ extension ModelBuilder {
                 continue
             }
             // ADDR PORT, or a range ADDR-LAST PORT
-            var addressText = line.name
-            var rangeEnd: Int?
-            if let dash = addressText.lastIndex(of: "-") {
-                let tail = addressText[addressText.index(after: dash)...]
-                let isV6 = addressText.contains(":")
-                guard let end = Int(tail, radix: isV6 ? 16 : 10), end >= 0, end <= (isV6 ? 0xffff : 255) else {
-                    diagnostics.error("bad-address", at: line.location, "address range '\(line.name)' does not end in a number")
-                    continue
-                }
-                rangeEnd = end
-                addressText = String(addressText[..<dash])
-            }
-            guard let address = IPAddress(addressText) else {
-                diagnostics.error("bad-address", at: line.location, "virtual_server_group member '\(line.name)' is not an address, a range or 'fwmark N'")
+            guard let (address, rangeEnd) = addressRange(line, what: "virtual_server_group member", or: ", a range or 'fwmark N'") else {
                 continue
             }
             guard let portToken = line.arguments.first else {
@@ -690,6 +683,58 @@ extension ModelBuilder {
             }
             guard let port = port(portToken) else { continue }
             g.members.append(.endpoint(address, rangeEnd: rangeEnd, port: port))
+        }
+        return g
+    }
+
+    /// `ADDR` or `ADDR-LAST` as a line's first word (LAST: the last octet, or the last hex
+    /// group of an IPv6 address, at or above the first's).
+    func addressRange(_ line: Statement, what: String, or alternatives: String = " or a range") -> (IPAddress, Int?)? {
+        var addressText = line.name
+        var rangeEnd: Int?
+        if let dash = addressText.lastIndex(of: "-") {
+            let tail = addressText[addressText.index(after: dash)...]
+            let isV6 = addressText.contains(":")
+            guard let end = Int(tail, radix: isV6 ? 16 : 10), end >= 0, end <= (isV6 ? 0xffff : 255) else {
+                diagnostics.error("bad-address", at: line.location, "address range '\(line.name)' does not end in a number")
+                return nil
+            }
+            rangeEnd = end
+            addressText = String(addressText[..<dash])
+        }
+        guard let address = IPAddress(addressText) else {
+            diagnostics.error("bad-address", at: line.location, "\(what) '\(line.name)' is not an address\(alternatives)")
+            return nil
+        }
+        return (address, rangeEnd)
+    }
+
+    /// `local_address_group NAME { ADDR[-LAST] … }`: DPVS writes an interface after each
+    /// entry; Vigil does not add the addresses itself (they must be this director's
+    /// already), so an interface word is refused rather than ignored.
+    func readLocalAddressGroup(_ s: Statement) -> LocalAddressGroup? {
+        guard let name = blockName(s), let block = blockExpected(s) else { return nil }
+        var g = LocalAddressGroup(name: name, origin: Origin(s.location))
+        for line in block {
+            guard let (address, rangeEnd) = addressRange(line, what: "local_address_group entry") else { continue }
+            let first: Int
+            switch address {
+            case let .v4(_, _, _, d): first = Int(d)
+            case let .v6(bytes): first = Int(bytes[14]) << 8 | Int(bytes[15])
+            }
+            if let rangeEnd, rangeEnd < first {
+                diagnostics.error("bad-address", at: line.location, "address range '\(line.name)' ends below its start")
+                continue
+            }
+            if let extra = line.arguments.first {
+                diagnostics.error("unsupported", at: extra.location,
+                                  "'\(extra.text)' after \(line.name): Vigil does not add a local_address_group's addresses to an interface (DPVS does); add them to the director's interface yourself and write the address alone")
+                continue
+            }
+            g.entries.append(LocalAddressGroup.Entry(address: address, rangeEnd: rangeEnd, origin: Origin(line.location)))
+        }
+        if g.entries.isEmpty && block.isEmpty {
+            diagnostics.error("missing-argument", at: s.location, "local_address_group \(name) has no addresses")
         }
         return g
     }

@@ -16,6 +16,8 @@ enum RootKeyword: String, ImplementedKeyword {
     case staticRules = "static_rules"
     /// Vigil's own: a host route announced while the service is up here.
     case announce
+    /// Vigil's own (DPVS's word): the source addresses of FNAT services here.
+    case localAddressGroup = "local_address_group"
 }
 
 /// The keywords of the `SSL` block (the client certificate of SSL_GET checkers).
@@ -71,6 +73,8 @@ extension ModelBuilder {
                 if let block = blockExpected(s) { config.staticRules += block.compactMap { readVirtualRule($0, block: "static_rules") } }
             case .announce:
                 if let a = readAnnouncement(s) { config.announcements.append(a) }
+            case .localAddressGroup:
+                if let g = readLocalAddressGroup(s) { config.localAddressGroups.append(g) }
             }
             return true
         }

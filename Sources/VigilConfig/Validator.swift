@@ -351,10 +351,23 @@ struct Validator {
             groups[g.name] = g.origin
             if g.members.isEmpty { warning("empty-group", g.origin, "virtual_server_group \(g.name) has no members") }
         }
+        var pools: [String: LocalAddressGroup] = [:]
+        for g in config.localAddressGroups {
+            if let first = pools[g.name] {
+                error("duplicate-group", g.origin, "local_address_group \(g.name) is already defined at \(first.origin.location)")
+            }
+            pools[g.name] = pools[g.name] ?? g
+            for family in [IPAddress.Family.inet, .inet6] {
+                let entries = g.entries.filter { $0.address.family == family }
+                guard entries.count > 1 else { continue }
+                error("fnat-pool-ranges", entries[1].origin, "local_address_group \(g.name): a second \(family.rawValue) entry (\(entries[1].text)); this director's \(family.rawValue) pool is one address or one range, as nftables translates to one (write \(entries[0].text) wider)")
+            }
+        }
         var seen: [String: Origin] = [:]
         let trackFiles = Set(config.trackFiles.map(\.name))
         for vs in config.virtualServers {
             let path = "virtual_server \(vs.key)"
+            checkFullNAT(vs, path: path, pools: pools)
             for rs in vs.realServers {
                 for case let .file(check) in rs.checkers {
                     guard let name = check.trackFile, !trackFiles.contains(name) else { continue }
@@ -382,8 +395,8 @@ struct Validator {
                 }
                 realServers[rs.endpoint] = rs.origin
                 let method = rs.forwardingMethod ?? vs.forwardingMethod ?? .nat
-                if method != .nat, case let .endpoint(_, port) = vs.key, let rsPort = rs.endpoint.port, rsPort != port {
-                    error("port-mapping", rs.origin, "real_server \(rs.endpoint) in \(path): lb_kind \(method.rawValue) cannot map port \(port) to \(rsPort) (only NAT rewrites ports); use port \(port) or lb_kind NAT")
+                if method != .nat, method != .fnat, case let .endpoint(_, port) = vs.key, let rsPort = rs.endpoint.port, rsPort != port {
+                    error("port-mapping", rs.origin, "real_server \(rs.endpoint) in \(path): lb_kind \(method.rawValue) cannot map port \(port) to \(rsPort) (only NAT and FNAT rewrite ports); use port \(port) or lb_kind NAT")
                 }
                 if case .endpoint = vs.key, rs.endpoint.port == nil {
                     error("missing-port", rs.origin, "real_server \(rs.endpoint.address) in \(path) needs a port")
@@ -391,6 +404,56 @@ struct Validator {
             }
             if let quorum = vs.quorum, let hysteresis = vs.hysteresis, hysteresis >= quorum {
                 warning("hysteresis", vs.origin, "\(path): hysteresis \(hysteresis) is not below quorum \(quorum), so the quorum can never be lost")
+            }
+        }
+    }
+
+    /// FNAT's rules: a FNAT service names its local_address_group and only FNAT does; the
+    /// group exists and has addresses of the service's family; its real servers are all
+    /// FNAT (the source translation covers the whole service); no pool address is a
+    /// virtual or real server's.
+    private func checkFullNAT(_ vs: VirtualServer, path: String, pools: [String: LocalAddressGroup]) {
+        let fnat = vs.forwardingMethod == .fnat
+        for rs in vs.realServers {
+            guard let own = rs.forwardingMethod, (own == .fnat) != fnat else { continue }
+            error("fnat-mixed", rs.origin, fnat
+                ? "real_server \(rs.endpoint) in \(path): lvs_method \(own.rawValue) under lb_kind FNAT (the source translation covers the whole service: its real servers are all FNAT)"
+                : "real_server \(rs.endpoint) in \(path): lvs_method FNAT needs the virtual server's lb_kind FNAT")
+        }
+        guard let reference = vs.localAddressGroup else {
+            if fnat {
+                error("fnat-no-pool", vs.origin, "\(path): lb_kind FNAT needs 'laddr_group_name NAME' (the local_address_group its connections leave from)")
+            }
+            return
+        }
+        guard fnat else {
+            error("fnat-pool-unused", reference.origin, "\(path): laddr_group_name applies to lb_kind FNAT only (this virtual server is \(vs.forwardingMethod?.rawValue ?? "NAT"))")
+            return
+        }
+        guard let pool = pools[reference.name] else {
+            let hint = Suggestion.nearest(to: reference.name, among: Array(pools.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+            error("undefined-group", reference.origin, "\(path): local_address_group '\(reference.name)' is not defined\(hint)")
+            return
+        }
+        var families = Set<IPAddress.Family>()
+        switch vs.key {
+        case let .endpoint(address, _): families.insert(address.family)
+        case let .group(name):
+            for g in config.virtualServerGroups where g.name == name {
+                for case let .endpoint(address, _, _) in g.members { families.insert(address.family) }
+            }
+        case .firewallMark: break
+        }
+        families.formUnion(vs.realServers.map(\.endpoint.address.family))
+        for family in families.sorted(by: { $0.rawValue < $1.rawValue }) where !pool.entries.contains(where: { $0.address.family == family }) {
+            error("fnat-pool-family", reference.origin, "\(path): local_address_group \(pool.name) has no \(family.rawValue) address for this \(family.rawValue) service")
+        }
+
+        var taken = Set(vs.realServers.map(\.endpoint.address))
+        if case let .endpoint(address, _) = vs.key { taken.insert(address) }
+        for entry in pool.entries {
+            for address in taken.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) where entry.contains(address) {
+                error("fnat-pool-overlap", entry.origin, "local_address_group \(pool.name): \(entry.text) includes \(address), an address of \(path)")
             }
         }
     }

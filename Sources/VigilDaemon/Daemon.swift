@@ -160,7 +160,7 @@ public final class Daemon {
         metrics = plan.metricsListen == nil ? nil : Metrics()
         alerts = AlertMailer(plan.alerts, logger: logger)
         lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics, alerts: alerts,
-                        openKernel: edge.ipvs, interfaces: edge.interfaces)
+                        fullNAT: edge.fullNAT, openKernel: edge.ipvs, interfaces: edge.interfaces)
         Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
         files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
         var control: ControlSocket?

@@ -42,12 +42,15 @@ struct DaemonEdge {
     var ipvs: () throws -> any IPVSKernel
     /// Opens the announce device (`announce` blocks): its name and its routes' protocol.
     var announcer: (String, UInt8) throws -> any RouteAnnouncing = { try AnnounceDevice(name: $0, protocolNumber: $1) }
+    /// nft, for FNAT's source translations (nil: not installed, or a test).
+    var fullNAT: FullNATTable?
 
     static func kernel(logger: Logger) throws -> DaemonEdge {
         DaemonEdge(links: KernelLinks(), addresses: try AddressManager(), routes: try VirtualRoutes(logger: logger),
                    interfaces: { try InterfaceTable.read() }, clock: { Monotonic.now() },
                    wallClock: { WallClock.now() }, writeDump: { try DumpFile.write($0, to: $1) },
                    dumpDirectory: DumpFile.directory,
-                   nft: StrictFirewall.locate(), ipvs: { try IPVSDriver() })
+                   nft: NFTables.locate().map { StrictFirewall(nft: $0) }, ipvs: { try IPVSDriver() },
+                   fullNAT: NFTables.locate().map { FullNATTable(nft: $0) })
     }
 }

@@ -50,6 +50,10 @@ final class LVSRunner {
     private var followedMaster = false
     /// net.ipv4.ping_group_range's lower bound before PING_CHECK widened it: put back at exit.
     private var pingGroupLow: UInt32?
+    /// FNAT's nftables table (nil: no nft on this box, or a test).
+    private let fullNAT: FullNATTable?
+    /// net.ipv4.vs.conntrack before FNAT turned it on: put back at exit.
+    private var conntrackBefore: Int?
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -61,7 +65,7 @@ final class LVSRunner {
     private let metrics: Metrics?
 
     init(_ plan: LVSPlan, logger: Logger, scripts: NotifyRunner, children: ChildSupervisor, metrics: Metrics? = nil,
-         alerts: AlertMailer? = nil,
+         alerts: AlertMailer? = nil, fullNAT: FullNATTable? = nil,
          openKernel: @escaping () throws -> any IPVSKernel = { try IPVSDriver() },
          interfaces: @escaping () throws -> InterfaceTable = { try InterfaceTable.read() }) {
         self.plan = plan
@@ -72,6 +76,7 @@ final class LVSRunner {
         self.logger = logger
         self.scripts = scripts
         self.alerts = alerts
+        self.fullNAT = fullNAT
         state = PoolState(plan.pools)
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
@@ -96,6 +101,7 @@ final class LVSRunner {
             setTimeouts()
             adoptSyncDaemons()
             followSyncInstance(master: false)
+            if !plan.fullNAT.isEmpty { applyFullNAT() }
             if !plan.pools.isEmpty {
                 apply(state.desiredTable, what: "programmed")
                 owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
@@ -362,6 +368,7 @@ final class LVSRunner {
         }
         stopSyncDaemons()
         guard let kernel else { return }
+        defer { removeFullNAT() }
         guard plan.releaseAtExit else {
             if !owned.isEmpty { logger.info("IPVS: left \(owned.count) virtual service(s) in place (--dont-release-ipvs)") }
             return
@@ -377,6 +384,53 @@ final class LVSRunner {
         // services this run manages does: deleting a service takes its real servers with it.
         guard !owned.isEmpty else { return }
         apply(IPVSTable(), what: "removed")
+    }
+
+    // MARK: - FNAT
+
+    /// Before the services: conntrack kept for what IPVS forwards, and the table of source
+    /// translations. Without them a FNAT service's connections reach the real servers with
+    /// the client's address and the answers go past this director: said, not hidden.
+    private func applyFullNAT() {
+        guard let fullNAT else {
+            logger.error("FNAT: nft not found (Debian package nftables): the FNAT services' connections are forwarded without source translation and their answers will not come back through this director")
+            return
+        }
+        if let value = FullNATTable.conntrack(), value != 1 {
+            do {
+                try FullNATTable.setConntrack(1)
+                if conntrackBefore == nil { conntrackBefore = value }
+                logger.info("FNAT: net.ipv4.vs.conntrack set to 1 (was \(value))")
+            } catch { logger.error("FNAT: setting net.ipv4.vs.conntrack: \(error)") }
+        } else if FullNATTable.conntrack() == nil {
+            logger.error("FNAT: \(FullNATTable.conntrackPath) is missing (ip_vs not loaded?): the source translation cannot bind")
+        }
+        do {
+            try fullNAT.apply(plan.fullNAT, children: children, now: Monotonic.now)
+            logger.info("FNAT: \(plan.fullNAT.count) source translation(s) in nftables table \(FullNATTable.table)")
+        } catch { logger.error("FNAT: \(error)") }
+        // The answers come back to the pool's addresses: they must be this director's.
+        guard let local = try? Set(interfaces().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:))) else { return }
+        let missing = Set(plan.fullNAT.flatMap(\.poolAddresses)).subtracting(local).sorted()
+        if !missing.isEmpty {
+            logger.warning("FNAT: \(missing.map(\.description).joined(separator: " ")) of the local_address_group not on this box: connections translated to them get no answer; add them to the interface towards the real servers")
+        }
+    }
+
+    /// At exit, with the services (and only when they go): no table and the sysctl as found.
+    private func removeFullNAT() {
+        guard let fullNAT, fullNAT.installed != [] else { return }
+        guard plan.releaseAtExit || plan.fullNAT.isEmpty else {
+            logger.info("FNAT: left nftables table \(FullNATTable.table) with the services (--dont-release-ipvs)")
+            return
+        }
+        do {
+            try fullNAT.apply([], children: children, now: Monotonic.now)
+        } catch { logger.error("FNAT: removing nftables table \(FullNATTable.table): \(error)") }
+        if let value = conntrackBefore {
+            do { try FullNATTable.setConntrack(value) } catch { logger.error("FNAT: putting net.ipv4.vs.conntrack back: \(error)") }
+            conntrackBefore = nil
+        }
     }
 
     /// Health and weight of every real server as gauges (`metrics_listen`).
@@ -485,7 +539,7 @@ final class LVSRunner {
         let oldMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
         var newPlan = newPlan
         newPlan.releaseAtExit = plan.releaseAtExit
-        let syncBefore = plan.sync, timeoutsBefore = plan.timeouts
+        let syncBefore = plan.sync, timeoutsBefore = plan.timeouts, fullNATBefore = plan.fullNAT
         plan = newPlan
         state = state.carryOver(into: plan.pools)
         let newMembers = Set(plan.pools.flatMap { pool in pool.members.map { MemberKey(pool, $0) } })
@@ -501,6 +555,9 @@ final class LVSRunner {
                 if plan.sync == nil, syncBefore != nil { logger.info("IPVS: lvs_sync_daemon removed") }
             }
             // The daemon then says the followed instance's state (followSyncInstance).
+            // New translations before new services (the table made again whole: a hand
+            // edit is mended too); ones no longer wanted go with them.
+            if !plan.fullNAT.isEmpty { applyFullNAT() } else if !fullNATBefore.isEmpty { removeFullNAT() }
             // What this run owned and no longer configures is removed by the difference.
             apply(state.desiredTable, what: "reloaded")
             owned = Set(plan.pools.flatMap { $0.services.map(\.key) })

@@ -11,24 +11,14 @@ public enum PingGroupRange {
 
     /// The range as it is ("LOW<tab>HIGH"), nil when it cannot be read.
     public static func read() -> (low: UInt32, high: UInt32)? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 64)
-        guard fgets(&line, Int32(line.count), f) != nil else { return nil }
-        let words = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        guard words.count == 2, let low = UInt32(words[0]), let high = UInt32(words[1]) else { return nil }
+        guard let words = Sysctl.read(path)?.split(whereSeparator: { $0 == " " || $0 == "\t" }),
+              words.count == 2, let low = UInt32(words[0]), let high = UInt32(words[1]) else { return nil }
         return (low, high)
     }
 
     /// Sets the lower bound; throws when the file cannot be written.
     public static func setLow(_ low: UInt32, high: UInt32) throws(SystemCallError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemCallError("open \(path)") }
-        defer { close(fd) }
-        var text = "\(low)\t\(high)\n"
-        let n = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { throw SystemCallError("write \(path)") }
+        try Sysctl.write(path, "\(low)\t\(high)")
     }
 
     /// Widens the range to start at 0 when it does not; returns the lower bound to put

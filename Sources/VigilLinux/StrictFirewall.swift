@@ -26,10 +26,7 @@ public final class StrictFirewall {
     /// An address to drop traffic to and from (nft reads its RFC 5952 text).
     public typealias Address = InternetAddress
 
-    /// `nft` could not do what was asked: the command, how it ended, and what it said.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
+    public typealias Failure = NFTables.Failure
 
     /// A run that ended: what the table now drops, or why it is unknown.
     public enum Completion: Sendable, Equatable {
@@ -41,11 +38,9 @@ public final class StrictFirewall {
     public static let table = "inet vigil"
     /// Chain priority: just before the usual `filter` chains (priority 0), as keepalived's -1.
     static let priority = -1
-    /// How long one nft run may take before it is killed (it takes 5-20 ms).
-    static let timeoutMicroseconds: Int64 = 2_000_000
 
-    /// Absolute path of the nft program.
-    public let nft: String
+    /// The nft program.
+    public let nft: NFTables
     /// What the table drops as far as this process knows: [] no table, nil unknown (before
     /// `removeLeftover`, or after a failed nft run).
     public private(set) var installed: Set<Address>?
@@ -60,23 +55,14 @@ public final class StrictFirewall {
     /// changes or the table is `forget`-ten.
     private var failedWish: Set<Address>?
 
-    public init(nft: String) { self.nft = nft }
-
-    /// The `nft` program in the usual places (Debian: package nftables, /usr/sbin/nft).
-    public static func locate() -> StrictFirewall? {
-        for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"] {
-            let path = "\(dir)/nft"
-            if access(path, X_OK) == 0 { return StrictFirewall(nft: path) }
-        }
-        return nil
-    }
+    public init(nft: NFTables) { self.nft = nft }
 
     /// Deletes Vigil's table if an earlier run left it (killed before its cleanup); true
     /// when there was one. Run at start, before any instance can become master (it waits
     /// for nft).
     public func removeLeftover(children: ChildSupervisor, now: () -> Instant) throws(Failure) -> Bool {
         let listing = try runToEnd(["list", "tables"], script: nil, children: children, now: now)
-        guard listing.split(separator: "\n").contains(where: { $0.trimmingSpaces == "table \(Self.table)" }) else {
+        guard NFTables.lists(Self.table, in: listing) else {
             installed = []
             return false
         }
@@ -120,7 +106,7 @@ public final class StrictFirewall {
         running = nil
         let completion: Completion
         do {
-            _ = try Self.judge(ending, "nft -f -")
+            _ = try NFTables.judge(ending, "nft -f -")
             installed = run.result
             completion = .applied(run.result)
         } catch {
@@ -136,8 +122,7 @@ public final class StrictFirewall {
         guard running == nil, let wanted, wanted != installed, wanted != failedWish else { return }
         let script = script(for: wanted)
         do {
-            let pid = try children.start(.exec(nft, ["-f", "-"]), input: Array(script.utf8), captureOutput: true,
-                                         timeout: Self.timeoutMicroseconds, policy: .kill, at: now)
+            let pid = try nft.start(script, children: children, now: now)
             recentRuns = Array((recentRuns + [pid]).suffix(16))
             running = (pid, wanted)
         } catch {
@@ -169,9 +154,7 @@ public final class StrictFirewall {
         }
     }
 
-    /// Deletes the table whether or not it exists: `table` declares it (a no-op when it
-    /// is there), then `delete table` removes it (nft 1.0.6 has no `destroy`).
-    static let deleteScript = "table \(table)\ndelete table \(table)\n"
+    static let deleteScript = NFTables.deleteScript(table)
 
     /// The table from nothing: a set per family and an input and an output chain.
     static func createScript(_ addresses: Set<Address>) -> String {
@@ -212,40 +195,11 @@ public final class StrictFirewall {
         return (v4, v6)
     }
 
-    /// Runs nft with `arguments` to its end, feeding `script` on stdin; its stdout, or a
-    /// Failure with its stderr.
+    /// Runs nft to its end (it waits), remembering the run as Vigil's own.
     private func runToEnd(_ arguments: [String], script: String?, children: ChildSupervisor,
                           now: () -> Instant) throws(Failure) -> String {
-        let command = "nft \(arguments.joined(separator: " "))"
-        do {
-            let (pid, ending) = try children.runToEnd(.exec(nft, arguments), input: script.map { Array($0.utf8) },
-                                                      timeout: Self.timeoutMicroseconds, now: now)
-            recentRuns = Array((recentRuns + [pid]).suffix(16))
-            return try Self.judge(ending, command)
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw Failure(description: "\(command): \(error)")
-        }
-    }
-
-    /// nft's stdout when it succeeded, else a Failure saying how it ended and what it said.
-    private static func judge(_ ending: ChildSupervisor.Ending, _ command: String) throws(Failure) -> String {
-        let stderr = String(decoding: ending.standardError, as: UTF8.self).trimmingSpaces
-        switch ending.exit {
-        case .status(0):
-            return String(decoding: ending.standardOutput, as: UTF8.self)
-        case let .status(code):
-            throw Failure(description: "\(command) exited \(code): \(stderr.isEmpty ? "no message" : stderr)")
-        case let .signal(signal):
-            throw Failure(description: "\(command) killed by signal \(signal)\(ending.timedOut ? " after \(timeoutMicroseconds / 1_000_000) s" : "")\(stderr.isEmpty ? "" : ": \(stderr)")")
-        }
-    }
-}
-
-extension StringProtocol {
-    fileprivate var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).reversed()
-            .drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).reversed())
+        let (pid, output) = try nft.runToEnd(arguments, script: script, children: children, now: now)
+        recentRuns = Array((recentRuns + [pid]).suffix(16))
+        return output
     }
 }

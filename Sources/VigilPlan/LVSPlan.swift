@@ -1,6 +1,7 @@
 import LVS
 import VRRP
 import VigilConfig
+import VigilLinux
 import VigilTypes
 
 /// The IPVS table the configuration asks for, as pools whose members come and go with
@@ -37,6 +38,8 @@ public struct LVSPlan: Sendable {
     public var flushAtStart = false
     /// `lvs_flush_on_stop`.
     public var flushOnStop: LVSFlushOnStop?
+    /// FNAT services' source translations (nftables), in place before the services.
+    public var fullNAT: [FullNATTable.Rule] = []
 
     public init(pools: [Pool] = [], notes: [String] = []) {
         self.pools = pools
@@ -158,8 +161,21 @@ public struct LVSPlan: Sendable {
                 }
             }
             plan.pools.append(pool)
+            plan.fullNAT += fullNATRules(vs, keys: keys, config.localAddressGroups)
         }
         return plan
+    }
+
+    /// A FNAT virtual server's source translations: one per IPVS service, to the first
+    /// entry of its family in the named local_address_group (the validator wants exactly
+    /// one per family).
+    static func fullNATRules(_ vs: VirtualServer, keys: [IPVSService.Key], _ groups: [LocalAddressGroup]) -> [FullNATTable.Rule] {
+        guard vs.forwardingMethod == .fnat, let name = vs.localAddressGroup?.name,
+              let group = groups.first(where: { $0.name == name }) else { return [] }
+        return keys.compactMap { key in
+            guard let entry = group.entries.first(where: { ($0.address.family == .inet6) == key.isIPv6 }) else { return nil }
+            return FullNATTable.Rule(service: key, first: entry.address.internetAddress, last: entry.last.internetAddress)
+        }
     }
 
     /// keepalived's rules: the sync id defaults to the followed instance's VRID (0 when no
@@ -347,7 +363,8 @@ public struct LVSPlan: Sendable {
         let method = forwarding ?? rs?.forwardingMethod ?? vs.forwardingMethod ?? .nat
         let fwd: IPVSDestination.Forwarding
         switch method {
-        case .nat: fwd = .masquerade
+        // FNAT is IPVS NAT; the source translation is the FullNATPlan's nftables table.
+        case .nat, .fnat: fwd = .masquerade
         case .dr: fwd = .route
         case .tun: fwd = .tunnel
         }

@@ -91,25 +91,6 @@ result() { echo "$1=$2" >> "$RESULTS"; }
 
 # --- the programs -----------------------------------------------------------------------
 
-# A real server: each line read is answered "NAME LINE".
-cat > "$W/lines.py" <<'PY'
-import asyncio, sys
-name = sys.argv[1].encode()
-async def serve(reader, writer):
-    try:
-        while line := await reader.readline():
-            writer.write(name + b" " + line)
-            await writer.drain()
-    except ConnectionError:
-        pass
-    writer.close()
-async def main():
-    server = await asyncio.start_server(serve, "0.0.0.0", 80)
-    print("listening", flush=True)
-    await asyncio.sleep(3600)
-asyncio.run(main())
-PY
-
 # The client, from 32 addresses in turn (mh hashes the source address).
 #   count N: N connections one after the other; prints "SRC:PORT SERVER" (or none) each.
 #   hold N DIR: N connections kept open, each asked a line every 100 ms; a reset, a close,
@@ -289,7 +270,7 @@ for r in r1 r2; do
     ip -n $P$r addr add $VIP/32 dev lo
     ip netns exec $P$r sh -c 'for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/$i/arp_announce; done'
     ip -n $P$r route add default via 192.0.2.1
-    ip netns exec $P$r python3 "$W/lines.py" $r > "$W/$r.out" 2>&1 & PIDS+=($!)
+    line_server $r 80   # a real server: "NAME PEER LINE" for each line
 done
 for r in r1 r2; do wait_until 30000 grep -q listening "$W/$r.out" || fail "the line server on $r did not start"; done
 chmod o+x "$W"   # FRR's daemons run as frr: they reach their own directory inside

@@ -42,3 +42,29 @@ serve() {
     eval "SERVER_$1=$!"; PIDS+=($!)
 }
 serving() { ip netns exec $P$1 python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1/', timeout=2)" 2>/dev/null; }
+
+# line_server NAME PORT: in namespace NAME, a TCP server on PORT answering each line read
+# with "NAME PEER LINE" (PEER: the address its socket sees the connection come from);
+# "listening" in $W/NAME.out once it is. Its PID joins PIDS.
+line_server() {
+    [ -f "$W/line-server.py" ] || cat > "$W/line-server.py" <<'PY'
+import asyncio, sys
+name, port = sys.argv[1].encode(), int(sys.argv[2])
+async def serve(reader, writer):
+    peer = writer.get_extra_info("peername")[0].encode()
+    try:
+        while line := await reader.readline():
+            writer.write(name + b" " + peer + b" " + line)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    writer.close()
+async def main():
+    server = await asyncio.start_server(serve, "0.0.0.0", port)
+    print("listening", flush=True)
+    await asyncio.sleep(3600)
+asyncio.run(main())
+PY
+    ip netns exec $P$1 python3 "$W/line-server.py" "$1" "$2" > "$W/$1.out" 2>&1 &
+    PIDS+=($!)
+}

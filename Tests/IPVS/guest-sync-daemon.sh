@@ -23,25 +23,6 @@ source "$(dirname "$0")/guest-lib.sh"
 VIP=192.0.2.100
 N=20
 
-# A line server: each line read is answered with "NAME LINE".
-cat > "$W/lines.py" <<'PY'
-import asyncio, sys
-name = sys.argv[1]
-async def serve(reader, writer):
-    try:
-        while line := await reader.readline():
-            writer.write(b"%s %s" % (name.encode(), line))
-            await writer.drain()
-    except ConnectionError:
-        pass
-    writer.close()
-async def main():
-    server = await asyncio.start_server(serve, "0.0.0.0", 7000)
-    print("listening", flush=True)
-    await asyncio.sleep(3600)
-asyncio.run(main())
-PY
-
 # The client: N connections, each asked a line every 0.5 s until $W/stop appears (at most
 # 90 s); a connection that is reset, closed or silent for 5 s is broken. At the end, one
 # line per connection: "conn I FIRST_SERVER alive|broken ANSWERS_AFTER_THE_CRASH".
@@ -94,9 +75,9 @@ for r in r1 r2; do
     port $r eth0 lan 192.0.2.$([ $r = r1 ] && echo 21 || echo 22)/24
     ip -n $P$r addr add $VIP/32 dev lo
     ip netns exec $P$r sh -c 'for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/$i/arp_announce; done'
-    ip netns exec $P$r python3 "$W/lines.py" $r > "$W/$r.log" 2>&1 & PIDS+=($!)
+    line_server $r 7000   # "NAME PEER LINE" for each line
 done
-for r in r1 r2; do wait_until 20000 grep -q listening "$W/$r.log" || fail "the line server on $r did not start"; done
+for r in r1 r2; do wait_until 20000 grep -q listening "$W/$r.out" || fail "the line server on $r did not start"; done
 
 conf() {  # NAME PRIORITY SYNC(yes|no)
     {

@@ -148,11 +148,14 @@ mkdir -p "$IR"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,newroot,vigil,lib/modules
 cp "$(command -v busybox)" "$IR/bin/busybox"
 
 # The IPVS core and every scheduler this kernel has, what network labs need (veth, bridge,
-# conntrack/NAT for LVS-NAT, ipip/ip6_tunnel for LVS-TUN, macvlan for use_vmac, dummy), and
+# conntrack/NAT for LVS-NAT, ipip/ip6_tunnel for LVS-TUN, macvlan for use_vmac, dummy,
+# nftables' NAT for FNAT: loaded at boot, as autoloading them under TCG outlasts the 2 s
+# an nft run gets), and
 # the virtio + 9p stack that reaches the host's root.
 WANTED="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_dh ip_vs_sed ip_vs_nq
         ip_vs_lblc ip_vs_lblcr ip_vs_mh ip_vs_fo ip_vs_ovf ip_vs_twos
         veth bridge macvlan dummy nf_conntrack nf_nat ipip ip6_tunnel
+        nf_tables nft_chain_nat nft_nat nft_ct
         virtio_pci 9pnet_virtio 9p ${IPVS_EXTRA_MODULES:-}"
 INIT_MODE=${IPVS_INIT:-chroot}
 case $INIT_MODE in

@@ -44,6 +44,12 @@ struct ProbeUse {
         "root announce": ProbeUse(arguments: "203.0.113.10", extra: ProbeFrame.instance()),
         "announce virtual_server": words("192.0.2.1 80"),
         "announce vrrp_instance": words("VI_1"),
+        // Vigil's own (DPVS's words): a FNAT service's pool, and the service naming it.
+        "root local_address_group": ProbeUse(arguments: "lip", body: ["198.18.0.101-103"],
+                                             extra: ["virtual_server 203.0.113.10 80 {", "lb_kind FNAT", "laddr_group_name lip",
+                                                     "protocol TCP", "real_server 198.51.100.1 80 {", "}", "}"]),
+        "virtual_server laddr_group_name": ProbeUse(arguments: "lip", context: ["lb_kind FNAT"],
+                                                    extra: ["local_address_group lip {", "198.18.0.101", "}"]),
         "root vrrp_sync_group": ProbeUse(arguments: "G1", body: ["group {", "VI_1", "}"], extra: ProbeFrame.instance()),
         "root vrrp_script": ProbeUse(arguments: "chk", extra: ProbeFrame.instance(["track_script {", "chk", "}"])),
         "root vrrp_track_process": ProbeUse(arguments: "proc", extra: ProbeFrame.instance(["track_process {", "proc", "}"])),

@@ -3,6 +3,7 @@ import LVS
 import VRRP
 import VigilConfig
 import HealthCheck
+import VigilLinux
 @testable import VigilDaemon
 @testable import VigilPlan
 import VigilTypes
@@ -319,6 +320,49 @@ import VigilTypes
             """)
         #expect(p.desired.services.keys.map(\.description).sorted()
                 == ["FWM 7", "TCP 192.0.2.100:80", "TCP 192.0.2.101:80", "TCP 192.0.2.102:80"])
+    }
+
+    /// FNAT: IPVS masquerading, and one source translation per IPVS service (a group's
+    /// members each), to the pool of the service's family; a NAT service gets none.
+    @Test func aFullNATServiceIsMasqueradedAndTranslatedPerService() throws {
+        let p = Self.plan("""
+            local_address_group lip {
+                198.18.0.101-103
+                2001:db8:18::1:101
+            }
+            virtual_server_group web {
+                203.0.113.10-11 80
+            }
+            virtual_server group web {
+                lb_kind FNAT
+                laddr_group_name lip
+                protocol TCP
+                real_server 198.18.0.21 8080 {
+                }
+            }
+            virtual_server 2001:db8:3::10 53 {
+                lb_kind FNAT
+                laddr_group_name lip
+                protocol UDP
+                real_server 2001:db8:18::21 53 {
+                }
+            }
+            virtual_server 203.0.113.20 80 {
+                lb_kind NAT
+                protocol TCP
+                real_server 198.18.0.21 80 {
+                }
+            }
+            """)
+        #expect(p.pools.flatMap(\.members).map(\.destination.forwarding) == [.masquerade, .masquerade, .masquerade])
+        let pool4 = (InternetAddress.v4(IPv4Address(198, 18, 0, 101)), InternetAddress.v4(IPv4Address(198, 18, 0, 103)))
+        let pool6 = InternetAddress.v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101))
+        #expect(p.fullNAT == [
+            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 10)), port: 80, protocol: .tcp), first: pool4.0, last: pool4.1),
+            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 11)), port: 80, protocol: .tcp), first: pool4.0, last: pool4.1),
+            FullNATTable.Rule(service: .endpoint(.v6(IPv6Address(0x2001, 0xdb8, 3, 0, 0, 0, 0, 0x10)), port: 53, protocol: .udp),
+                              first: pool6, last: pool6),
+        ])
     }
 }
 

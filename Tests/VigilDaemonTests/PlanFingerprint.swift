@@ -25,7 +25,7 @@ struct PlanFingerprint: Equatable {
     static let instanceProperties = ["router", "interface", "addresses", "announced", "extraAnnounced", "unicastPeers", "routes", "vmac",
                                      "vmacLocation", "notify", "trackedInterfaces", "dropsTrafficWhileMaster"]
     static let lvsProperties = ["pools", "checks", "owner", "notes", "ssl", "releaseAtExit", "sync", "timeouts", "flushAtStart",
-                                "flushOnStop"]
+                                "flushOnStop", "fullNAT"]
     static let poolProperties = ["name", "fifoName", "key", "services", "members", "sorry", "quorum", "hysteresis", "quorumUp",
                                  "quorumDown", "haSuspendAddresses", "omega", "smtpAlert"]
     static let memberProperties = ["name", "destination", "checks", "inhibitOnFailure", "alpha", "notifyUp", "notifyDown",
@@ -50,6 +50,7 @@ struct PlanFingerprint: Equatable {
     var timeouts: IPVSTimeouts?
     var flushAtStart: Bool
     var flushOnStop: LVSFlushOnStop?
+    var fullNAT: [FullNATTable.Rule]
     var staticRoutes: RoutePlan
     var announce: AnnouncePlan
     var metricsListen: String?
@@ -136,6 +137,7 @@ struct PlanFingerprint: Equatable {
         timeouts = plan.lvs.timeouts
         flushAtStart = plan.lvs.flushAtStart
         flushOnStop = plan.lvs.flushOnStop
+        fullNAT = plan.lvs.fullNAT
         staticRoutes = plan.staticRoutes
         announce = plan.announce
         metricsListen = plan.metricsListen

@@ -50,13 +50,13 @@ import VigilTypes
     }
 
     @Test func aFreshFirewallKnowsNothingYet() {
-        let firewall = StrictFirewall(nft: "/nonexistent/nft")
+        let firewall = StrictFirewall(nft: NFTables(path: "/nonexistent/nft"))
         #expect(firewall.installed == nil)
         #expect(firewall.script(for: [vip]) == StrictFirewall.deleteScript + StrictFirewall.createScript([vip]), "unknown state: replaced whole")
     }
 
     @Test func aMissingProgramIsAFailureNotACrash() throws {
-        let firewall = StrictFirewall(nft: "/nonexistent/nft")
+        let firewall = StrictFirewall(nft: NFTables(path: "/nonexistent/nft"))
         let children = ChildSupervisor()
         #expect(throws: StrictFirewall.Failure.self) { _ = try firewall.removeLeftover(children: children, now: ChildSupervisorTests.now) }
         #expect(firewall.installed == nil)

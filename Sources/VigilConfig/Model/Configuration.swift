@@ -11,6 +11,8 @@ public struct Configuration: Hashable, Sendable {
     public var syncGroups: [SyncGroup] = []
     public var virtualServerGroups: [VirtualServerGroup] = []
     public var virtualServers: [VirtualServer] = []
+    /// Vigil's own (DPVS's word): the source addresses of FNAT services on this director.
+    public var localAddressGroups: [LocalAddressGroup] = []
     /// `static_routes` / `static_rules`: installed at start whatever the instances' states,
     /// removed at exit.
     public var staticRoutes: [VirtualRoute] = []

@@ -21,9 +21,12 @@ public enum Scheduler: String, Hashable, Sendable, CaseIterable {
     case rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh
 }
 
-/// IPVS forwarding methods (`lb_kind` / `lvs_method`).
+/// IPVS forwarding methods (`lb_kind` / `lvs_method`). FNAT (full NAT, the word of
+/// Alibaba's LVS and DPVS) is Vigil's on a stock kernel: IPVS NAT, and the forwarded
+/// connections' source translated to an address of this director's `local_address_group`
+/// by nftables, so the replies come back through the director that forwarded them.
 public enum ForwardingMethod: String, Hashable, Sendable, CaseIterable {
-    case nat = "NAT", dr = "DR", tun = "TUN"
+    case nat = "NAT", dr = "DR", tun = "TUN", fnat = "FNAT"
 }
 
 /// The tunnel of `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`
@@ -108,6 +111,9 @@ public struct VirtualServer: Hashable, Sendable {
     public var omega = false
     public var inhibitOnFailure = false
     public var haSuspend = false
+    /// `laddr_group_name NAME`: the `local_address_group` a FNAT service's connections
+    /// leave from.
+    public var localAddressGroup: LocalAddressGroup.Reference?
     public var checkerDefaults = CheckerOptions()
     public var realServers: [RealServer] = []
     public var unsupported: [Statement] = []
@@ -177,6 +183,67 @@ public struct VirtualServerGroup: Hashable, Sendable {
     public var name: String
     public var origin: Origin
     public var members: [Member] = []
+
+    public init(name: String, origin: Origin) {
+        self.name = name
+        self.origin = origin
+    }
+}
+
+/// `local_address_group NAME { ADDR[-LAST] … }` (the DPVS word): the addresses a FNAT
+/// service's forwarded connections take as their source on this director. Each director
+/// has its own (keepalived's `@HOST` line prefix keeps one shared file).
+public struct LocalAddressGroup: Hashable, Sendable {
+    /// `ADDR` or a range `198.18.0.101-103` (last octet, or last hex group for IPv6).
+    public struct Entry: Hashable, Sendable {
+        public var address: IPAddress
+        public var rangeEnd: Int?
+        public var origin: Origin
+
+        public init(address: IPAddress, rangeEnd: Int? = nil, origin: Origin) {
+            self.address = address
+            self.rangeEnd = rangeEnd
+            self.origin = origin
+        }
+
+        /// The last address of the range (the address itself without one).
+        public var last: IPAddress {
+            guard let rangeEnd else { return address }
+            switch address {
+            case let .v4(a, b, c, _): return .v4(a, b, c, UInt8(rangeEnd))
+            case var .v6(bytes):
+                bytes[14] = UInt8(rangeEnd >> 8)
+                bytes[15] = UInt8(rangeEnd & 0xff)
+                return .v6(bytes)
+            }
+        }
+
+        /// Whether `other` lies in the range (the address alone without one).
+        public func contains(_ other: IPAddress) -> Bool {
+            guard other.family == address.family else { return false }
+            return !other.bytes.lexicographicallyPrecedes(address.bytes) && !last.bytes.lexicographicallyPrecedes(other.bytes)
+        }
+
+        /// As written: `198.18.0.101-103`.
+        public var text: String {
+            rangeEnd.map { "\(address)-\(address.family == .inet6 ? String($0, radix: 16) : String($0))" } ?? address.description
+        }
+    }
+
+    /// A virtual server's `laddr_group_name NAME`, and where it stands.
+    public struct Reference: Hashable, Sendable {
+        public var name: String
+        public var origin: Origin
+
+        public init(name: String, origin: Origin) {
+            self.name = name
+            self.origin = origin
+        }
+    }
+
+    public var name: String
+    public var origin: Origin
+    public var entries: [Entry] = []
 
     public init(name: String, origin: Origin) {
         self.name = name
