@@ -54,6 +54,9 @@ final class LVSRunner {
     private let fullNAT: FullNATTable?
     /// net.ipv4.vs.conntrack before FNAT turned it on: put back at exit.
     private var conntrackBefore: Int?
+    /// Whether this run has made (or tried to make) FNAT's table: only then is it removed,
+    /// so a box without FNAT services never runs nft for it.
+    private var fullNATMade = false
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -405,6 +408,7 @@ final class LVSRunner {
         } else if FullNATTable.conntrack() == nil {
             logger.error("FNAT: \(FullNATTable.conntrackPath) is missing (ip_vs not loaded?): the source translation cannot bind")
         }
+        fullNATMade = true
         do {
             try fullNAT.apply(plan.fullNAT, children: children, now: Monotonic.now)
             logger.info("FNAT: \(plan.fullNAT.count) source translation(s) in nftables table \(FullNATTable.table)")
@@ -419,13 +423,14 @@ final class LVSRunner {
 
     /// At exit, with the services (and only when they go): no table and the sysctl as found.
     private func removeFullNAT() {
-        guard let fullNAT, fullNAT.installed != [] else { return }
+        guard let fullNAT, fullNATMade else { return }
         guard plan.releaseAtExit || plan.fullNAT.isEmpty else {
             logger.info("FNAT: left nftables table \(FullNATTable.table) with the services (--dont-release-ipvs)")
             return
         }
         do {
             try fullNAT.apply([], children: children, now: Monotonic.now)
+            fullNATMade = false
         } catch { logger.error("FNAT: removing nftables table \(FullNATTable.table): \(error)") }
         if let value = conntrackBefore {
             do { try FullNATTable.setConntrack(value) } catch { logger.error("FNAT: putting net.ipv4.vs.conntrack back: \(error)") }
@@ -556,7 +561,7 @@ final class LVSRunner {
             }
             // The daemon then says the followed instance's state (followSyncInstance).
             // New translations before new services (the table made again whole: a hand
-            // edit is mended too); ones no longer wanted go with them.
+            // edit is mended too); ones no longer wanted go just before their services.
             if !plan.fullNAT.isEmpty { applyFullNAT() } else if !fullNATBefore.isEmpty { removeFullNAT() }
             // What this run owned and no longer configures is removed by the difference.
             apply(state.desiredTable, what: "reloaded")

@@ -56,8 +56,6 @@ public final class FullNATTable {
     static let priority = "srcnat - 1"
 
     public let nft: NFTables
-    /// What the table holds as far as this process knows: [] no table, nil unknown.
-    public private(set) var installed: [Rule]?
 
     public init(nft: NFTables) { self.nft = nft }
 
@@ -67,13 +65,7 @@ public final class FullNATTable {
     /// new service is (a connection forwarded before its rule would reach the real
     /// server with the client's address and its answer would go astray); at exit.
     public func apply(_ rules: [Rule], children: ChildSupervisor, now: () -> Instant) throws(NFTables.Failure) {
-        do {
-            _ = try nft.runToEnd(["-f", "-"], script: Self.script(rules), children: children, now: now)
-            installed = rules
-        } catch {
-            installed = nil
-            throw error
-        }
+        _ = try nft.runToEnd(["-f", "-"], script: Self.script(rules), children: children, now: now)
     }
 
     /// `net.ipv4.vs.conntrack` (per network namespace; IPv6 too): 1 keeps the conntrack

@@ -1,3 +1,4 @@
+import Foundation
 import LVS
 import Logging
 import Synchronization
@@ -192,11 +193,12 @@ import VigilTypes
         runner(plan, open: { kernel }, log: log)
     }
 
-    static func runner(_ plan: LVSPlan, open: @escaping () throws -> any IPVSKernel, log: LogLines = LogLines()) -> LVSRunner {
+    static func runner(_ plan: LVSPlan, open: @escaping () throws -> any IPVSKernel, log: LogLines = LogLines(),
+                       fullNAT: FullNATTable? = nil) -> LVSRunner {
         let logger = Logger(label: "test") { _ in Capture(sink: log) }
         let children = ChildSupervisor()
         return LVSRunner(plan, logger: logger, scripts: NotifyRunner(logger: logger, children: children), children: children,
-                         openKernel: open)
+                         fullNAT: fullNAT, openKernel: open)
     }
 
     static let webWeights: [String: Int32] = ["198.51.100.1:80": 3, "198.51.100.2:80": 2, "198.51.100.3:80": 1]
@@ -426,6 +428,25 @@ import VigilTypes
         runner.stop()
         #expect(kernel.changes == ["delete service TCP 192.0.2.100:80", "delete service TCP 192.0.2.101:80"])
         #expect(kernel.table == IPVSTable([Self.foreign]))
+    }
+
+    /// A box with nft whose configuration has no FNAT service never runs nft for it, at
+    /// start or at exit (an "nft" that records its runs stands in).
+    @Test func withoutFullNATNftNeverRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-nft-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = dir.appendingPathComponent("runs").path
+        let nft = dir.appendingPathComponent("nft").path
+        try "#!/bin/sh\necho \"$*\" >> \(record)\n".write(toFile: nft, atomically: true, encoding: .utf8)
+        chmod(nft, 0o755)
+        let kernel = FakeKernel([])
+        let runner = Self.runner(try Self.plan(Self.webAndAPI), open: { kernel }, fullNAT: FullNATTable(nft: NFTables(path: nft)))
+        runner.start()
+        runner.reload(try Self.plan(Self.webAndAPI))
+        runner.stop()
+        #expect(!FileManager.default.fileExists(atPath: record), "nft ran: \((try? String(contentsOfFile: record, encoding: .utf8)) ?? "")")
+        #expect(kernel.table.services.isEmpty, "the run did start and stop")
     }
 
     @Test func withoutReleaseAtExitStopLeavesTheTable() throws {
