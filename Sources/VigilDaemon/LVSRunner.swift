@@ -399,14 +399,17 @@ final class LVSRunner {
             logger.error("FNAT: nft not found (Debian package nftables): the FNAT services' connections are forwarded without source translation and their answers will not come back through this director")
             return
         }
-        if let value = FullNATTable.conntrack(), value != 1 {
+        switch FullNATTable.conntrack() {
+        case nil:
+            logger.error("FNAT: \(FullNATTable.conntrackPath) is missing (ip_vs not loaded?): the source translation cannot bind")
+        case let value? where value != 1:
             do {
                 try FullNATTable.setConntrack(1)
                 if conntrackBefore == nil { conntrackBefore = value }
                 logger.info("FNAT: net.ipv4.vs.conntrack set to 1 (was \(value))")
             } catch { logger.error("FNAT: setting net.ipv4.vs.conntrack: \(error)") }
-        } else if FullNATTable.conntrack() == nil {
-            logger.error("FNAT: \(FullNATTable.conntrackPath) is missing (ip_vs not loaded?): the source translation cannot bind")
+        case _?:
+            break
         }
         fullNATMade = true
         do {
