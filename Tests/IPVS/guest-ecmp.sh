@@ -330,8 +330,6 @@ fib_at() { awk -v t0="$1" -v g="$2" '$1 >= t0 && $2 == g { print $1; exit }' "$W
 # log_at NAME PATTERN: the time (ns) of the director's last Vigil log line with PATTERN.
 log_at() { local s; s=$(grep -- "$2" "$W/$1.log" | tail -1 | awk '{ print $1 }'); [ -n "$s" ] && date -d "$s" +%s%N; }
 ms() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
-holds_for() { local deadline=$(( $(now_ms) + $1 )); shift
-              while [ "$(now_ms)" -lt "$deadline" ]; do "$@" || return 1; sleep 0.1; done; }
 
 # --- Vigil on each director: etc/ecmp-director.conf's service with this lab's real servers
 # and TCP_CHECK (the real servers speak lines, not HTTP) --------------------------------

@@ -12,6 +12,10 @@ wait_until() {  # MS COMMAND...: polls every 100 ms (the guest is slow), bounded
     while [ "$(now_ms)" -lt "$deadline" ]; do "$@" && return 0; sleep 0.1; done
     "$@"
 }
+holds_for() {  # MS COMMAND...: COMMAND holds at every poll (100 ms) for MS, bounded
+    local deadline=$(( $(now_ms) + $1 )); shift
+    while [ "$(now_ms)" -lt "$deadline" ]; do "$@" || return 1; sleep 0.1; done
+}
 lab_cleanup() {
     local pid ns
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
