@@ -418,7 +418,7 @@ final class LVSRunner {
         } catch { logger.error("FNAT: \(error)") }
         // The answers come back to the pool's addresses: they must be this director's.
         guard let local = try? Set(interfaces().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:))) else { return }
-        let missing = Set(plan.fullNAT.flatMap(\.poolAddresses)).subtracting(local).sorted()
+        let missing = Set(plan.fullNAT.flatMap(\.pool.addresses)).subtracting(local).sorted()
         if !missing.isEmpty {
             logger.warning("FNAT: \(missing.map(\.description).joined(separator: " ")) of the local_address_group not on this box: connections translated to them get no answer; add them to the interface towards the real servers")
         }

@@ -24,28 +24,11 @@ public final class FullNATTable {
     public struct Rule: Hashable, Sendable {
         public var service: IPVSService.Key
         /// The pool of the service's family: one address or a range.
-        public var first: InternetAddress
-        public var last: InternetAddress
+        public var pool: AddressRange
 
-        public init(service: IPVSService.Key, first: InternetAddress, last: InternetAddress) {
+        public init(service: IPVSService.Key, pool: AddressRange) {
             self.service = service
-            self.first = first
-            self.last = last
-        }
-
-        /// Every address of the pool (a range differs only in its last octet, or its last
-        /// 16-bit group for IPv6, as `local_address_group` writes it).
-        public var poolAddresses: [InternetAddress] {
-            let a = first.bytes, b = last.bytes
-            guard a.count == b.count, a.count >= 4 else { return [first] }
-            let wide = a.count == 16
-            let low = wide ? Int(a[14]) << 8 | Int(a[15]) : Int(a[3])
-            let high = wide ? Int(b[14]) << 8 | Int(b[15]) : Int(b[3])
-            return (low...max(low, high)).compactMap { n in
-                var bytes = a
-                if wide { bytes[14] = UInt8(n >> 8); bytes[15] = UInt8(n & 0xff) } else { bytes[3] = UInt8(n) }
-                return InternetAddress(bytes: bytes)
-            }
+            self.pool = pool
         }
     }
 
@@ -93,7 +76,7 @@ public final class FullNATTable {
     /// counted, its source translated to the pool.
     static func line(_ rule: Rule) -> String {
         let family = rule.service.isIPv6 ? "ip6" : "ip"
-        let pool = rule.first == rule.last ? "\(rule.first)" : "\(rule.first)-\(rule.last)"
+        let pool = rule.pool.end == nil ? "\(rule.pool.first)" : "\(rule.pool.first)-\(rule.pool.last)"
         let match: String
         switch rule.service {
         case let .endpoint(address, port, proto):

@@ -174,7 +174,7 @@ public struct LVSPlan: Sendable {
               let group = groups.first(where: { $0.name == name }) else { return [] }
         return keys.compactMap { key in
             guard let entry = group.entries.first(where: { ($0.address.family == .inet6) == key.isIPv6 }) else { return nil }
-            return FullNATTable.Rule(service: key, first: entry.address.internetAddress, last: entry.last.internetAddress)
+            return FullNATTable.Rule(service: key, pool: entry.range)
         }
     }
 
@@ -345,12 +345,8 @@ public struct LVSPlan: Sendable {
                 case let .firewallMark(mark):
                     return [.firewallMark(mark, ipv6: ipv6RealServers)]
                 case let .endpoint(address, rangeEnd, port):
-                    var bytes = address.bytes
-                    let last = bytes.count == 4 ? Int(bytes[3]) : Int(bytes[14]) << 8 | Int(bytes[15])
-                    return (last...max(last, rangeEnd ?? last)).prefix(256).map { n in
-                        if bytes.count == 4 { bytes[3] = UInt8(n) } else { bytes[14] = UInt8(n >> 8); bytes[15] = UInt8(n & 0xff) }
-                        let a: InternetAddress = bytes.count == 4 ? .v4(IPv4Address(bytes: bytes)) : .v6(IPv6Address(bytes: bytes))
-                        return .endpoint(a, port: UInt16(port), protocol: proto(vs.effectiveProtocol))
+                    return AddressRange(first: address.internetAddress, end: rangeEnd).addresses.prefix(256).map {
+                        .endpoint($0, port: UInt16(port), protocol: proto(vs.effectiveProtocol))
                     }
                 }
             }

@@ -28,7 +28,7 @@ struct FullNATKeywordTests {
         let group = result.configuration.localAddressGroups.first
         #expect(group?.name == "lip")
         #expect(group?.entries.map(\.text) == ["198.18.0.101-103", "2001:db8:18::1:101-1ff"])
-        #expect(group?.entries.map(\.last.description) == ["198.18.0.103", "2001:db8:18::1:1ff"])
+        #expect(group?.entries.map(\.range.last.description) == ["198.18.0.103", "2001:db8:18::1:1ff"])
         #expect(group?.entries.first?.contains(IPAddress("198.18.0.102")!) == true)
         #expect(group?.entries.first?.contains(IPAddress("198.18.0.104")!) == false)
         let vs = result.configuration.virtualServers.first

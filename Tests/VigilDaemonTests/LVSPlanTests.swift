@@ -355,13 +355,13 @@ import VigilTypes
             }
             """)
         #expect(p.pools.flatMap(\.members).map(\.destination.forwarding) == [.masquerade, .masquerade, .masquerade])
-        let pool4 = (InternetAddress.v4(IPv4Address(198, 18, 0, 101)), InternetAddress.v4(IPv4Address(198, 18, 0, 103)))
-        let pool6 = InternetAddress.v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101))
+        let pool4 = AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 103)
+        let pool6 = AddressRange(first: .v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101)))
         #expect(p.fullNAT == [
-            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 10)), port: 80, protocol: .tcp), first: pool4.0, last: pool4.1),
-            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 11)), port: 80, protocol: .tcp), first: pool4.0, last: pool4.1),
+            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 10)), port: 80, protocol: .tcp), pool: pool4),
+            FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 11)), port: 80, protocol: .tcp), pool: pool4),
             FullNATTable.Rule(service: .endpoint(.v6(IPv6Address(0x2001, 0xdb8, 3, 0, 0, 0, 0, 0x10)), port: 53, protocol: .udp),
-                              first: pool6, last: pool6),
+                              pool: pool6),
         ])
     }
 }

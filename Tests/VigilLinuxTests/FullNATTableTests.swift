@@ -10,14 +10,13 @@ import VigilTypes
 /// namespace of the test's own (root): made, replaced whole, removed, a leftover replaced.
 @Suite struct FullNATTableTests {
     static let web = FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 10)), port: 80, protocol: .tcp),
-                                       first: .v4(IPv4Address(198, 18, 0, 101)), last: .v4(IPv4Address(198, 18, 0, 103)))
+                                       pool: AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 103))
     static let web6 = FullNATTable.Rule(service: .endpoint(.v6(IPv6Address(0x2001, 0xdb8, 3, 0, 0, 0, 0, 0x10)), port: 80, protocol: .tcp),
-                                        first: .v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101)),
-                                        last: .v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101)))
+                                        pool: AddressRange(first: .v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x101))))
     static let mark = FullNATTable.Rule(service: .firewallMark(7, ipv6: false),
-                                        first: .v4(IPv4Address(198, 18, 0, 101)), last: .v4(IPv4Address(198, 18, 0, 103)))
+                                        pool: AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 103))
     static let dns = FullNATTable.Rule(service: .endpoint(.v4(IPv4Address(203, 0, 113, 10)), port: 53, protocol: .udp),
-                                       first: .v4(IPv4Address(198, 18, 0, 101)), last: .v4(IPv4Address(198, 18, 0, 101)))
+                                       pool: AddressRange(first: .v4(IPv4Address(198, 18, 0, 101))))
 
     @Test func eachServiceIsNamedExactly() {
         #expect(FullNATTable.line(Self.web) == "meta l4proto tcp ct original ip daddr 203.0.113.10 ct original proto-dst 80 counter snat ip to 198.18.0.101-198.18.0.103 comment \"TCP 203.0.113.10:80\"")
@@ -27,11 +26,14 @@ import VigilTypes
     }
 
     @Test func aPoolIsEveryAddressOfItsRange() {
-        #expect(Self.web.poolAddresses.map(\.description) == ["198.18.0.101", "198.18.0.102", "198.18.0.103"])
-        #expect(Self.web6.poolAddresses.map(\.description) == ["2001:db8:18::1:101"])
-        let wide = FullNATTable.Rule(service: Self.web6.service, first: Self.web6.first,
-                                     last: .v6(IPv6Address(0x2001, 0xdb8, 0x18, 0, 0, 0, 1, 0x102)))
-        #expect(wide.poolAddresses.map(\.description) == ["2001:db8:18::1:101", "2001:db8:18::1:102"])
+        #expect(Self.web.pool.addresses.map(\.description) == ["198.18.0.101", "198.18.0.102", "198.18.0.103"])
+        #expect(Self.web6.pool.addresses.map(\.description) == ["2001:db8:18::1:101"])
+        let wide = AddressRange(first: Self.web6.pool.first, end: 0x102)
+        #expect(wide.addresses.map(\.description) == ["2001:db8:18::1:101", "2001:db8:18::1:102"])
+        #expect(wide.description == "2001:db8:18::1:101-102" && Self.web.pool.description == "198.18.0.101-103")
+        #expect(Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 103))) && !Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 104))))
+        #expect(!Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 100))) && !wide.contains(.v4(IPv4Address(198, 18, 0, 101))))
+        #expect(AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 100).addresses.isEmpty)
     }
 
     @Test func theScriptReplacesOnlyVigilsTable() {

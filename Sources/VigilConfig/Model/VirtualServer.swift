@@ -206,28 +206,13 @@ public struct LocalAddressGroup: Hashable, Sendable {
             self.origin = origin
         }
 
-        /// The last address of the range (the address itself without one).
-        public var last: IPAddress {
-            guard let rangeEnd else { return address }
-            switch address {
-            case let .v4(a, b, c, _): return .v4(a, b, c, UInt8(rangeEnd))
-            case var .v6(bytes):
-                bytes[14] = UInt8(rangeEnd >> 8)
-                bytes[15] = UInt8(rangeEnd & 0xff)
-                return .v6(bytes)
-            }
-        }
+        public var range: AddressRange { AddressRange(first: address.internetAddress, end: rangeEnd) }
 
         /// Whether `other` lies in the range (the address alone without one).
-        public func contains(_ other: IPAddress) -> Bool {
-            guard other.family == address.family else { return false }
-            return !other.bytes.lexicographicallyPrecedes(address.bytes) && !last.bytes.lexicographicallyPrecedes(other.bytes)
-        }
+        public func contains(_ other: IPAddress) -> Bool { range.contains(other.internetAddress) }
 
         /// As written: `198.18.0.101-103`.
-        public var text: String {
-            rangeEnd.map { "\(address)-\(address.family == .inet6 ? String($0, radix: 16) : String($0))" } ?? address.description
-        }
+        public var text: String { range.description }
     }
 
     /// A virtual server's `laddr_group_name NAME`, and where it stands.
