@@ -441,6 +441,30 @@ t_rebgp=$(( $(now_ms) - t0 ))
 check "  and the router's FIBs have both nexthops again, IPv4 and IPv6 ($t_rebgp ms after bgpd started again)" \
     both_directors_in_both_fibs
 
+# 7b -------------------------------------------------------------------------------------
+# The other side: lb1's own FRR stops (its three daemons, SIGTERM, as `systemctl restart
+# frr` does) and starts again while Vigil runs and does nothing. The route stays in the
+# kernel; zebra reads it at its start and bgpd announces it again.
+n_ann=$(grep -c "announce: $VIP announced" "$LABDIR/lb1.log")
+frr_pids=$(cat "$LABDIR"/frr-lb1/{bgpd,bfdd,zebra}.pid 2> /dev/null)
+# shellcheck disable=SC2086
+kill -TERM $frr_pids
+frr_gone() { local p; for p in $frr_pids; do kill -0 "$p" 2> /dev/null && return 1; done; [ -n "$frr_pids" ]; }
+check "7b. lb1's FRR stopped (zebra, bfdd, bgpd: SIGTERM)" wait_until 10000 frr_gone
+check "  the router's FIB drops lb1" wait_until 10000 nexthops_are "$LB2"
+check "  Vigil's route stays in lb1's kernel meanwhile" \
+    bash -c "ip -n ${LAB}lb1 route show table main proto 250 | grep -q '^$VIP '"
+t0=$(now_ms)
+lb1_frr_again() { local dm; for dm in zebra bfdd bgpd; do frr_daemon lb1 $dm || return 1; done; frr_boot lb1; }
+check "  lb1's FRR started again (vtysh -b: no error)" lb1_frr_again
+wait_until 30000 nexthops_are "$BOTH"; got=$?
+t_refrr=$(( $(now_ms) - t0 ))
+check "  the router's FIB has lb1 again, $t_refrr ms after its FRR started (zebra read the kernel's route)" test $got = 0
+check "  and Vigil did nothing meanwhile (no new 'announced' line)" \
+    test "$(grep -c "announce: $VIP announced" "$LABDIR/lb1.log")" = "$n_ann"
+both_families_established() { established && established ipv6Unicast; }
+check "  both of lb1's sessions (IPv4, IPv6) established again" wait_until 30000 both_families_established
+
 # 8 --------------------------------------------------------------------------------------
 # Active/standby by VRRP instead of health: 203.0.113.20 is announced by VI_1's MASTER
 # only (`announce ... { vrrp_instance VI_1 }`), added to both directors by a reload. A
