@@ -11,6 +11,8 @@
 #   bfd_ms              a director's link cut (the whole box dead) to the FIB without it: BFD
 #   rejoin_ms           the restarted director's 'announced' to the FIB with it
 #   conns60, servers60  60 connections over d1/d2/d3 and over r1/r2
+#   fnat60              60 connections to the FNAT service over d1/d2/d3 (all answered,
+#                       each through the director whose pool address its real server saw)
 #   kill_kept           held connections (20, each asked a line every 100 ms) that stayed
 #                       on their director across the SIGKILL: alive/all
 #   kill_moved          those moved to another director: alive/all (mh + sloppy_tcp)
@@ -47,7 +49,7 @@ for key in check_withdraw_ms check_announce_ms kill_ms bfd_ms rejoin_ms; do
             m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
             printf "%-16s %8.1f %8.1f %8.1f   (%d)\n", k, m, v[1], v[NR], NR }'
 done
-for key in conns60 servers60 kill_kept kill_moved death_kept death_moved held_end bfd_downs; do
+for key in conns60 servers60 fnat60 kill_kept kill_moved death_kept death_moved held_end bfd_downs; do
     printf '%-16s %s\n' "$key" "$(cat "$out"/*/ecmp.txt 2>/dev/null | awk -F= -v k="$key" '$1 == k { printf "%s  ", $2 }')"
 done
 echo "trials: $TRIALS, failed: $failed"

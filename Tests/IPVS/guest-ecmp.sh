@@ -20,7 +20,11 @@
 #
 # Proves, each step a check: 1. three directors announce, the router's FIB holds three
 # nexthops, 60 connections land on all three directors (their IPVS connection tables) and
-# both real servers; 2. d2's checks fail (nftables drops its check traffic, the data path
+# both real servers; 1b. the same with a second VIP served by FNAT (IPVS NAT + Vigil's
+# source translation to each director's own pool address): 60 connections over all three
+# directors, every one answered, each real server seeing the pool address of the director
+# that holds the connection (the answers come back through it, not through the router,
+# which is the real servers' default route); 2. d2's checks fail (nftables drops its check traffic, the data path
 # untouched): withdrawn, new connections avoid it, back when the checks pass; 3. SIGKILL of
 # d1's Vigil: its nexthop goes, held connections that stay on their director all answer
 # on, and those moved to another director are counted (K of N: mh + sloppy_tcp); 4. d3
@@ -81,6 +85,7 @@ PY
 python3 "$W/stalls.py" > "$W/stalls.txt" 2>&1 & PIDS+=($!)
 
 VIP=203.0.113.10
+FNAT_VIP=203.0.113.20   # the FNAT service's; each director dN translates to 192.0.2.10N
 D1=192.0.2.11 D2=192.0.2.12 D3=192.0.2.13
 ALL="$D1,$D2,$D3"
 HOLD=${ECMP_HOLD:-20}
@@ -92,7 +97,8 @@ result() { echo "$1=$2" >> "$RESULTS"; }
 # --- the programs -----------------------------------------------------------------------
 
 # The client, from 32 addresses in turn (mh hashes the source address).
-#   count N: N connections one after the other; prints "SRC:PORT SERVER" (or none) each.
+#   count N [VIP]: N connections one after the other; prints "SRC:PORT SERVER PEER" each
+#     (SERVER none if unanswered; PEER: the address the real server saw).
 #   hold N DIR: N connections kept open, each asked a line every 100 ms; a reset, a close,
 #     20 s of silence or another server's answer breaks one. Writes DIR/held ("SRC:PORT
 #     SERVER"). For each DIR/ask-NAME that appears it writes DIR/report-NAME once at least
@@ -103,18 +109,18 @@ cat > "$W/client.py" <<'PY'
 import asyncio, os, socket, sys, time
 VIP = "203.0.113.10"
 ADDRS = ["198.51.100.%d" % (100 + i) for i in range(32)]
-def count(n):
+def count(n, vip):
     for i in range(n):
-        key, who = "-", "none"
+        key, who, peer = "-", "none", "-"
         try:
-            s = socket.create_connection((VIP, 80), timeout=3, source_address=(ADDRS[i % 32], 0))
+            s = socket.create_connection((vip, 80), timeout=3, source_address=(ADDRS[i % 32], 0))
             key = "%s:%d" % s.getsockname()[:2]
             s.sendall(b"hello\n")
-            who = s.makefile("rb").readline().split()[0].decode() or "none"
+            who, peer = [w.decode() for w in s.makefile("rb").readline().split()[:2]]
             s.close()
-        except (OSError, IndexError):
+        except (OSError, ValueError):
             pass
-        print(key, who, flush=True)
+        print(key, who, peer, flush=True)
 async def hold(n, work):
     conns = {}
     async def ping(key, r, w):
@@ -166,7 +172,7 @@ async def hold(n, work):
     for t in tasks:
         t.cancel()
 if sys.argv[1] == "count":
-    count(int(sys.argv[2]))
+    count(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else VIP)
 else:
     asyncio.run(hold(int(sys.argv[2]), sys.argv[3]))
 PY
@@ -193,7 +199,9 @@ PY
 
 # The figures, from the client's lines and the directors' IPVS connection tables ("SRC:PORT
 # DEST:PORT STATE EXPIRE_S" per entry).
-#   spread CLIENT NAME=TABLE...: where the client's connections went.
+#   spread CLIENT NAME=TABLE...: where the client's connections went; with POOLS set
+#     ("NAME=ADDRESS,..."), also the connections whose real server saw an address other
+#     than the pool address of a director whose table holds them (wrongpeer).
 #   current HELD NAME=TABLE...: the director each held connection goes through now: the one
 #     whose entry for it expires last (each packet resets the timer; the entry a director
 #     keeps for a flow that left it only counts down).
@@ -201,7 +209,7 @@ PY
 #     before, those that went through another director after (moved) and those that stayed
 #     (kept), and how many of each are alive after.
 cat > "$W/flows.py" <<'PY'
-import sys
+import os, sys
 RS = {"192.0.2.21:80": "r1", "192.0.2.22:80": "r2"}
 def rows(path):
     with open(path) as f:
@@ -213,13 +221,18 @@ if cmd == "spread":
     client, dirs = rows(sys.argv[2]), tables(sys.argv[3:])
     n = {d: 0 for d in dirs}
     n.update(r1=0, r2=0, none=0, unmatched=0, multi=0, disagree=0)
-    for key, who in client:
+    pools = dict(p.split("=") for p in os.environ.get("POOLS", "").split(",") if p)
+    if pools:
+        n["wrongpeer"] = 0
+    for key, who, peer in client:
         n[who if who in ("r1", "r2") else "none"] += 1
         if who not in ("r1", "r2"):
             continue
         seen = [d for d in dirs if key in dirs[d]]
         n["unmatched"] += not seen
         n["multi"] += len(seen) > 1
+        if pools:
+            n["wrongpeer"] += peer not in [pools[d] for d in seen]
         for d in seen:
             n[d] += 1
             n["disagree"] += RS.get(dirs[d][key][0]) != who
@@ -261,7 +274,10 @@ ip -n ${P}cl route add default via 198.51.100.1
 ip netns exec ${P}rt sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
 for d in d1 d2 d3; do
     port $d eth0 lan 192.0.2.1${d#d}/24
+    ip -n $P$d addr add 192.0.2.10${d#d}/24 dev eth0   # the FNAT pool (an operator's address)
     ip -n $P$d route add default via 192.0.2.1
+    # FNAT's answers, translated back to the client's address, are forwarded (LVS-NAT).
+    ip netns exec $P$d sysctl -qw net.ipv4.ip_forward=1
     # A segment of a flow this director never saw (the router moved it here) is scheduled.
     ip netns exec $P$d sysctl -qw net.ipv4.vs.sloppy_tcp=1
 done
@@ -367,6 +383,29 @@ virtual_server $VIP 80 {
 @vigil announce $VIP {
 @vigil     virtual_server $VIP 80
 @vigil }
+local_address_group pool {
+    192.0.2.10${d#d}
+}
+virtual_server $FNAT_VIP 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind FNAT
+    laddr_group_name pool
+    protocol TCP
+    real_server 192.0.2.21 80 {
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+    real_server 192.0.2.22 80 {
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+}
+announce $FNAT_VIP {
+    virtual_server $FNAT_VIP 80
+}
 EOF
 done
 vigil_start() {
@@ -388,14 +427,14 @@ table ip ecmp_drill {
 NFT
 }
 unblock_checks() { ip netns exec $P$1 nft delete table ip ecmp_drill; }
-# flows DIRECTOR: "SRC:PORT DEST:PORT STATE EXPIRE_S" for each IPVS connection entry to the VIP.
-flows() { ip netns exec $P$1 ipvsadm -Lnc | awk -v v="$VIP:80" '$1 == "TCP" && $5 == v { split($2, t, ":"); print $4, $6, $3, t[1] * 60 + t[2] }'; }
-snapshot() { local d; for d in d1 d2 d3; do flows $d > "$W/$1-$d.txt"; done; }
+# flows DIRECTOR [VIP]: "SRC:PORT DEST:PORT STATE EXPIRE_S" for each IPVS connection entry to the VIP.
+flows() { ip netns exec $P$1 ipvsadm -Lnc | awk -v v="${2:-$VIP}:80" '$1 == "TCP" && $5 == v { split($2, t, ":"); print $4, $6, $3, t[1] * 60 + t[2] }'; }
+snapshot() { local d; for d in d1 d2 d3; do flows $d "${2:-}" > "$W/$1-$d.txt"; done; }
 tabs() { local d; for d in d1 d2 d3; do printf ' %s=%s' $d "$W/$1-$d.txt"; done; }
-# count TAG N: N connections from the client, then where they went (flows.py spread).
+# count TAG N [VIP]: N connections from the client, then where they went (flows.py spread).
 count() {
-    ip netns exec ${P}cl timeout 120 python3 "$W/client.py" count "$2" > "$W/$1.txt"
-    snapshot "$1"
+    ip netns exec ${P}cl timeout 120 python3 "$W/client.py" count "$2" ${3:-} > "$W/$1.txt"
+    snapshot "$1" "${3:-}"
     # shellcheck disable=SC2046
     python3 "$W/flows.py" spread "$W/$1.txt" $(tabs "$1")
 }
@@ -429,6 +468,24 @@ check "  they land on all three directors (d1 $(field "$s" d1), d2 $(field "$s" 
 check "  and on both real servers (r1 $(field "$s" r1), r2 $(field "$s" r2))" test "$(field "$s" r1)" -gt 0 -a "$(field "$s" r2)" -gt 0
 result conns60 "$(field "$s" d1)/$(field "$s" d2)/$(field "$s" d3)"
 result servers60 "$(field "$s" r1)/$(field "$s" r2)"
+
+# 1b -------------------------------------------------------------------------------------
+fnat_nexthops() { [ "$(ip -n ${P}rt route show $FNAT_VIP | grep -c nexthop)" = 3 ]; }
+check "1b. FNAT: the second VIP ($FNAT_VIP) announced by all three directors too" wait_until 60000 fnat_nexthops
+for d in d1 d2 d3; do
+    check "  $d: IPVS NAT to both real servers, and its translation to 192.0.2.10${d#d} in table inet vigil_fullnat" \
+        wait_until 20000 bash -c "[ \$(ip netns exec $P$d ipvsadm -Sn | grep -c -- '-a -t $FNAT_VIP:80 -r 192.0.2.2[12]:80 -m') = 2 ] &&
+            ip netns exec $P$d nft list table inet vigil_fullnat | grep -q 'snat ip to 192.0.2.10${d#d}'"
+done
+s=$(POOLS=d1=192.0.2.101,d2=192.0.2.102,d3=192.0.2.103 count f1 60 $FNAT_VIP)
+echo "       60 FNAT connections: $s"
+check "  60 connections answered (none timed out), each in a director's IPVS table, to the server that answered" \
+    test "$(field "$s" none)" = 0 -a "$(field "$s" unmatched)" = 0 -a "$(field "$s" disagree)" = 0
+check "  completed through every director (d1 $(field "$s" d1), d2 $(field "$s" d2), d3 $(field "$s" d3)) and both real servers (r1 $(field "$s" r1), r2 $(field "$s" r2))" \
+    test "$(field "$s" d1)" -gt 0 -a "$(field "$s" d2)" -gt 0 -a "$(field "$s" d3)" -gt 0 -a "$(field "$s" r1)" -gt 0 -a "$(field "$s" r2)" -gt 0
+check "  each real server saw the pool address of the director holding the connection (wrong: $(field "$s" wrongpeer))" \
+    test "$(field "$s" wrongpeer)" = 0
+result fnat60 "$(field "$s" d1)/$(field "$s" d2)/$(field "$s" d3)"
 
 # 2 --------------------------------------------------------------------------------------
 block_checks d2
