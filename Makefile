@@ -196,7 +196,7 @@ system-test: deb ipvs-deps
 	@if [ "$$(id -u)" = 0 ]; then \
 	  rm -rf $(SYSTEM_DIR) && mkdir -p $(SYSTEM_DIR) && cp $(DEB) $(SYSTEM_DIR)/ && \
 	  $(MAKE) --no-print-directory deb VERSION=$(VIGIL_VERSION).1 DEB_DIR=$(SYSTEM_DIR)/next && \
-	  IPVS_INIT=systemd IPVS_TIMEOUT=600 Tests/IPVS/harness.sh Tests/System/guest-systemd.sh \
+	  IPVS_INIT=systemd IPVS_TIMEOUT=720 Tests/IPVS/harness.sh Tests/System/guest-systemd.sh \
 	    $(CURDIR)/$(SYSTEM_DIR)/$(notdir $(DEB)) $(CURDIR)/$(SYSTEM_DIR)/next/vigil_$(VIGIL_VERSION).1_amd64.deb; \
 	else $(call skip,system-test,needs root (qemu sharing /)); fi
 

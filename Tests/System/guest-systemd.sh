@@ -131,6 +131,15 @@ ip addr add 192.0.2.11/24 dev eth0; ip link set eth0 up
 port peer eth0 br0 192.0.2.12/24
 port client eth0 br0 192.0.2.50/24
 CLIENT=${P}client
+# A real server for a FNAT virtual server (from the reload on): on the client's own subnet,
+# so only the source translation brings its answers back through this box (untranslated,
+# it would answer the client directly and the connection would fail). 192.0.2.70 is this
+# box's translation pool, configured as an operator would; forwarding on for the answers.
+port rs eth0 br0 192.0.2.60/24
+line_server rs 80
+wait_until 30000 grep -q listening "$W/rs.out" || fail "the line server on rs did not start"
+ip addr add 192.0.2.70/24 dev eth0
+sysctl -qw net.ipv4.ip_forward=1
 mkdir -p "$W/peer-root"
 dpkg-deb -x "$DEB" "$W/peer-root"
 PEER_VIGIL=$W/peer-root/usr/sbin/vigil
@@ -158,6 +167,7 @@ check "  not enabled ($(systemctl is-enabled vigil 2>&1)) and not started ($(sys
 check "  the postinst enables nothing (daemon-reload; try-restart only when upgrading)" \
     bash -c "sed 's/#.*//' /var/lib/dpkg/info/vigil.postinst > $W/postinst.code && grep -q 'try-restart' $W/postinst.code && ! grep -Eq 'deb-systemd-helper|enable' $W/postinst.code"
 check "the peer is master meanwhile (alone)" wait_until 15000 has_vip_peer $VIP
+check "ip_vs is not loaded yet (as on a fresh box: the unit loads it)" bash -c "! grep -q '^ip_vs ' /proc/modules"
 phase_end "install (apt, fresh)"
 
 # --- 2. start: READY=1, the VIP, status, journal priorities ---------------------------------
@@ -203,15 +213,55 @@ check "  and its own warning about enable_script_security, PRIORITY=4" grep -Eq 
 check "  an info line (the transition) is not among them, and is in the journal at PRIORITY=6" \
     bash -c "! grep -q -- '-> MASTER' '$W/warn.txt' && grep -Eq '^6 $mainpid .*-> MASTER' '$W/all.txt'"
 check "the peer stepped back (VIP only here)" wait_until 5000 bash -c "! ip -n $PEER -4 -o addr show | grep -q ' $VIP/'"
+check "ip_vs loaded by the unit's ExecStartPre (no virtual server yet)" grep -q '^ip_vs ' /proc/modules
 phase_end "start (READY, status, journal)"
 
 # --- 3. reload: applied; refused ---------------------------------------------------------------
 pid_before=$(main_pid)
 # With Vigil's own announce block (on @vigil lines): the unit must let it hold its tun device.
 ANNOUNCED=203.0.113.50
+# And a FNAT virtual server (Vigil's words): IPVS and its source translation under the sandbox.
 { vrrp_conf 150 "$VIP $VIP2" "" "" sys-a
-  printf '@vigil announce %s {\n@vigil     vrrp_instance VI_1\n@vigil }\n' $ANNOUNCED; } > $CONF
+  printf '@vigil announce %s {\n@vigil     vrrp_instance VI_1\n@vigil }\n' $ANNOUNCED
+  cat <<FNAT
+local_address_group pool {
+    192.0.2.70
+}
+virtual_server $VIP 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind FNAT
+    laddr_group_name pool
+    protocol TCP
+    real_server 192.0.2.60 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+FNAT
+} > $CONF
 announced_here() { ip route show table main proto 250 | grep -q "^$ANNOUNCED dev vigil0 "; }
+# FNAT: N connections from the client through the VIP, each a line; prints "answered" and
+# the peers the real server saw (it answers "rs PEER LINE").
+fnat_requests() {   # N
+    ip netns exec $CLIENT python3 - "$1" "$VIP" <<'PY'
+import socket, sys
+n, vip, answered, peers = int(sys.argv[1]), sys.argv[2], 0, set()
+for i in range(n):
+    try:
+        with socket.create_connection((vip, 80), timeout=2) as s:
+            s.sendall(b"hello-%d\n" % i)
+            words = s.makefile("rb").readline().split()
+            if words[:1] == [b"rs"] and words[2:] == [b"hello-%d" % i]:
+                answered += 1; peers.add(words[1].decode())
+    except OSError:
+        pass
+print(answered, ",".join(sorted(peers)) or "-")
+PY
+}
+fnat_service() { ipvsadm -Sn | grep -q -- "-a -t $VIP:80 -r 192.0.2.60:80 -m"; }
+fnat_table() { nft list table inet vigil_fullnat 2>/dev/null | grep -q "snat ip to 192.0.2.70"; }
 n=$(jcount "reloaded $CONF"); t0=$(now_ms)
 timeout 60 systemctl reload vigil; rc=$?
 wait_until 10000 has_vip_here $VIP2; got=$?
@@ -221,6 +271,14 @@ check "  same process ($pid_before), still active, $VIP kept" bash -c "[ \"\$(pr
 check "  the journal says reloaded" wait_until 5000 jgrew "reloaded $CONF" $n
 check "  announce under the unit's sandbox: $ANNOUNCED dev vigil0 proto 250 while master ($(ip route show table main proto 250 | head -1))" \
     wait_until 5000 announced_here
+check "  FNAT under the unit's sandbox: the IPVS service with its real server (masquerade)" wait_until 10000 fnat_service
+check "    net.ipv4.vs.conntrack set to 1 (\"$(journal | grep -o 'FNAT: net.ipv4.vs.conntrack.*' | tail -1)\")" \
+    bash -c "[ \"\$(cat /proc/sys/net/ipv4/vs/conntrack)\" = 1 ]"
+check "    table inet vigil_fullnat translates to the pool (\"$(journal | grep -o 'FNAT: [0-9]* source translation.*' | tail -1)\")" fnat_table
+check "    no FNAT error in the journal" bash -c "! journal -p err | grep -q FNAT"
+read -r answered peers <<< "$(fnat_requests 10)"
+check "    10 connections through the VIP: $answered answered, the real server saw $peers (the pool, never the client)" \
+    bash -c "[ '$answered' = 10 ] && [ '$peers' = 192.0.2.70 ]"
 cp $CONF "$W/good.conf"
 { cat "$W/good.conf"; printf 'vrrp_instance VI_2 {\n    interface eth0\n    priority nonsense\n'; } > $CONF
 n=$(jcount "reload refused")
@@ -253,6 +311,8 @@ check "systemctl stop vigil: exit $rc in $t_stop ms; ExecMainCode=$(prop ExecMai
 check "  both VIPs gone from this box" bash -c "! ip -4 -o addr | grep -q ' $VIP/\| $VIP2/'"
 check "  the announcement withdrawn, vigil0 gone, nothing of protocol 250 left" \
     bash -c "! ip link show vigil0 > /dev/null 2>&1 && [ -z \"\$(ip route show table all proto 250)\" ]"
+check "  FNAT: the IPVS service and table inet vigil_fullnat gone, net.ipv4.vs.conntrack back to $(cat /proc/sys/net/ipv4/vs/conntrack) (was 0)" \
+    bash -c "[ -z \"\$(ipvsadm -Sn)\" ] && ! nft list table inet vigil_fullnat > /dev/null 2>&1 && [ \"\$(cat /proc/sys/net/ipv4/vs/conntrack)\" = 0 ]"
 check "  the peer is master" wait_until 5000 has_vip_peer $VIP
 sleep 0.5; kill $TCPDUMP 2>/dev/null; wait $TCPDUMP 2>/dev/null
 takeover=$(awk '/192.0.2.11 > 224.0.0.18.* prio 0,/ && !z { z = $1 } z && /192.0.2.12 > 224.0.0.18/ { printf "%d", ($1 - z) * 1000; exit }' "$W/adverts.txt")
@@ -284,6 +344,9 @@ check "  the stale VIP removed before the election (\"left from an earlier run\"
 check "  master again" wait_until 25000 bash -c "ip -4 -o addr | grep -q ' $VIP/' && ! ip -n $PEER -4 -o addr | grep -q ' $VIP/'"
 check "  the restart removed the crash's leftover local route (\"$(journal | grep -o 'removed a route an earlier run left: .*' | tail -1)\") and announces again" \
     bash -c "$(declare -f journal announced_here); ANNOUNCED=$ANNOUNCED; journal | grep -q 'removed a route an earlier run left: local $ANNOUNCED/32' && announced_here"
+read -r answered peers <<< "$(fnat_requests 10)"
+check "  FNAT after the restart: 10 connections, $answered answered through the pool ($peers)" \
+    bash -c "$(declare -f fnat_table); [ '$answered' = 10 ] && [ '$peers' = 192.0.2.70 ] && fnat_table"
 sampler_stop
 s=$W/kill.samples
 n=$(wc -l < "$s")

@@ -40,7 +40,8 @@ if [ "$(id -u)" = 0 ]; then
     trap 'ip netns del '$ns' 2>/dev/null; rm -rf "$root"' EXIT
     mkdir -p "$root/run/vigil"
     command_of() { sed -n "s|^$1=||p" "$root/vigil.service" | sed "s|/run/vigil/|$root/run/vigil/|g"; }
-    check "no ExecStartPre (vigil run checks the file itself)" test -z "$(command_of ExecStartPre)"
+    check "ExecStartPre only loads ip_vs, outside the sandbox, failure ignored (no check: vigil run checks the file itself)" \
+        test "$(command_of ExecStartPre)" = "-+/sbin/modprobe -q ip_vs"
     start=$(command_of ExecStart)
     cp "$root/etc/vigil/vigil.conf" "$root/example.conf"
     printf 'vrrp_instance VI_BROKEN {\n    interface eth0\n    virtual_router_id 300\n}\n' >> "$root/etc/vigil/vigil.conf"
