@@ -57,6 +57,12 @@ final class LVSRunner {
     /// Whether this run has made (or tried to make) FNAT's table: only then is it removed,
     /// so a box without FNAT services never runs nft for it.
     private var fullNATMade = false
+    /// The translation nft failed to make (it erred, or outlasted its 2 s on a loaded box):
+    /// when to try again and the wait after that (1 s, doubling to 30 s). A FNAT service
+    /// without its translation answers nothing, so it is not left so until a reload.
+    private var fullNATRetry: (at: Instant, next: Microseconds)?
+    static let fullNATRetryFirst: Microseconds = 1_000_000
+    static let fullNATRetryMost: Microseconds = 30_000_000
 
     /// Results handed over from the checkers' thread.
     final class Inbox: Sendable {
@@ -247,7 +253,7 @@ final class LVSRunner {
     }
 
     /// MISC_CHECK timing.
-    var nextDeadline: Instant? { misc?.nextDeadline }
+    var nextDeadline: Instant? { [misc?.nextDeadline, fullNATRetry?.at].compactMap { $0 }.min() }
 
     /// The track files' numbers as the daemon read them: each FILE_CHECK's verdict
     /// (`FileCheckRule`), recorded as any checker's.
@@ -265,6 +271,7 @@ final class LVSRunner {
     /// Runs due MISC_CHECKs and reaps finished ones (the loop calls this every turn). The
     /// NIO checkers count their results as they come (`observe`); these are counted here.
     func advance(to now: Instant) {
+        if let retry = fullNATRetry, now >= retry.at { makeFullNATTable(at: now) }
         guard let misc else { return }
         let results = misc.advance(to: now)
         for (id, outcome) in results where plan.owner.indices.contains(id) {
@@ -395,7 +402,7 @@ final class LVSRunner {
     /// translations. Without them a FNAT service's connections reach the real servers with
     /// the client's address and the answers go past this director: said, not hidden.
     private func applyFullNAT() {
-        guard let fullNAT else {
+        guard fullNAT != nil else {
             logger.error("FNAT: nft not found (Debian package nftables): the FNAT services' connections are forwarded without source translation and their answers will not come back through this director")
             return
         }
@@ -412,10 +419,8 @@ final class LVSRunner {
             break
         }
         fullNATMade = true
-        do {
-            try fullNAT.apply(plan.fullNAT, children: children, now: Monotonic.now)
-            logger.info("FNAT: \(plan.fullNAT.count) source translation(s) in nftables table \(FullNATTable.table)")
-        } catch { logger.error("FNAT: \(error)") }
+        fullNATRetry = nil
+        makeFullNATTable(at: Monotonic.now())
         // The answers come back to the pool's addresses: they must be this director's.
         guard let local = try? Set(interfaces().interfaces.values.flatMap(\.addresses).compactMap(InternetAddress.init(bytes:))) else { return }
         let missing = Set(plan.fullNAT.flatMap(\.pool.addresses)).subtracting(local).sorted()
@@ -424,8 +429,24 @@ final class LVSRunner {
         }
     }
 
+    /// The table itself; a failure is tried again later (`advance`), backing off.
+    private func makeFullNATTable(at now: Instant) {
+        guard let fullNAT else { return }
+        do {
+            try fullNAT.apply(plan.fullNAT, children: children, now: Monotonic.now)
+            let again = fullNATRetry.map { _ in " (made on a retry)" } ?? ""
+            fullNATRetry = nil
+            logger.info("FNAT: \(plan.fullNAT.count) source translation(s) in nftables table \(FullNATTable.table)\(again)")
+        } catch {
+            let wait = fullNATRetry?.next ?? Self.fullNATRetryFirst
+            fullNATRetry = (now + wait, min(wait * 2, Self.fullNATRetryMost))
+            logger.error("FNAT: \(error); the FNAT services' answers do not come back through this director until it is made: trying again in \(formatMicro(wait))")
+        }
+    }
+
     /// At exit, with the services (and only when they go): no table and the sysctl as found.
     private func removeFullNAT() {
+        fullNATRetry = nil
         guard let fullNAT, fullNATMade else { return }
         guard plan.releaseAtExit || plan.fullNAT.isEmpty else {
             logger.info("FNAT: left nftables table \(FullNATTable.table) with the services (--dont-release-ipvs)")

@@ -449,6 +449,59 @@ import VigilTypes
         #expect(kernel.table.services.isEmpty, "the run did start and stop")
     }
 
+    /// A translation nft failed to make (here an "nft" that fails its first run; on a box,
+    /// an error or a run past its 2 s) is made again from the loop, 1 s later, then 2 s,
+    /// 4 s… — not left missing until a reload, when the FNAT services answer nothing.
+    @Test func aFailedTranslationIsMadeAgainLater() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-nft-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = dir.appendingPathComponent("runs").path, failures = dir.appendingPathComponent("failures").path
+        let nft = dir.appendingPathComponent("nft").path
+        // Each run reads its script and notes it; it fails while the failures file says so.
+        try "#!/bin/sh\ncat > /dev/null\necho run >> \(record)\nn=$(cat \(failures))\n[ \"$n\" -gt 0 ] || exit 0\necho $((n - 1)) > \(failures)\necho 'netlink: Error: busy' >&2\nexit 1\n"
+            .write(toFile: nft, atomically: true, encoding: .utf8)
+        chmod(nft, 0o755)
+        try "2\n".write(toFile: failures, atomically: true, encoding: .utf8)
+        let runs = { ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let fnat = """
+            local_address_group lip {
+                198.18.0.101-103
+            }
+            virtual_server 192.0.2.100 80 {
+                delay_loop 3600
+                lb_kind FNAT
+                laddr_group_name lip
+                protocol TCP
+                real_server 198.51.100.1 80 {
+                    TCP_CHECK {
+                        connect_timeout 1
+                    }
+                }
+            }
+
+            """
+        let kernel = FakeKernel([]), log = LogLines()
+        let runner = Self.runner(try Self.plan(fnat), open: { kernel }, log: log, fullNAT: FullNATTable(nft: NFTables(path: nft)))
+        runner.start()
+        #expect(runs() == 1)
+        #expect(kernel.table.services.count == 1, "the service is programmed all the same")
+        let first = try #require(runner.nextDeadline, "a retry is due")
+        #expect(log.all.contains { $0.hasPrefix("error FNAT: nft -f -") && $0.hasSuffix("trying again in 1 s") }, "\(log.all)")
+        runner.advance(to: first + -1)
+        #expect(runs() == 1, "not before it is due")
+        runner.advance(to: first)
+        #expect(runs() == 2)
+        let second = try #require(runner.nextDeadline, "failed again: another retry")
+        #expect(second - first == 2_000_000, "the wait doubles")
+        runner.advance(to: second)
+        #expect(runs() == 3)
+        #expect(runner.nextDeadline == nil, "made: nothing more to retry")
+        #expect(log.all.contains("info FNAT: 1 source translation(s) in nftables table inet vigil_fullnat (made on a retry)"), "\(log.all)")
+        runner.stop()
+        #expect(runs() == 4, "and removed at exit")
+    }
+
     @Test func withoutReleaseAtExitStopLeavesTheTable() throws {
         var plan = try Self.plan(Self.webAndAPI)
         plan.releaseAtExit = false
