@@ -47,13 +47,15 @@ serve() {
 }
 serving() { ip netns exec $P$1 python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1/', timeout=2)" 2>/dev/null; }
 
-# line_server NAME PORT: in namespace NAME, a TCP server on PORT answering each line read
-# with "NAME PEER LINE" (PEER: the address its socket sees the connection come from);
-# "listening" in $W/NAME.out once it is. Its PID joins PIDS.
+# line_server NAME PORT [both]: in namespace NAME, a TCP server on PORT (IPv4; with "both",
+# IPv4 and IPv6) answering each line read with "NAME PEER LINE" (PEER: the address its
+# socket sees the connection come from); "listening" in $W/NAME.out once it is. Its PID
+# joins PIDS.
 line_server() {
     [ -f "$W/line-server.py" ] || cat > "$W/line-server.py" <<'PY'
 import asyncio, sys
 name, port = sys.argv[1].encode(), int(sys.argv[2])
+host = None if sys.argv[3:] == ["both"] else "0.0.0.0"   # None: every address of both families
 async def serve(reader, writer):
     peer = writer.get_extra_info("peername")[0].encode()
     try:
@@ -64,11 +66,11 @@ async def serve(reader, writer):
         pass
     writer.close()
 async def main():
-    server = await asyncio.start_server(serve, "0.0.0.0", port)
+    server = await asyncio.start_server(serve, host, port)
     print("listening", flush=True)
     await asyncio.sleep(3600)
 asyncio.run(main())
 PY
-    ip netns exec $P$1 python3 "$W/line-server.py" "$1" "$2" > "$W/$1.out" 2>&1 &
+    ip netns exec $P$1 python3 "$W/line-server.py" "$1" "$2" ${3:-} > "$W/$1.out" 2>&1 &
     PIDS+=($!)
 }
