@@ -271,6 +271,21 @@ check "  same process ($pid_before), still active, $VIP kept" bash -c "[ \"\$(pr
 check "  the journal says reloaded" wait_until 5000 jgrew "reloaded $CONF" $n
 check "  announce under the unit's sandbox: $ANNOUNCED dev vigil0 proto 250 while master ($(ip route show table main proto 250 | head -1))" \
     wait_until 5000 announced_here
+# FRR as Debian runs it (frr.service) with the shipped director file, as its comment says
+# to install it: its bgpd takes Vigil's route from the kernel. (The harness masks the
+# units the host enabled: frr.service is unmasked first.)
+if [ -x /usr/lib/frr/bgpd ]; then
+    cp "$HERE/../../etc/frr/director-bgpd.conf" /etc/frr/frr.conf
+    sed -i 's/^bgpd=no/bgpd=yes/; s/^bfdd=no/bfdd=yes/' /etc/frr/daemons
+    systemctl unmask frr.service > /dev/null 2>&1
+    timeout 120 systemctl restart frr.service; rc=$?
+    in_bgp() { timeout 20 vtysh -c "show ip bgp $ANNOUNCED/32" 2> /dev/null | grep -q "$ANNOUNCED/32"; }
+    check "  Debian's frr.service with etc/frr/director-bgpd.conf (bgpd, bfdd): restart exit $rc" test $rc = 0
+    check "    bgpd has $ANNOUNCED/32 from the kernel, redistributed from vigil0 (show ip bgp)" wait_until 30000 in_bgp
+    FRR_SERVICE=yes
+else
+    fail "FRR is not installed (make deps installs it): the announcement under Debian's frr.service is not proved"
+fi
 check "  FNAT under the unit's sandbox: the IPVS service with its real server (masquerade)" wait_until 10000 fnat_service
 check "    net.ipv4.vs.conntrack set to 1 (\"$(journal | grep -o 'FNAT: net.ipv4.vs.conntrack.*' | tail -1)\")" \
     bash -c "[ \"\$(cat /proc/sys/net/ipv4/vs/conntrack)\" = 1 ]"
@@ -311,6 +326,10 @@ check "systemctl stop vigil: exit $rc in $t_stop ms; ExecMainCode=$(prop ExecMai
 check "  both VIPs gone from this box" bash -c "! ip -4 -o addr | grep -q ' $VIP/\| $VIP2/'"
 check "  the announcement withdrawn, vigil0 gone, nothing of protocol 250 left" \
     bash -c "! ip link show vigil0 > /dev/null 2>&1 && [ -z \"\$(ip route show table all proto 250)\" ]"
+if [ "${FRR_SERVICE:-}" = yes ]; then
+    check "  and frr.service's bgpd no longer has $ANNOUNCED/32" wait_until 15000 eval '! in_bgp'
+    timeout 60 systemctl stop frr.service
+fi
 check "  FNAT: the IPVS service and table inet vigil_fullnat gone, net.ipv4.vs.conntrack back to $(cat /proc/sys/net/ipv4/vs/conntrack) (was 0)" \
     bash -c "[ -z \"\$(ipvsadm -Sn)\" ] && ! nft list table inet vigil_fullnat > /dev/null 2>&1 && [ \"\$(cat /proc/sys/net/ipv4/vs/conntrack)\" = 0 ]"
 check "  the peer is master" wait_until 5000 has_vip_peer $VIP
