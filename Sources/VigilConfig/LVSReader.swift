@@ -1,3 +1,5 @@
+import VigilTypes
+
 /// The virtual_server keywords Vigil reads.
 enum VirtualServerKeyword: String, ImplementedKeyword {
     static let block = BlockKind.virtualServer
@@ -717,12 +719,7 @@ extension ModelBuilder {
         var g = LocalAddressGroup(name: name, origin: Origin(s.location))
         for line in block {
             guard let (address, rangeEnd) = addressRange(line, what: "local_address_group entry") else { continue }
-            let first: Int
-            switch address {
-            case let .v4(_, _, _, d): first = Int(d)
-            case let .v6(bytes): first = Int(bytes[14]) << 8 | Int(bytes[15])
-            }
-            if let rangeEnd, rangeEnd < first {
+            if AddressRange(first: address.internetAddress, end: rangeEnd).endsBelowStart {
                 diagnostics.error("bad-address", at: line.location, "address range '\(line.name)' ends below its start")
                 continue
             }

@@ -76,7 +76,7 @@ public final class FullNATTable {
     /// counted, its source translated to the pool.
     static func line(_ rule: Rule) -> String {
         let family = rule.service.isIPv6 ? "ip6" : "ip"
-        let pool = rule.pool.end == nil ? "\(rule.pool.first)" : "\(rule.pool.first)-\(rule.pool.last)"
+        let pool = rule.pool.first == rule.pool.last ? "\(rule.pool.first)" : "\(rule.pool.first)-\(rule.pool.last)"
         let match: String
         switch rule.service {
         case let .endpoint(address, port, proto):

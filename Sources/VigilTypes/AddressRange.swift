@@ -12,19 +12,21 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         self.end = end
     }
 
-    /// The last address (`first` itself without an end). An end below the start's own
-    /// last octet or group gives an empty range: `vigil check` refuses it.
+    /// Whether the end lies below the first address's own last octet or group
+    /// (`198.18.0.101-99`): `vigil check` refuses it in a `local_address_group`; elsewhere
+    /// such a range stands for `first` alone.
+    public var endsBelowStart: Bool { end.map { $0 < Self.unit(of: first) } ?? false }
+
+    /// The last address (`first` itself without an end, or with one below its start).
     public var last: InternetAddress {
-        guard let end else { return first }
+        guard let end, !endsBelowStart else { return first }
         return Self.with(first, unit: end)
     }
 
     /// Every address, in order (at most 65,536, an IPv6 group's worth).
     public var addresses: [InternetAddress] {
-        let low = Self.unit(of: first)
-        guard let end else { return [first] }
-        guard end >= low else { return [] }
-        return (low...end).map { Self.with(first, unit: $0) }
+        guard let end, !endsBelowStart else { return [first] }
+        return (Self.unit(of: first)...end).map { Self.with(first, unit: $0) }
     }
 
     public func contains(_ address: InternetAddress) -> Bool {
@@ -39,12 +41,12 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The part a range varies: the last octet, or the last group for IPv6.
-    static func unit(of address: InternetAddress) -> Int {
+    private static func unit(of address: InternetAddress) -> Int {
         let b = address.bytes
         return address.isIPv6 ? Int(b[14]) << 8 | Int(b[15]) : Int(b[3])
     }
 
-    static func with(_ address: InternetAddress, unit: Int) -> InternetAddress {
+    private static func with(_ address: InternetAddress, unit: Int) -> InternetAddress {
         var b = address.bytes
         if address.isIPv6 {
             b[14] = UInt8(truncatingIfNeeded: unit >> 8)

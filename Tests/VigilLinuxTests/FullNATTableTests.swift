@@ -33,7 +33,8 @@ import VigilTypes
         #expect(wide.description == "2001:db8:18::1:101-102" && Self.web.pool.description == "198.18.0.101-103")
         #expect(Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 103))) && !Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 104))))
         #expect(!Self.web.pool.contains(.v4(IPv4Address(198, 18, 0, 100))) && !wide.contains(.v4(IPv4Address(198, 18, 0, 101))))
-        #expect(AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 100).addresses.isEmpty)
+        let backwards = AddressRange(first: .v4(IPv4Address(198, 18, 0, 101)), end: 100)
+        #expect(backwards.endsBelowStart && backwards.addresses.map(\.description) == ["198.18.0.101"] && backwards.last == backwards.first)
     }
 
     @Test func theScriptReplacesOnlyVigilsTable() {
