@@ -97,6 +97,8 @@ let package = Package(
         .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig", "VigilTypes", "KeywordProbes"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "VigilTypes"]),
+        // `vigil`'s own command line (the executable, imported @testable).
+        .testTarget(name: "VigilCommandTests", dependencies: ["vigil", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LVSTests", dependencies: ["LVS", "VigilTypes"]),
         .testTarget(name: "VigilDaemonTests", dependencies: ["VigilDaemon", "VigilPlan", "VigilLinux", "VigilConfig", "LVS", "VRRP", "VigilTypes", "HealthCheck",
                                                       "KeywordProbes"]),

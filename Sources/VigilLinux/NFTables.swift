@@ -76,8 +76,12 @@ public struct NFTables: Sendable {
 }
 
 extension StringProtocol {
+    /// Without its leading and trailing blanks (space, tab, newline). By index, not through
+    /// `drop(while:).reversed()`: those wrapper types were built at run time, each start
+    /// (about 1.5 M instructions, most of them the runtime looking up their conformances).
     var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).reversed()
-            .drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).reversed())
+        let blank = { (c: Character) in c == " " || c == "\t" || c == "\n" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
+        return String(self[first...last])
     }
 }

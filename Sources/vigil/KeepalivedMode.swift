@@ -41,19 +41,11 @@ enum KeepalivedMode {
             exit(configTest(line, log: log))
         case .run:
             for note in line.notes { StandardError.write(DaemonLogHandler.linePrefix(.warning) + "keepalived option \(note)\n") }
-            var words = ["-f", line.file, "--pid-file", line.pidFile]
-            if let id = line.configID { words += ["-i", id] }
-            if line.logDetail { words.append("--log-detail") }
-            if line.dontReleaseIPVS { words.append("--dont-release-ipvs") }
-            switch line.subsystems {
-            case .vrrpOnly: words += ["--only", "vrrp"]
-            case .checkersOnly: words += ["--only", "checker"]
-            case .all: break
-            }
-            for extra in [line.vrrpPIDFile, line.checkersPIDFile].compactMap({ $0 }) { words += ["--also-pid-file", extra] }
+            let options = RunOptions(file: line.file, configID: line.configID, pidFile: line.pidFile, logDetail: line.logDetail,
+                                     dontReleaseIPVS: line.dontReleaseIPVS, subsystems: line.subsystems,
+                                     alsoPIDFiles: [line.vrrpPIDFile, line.checkersPIDFile].compactMap { $0 })
             do {
-                var run = try Run.parse(words)
-                try run.run()
+                try Run.start(options)
                 exit(0)
             } catch {
                 Run.exit(withError: error)

@@ -16,38 +16,50 @@ struct Run: ParsableCommand {
         discussion: "Refuses to start (exit 2) without CAP_NET_ADMIN and CAP_NET_RAW, or while another vigil runs in the same network namespace; (exit 1) on a configuration `vigil check --host` rejects. SIGTERM or SIGINT: the master sends priority 0, keeps its VIPs until the new master is heard (make-before-break, 5 s at most; a second signal ends the wait), removes them and exits 0."
     )
 
-    @Option(name: [.customShort("f"), .customLong("file")], help: "The configuration file.")
-    var file = "/etc/vigil/vigil.conf"
+    @Option(name: RunOption.file.names, help: "The configuration file.")
+    var file = RunOptions().file
 
-    @Option(name: [.customShort("i"), .customLong("config-id")], help: "Select '@ID' lines (default: the short host name).")
+    @Option(name: RunOption.configID.names, help: "Select '@ID' lines (default: the short host name).")
     var configID: String?
 
-    @Option(name: .customLong("pid-file"), help: "Write the daemon's PID here (removed on exit).")
+    @Option(name: RunOption.pidFile.names, help: "Write the daemon's PID here (removed on exit).")
     var pidFile: String?
 
-    @Flag(name: .customLong("log-detail"), help: "Log at debug level.")
+    @Flag(name: RunOption.logDetail.names, help: "Log at debug level.")
     var logDetail = false
 
-    @Flag(name: [.customShort("I"), .customLong("dont-release-ipvs")],
+    @Flag(name: RunOption.dontReleaseIPVS.names,
           help: "Leave the IPVS virtual services in the kernel at exit (keepalived's --dont-release-ipvs).")
     var dontReleaseIPVS = false
 
-    @Option(name: .customLong("control-socket"), help: "The control socket for vigil status/reload/drain (empty: none).")
-    var controlSocket = ControlPath.defaultPath
+    @Option(name: RunOption.controlSocket.names, help: "The control socket for vigil status/reload/drain (empty: none).")
+    var controlSocket = RunOptions().controlSocket
 
     /// keepalived's -P / -C when invoked as keepalived: only the VRRP instances, or only
     /// the virtual servers.
-    @Option(name: .customLong("only"), help: .hidden)
+    @Option(name: RunOption.only.names, help: .hidden)
     var only: String?
 
     /// keepalived's -r / -c pid files: Vigil is one process, each holds its pid.
-    @Option(name: .customLong("also-pid-file"), help: .hidden)
+    @Option(name: RunOption.alsoPIDFile.names, help: .hidden)
     var alsoPIDFiles: [String] = []
 
+    /// What ArgumentParser read, as values.
+    var options: RunOptions {
+        RunOptions(file: file, configID: configID, pidFile: pidFile, logDetail: logDetail, dontReleaseIPVS: dontReleaseIPVS,
+                   controlSocket: controlSocket, subsystems: RunOptions.subsystems(only: only), alsoPIDFiles: alsoPIDFiles)
+    }
+
     mutating func run() throws {
-        var source = PlanSource(file: file, configID: configID)
-        source.releaseIPVSAtExit = !dontReleaseIPVS
-        source.subsystems = only == "vrrp" ? .vrrpOnly : only == "checker" ? .checkersOnly : .all
+        try Self.start(options)
+    }
+
+    /// The daemon, from its options (read by ArgumentParser, by `RunOptions(plainArguments:)`
+    /// or from keepalived's command line), until it stops.
+    static func start(_ options: RunOptions) throws {
+        var source = PlanSource(file: options.file, configID: options.configID)
+        source.releaseIPVSAtExit = !options.dontReleaseIPVS
+        source.subsystems = options.subsystems
         let loaded: PlanSource.Loaded
         switch source.load() {
         case let .success(l): loaded = l
@@ -70,14 +82,14 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
-        let detail = logDetail
+        let detail = options.logDetail
         LoggingSystem.bootstrap { _ in
             var handler = DaemonLogHandler()
             handler.logLevel = detail ? .debug : .info
             return handler
         }
         let logger = Logger(label: "vigil")
-        let pidFiles = (pidFile.map { [$0] } ?? []) + alsoPIDFiles
+        let pidFiles = (options.pidFile.map { [$0] } ?? []) + options.alsoPIDFiles
         for path in pidFiles {
             do { try PIDFile.write(path) } catch {
                 StandardError.write(DaemonLogHandler.linePrefix(.error) + "vigil: cannot write the pid file \(path): \(error)\n")
@@ -89,12 +101,12 @@ struct Run: ParsableCommand {
         let daemon: Daemon
         do {
             daemon = try Daemon(plan: plan, logger: logger, source: source, configuration: loaded.configuration,
-                                controlSocket: controlSocket.isEmpty ? nil : ControlPath.prepare(controlSocket))
+                                controlSocket: options.controlSocket.isEmpty ? nil : ControlPath.prepare(options.controlSocket))
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
-        logger.info("started \(plan.instances.count) VRRP instance(s) from \(file)")
+        logger.info("started \(plan.instances.count) VRRP instance(s) from \(options.file)")
         daemon.run()
         logger.info("stopped")
     }

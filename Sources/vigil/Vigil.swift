@@ -26,6 +26,12 @@ struct Vigil: ParsableCommand {
             KeepalivedMode.main(Array(CommandLine.arguments.dropFirst()))
         }
         do {
+            // The daemon's own line, read plainly when it can be (`RunOptions(plainArguments:)`
+            // says why): the start to a programmed table is waited for.
+            let arguments = CommandLine.arguments.dropFirst()
+            if arguments.first == "run", let options = RunOptions(plainArguments: Array(arguments.dropFirst())) {
+                return try Run.start(options)
+            }
             var command = try parseAsRoot()
             try command.run()
         } catch {

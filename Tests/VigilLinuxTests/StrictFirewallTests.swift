@@ -49,6 +49,15 @@ import VigilTypes
         }
     }
 
+    /// `nft list tables` read line by line, blanks around each ignored.
+    @Test func aListingNamesTheTableOnlyOnItsOwnLine() {
+        #expect(NFTables.lists("inet vigil", in: "table ip filter\n\ttable inet vigil  \ntable ip6 x\n"))
+        #expect(!NFTables.lists("inet vigil", in: "table ip filter\ntable inet vigil_fullnat\n"))
+        #expect(!NFTables.lists("inet vigil", in: ""))
+        #expect(" \t a b \n".trimmingSpaces == "a b")
+        #expect(" \n\t ".trimmingSpaces.isEmpty && "".trimmingSpaces.isEmpty && "x".trimmingSpaces == "x")
+    }
+
     @Test func aFreshFirewallKnowsNothingYet() {
         let firewall = StrictFirewall(nft: NFTables(path: "/nonexistent/nft"))
         #expect(firewall.installed == nil)
