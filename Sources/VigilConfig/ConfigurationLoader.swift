@@ -1,4 +1,7 @@
-import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The one entry point from a file name to a validated `Configuration`: preprocess, parse,
 /// build the typed model, validate. `vigil check` and `vigil run` both go through it, so
 /// they report the same diagnostics.
@@ -40,8 +43,12 @@ public enum ConfigurationLoader {
     public static func load(path: String, reader: SourceReader = FileSystemSourceReader(),
                             options: Options = Options()) throws -> Result {
         let diagnostics = DiagnosticEngine()
+        // The process's environment, one variable at a time as `${_ENV NAME}` asks (copying
+        // it all into a dictionary was a fifth of a small configuration's load).
+        let environment: (String) -> String? = options.environment.map { table in { table[$0] } }
+            ?? { getenv($0).map { String(cString: $0) } }
         var preprocessor = Preprocessor(reader: reader, diagnostics: diagnostics, configID: options.configID,
-                                        environment: options.environment ?? ProcessInfo.processInfo.environment)
+                                        environment: environment)
         try preprocessor.run(mainFile: path)
         let statements = Parser.parse(preprocessor.tokens, diagnostics: diagnostics)
         let configuration = ModelBuilder(diagnostics: diagnostics).build(statements)

@@ -13,7 +13,7 @@ struct Preprocessor {
     /// The config id every Vigil selects, beside its own.
     static let vigilID = "vigil"
     /// What `${_ENV NAME}` reads: the environment the configuration is read in.
-    private let environment: [String: String]
+    private let environment: (String) -> String?
     private var definitions: [String: String] = [:]
     private var includeStack: [String] = []
     private(set) var tokens: [Token] = []
@@ -24,7 +24,7 @@ struct Preprocessor {
     static let maximumExpansionDepth = 16
     static let maximumSequenceLength = 65536
 
-    init(reader: SourceReader, diagnostics: DiagnosticEngine, configID: String?, environment: [String: String] = [:]) {
+    init(reader: SourceReader, diagnostics: DiagnosticEngine, configID: String?, environment: @escaping (String) -> String? = { _ in nil }) {
         self.reader = reader
         self.diagnostics = diagnostics
         self.configID = configID
@@ -288,7 +288,7 @@ struct Preprocessor {
             return nil
         }
         let name = String(parameters[0])
-        guard let value = environment[name] else {
+        guard let value = environment(name) else {
             if let location {
                 diagnostics.warning("env-unset", at: location, "environment variable \(name) is not set: '${_ENV \(name)}' is empty (as in keepalived)")
             }

@@ -71,7 +71,7 @@ extension RunOptions {
     /// RunOptionsTests holds the two readings equal on every line this one accepts.
     init?(plainArguments arguments: [String]) {
         self.init()
-        var seen = Set<String>()
+        var seen: [RunOption] = []
         var i = arguments.startIndex
         while i < arguments.endIndex {
             let word = arguments[i]
@@ -92,7 +92,8 @@ extension RunOptions {
             } else {
                 return nil
             }
-            guard let option, option == .alsoPIDFile || seen.insert(option.long).inserted else { return nil }
+            guard let option, option == .alsoPIDFile || !seen.contains(option) else { return nil }
+            seen.append(option)
             if option.isFlag {
                 guard value == nil else { return nil }
             } else if value == nil {

@@ -1,5 +1,8 @@
 import Testing
 @testable import VigilConfig
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The keywords keepalived 2.2.8 … 2.4.3 read beyond 2.2.7, and the 2.2.7 ones this work
 /// implements: vrrp_startup_delay, vrrp_min_garp, v3_checksum_as_v2, old_unicast_checksum,
@@ -113,6 +116,16 @@ import Testing
         // A definition named _ENV written in the file takes its place, as in keepalived.
         let defined = Self.loadIn("$_ENV=7\n" + instance("    priority ${_ENV}0\n"), environment: [:])
         #expect(defined.configuration.vrrpInstances.first?.priority == 70, "\(defined.diagnostics)")
+    }
+
+    /// Without a table given, `${_ENV NAME}` reads the process's own environment.
+    @Test func environmentExpansionReadsTheProcesssEnvironment() throws {
+        setenv("VIGIL_TEST_ENV_PRIORITY", "140", 1)
+        defer { unsetenv("VIGIL_TEST_ENV_PRIORITY") }
+        let text = instance("    priority ${_ENV VIGIL_TEST_ENV_PRIORITY}\n    notify_master \"/bin/echo ${_ENV VIGIL_TEST_ENV_UNSET}\"\n")
+        let r = try ConfigurationLoader.load(path: "/cfg/k.conf", reader: InMemorySourceReader(["/cfg/k.conf": text]))
+        #expect(r.configuration.vrrpInstances.first?.priority == 140, "\(r.diagnostics)")
+        #expect(r.has("env-unset", line: 8, .warning), "\(r.diagnostics)")
     }
 
     /// What 2.4.3 added and Vigil does not implement: recognised, with keepalived's release
