@@ -2,8 +2,11 @@
 # Guest side of Benchmarks/start-table.sh (runs in the qemu IPVS guest): the time from a
 # daemon's start to its IPVS table programmed — one virtual server, two real servers, no
 # checker — for Vigil (the binary given) and keepalived's checker (-C), TRIALS times each,
-# alternating. A poller started first execs nothing but the daemon and reads
-# /proc/net/ip_vs of its namespace every 2 ms.
+# alternating. Then the same with a director's configuration (a VRRP instance beside the
+# virtual server), each daemon as its unit runs it: keepalived (no -C, as Debian's
+# keepalived.service) forks a VRRP child beside the checker that programs the table.
+# A poller started first execs nothing but the daemon and reads /proc/net/ip_vs of its
+# namespace every 2 ms.
 #   guest-start-table.sh REPO TRIALS VIGIL_BINARY
 REPO=${1:-/work/main}; TRIALS=${2:-5}; VIGIL=${3:-$REPO/.build/release/vigil}
 W=$(mktemp -d /tmp/start-table.XXXXXX)
@@ -41,12 +44,31 @@ except subprocess.TimeoutExpired:
 print("%.0f" % (elapsed * 1000) if elapsed is not None else "none", flush=True)
 PY
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %d ms (min %d, max %d, %d trials)", a[int((NR + 1) / 2)], a[1], a[NR], NR; else printf "none" }'; }
-: > "$W/vigil.ms"; : > "$W/keepalived.ms"
+{ cat <<CONF
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+CONF
+cat "$W/lvs.conf"; } > "$W/director.conf"
+: > "$W/vigil.ms"; : > "$W/keepalived.ms"; : > "$W/vigil-director.ms"; : > "$W/keepalived-director.ms"
 for ((i = 1; i <= TRIALS; i++)); do
     ip netns exec ${P}d ipvsadm -C
     ip netns exec ${P}d python3 "$W/time.py" "$VIGIL" run -f "$W/lvs.conf" --control-socket "" --pid-file "$W/v.pid" >> "$W/vigil.ms"
     ip netns exec ${P}d ipvsadm -C
     ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -C -f "$W/lvs.conf" -p "$W/k.pid" -c "$W/kc.pid" >> "$W/keepalived.ms"
+done
+for ((i = 1; i <= TRIALS; i++)); do
+    ip netns exec ${P}d ipvsadm -C
+    ip netns exec ${P}d python3 "$W/time.py" "$VIGIL" run -f "$W/director.conf" --control-socket "" --pid-file "$W/v.pid" >> "$W/vigil-director.ms"
+    ip netns exec ${P}d ipvsadm -C
+    ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -f "$W/director.conf" -p "$W/k.pid" -c "$W/kc.pid" -r "$W/kr.pid" >> "$W/keepalived-director.ms"
 done
 # The process start alone (exec to exit of --version / -v), for comparison.
 : > "$W/vigil-v.ms"; : > "$W/keepalived-v.ms"
@@ -56,5 +78,8 @@ for ((i = 1; i <= TRIALS; i++)); do
 done
 echo "vigil ($(du -m "$VIGIL" | cut -f1) MB binary): start to the table programmed: $(grep -v none "$W/vigil.ms" | median); the process alone (--version): $(median < "$W/vigil-v.ms")"
 echo "keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}'): start to the table programmed: $(grep -v none "$W/keepalived.ms" | median); the process alone (-v): $(median < "$W/keepalived-v.ms")"
-grep -q none "$W/vigil.ms" "$W/keepalived.ms" && fail "a daemon did not program its table within 60 s"
+echo "a director's configuration (VRRP instance + the virtual server), each as its unit runs it:"
+echo "  vigil run: $(grep -v none "$W/vigil-director.ms" | median)"
+echo "  keepalived (VRRP and checker children): $(grep -v none "$W/keepalived-director.ms" | median)"
+grep -q none "$W/vigil.ms" "$W/keepalived.ms" "$W/vigil-director.ms" "$W/keepalived-director.ms" && fail "a daemon did not program its table within 60 s"
 exit $FAILED

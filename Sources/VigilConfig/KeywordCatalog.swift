@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The vocabulary of keepalived.conf as keepalived 2.4.3 reads it.
 ///
 /// Every keyword keepalived accepts appears here, in the block it belongs to, so that
@@ -93,7 +95,13 @@ public struct KeywordEntry: Sendable, Equatable {
 public enum KeywordCatalog {
     /// The entry for a keyword in a block, or nil when keepalived does not know it there.
     public static func entry(_ name: String, in kind: BlockKind) -> KeywordEntry? {
-        index[kind]?[name]
+        index.withLock { index in
+            if let names = index[kind] { return names[name] }
+            var names = [String: KeywordEntry](minimumCapacity: blocks[kind]?.count ?? 0)
+            for entry in blocks[kind] ?? [] where names[entry.name] == nil { names[entry.name] = entry }
+            index[kind] = names
+            return names[name]
+        }
     }
 
     /// Every keyword of a block kind, for "did you mean" suggestions.
@@ -101,10 +109,11 @@ public enum KeywordCatalog {
         nameLists[kind] ?? []
     }
 
-    /// Keyword lookup per block kind, built once on first use (a static let is initialised lazily).
-    private static let index: [BlockKind: [String: KeywordEntry]] = blocks.mapValues { entries in
-        Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
+    /// Keyword lookup per block kind, each built when a block of its kind is first read:
+    /// a file names a few of the 29 kinds, and building all of them was a sixth of a small
+    /// daemon's start (from exec to its IPVS table). Config loading runs on one thread at
+    /// a time, but `vigil check`'s tests do not, hence the lock.
+    private static let index = Mutex<[BlockKind: [String: KeywordEntry]]>([:])
 
     /// The keyword names per block kind, in installation order, built once on first use.
     private static let nameLists: [BlockKind: [String]] = blocks.mapValues { entries in
