@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Time from start to a programmed IPVS table (one virtual server), Vigil beside keepalived's
-# checker, on a real IPVS kernel (Debian's, in the qemu guest of Tests/IPVS/harness.sh;
-# under software emulation: compare the two). Vigil runs stripped, as the package ships it.
+# checker, then with a director's configuration (a VRRP instance beside it) each daemon as
+# its unit runs it, on a real IPVS kernel (Debian's, in the qemu guest of
+# Tests/IPVS/harness.sh; under software emulation: compare the two, and run it more than
+# once: medians move by 10-15% between runs). Vigil runs stripped, as the package ships it.
 #   Benchmarks/start-table.sh [TRIALS]      (root; make release first)
 cd "$(dirname "$0")/.."
 bin=.build/release/vigil; [ -x "$bin" ] || { echo "build the release first (swift build -c release)" >&2; exit 2; }
