@@ -111,8 +111,8 @@ public enum KeywordCatalog {
 
     /// Keyword lookup per block kind, each built when a block of its kind is first read:
     /// a file names a few of the 29 kinds, and building all of them was a sixth of a small
-    /// daemon's start (from exec to its IPVS table). Config loading runs on one thread at
-    /// a time, but `vigil check`'s tests do not, hence the lock.
+    /// daemon's start (from exec to its IPVS table). The daemon loads configurations on one
+    /// thread, but the unit tests load theirs in parallel, hence the lock.
     private static let index = Mutex<[BlockKind: [String: KeywordEntry]]>([:])
 
     /// The keyword names per block kind, in installation order, built once on first use.
