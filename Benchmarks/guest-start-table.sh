@@ -58,17 +58,15 @@ vrrp_instance VI_1 {
 CONF
 cat "$W/lvs.conf"; } > "$W/director.conf"
 : > "$W/vigil.ms"; : > "$W/keepalived.ms"; : > "$W/vigil-director.ms"; : > "$W/keepalived-director.ms"
+# timed NAME COMMAND...: one start from an emptied table, its time appended to NAME.ms.
+timed() { local name=$1; shift; ip netns exec ${P}d ipvsadm -C; ip netns exec ${P}d python3 "$W/time.py" "$@" >> "$W/$name.ms"; }
 for ((i = 1; i <= TRIALS; i++)); do
-    ip netns exec ${P}d ipvsadm -C
-    ip netns exec ${P}d python3 "$W/time.py" "$VIGIL" run -f "$W/lvs.conf" --control-socket "" --pid-file "$W/v.pid" >> "$W/vigil.ms"
-    ip netns exec ${P}d ipvsadm -C
-    ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -C -f "$W/lvs.conf" -p "$W/k.pid" -c "$W/kc.pid" >> "$W/keepalived.ms"
+    timed vigil "$VIGIL" run -f "$W/lvs.conf" --control-socket "" --pid-file "$W/v.pid"
+    timed keepalived keepalived -n -l -C -f "$W/lvs.conf" -p "$W/k.pid" -c "$W/kc.pid"
 done
 for ((i = 1; i <= TRIALS; i++)); do
-    ip netns exec ${P}d ipvsadm -C
-    ip netns exec ${P}d python3 "$W/time.py" "$VIGIL" run -f "$W/director.conf" --control-socket "" --pid-file "$W/v.pid" >> "$W/vigil-director.ms"
-    ip netns exec ${P}d ipvsadm -C
-    ip netns exec ${P}d python3 "$W/time.py" keepalived -n -l -f "$W/director.conf" -p "$W/k.pid" -c "$W/kc.pid" -r "$W/kr.pid" >> "$W/keepalived-director.ms"
+    timed vigil-director "$VIGIL" run -f "$W/director.conf" --control-socket "" --pid-file "$W/v.pid"
+    timed keepalived-director keepalived -n -l -f "$W/director.conf" -p "$W/k.pid" -c "$W/kc.pid" -r "$W/kr.pid"
 done
 # The process start alone (exec to exit of --version / -v), for comparison.
 : > "$W/vigil-v.ms"; : > "$W/keepalived-v.ms"

@@ -97,8 +97,9 @@ public enum KeywordCatalog {
     public static func entry(_ name: String, in kind: BlockKind) -> KeywordEntry? {
         index.withLock { index in
             if let names = index[kind] { return names[name] }
-            var names = [String: KeywordEntry](minimumCapacity: blocks[kind]?.count ?? 0)
-            for entry in blocks[kind] ?? [] where names[entry.name] == nil { names[entry.name] = entry }
+            let entries = blocks[kind] ?? []
+            var names = [String: KeywordEntry](minimumCapacity: entries.count)
+            for entry in entries where names[entry.name] == nil { names[entry.name] = entry }
             index[kind] = names
             return names[name]
         }
