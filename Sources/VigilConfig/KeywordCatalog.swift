@@ -97,7 +97,7 @@ public enum KeywordCatalog {
     public static func entry(_ name: String, in kind: BlockKind) -> KeywordEntry? {
         index.withLock { index in
             if let names = index[kind] { return names[name] }
-            let entries = blocks[kind] ?? []
+            let entries = keywords(in: kind)
             var names = [String: KeywordEntry](minimumCapacity: entries.count)
             for entry in entries where names[entry.name] == nil { names[entry.name] = entry }
             index[kind] = names
@@ -107,7 +107,7 @@ public enum KeywordCatalog {
 
     /// Every keyword of a block kind, for "did you mean" suggestions.
     public static func names(in kind: BlockKind) -> [String] {
-        nameLists[kind] ?? []
+        keywords(in: kind).map(\.name)
     }
 
     /// Keyword lookup per block kind, each built when a block of its kind is first read:
@@ -115,11 +115,6 @@ public enum KeywordCatalog {
     /// daemon's start (from exec to its IPVS table). The daemon loads configurations on one
     /// thread, but the unit tests load theirs in parallel, hence the lock.
     private static let index = Mutex<[BlockKind: [String: KeywordEntry]]>([:])
-
-    /// The keyword names per block kind, in installation order, built once on first use.
-    private static let nameLists: [BlockKind: [String]] = blocks.mapValues { entries in
-        entries.map(\.name)
-    }
 
     /// check_api.c install_checker_common_keywords(true): the connection keywords of
     /// every checker that opens a connection (all but MISC_CHECK and FILE_CHECK).
@@ -146,8 +141,11 @@ public enum KeywordCatalog {
 
     /// The keywords of each block kind, in the order keepalived 2.4.3 installs them.
     /// Keywords compiled only under a configure option are included; the option is named in a comment.
-    public static let blocks: [BlockKind: [KeywordEntry]] = [
-        .root: [
+    /// A function, not one table of all kinds: a start builds only the kinds its file uses
+    /// (the whole table was a twentieth of the code a small daemon runs before its IPVS table).
+    public static func keywords(in kind: BlockKind) -> [KeywordEntry] {
+        switch kind {
+        case .root: return [
             // lib/parser.c: include lines are read by the line reader (at any nesting level, not only here)
             KeywordEntry("include"),
             KeywordEntry("includer"),
@@ -192,8 +190,8 @@ public enum KeywordCatalog {
             // trackers/track_file.c add_track_file_keywords
             KeywordEntry("track_file", .block(.trackFile)),
             KeywordEntry("vrrp_track_file", .block(.trackFile), replacement: "track_file"),
-        ],
-        .globalDefs: [
+        ]
+        case .globalDefs: return [
             // core/global_parser.c init_global_keywords
             KeywordEntry("process_names"),
             KeywordEntry("process_name"),
@@ -369,12 +367,12 @@ public enum KeywordCatalog {
             KeywordEntry("json_dump_file", since: "2.3.3"),
             // Vigil's own: the Prometheus metrics endpoint
             KeywordEntry("metrics_listen", vigilExtension: true),
-        ],
-        .trackGroup: [
+        ]
+        case .trackGroup: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (track_group)
             KeywordEntry("group", .list),
-        ],
-        .vrrpSyncGroup: [
+        ]
+        case .vrrpSyncGroup: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_sync_group)
             KeywordEntry("group", .list),
             KeywordEntry("track_interface", .list),
@@ -394,15 +392,15 @@ public enum KeywordCatalog {
             KeywordEntry("global_tracking", replacement: "sync_group_tracking_weight"),
             KeywordEntry("sync_group_tracking_weight"),
             KeywordEntry("notify_priority_changes"),
-        ],
-        .garpGroup: [
+        ]
+        case .garpGroup: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (garp_group)
             KeywordEntry("garp_interval"),
             KeywordEntry("gna_interval"),
             KeywordEntry("interface"),
             KeywordEntry("interfaces", .list),
-        ],
-        .vrrpInstance: [
+        ]
+        case .vrrpInstance: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance)
             // _HAVE_VRRP_VMAC_
             KeywordEntry("use_vmac"),
@@ -486,21 +484,21 @@ public enum KeywordCatalog {
             // _WITH_VRRP_AUTH_
             KeywordEntry("authentication", .block(.authentication)),
             KeywordEntry("auth_hmac", .block(.authHMAC), since: "2.4.0"),
-        ],
-        .authentication: [
+        ]
+        case .authentication: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance > authentication, _WITH_VRRP_AUTH_)
             KeywordEntry("auth_type"),
             KeywordEntry("auth_pass"),
-        ],
-        .authHMAC: [
+        ]
+        case .authHMAC: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_instance > auth_hmac, _WITH_VRRP_AUTH_; keepalived 2.4.0)
             KeywordEntry("key", since: "2.4.0"),
             KeywordEntry("active_key", since: "2.4.0"),
             KeywordEntry("time_window", since: "2.4.0"),
             KeywordEntry("anti_replay", since: "2.4.0"),
             KeywordEntry("mode", since: "2.4.0"),
-        ],
-        .vrrpScript: [
+        ]
+        case .vrrpScript: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_script)
             KeywordEntry("script"),
             KeywordEntry("interval"),
@@ -510,8 +508,8 @@ public enum KeywordCatalog {
             KeywordEntry("fall"),
             KeywordEntry("user"),
             KeywordEntry("init_fail"),
-        ],
-        .trackProcess: [
+        ]
+        case .trackProcess: return [
             // vrrp/vrrp_parser.c init_vrrp_keywords (vrrp_track_process, _WITH_TRACK_PROCESS_)
             KeywordEntry("process"),
             KeywordEntry("param_match"),
@@ -522,15 +520,15 @@ public enum KeywordCatalog {
             KeywordEntry("terminate_delay"),
             KeywordEntry("fork_delay"),
             KeywordEntry("full_command"),
-        ],
-        .ssl: [
+        ]
+        case .ssl: return [
             // check/check_parser.c init_check_keywords (SSL)
             KeywordEntry("password"),
             KeywordEntry("ca"),
             KeywordEntry("certificate"),
             KeywordEntry("key"),
-        ],
-        .virtualServer: [
+        ]
+        case .virtualServer: return [
             // Vigil's own, DPVS's word: the local_address_group of a FNAT service
             KeywordEntry("laddr_group_name", vigilExtension: true),
             // check/check_parser.c init_check_keywords (virtual_server)
@@ -575,8 +573,8 @@ public enum KeywordCatalog {
             KeywordEntry("sorry_server_inhibit"),
             KeywordEntry("sorry_server_lvs_method"),
             KeywordEntry("real_server", .block(.realServer)),
-        ],
-        .realServer: [
+        ]
+        case .realServer: return [
             // check/check_parser.c init_check_keywords (virtual_server > real_server)
             KeywordEntry("weight"),
             KeywordEntry("lvs_method"),
@@ -607,38 +605,38 @@ public enum KeywordCatalog {
             KeywordEntry("FILE_CHECK", .block(.fileCheck)),
             // _WITH_BFD_
             KeywordEntry("BFD_CHECK", .block(.bfdCheck)),
-        ],
+        ]
         // check/check_misc.c install_misc_check_keyword (common keywords without the connection ones)
-        .miscCheck: checkerCommonKeywords + [
+        case .miscCheck: return checkerCommonKeywords + [
             // check/check_misc.c
             KeywordEntry("misc_path"),
             KeywordEntry("misc_timeout"),
             KeywordEntry("misc_dynamic"),
             KeywordEntry("user"),
-        ],
-        .smtpCheck: [
+        ]
+        case .smtpCheck: return [
             // check/check_smtp.c install_smtp_check_keyword
             KeywordEntry("helo_name"),
         ] + checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_smtp.c WITH_HOST_ENTRIES (always defined in 2.2.7; the host block is logged as deprecated)
             KeywordEntry("host", .block(.smtpHost)),
-        ],
+        ]
         // check/check_smtp.c install_smtp_check_keyword (SMTP_CHECK > host)
-        .smtpHost: checkerConnectionKeywords + checkerCommonKeywords,
+        case .smtpHost: return checkerConnectionKeywords + checkerCommonKeywords
         // check/check_tcp.c install_tcp_check_keyword
-        .tcpCheck: checkerConnectionKeywords + checkerCommonKeywords,
+        case .tcpCheck: return checkerConnectionKeywords + checkerCommonKeywords
         // check/check_ping.c install_ping_check_keyword
-        .pingCheck: checkerConnectionKeywords + checkerCommonKeywords,
+        case .pingCheck: return checkerConnectionKeywords + checkerCommonKeywords
         // check/check_udp.c install_udp_check_keyword
-        .udpCheck: checkerConnectionKeywords + checkerCommonKeywords + [
+        case .udpCheck: return checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_udp.c
             KeywordEntry("payload"),
             KeywordEntry("require_reply"),
             KeywordEntry("min_reply_length"),
             KeywordEntry("max_reply_length"),
-        ],
+        ]
         // check/check_http.c install_http_ssl_check_keyword (HTTP_GET and SSL_GET)
-        .httpGetCheck: checkerConnectionKeywords + checkerCommonKeywords + [
+        case .httpGetCheck: return checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_http.c
             KeywordEntry("nb_get_retry", replacement: "retry"),
             KeywordEntry("virtualhost"),
@@ -649,8 +647,8 @@ public enum KeywordCatalog {
             // SSL_GET only in keepalived (HTTP_GET calls it unknown); listed for both, which share one block kind
             KeywordEntry("tls_compliant", since: "2.2.8"),
             KeywordEntry("url", .block(.url)),
-        ],
-        .url: [
+        ]
+        case .url: return [
             // check/check_http.c install_http_ssl_check_keyword (HTTP_GET/SSL_GET > url)
             KeywordEntry("path"),
             KeywordEntry("digest"),
@@ -666,24 +664,24 @@ public enum KeywordCatalog {
             KeywordEntry("regex_stack"),
             // SSL_GET's url only in keepalived
             KeywordEntry("tls_compliant", since: "2.2.8"),
-        ],
+        ]
         // check/check_dns.c install_dns_check_keyword
-        .dnsCheck: checkerConnectionKeywords + checkerCommonKeywords + [
+        case .dnsCheck: return checkerConnectionKeywords + checkerCommonKeywords + [
             // check/check_dns.c
             KeywordEntry("type"),
             KeywordEntry("name"),
-        ],
-        .fileCheck: [
+        ]
+        case .fileCheck: return [
             // check/check_file.c install_file_check_keyword
             KeywordEntry("track_file"),
             KeywordEntry("weight"),
-        ],
-        .bfdCheck: [
+        ]
+        case .bfdCheck: return [
             // check/check_bfd.c install_bfd_check_keyword (_WITH_BFD_)
             KeywordEntry("name"),
             KeywordEntry("alpha"),
-        ],
-        .bfdInstance: [
+        ]
+        case .bfdInstance: return [
             // bfd/bfd_parser.c init_bfd_keywords (bfd_instance, _WITH_BFD_)
             KeywordEntry("source_ip"),
             KeywordEntry("neighbor_ip"),
@@ -702,16 +700,17 @@ public enum KeywordCatalog {
             KeywordEntry("vrrp"),
             // _WITH_LVS_
             KeywordEntry("checker"),
-        ],
-        .trackFile: [
+        ]
+        case .trackFile: return [
             // trackers/track_file.c add_track_file_keywords (track_file and vrrp_track_file)
             KeywordEntry("file"),
             KeywordEntry("weight"),
             KeywordEntry("init_file"),
-        ],
-        .announce: [
+        ]
+        case .announce: return [
             KeywordEntry("virtual_server", vigilExtension: true),
             KeywordEntry("vrrp_instance", vigilExtension: true),
-        ],
-    ]
+        ]
+        }
+    }
 }

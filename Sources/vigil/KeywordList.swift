@@ -41,7 +41,7 @@ struct KeywordList: ParsableArguments {
         var queue: [BlockKind] = [.root]
         while !queue.isEmpty {
             let kind = queue.removeFirst()
-            for entry in KeywordCatalog.blocks[kind] ?? [] where entry.replacement == nil {
+            for entry in KeywordCatalog.keywords(in: kind) where entry.replacement == nil {
                 guard case let .block(child) = entry.shape, paths[child] == nil else { continue }
                 paths[child] = paths[kind]! + [entry.name]
                 queue.append(child)
@@ -54,7 +54,7 @@ struct KeywordList: ParsableArguments {
     private static func openers(of kind: BlockKind) -> String {
         var names: [String] = []
         for parent in BlockKind.allCases {
-            for entry in KeywordCatalog.blocks[parent] ?? [] where entry.shape == .block(kind) && !names.contains(entry.name) {
+            for entry in KeywordCatalog.keywords(in: parent) where entry.shape == .block(kind) && !names.contains(entry.name) {
                 names.append(entry.name)
             }
         }
@@ -65,7 +65,8 @@ struct KeywordList: ParsableArguments {
         let paths = paths()
         var out = ""
         for kind in BlockKind.allCases {
-            guard let path = paths[kind], let entries = KeywordCatalog.blocks[kind], !entries.isEmpty else { continue }
+            let entries = KeywordCatalog.keywords(in: kind)
+            guard let path = paths[kind], !entries.isEmpty else { continue }
             // The probe: the path's openers, then one keyword per line, then the closing braces.
             var lines: [String] = []
             for opener in path {

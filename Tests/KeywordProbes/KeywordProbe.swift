@@ -46,7 +46,7 @@ public struct KeywordProbe: Sendable, CustomStringConvertible {
 
     /// Every keyword of every block of the catalog.
     public static var all: [KeywordProbe] {
-        BlockKind.allCases.flatMap { kind in (KeywordCatalog.blocks[kind] ?? []).map { make($0, in: kind) } }
+        BlockKind.allCases.flatMap { kind in KeywordCatalog.keywords(in: kind).map { make($0, in: kind) } }
     }
 
     public static func make(_ entry: KeywordEntry, in kind: BlockKind) -> KeywordProbe {
