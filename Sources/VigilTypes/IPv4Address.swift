@@ -23,6 +23,10 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         value = v
     }
 
+    /// Inlinable so that each caller's collection type is specialised: unspecialised, the
+    /// runtime looks the element type up by name (a quarter of a million instructions the
+    /// first time, on a daemon's way to its IPVS table).
+    @inlinable
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 4)
         value = bytes.reduce(0) { $0 << 8 | UInt32($1) }

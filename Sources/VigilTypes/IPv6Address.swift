@@ -5,6 +5,10 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     public var high: UInt64
     public var low: UInt64
 
+    /// Inlinable so that each caller's collection type is specialised: unspecialised, the
+    /// runtime looks the element type up by name (a quarter of a million instructions the
+    /// first time, on a daemon's way to its IPVS table).
+    @inlinable
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 16)
         var h: UInt64 = 0, l: UInt64 = 0
