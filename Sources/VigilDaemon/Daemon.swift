@@ -143,42 +143,53 @@ public final class Daemon {
         self.configuration = configuration
         self.logger = logger
         self.source = source
-        let firewall = StrictFirewallPlan(plan.instances, firewall: edge.nft, children: children, logger: logger)
-        scripts = NotifyRunner(logger: logger, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
-        links = try LinkMonitor()
-        do { routing = try RoutingMonitor() } catch {
-            routing = nil
-            logger.warning("virtual routes and rules removed by another program will not be noticed: \(error)")
-        }
-        do { nftables = try NFTablesMonitor(table: "vigil") } catch {
-            nftables = nil
-            if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
-        }
-        announcementWatcher = plan.instances.isEmpty ? nil : Self.openAnnouncementWatcher(logger: logger)
-        trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
-        trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
-        metrics = plan.metricsListen == nil ? nil : Metrics()
-        alerts = AlertMailer(plan.alerts, logger: logger)
-        lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics, alerts: alerts,
-                        fullNAT: edge.fullNAT, openKernel: edge.ipvs, interfaces: edge.interfaces)
-        Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
-        files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
-        var control: ControlSocket?
-        if let controlSocket {
-            do { control = try ControlSocket(path: controlSocket) } catch {
-                logger.error("control socket: \(error); vigil status/reload/drain will not reach this daemon (SIGHUP still reloads)")
-            }
-        }
-        self.control = control
-        let wired: [InstancePlan]
-        (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), links: edge.links, logger: logger)
-        performer = ActionPerformer(plans: wired, gate: firewall, addresses: edge.addresses, routes: edge.routes, logger: logger)
-        engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
-                            syncGroups: Self.syncGroups(plan, carrying: [:]))
         // SIGTERM/SIGINT stop, SIGHUP reloads, keepalived's dump signals write its files;
         // children ending wake the loop, so a script's verdict is acted on at once. Every
         // other signal is ignored, as keepalived does: none ends the daemon uncleanly.
+        // First: from the IPVS table on, a stop must reach the loop's clean-up.
         signals = try SignalSource(DaemonSignal.handled, ignoringTheRest: true)
+        for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
+        scripts = NotifyRunner(logger: logger, children: children, user: plan.scriptUser, refused: plan.refusedCommands)
+        metrics = plan.metricsListen == nil ? nil : Metrics()
+        alerts = AlertMailer(plan.alerts, logger: logger)
+        // The IPVS table before the VRRP side: a restarted director forwards again at once.
+        let lvs = LVSRunner(plan.lvs, logger: logger, scripts: scripts, children: children, metrics: metrics, alerts: alerts,
+                            fullNAT: edge.fullNAT, openKernel: edge.ipvs, interfaces: edge.interfaces)
+        lvs.program()
+        self.lvs = lvs
+        do {
+            let firewall = StrictFirewallPlan(plan.instances, firewall: edge.nft, children: children, logger: logger)
+            links = try LinkMonitor()
+            do { routing = try RoutingMonitor() } catch {
+                routing = nil
+                logger.warning("virtual routes and rules removed by another program will not be noticed: \(error)")
+            }
+            do { nftables = try NFTablesMonitor(table: "vigil") } catch {
+                nftables = nil
+                if firewall.needed { logger.warning("changes to the nftables table by another program will not be noticed: \(error)") }
+            }
+            announcementWatcher = plan.instances.isEmpty ? nil : Self.openAnnouncementWatcher(logger: logger)
+            trackScripts = TrackScriptRunner(plan.scripts, now: edge.clock(), children: children, logger: logger)
+            trackProcesses = TrackProcessMonitor(plan.trackProcesses, now: edge.clock(), logger: logger)
+            Self.initialiseTrackFiles(plan.trackFiles, logger: logger)
+            files = plan.trackFiles.isEmpty ? nil : try FileWatcher(paths: plan.trackFiles.map(\.path))
+            var control: ControlSocket?
+            if let controlSocket {
+                do { control = try ControlSocket(path: controlSocket) } catch {
+                    logger.error("control socket: \(error); vigil status/reload/drain will not reach this daemon (SIGHUP still reloads)")
+                }
+            }
+            self.control = control
+            let wired: [InstancePlan]
+            (wiring, wired) = try Self.wire(plan.instances, previous: Wiring(), links: edge.links, logger: logger)
+            performer = ActionPerformer(plans: wired, gate: firewall, addresses: edge.addresses, routes: edge.routes, logger: logger)
+            engine = VRRPEngine(routers: plan.instances.map { VirtualRouter($0.router) }, channels: wiring.socketOfInstance,
+                                syncGroups: Self.syncGroups(plan, carrying: [:]))
+        } catch {
+            // The start fails after the table went in: it goes again, as at a stop.
+            lvs.withdraw()
+            throw error
+        }
         performer.advertChecksum = { [unowned self] i in routers[i].advertisementChecksum }
         performer.transport = { [unowned self] i -> (any AdvertTransport)? in
             if let socket = wiring.transmitSocket[i] { return socket }
@@ -192,7 +203,7 @@ public final class Daemon {
             if priority == 0 { self[counters: i].stats.priorityZeroSent += 1 }
             metrics?.advertSent(plans[i].router.name)
         }
-        performer.addressesChanged = { [unowned self] list, present in lvs.addressesChanged(list, present: present) }
+        performer.addressesChanged = { [lvs] list, present in lvs.addressesChanged(list, present: present) }
     }
 
     static func initialiseTrackFiles(_ list: [DaemonPlan.TrackFilePlan], logger: Logger) {
@@ -317,13 +328,12 @@ public final class Daemon {
     /// IPVS in, what is known before the election (links, files, init_fail scripts) fed to
     /// the instances, the election started, systemd told.
     func start(at now: Instant) {
-        for note in plan.notes { note.hasPrefix("error") ? logger.error("\(note)") : logger.warning("\(note)") }
         removeStaleAddresses()
         routes.install(plan.staticRoutes, for: "static")
-        lvs.start()
-        // After the IPVS table, which a restarted director forwards with: looking for a
-        // leftover drop table runs nft, a process, and the table needs none of it. Before
-        // the election, which is what could add the addresses it drops.
+        lvs.startChecking()
+        // Looking for a leftover drop table runs nft, a process: after the IPVS table
+        // (Daemon.init), which a restarted director forwards with. Before the election,
+        // which is what could add the addresses it drops.
         firewall.removeLeftover()
         startAnnouncements(at: now)
         scripts.openFIFOs(plan.fifos)

@@ -90,7 +90,16 @@ final class LVSRunner {
         wakeup = plan.checks.isEmpty ? nil : try? Wakeup()
     }
 
+    /// Both halves at once, for a runner on its own.
     func start() {
+        program()
+        startChecking()
+    }
+
+    /// The kernel's half: the table, the timeouts, the sync daemons, FNAT's translations.
+    /// The daemon calls it as early as it can (a restarted director forwards again before
+    /// its VRRP side is up, as keepalived's checker process does beside its VRRP process).
+    func program() {
         guard plan.needsKernel else { return }
         for note in plan.notes { logger.warning("\(note)") }
         do {
@@ -116,6 +125,12 @@ final class LVSRunner {
                 owned = Set(plan.pools.flatMap { $0.services.map(\.key) })
             }
         }
+    }
+
+    /// The checkers' half. The daemon starts them once an earlier run's addresses are gone
+    /// and the static routes are in: `ha_suspend` reads the box's addresses, and the first
+    /// checks may go over those routes.
+    func startChecking() {
         if !plan.pools.isEmpty { startCheckers() }
     }
 
@@ -376,6 +391,13 @@ final class LVSRunner {
             if let script = pool.quorumDown { scripts.run(script, state: "DOWN", owner: "quorum \(pool.name)") }
             alerts?.shuttingDown(pool, liveMembers: live)
         }
+        withdraw()
+    }
+
+    /// What `program` put in the kernel, taken out as at exit (by the same rules:
+    /// `--dont-release-ipvs`, `lvs_flush_on_stop`); `stop` ends with it, and the daemon
+    /// calls it alone when its start fails after the table went in.
+    func withdraw() {
         stopSyncDaemons()
         guard let kernel else { return }
         defer { removeFullNAT() }
