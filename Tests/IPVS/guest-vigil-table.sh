@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside the qemu guest (real IPVS): `vigil run` programs the table of its
 # virtual_server blocks, exactly (IPv4, IPv6 with a /64 persistence granularity, fwmark); adopts a matching service left by someone else (edits
-# it in place), leaves a foreign service alone, and removes what it manages on SIGTERM.
+# it in place), leaves a foreign service alone, and removes what it manages on SIGTERM; a
+# start that fails after its table went in takes it out again.
 #   guest-vigil-table.sh REPO
 # IPVS tables are per network namespace; everything happens in namespace vgt.
 REPO=${1:-/work/main}
@@ -122,6 +123,38 @@ check "SIGTERM: vigil exits 0" [ "$STATUS" = 0 ]
 in_ns ipvsadm -Sn > "$W/after"
 check "SIGTERM: its services are removed, the foreign one stays" \
     sh -c "[ \"\$(cat $W/after)\" = '-A -t 203.0.113.50:443 -s rr' ]"
+# The table goes in before the VRRP side is set up; a start that fails after it (here
+# use_vmac's name is a bridge's, not Vigil's to take) takes the table out again and exits 1.
+in_ns ip link add vgt0 type dummy
+in_ns ip addr add 192.0.2.11/24 dev vgt0
+in_ns ip link set vgt0 up
+in_ns ip link add vgtvmac type bridge
+cat > "$W/fails.conf" <<CONF
+vrrp_instance VI_1 {
+    interface vgt0
+    virtual_router_id 51
+    priority 100
+    use_vmac vgtvmac
+    virtual_ipaddress {
+        192.0.2.200/24
+    }
+}
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.1 80 {
+    }
+}
+CONF
+timeout 60 ip netns exec $NS "$VIGIL" run -f "$W/fails.conf" > "$W/vigil-fails.log" 2>&1; STATUS=$?
+check "a start whose VRRP side fails (use_vmac on a bridge's name) exits 1" [ "$STATUS" = 1 ]
+check "  it had programmed its table first" grep -q "IPVS: programmed 1 virtual service(s)" "$W/vigil-fails.log"
+check "  and took it out again, saying why it stopped" \
+    sh -c "grep -q 'IPVS: removed 1 virtual service(s)' '$W/vigil-fails.log' && grep -q 'cannot start: .*vgtvmac' '$W/vigil-fails.log'"
+in_ns ipvsadm -Sn > "$W/after-fail"
+check "  only the foreign service is left" sh -c "[ \"\$(cat $W/after-fail)\" = '-A -t 203.0.113.50:443 -s rr' ]"
+check "  the bridge is untouched" sh -c "ip -n $NS -d link show vgtvmac | grep -q bridge"
 # keepalived's --dont-release-ipvs: the table outlives the daemon.
 ip netns exec $NS "$VIGIL" run -I -f "$W/vigil.conf" > "$W/vigil-keep.log" 2>&1 &
 PID=$!
@@ -131,4 +164,5 @@ kill -TERM $PID; wait $PID; PID=
 check "--dont-release-ipvs: SIGTERM leaves its services in the kernel" ours
 check "  and says so" grep -q "IPVS: left 5 virtual service(s) in place (--dont-release-ipvs)" "$W/vigil-keep.log"
 echo "--- vigil log"; cat "$W/vigil.log"
+echo "--- the failed start's log"; cat "$W/vigil-fails.log"
 exit $FAILED
