@@ -324,9 +324,10 @@ public final class Daemon {
         metricsServer?.stop()
     }
 
-    /// Start-up, before the loop: an earlier run's leftovers cleared, static routes and
-    /// IPVS in, what is known before the election (links, files, init_fail scripts) fed to
-    /// the instances, the election started, systemd told.
+    /// Start-up, before the loop (the IPVS table is in already, from `init`): an earlier
+    /// run's leftovers cleared, static routes in, the checkers started, what is known before
+    /// the election (links, files, init_fail scripts) fed to the instances, the election
+    /// started, systemd told.
     func start(at now: Instant) {
         removeStaleAddresses()
         routes.install(plan.staticRoutes, for: "static")
