@@ -25,11 +25,8 @@ import VigilTypes
         let lines = TestBox.Lines()
         let announcer = Announcer()
         var opened: [String] = []
-        let edge = DaemonEdge(links: TestBox.Links(journal: journal), addresses: TestBox.Addresses(journal: journal),
-                              routes: TestBox.Addresses(journal: journal), interfaces: { TestBox.interfaces },
-                              clock: { clock.now }, wallClock: { clock.now.microseconds }, writeDump: { _, _ in },
-                              dumpDirectory: "/dumps", nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") },
-                              announcer: { name, number in opened.append("\(name) \(number)"); return announcer })
+        var edge = TestBox.edge(links: TestBox.Links(journal: journal), box: TestBox.Addresses(journal: journal), clock: clock)
+        edge.announcer = { name, number in opened.append("\(name) \(number)"); return announcer }
         let config = TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"]) + Self.block
         let daemon = try Daemon(plan: try TestBox.plan(config), logger: lines.logger, edge: edge)
         daemon.start(at: clock.now)
@@ -69,11 +66,8 @@ import VigilTypes
         let lines = TestBox.Lines()
         let announcer = Announcer()
         let links = TestBox.Links(journal: journal)
-        let edge = DaemonEdge(links: links, addresses: TestBox.Addresses(journal: journal),
-                              routes: TestBox.Addresses(journal: journal), interfaces: { TestBox.interfaces },
-                              clock: { clock.now }, wallClock: { clock.now.microseconds }, writeDump: { _, _ in },
-                              dumpDirectory: "/dumps", nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") },
-                              announcer: { _, _ in announcer })
+        var edge = TestBox.edge(links: links, box: TestBox.Addresses(journal: journal), clock: clock)
+        edge.announcer = { _, _ in announcer }
         let config = TestBox.instance("VI_1", vrid: 51, vips: ["192.0.2.100/24"]) + Self.block
         let daemon = try Daemon(plan: try TestBox.plan(config), logger: lines.logger, edge: edge)
         daemon.start(at: clock.now)

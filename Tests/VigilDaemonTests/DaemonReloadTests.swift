@@ -25,10 +25,9 @@ import VigilTypes
             box = TestBox.Addresses(journal: journal)
             let clock = self.clock
             var written: (String, String) -> Void = { _, _ in }
-            let edge = DaemonEdge(links: links, addresses: box, routes: box, interfaces: { TestBox.interfaces },
-                                  clock: { clock.now }, wallClock: { 1_700_000_000_000_000 + clock.now.microseconds },
-                                  writeDump: { written($0, $1) }, dumpDirectory: "/dumps",
-                                  nft: nil, ipvs: { throw TestBox.PlanError(description: "no IPVS here") })
+            var edge = TestBox.edge(links: links, box: box, clock: clock)
+            edge.wallClock = { 1_700_000_000_000_000 + clock.now.microseconds }
+            edge.writeDump = { written($0, $1) }
             daemon = try Daemon(plan: try TestBox.plan(text), logger: lines.logger, edge: edge)
             written = { [unowned self] text, path in dumps[path] = text }
             daemon.start(at: clock.now)

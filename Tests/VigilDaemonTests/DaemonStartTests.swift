@@ -13,14 +13,12 @@ import VigilTypes
         + LVSRunnerTests.virtualServer(100, [(1, 3), (2, 2), (3, 1)])
 
     static func edge(_ links: TestBox.Links, _ kernel: LVSRunnerTests.FakeKernel) -> DaemonEdge {
-        let box = TestBox.Addresses(journal: links.journal)
-        let clock = TestBox.Clock()
-        return DaemonEdge(links: links, addresses: box, routes: box, interfaces: { TestBox.interfaces },
-                          clock: { clock.now }, wallClock: { clock.now.microseconds }, writeDump: { _, _ in },
-                          dumpDirectory: "/dumps", nft: nil, ipvs: {
-                              links.journal.calls.append("IPVS opened")
-                              return kernel
-                          })
+        var edge = TestBox.edge(links: links, box: TestBox.Addresses(journal: links.journal), clock: TestBox.Clock())
+        edge.ipvs = {
+            links.journal.calls.append("IPVS opened")
+            return kernel
+        }
+        return edge
     }
 
     /// Made, not yet started: the table is in the kernel already, and the VRRP sockets

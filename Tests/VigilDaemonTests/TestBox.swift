@@ -47,6 +47,15 @@ enum TestBox {
         """
     }
 
+    /// The daemon's edge on these fakes (VIPs and routes both on `box`, the clock's time as
+    /// the wall clock too): no nft, no dump written, IPVS refused. A test sets what else it
+    /// needs on the value (`ipvs`, `writeDump`, `announcer` …).
+    static func edge(links: Links, box: Addresses, clock: Clock) -> DaemonEdge {
+        DaemonEdge(links: links, addresses: box, routes: box, interfaces: { interfaces },
+                   clock: { clock.now }, wallClock: { clock.now.microseconds }, writeDump: { _, _ in },
+                   dumpDirectory: "/dumps", nft: nil, ipvs: { throw PlanError(description: "no IPVS here") })
+    }
+
     /// The time the daemon reads.
     final class Clock {
         var now = Instant(microseconds: 1_000_000_000)
